@@ -1,0 +1,401 @@
+"""One view per table. Views are attributes only; behaviour lives in SecureModelView and the model layer."""
+from __future__ import annotations
+
+from wtforms import PasswordField
+from wtforms.validators import Optional, ValidationError
+
+from .base import SecureModelView
+from .fields import credit_code_validator
+
+PROVENANCE = ("source_document", "source_excerpt")
+FORM_EXCLUDED = ("created_at", "updated_at", "version", *PROVENANCE)
+UNIT_AJAX = {"fields": ("name", "full_name"), "placeholder": "输入单位名称搜索", "minimum_input_length": 0}
+PERSON_AJAX = {"fields": ("name", "position"), "placeholder": "输入姓名搜索", "minimum_input_length": 0}
+ENTERPRISE_AJAX = {"fields": ("name", "credit_code"), "placeholder": "输入企业名称或信用代码搜索", "minimum_input_length": 0}
+BODY_AJAX = {"fields": ("name",), "placeholder": "输入机构名称搜索", "minimum_input_length": 0}
+PROBLEM_AJAX = {"fields": ("number", "description"), "placeholder": "输入问题编号或描述搜索", "minimum_input_length": 0}
+
+
+class CampaignView(SecureModelView):
+    column_list = ("name", "doc_number", "issuer", "issued_on", "region", "start_on", "end_on", "code")
+    column_labels = {
+        "code": "问题编号前缀",
+        "doc_number": "文号",
+        "issuer": "发文单位",
+        "issued_on": "印发日期",
+        "region": "地区",
+        "parent_document": "上级文件",
+        "goals": "行动目标",
+        "start_on": "开始日期",
+        "end_on": "结束日期",
+        "document": "来源文件",
+        "last_problem_seq": "已编问题序号",
+    }
+    column_searchable_list = ("name", "doc_number", "issuer")
+    column_filters = ("region", "issued_on", "start_on")
+    form_excluded_columns = (*FORM_EXCLUDED, "last_problem_seq")
+    column_default_sort = ("id", False)
+
+
+class SourceDocumentView(SecureModelView):
+    column_list = ("code", "title", "filename", "created_at")
+    column_labels = {"code": "代号", "title": "标题", "filename": "文件名", "raw_text": "原文", "text": "规范化文本"}
+    column_searchable_list = ("title", "code")
+    form_excluded_columns = ("created_at", "updated_at")
+    column_default_sort = ("code", False)
+
+
+class StatedFigureView(SecureModelView):
+    column_list = ("campaign", "label", "value", "unit", "source_excerpt")
+    column_labels = {"label": "指标", "value": "数值", "unit": "计量单位"}
+    column_searchable_list = ("label",)
+    column_filters = ("campaign.name",)
+    form_excluded_columns = FORM_EXCLUDED
+
+
+class UnitView(SecureModelView):
+    column_list = ("name", "full_name", "kind", "parent", "campaign")
+    column_labels = {"kind": "单位类型"}
+    column_searchable_list = ("name", "full_name")
+    column_filters = ("campaign.name", "kind", "name")
+    form_excluded_columns = FORM_EXCLUDED
+    form_ajax_refs = {"parent": UNIT_AJAX}
+    column_default_sort = ("id", False)
+
+
+class PersonView(SecureModelView):
+    column_list = ("name", "position", "unit", "phone", "campaign")
+    column_labels = {"name": "姓名", "position": "职务", "unit": "所在单位", "unit.name": "所在单位"}
+    column_searchable_list = ("name", "position")
+    column_filters = ("campaign.name", "unit.name")
+    form_excluded_columns = FORM_EXCLUDED
+    form_ajax_refs = {"unit": UNIT_AJAX}
+    column_default_sort = ("id", False)
+
+
+class BodyView(SecureModelView):
+    column_list = ("name", "kind", "parent", "lead_unit", "dissolves_at_end", "campaign")
+    column_labels = {
+        "kind": "机构类型",
+        "lead_unit": "牵头单位",
+        "lead_unit.name": "牵头单位",
+        "duties": "主要职责",
+        "dissolves_at_end": "行动结束后解散",
+        "units": "参加单位",
+        "posts": "职务安排",
+        "towns": "联点镇、园区",
+    }
+    column_searchable_list = ("name", "full_name", "duties")
+    column_filters = ("campaign.name", "kind", "lead_unit.name", "dissolves_at_end")
+    form_excluded_columns = (*FORM_EXCLUDED, "units", "posts", "towns")
+    form_ajax_refs = {"lead_unit": UNIT_AJAX, "parent": BODY_AJAX}
+    column_default_sort = ("id", False)
+
+
+class BodyUnitView(SecureModelView):
+    column_list = ("body", "unit", "role")
+    column_labels = {"body": "机构", "body.name": "机构", "unit": "单位", "unit.name": "单位", "role": "角色"}
+    column_filters = ("body.name", "unit.name", "role")
+    form_excluded_columns = FORM_EXCLUDED
+    form_ajax_refs = {"body": BODY_AJAX, "unit": UNIT_AJAX}
+    column_default_sort = ("id", False)
+
+
+class BodyTownView(SecureModelView):
+    column_list = ("body", "unit")
+    column_labels = {"body": "工作组", "body.name": "工作组", "unit": "联点镇（园区）", "unit.name": "联点镇（园区）"}
+    column_filters = ("body.name", "unit.name")
+    form_excluded_columns = FORM_EXCLUDED
+    form_ajax_refs = {"body": BODY_AJAX, "unit": UNIT_AJAX}
+
+
+class PostView(SecureModelView):
+    column_list = ("body", "role", "person", "sending_unit", "note")
+    column_labels = {
+        "body": "机构",
+        "body.name": "机构",
+        "role": "职务",
+        "person": "人员",
+        "person.name": "人员",
+        "sending_unit": "派出单位",
+    }
+    column_filters = ("body.name", "role", "person.name")
+    form_excluded_columns = FORM_EXCLUDED
+    form_ajax_refs = {"body": BODY_AJAX, "person": PERSON_AJAX, "sending_unit": UNIT_AJAX}
+    column_default_sort = ("id", False)
+
+
+class EnterpriseView(SecureModelView):
+    column_list = ("name", "credit_code", "ownership", "above_scale", "industry", "town", "contact", "phone", "campaign")
+    column_labels = {
+        "name": "企业名称",
+        "credit_code": "统一社会信用代码",
+        "ownership": "所有制",
+        "above_scale": "规上企业",
+        "industry": "行业",
+        "town": "所在镇（园区）",
+        "town.name": "所在镇（园区）",
+        "contact": "联系人",
+        "groups": "联点工作组",
+    }
+    column_searchable_list = ("name", "credit_code", "contact")
+    column_filters = ("campaign.name", "ownership", "above_scale", "industry", "town.name")
+    form_excluded_columns = (*FORM_EXCLUDED, "groups")
+    form_ajax_refs = {"town": UNIT_AJAX}
+    form_args = {"credit_code": {"validators": [Optional(), credit_code_validator]}}
+
+
+class EnterpriseGroupView(SecureModelView):
+    column_list = ("body", "enterprise")
+    column_labels = {"body": "工作组", "body.name": "工作组", "enterprise": "企业", "enterprise.name": "企业"}
+    column_filters = ("body.name", "enterprise.name")
+    form_excluded_columns = FORM_EXCLUDED
+    form_ajax_refs = {"body": BODY_AJAX, "enterprise": ENTERPRISE_AJAX}
+
+
+class VisitView(SecureModelView):
+    column_list = ("visited_on", "body", "enterprise", "form", "participants", "campaign")
+    column_labels = {
+        "visited_on": "走访日期",
+        "body": "工作组",
+        "body.name": "工作组",
+        "enterprise": "企业",
+        "enterprise.name": "企业",
+        "form": "走访形式",
+        "participants": "参加人员",
+        "summary": "走访情况",
+    }
+    column_searchable_list = ("summary", "participants")
+    column_filters = ("campaign.name", "body.name", "enterprise.name", "visited_on", "form")
+    form_excluded_columns = FORM_EXCLUDED
+    form_ajax_refs = {"body": BODY_AJAX, "enterprise": ENTERPRISE_AJAX}
+    column_default_sort = ("visited_on", True)
+
+
+class EventView(SecureModelView):
+    column_list = ("title", "kind", "held_on", "date_text", "organiser", "attendance_total", "campaign")
+    column_labels = {
+        "kind": "会议类型",
+        "title": "名称",
+        "held_on": "日期",
+        "date_text": "日期（原文）",
+        "organiser": "组织机构",
+        "co_organiser": "会同单位",
+        "venue": "地点",
+        "attendance_total": "参会人数",
+        "attendance_cadres": "其中机关干部",
+        "attendance_enterprises": "其中企业代表",
+        "summary": "内容摘要",
+    }
+    column_searchable_list = ("title", "summary")
+    column_filters = ("campaign.name", "kind", "held_on")
+    form_excluded_columns = FORM_EXCLUDED
+    form_ajax_refs = {"organiser": BODY_AJAX, "co_organiser": UNIT_AJAX}
+
+
+class TaskView(SecureModelView):
+    column_list = ("code", "section", "title", "responsible_text", "start_on", "due_on", "due_text", "recurrence_text", "target_text", "status")
+    column_labels = {
+        "code": "序号",
+        "section": "类别",
+        "parent": "所属任务",
+        "title": "任务",
+        "content": "具体内容",
+        "responsible_text": "责任主体",
+        "responsible_unit": "责任单位",
+        "responsible_body": "责任机构",
+        "recipient_text": "报送/交付对象",
+        "start_on": "开始日期",
+        "due_on": "完成时限",
+        "due_text": "时限（原文）",
+        "recurrence": "周期",
+        "recurrence_day": "周期日（周几/每旬几日前）",
+        "recurrence_text": "周期（原文）",
+        "report_kind": "报送类型",
+        "target_text": "量化目标",
+        "target_value": "目标值",
+        "target_unit": "目标单位",
+        "status": "状态",
+        "submitters": "报送机构",
+    }
+    column_searchable_list = ("code", "title", "content", "responsible_text")
+    column_filters = ("campaign.name", "section", "status", "due_on", "recurrence", "report_kind")
+    form_excluded_columns = FORM_EXCLUDED
+    form_ajax_refs = {"responsible_unit": UNIT_AJAX, "responsible_body": BODY_AJAX, "submitters": BODY_AJAX}
+    column_default_sort = ("id", False)
+
+
+class PolicyView(SecureModelView):
+    column_list = ("title", "doc_number", "level", "issuer", "domain", "compiled_by", "compiled_on", "campaign")
+    column_labels = {
+        "title": "政策名称",
+        "doc_number": "文号",
+        "level": "层级",
+        "issuer": "发文单位",
+        "domain": "领域",
+        "compiled_by": "梳理单位",
+        "compiled_on": "梳理日期",
+    }
+    column_searchable_list = ("title", "doc_number", "issuer")
+    column_filters = ("campaign.name", "level", "domain")
+    form_excluded_columns = FORM_EXCLUDED
+    form_ajax_refs = {"compiled_by": UNIT_AJAX}
+
+
+class PolicyPushView(SecureModelView):
+    column_list = ("policy", "enterprise", "pushed_on", "pushed_by", "enjoyed")
+    column_labels = {
+        "policy": "政策",
+        "policy.title": "政策",
+        "enterprise": "企业",
+        "enterprise.name": "企业",
+        "pushed_on": "推送日期",
+        "pushed_by": "推送人",
+        "enjoyed": "已享受",
+    }
+    column_filters = ("policy.title", "enterprise.name", "pushed_on", "enjoyed")
+    form_excluded_columns = FORM_EXCLUDED
+    form_ajax_refs = {"policy": {"fields": ("title", "doc_number"), "placeholder": "输入政策名称搜索", "minimum_input_length": 0}, "enterprise": ENTERPRISE_AJAX, "pushed_by": PERSON_AJAX}
+
+
+PROBLEM_LABELS = {
+    "number": "问题编号",
+    "enterprise": "企业名称",
+    "enterprise.name": "企业名称",
+    "description": "问题描述",
+    "demand": "企业诉求",
+    "category": "问题类型",
+    "nature": "问题性质",
+    "source": "问题来源",
+    "collected_by_body": "收集工作组",
+    "collected_by_body.name": "收集工作组",
+    "collected_by_person": "收集人",
+    "collected_on": "收集时间",
+    "responsible_unit": "责任单位",
+    "responsible_unit.name": "责任单位",
+    "co_units": "协办单位",
+    "lead_person": "责任人（领办）",
+    "supervisor": "督办人",
+    "assigned_on": "交办日期",
+    "deadline": "办理时限",
+    "status": "办理状态",
+    "escalation_level": "上报层级",
+    "flagged": "挂牌督办",
+    "resolution": "办理结果",
+    "resolved_on": "办结日期",
+    "closed_on": "销号时间",
+    "closed_by": "销号人",
+    "satisfaction": "满意度",
+    "remark": "备注",
+    "updates": "办理进展",
+}
+
+
+class ProblemView(SecureModelView):
+    column_list = (
+        "number", "enterprise", "category", "description", "collected_by_body", "responsible_unit",
+        "deadline", "status", "escalation_level", "flagged", "campaign",
+    )
+    column_labels = PROBLEM_LABELS
+    column_searchable_list = ("number", "description", "enterprise.name")
+    column_filters = (
+        "campaign.name", "status", "category", "escalation_level", "flagged", "responsible_unit.name",
+        "collected_by_body.name", "deadline", "collected_on",
+    )
+    form_excluded_columns = (*FORM_EXCLUDED, "number", "updates", "closed_by")
+    column_details_exclude_list = ("updates",)
+    form_ajax_refs = {
+        "enterprise": ENTERPRISE_AJAX,
+        "responsible_unit": UNIT_AJAX,
+        "co_units": UNIT_AJAX,
+        "collected_by_body": BODY_AJAX,
+        "collected_by_person": PERSON_AJAX,
+        "lead_person": PERSON_AJAX,
+        "supervisor": PERSON_AJAX,
+    }
+
+
+class ProblemUpdateView(SecureModelView):
+    column_list = ("problem", "created_at", "action", "from_status", "to_status", "author", "note")
+    column_labels = {
+        "problem": "问题",
+        "problem.number": "问题编号",
+        "created_at": "时间",
+        "author": "办理人",
+        "from_status": "原状态",
+        "to_status": "新状态",
+        "action": "操作",
+        "note": "说明",
+    }
+    column_searchable_list = ("note", "action")
+    column_filters = ("problem.number", "action", "to_status", "created_at")
+    form_excluded_columns = ("author",)
+    form_ajax_refs = {"problem": PROBLEM_AJAX}
+    column_default_sort = ("created_at", True)
+
+
+class ReportView(SecureModelView):
+    column_list = ("kind", "period_start", "period_end", "body", "submitted_at", "filename", "campaign")
+    column_labels = {
+        "kind": "报送类型",
+        "period_start": "期间开始",
+        "period_end": "期间结束",
+        "body": "报送机构",
+        "body.name": "报送机构",
+        "submitted_at": "报送时间",
+        "content": "报送内容",
+        "filename": "附件文件名",
+    }
+    column_filters = ("campaign.name", "kind", "body.name", "period_start")
+    form_excluded_columns = ("created_at", "updated_at")
+    form_ajax_refs = {"body": BODY_AJAX}
+    column_default_sort = ("period_start", True)
+
+
+class UserView(SecureModelView):
+    column_list = ("username", "display_name", "role", "unit", "body", "active", "last_login_at")
+    column_labels = {
+        "username": "用户名",
+        "display_name": "姓名",
+        "role": "角色",
+        "person": "对应人员",
+        "unit": "所属单位",
+        "body": "所属工作组",
+        "active": "启用",
+        "last_login_at": "最近登录",
+        "password": "新密码",
+        "password_hash": "密码哈希",
+    }
+    column_searchable_list = ("username", "display_name")
+    column_filters = ("role", "active")
+    column_details_exclude_list = ("password_hash",)
+    form_excluded_columns = ("created_at", "updated_at", "password_hash", "last_login_at")
+    form_extra_fields = {"password": PasswordField("新密码", description="新建用户必填；编辑时留空表示不修改")}
+    form_ajax_refs = {"unit": UNIT_AJAX, "body": BODY_AJAX, "person": PERSON_AJAX}
+    column_default_sort = ("id", False)
+
+    def on_model_change(self, form, model, is_created):
+        super().on_model_change(form, model, is_created)
+        if form.password.data:
+            model.set_password(form.password.data)
+        elif is_created:
+            raise ValidationError("新建用户必须设置密码。")
+
+
+class AuditLogView(SecureModelView):
+    can_create = False
+    can_edit = False
+    can_delete = False
+    column_list = ("at", "username", "action", "table_name", "row_id", "changes")
+    column_labels = {
+        "at": "时间",
+        "user": "用户",
+        "username": "用户名",
+        "table_name": "数据表",
+        "row_id": "记录ID",
+        "action": "操作",
+        "changes": "变更内容",
+    }
+    column_filters = ("username", "table_name", "action", "at")
+    column_searchable_list = ("username", "table_name", "row_id")
+    column_default_sort = ("at", True)

@@ -1,0 +1,18 @@
+"""The application factory: `flask --app app …` finds `create_app` here."""
+from flask import Flask
+
+import admin
+import config
+import seeds
+from models import db, migrate
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: configuration, database, login, admin panel and CLI commands."""
+    app = Flask(__name__, instance_relative_config=True)
+    config.load(app, test_config)
+    db.init_app(app)
+    migrate.init_app(app, db)
+    admin.init_app(app)
+    seeds.init_app(app)
+    return app

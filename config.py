@@ -1,0 +1,49 @@
+"""Configuration: defaults, then instance/config.py, then the environment, then a test mapping."""
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+DRIVERS = {
+    "postgres://": "postgresql+psycopg://",
+    "postgresql://": "postgresql+psycopg://",
+    "mysql://": "mysql+pymysql://",
+    "mariadb://": "mysql+pymysql://",
+}
+
+
+def normalise_database_url(url: str) -> str:
+    """Pick the bundled driver for plain postgresql:// and mysql:// URLs and make MySQL speak utf8mb4."""
+    for prefix, replacement in DRIVERS.items():
+        if url.startswith(prefix):
+            url = replacement + url[len(prefix):]
+            break
+    if url.startswith("mysql+pymysql://") and "charset=" not in url:
+        url += ("&" if "?" in url else "?") + "charset=utf8mb4"
+    return url
+
+
+def load(app: Flask, test_config: dict | None = None) -> None:
+    """Fill `app.config` in layers: defaults, instance file, environment, test mapping."""
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(
+        SECRET_KEY="dev-only-not-secret",
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{os.path.join(app.instance_path, 'zhuqi.db')}",
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        TIMEZONE="Asia/Shanghai",
+        BABEL_DEFAULT_LOCALE="zh_Hans_CN",
+        BABEL_DEFAULT_TIMEZONE="Asia/Shanghai",
+        ADMIN_PAGE_SIZE=50,
+        MAX_CONTENT_LENGTH=20 * 1024 * 1024,
+    )
+    app.config.from_pyfile("config.py", silent=True)
+    if os.environ.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
+    if os.environ.get("DATABASE_URL"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+    if os.environ.get("APP_TIMEZONE"):
+        app.config["TIMEZONE"] = os.environ["APP_TIMEZONE"]
+    if test_config:
+        app.config.update(test_config)
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])

@@ -1,0 +1,1 @@
+"""Report exporters: plain functions from rows to workbooks, shared by the panel and the CLI."""

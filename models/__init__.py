@@ -1,0 +1,37 @@
+"""The domain model. Import models from here."""
+from .base import Base, db, local_now, migrate
+from .enterprise import Enterprise, EnterpriseGroup, Event, Visit
+from .org import Body, BodyTown, BodyUnit, Campaign, Person, Post, SourceDocument, StatedFigure, Unit
+from .problem import Problem, ProblemUpdate, Report, problem_co_unit
+from .task import Policy, PolicyPush, Task, task_body
+from .user import AuditLog, User
+
+__all__ = [
+    "AuditLog",
+    "Base",
+    "Body",
+    "BodyTown",
+    "BodyUnit",
+    "Campaign",
+    "Enterprise",
+    "EnterpriseGroup",
+    "Event",
+    "Person",
+    "Policy",
+    "PolicyPush",
+    "Post",
+    "Problem",
+    "ProblemUpdate",
+    "Report",
+    "SourceDocument",
+    "StatedFigure",
+    "Task",
+    "Unit",
+    "User",
+    "Visit",
+    "db",
+    "local_now",
+    "migrate",
+    "problem_co_unit",
+    "task_body",
+]

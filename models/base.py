@@ -1,0 +1,163 @@
+"""Declarative base, the shared `db` object, column helpers and mixins."""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app, has_app_context
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import Enum, ForeignKey, Integer, MetaData, String, Text, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column, relationship
+
+from .errors import DomainError
+
+# Stable constraint names, so that migrations can drop them on every database.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    __label__ = "记录"  # the Chinese name of a row of this table, for messages
+
+    def check(self) -> None:
+        """Refuse, with a DomainError, a row that breaks a rule of its table. Runs before every flush."""
+
+
+db = SQLAlchemy(model_class=Base)
+# Batch mode lets migrations alter tables on SQLite; compare_type catches column type changes.
+migrate = Migrate(render_as_batch=True, compare_type=True)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_enforces_foreign_keys(dbapi_connection, connection_record) -> None:
+    """SQLite ignores foreign keys unless asked on every connection."""
+    if type(dbapi_connection).__module__ == "sqlite3":
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+def local_now() -> datetime:
+    """The current wall-clock time in the configured time zone, without tzinfo."""
+    tz = current_app.config.get("TIMEZONE", DEFAULT_TIMEZONE) if has_app_context() else DEFAULT_TIMEZONE
+    return datetime.now(ZoneInfo(tz)).replace(tzinfo=None, microsecond=0)
+
+
+def choice(values: tuple[str, ...], name: str) -> Enum:
+    """A column type that admits only `values`, stored as text with a CHECK constraint everywhere."""
+    return Enum(
+        *values,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        validate_strings=True,
+        length=max(len(v) for v in values) * 2,
+    )
+
+
+class IdMixin:
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+class TimestampMixin:
+    created_at: Mapped[datetime] = mapped_column(default=local_now)
+    updated_at: Mapped[datetime] = mapped_column(default=local_now, onupdate=local_now)
+
+
+class CampaignOwnedMixin:
+    """Rows that belong to one campaign (专项行动)."""
+
+    @declared_attr
+    def campaign_id(cls) -> Mapped[int]:
+        return mapped_column(ForeignKey("campaign.id", ondelete="RESTRICT"), index=True)
+
+    @declared_attr
+    def campaign(cls):
+        return relationship("Campaign")
+
+
+class ProvenanceMixin:
+    """Where a seeded row came from: the document and the exact excerpt.
+
+    An excerpt may join several passages of the document with "……" (the Chinese ellipsis).
+    Rows entered by users leave both empty.
+    """
+
+    EXCERPT_SEPARATOR = "……"
+
+    @declared_attr
+    def source_document_id(cls) -> Mapped[int | None]:
+        return mapped_column(ForeignKey("source_document.id", ondelete="RESTRICT"), nullable=True)
+
+    @declared_attr
+    def source_document(cls):
+        return relationship("SourceDocument", foreign_keys=[cls.source_document_id])
+
+    source_excerpt: Mapped[str | None] = mapped_column(Text)
+
+    def excerpt_passages(self) -> list[str]:
+        """The passages of the excerpt, each of which occurs verbatim in the document."""
+        if not self.source_excerpt:
+            return []
+        return [p for p in self.source_excerpt.split(self.EXCERPT_SEPARATOR) if p]
+
+
+NAME_LENGTH = 200
+SHORT = 64
+
+
+def name_column(**kwargs) -> Mapped[str]:
+    """A required name of ordinary length."""
+    return mapped_column(String(NAME_LENGTH), nullable=False, **kwargs)
+
+
+def campaign_of(obj) -> int | None:
+    """The id of the campaign a row belongs to, whether its campaign was set by id or by object."""
+    if not isinstance(obj, CampaignOwnedMixin):
+        return None
+    if obj.campaign_id is not None:
+        return obj.campaign_id
+    return obj.campaign.id if obj.campaign is not None else None
+
+
+def campaign_mismatch(obj) -> str | None:
+    """A Chinese message when a row links rows of different campaigns (e.g. a problem of one campaign and a unit of another)."""
+    own = campaign_of(obj)
+    seen: dict[int, object] = {own: obj} if own is not None else {}
+    for rel in obj.__mapper__.relationships:
+        if rel.direction.name != "MANYTOONE" or rel.key == "campaign":
+            continue
+        related = getattr(obj, rel.key)
+        other = campaign_of(related) if related is not None else None
+        if other is None:
+            continue
+        if seen and other not in seen:
+            first = next(iter(seen.values()))
+            return (f"{related.__label__}“{related}”与{first.__label__}“{first}”不属于同一个专项行动，不能关联。"
+                    if first is not obj else
+                    f"{related.__label__}“{related}”不属于本{obj.__label__}所在的专项行动，不能关联。")
+        seen.setdefault(other, related)
+    return None
+
+
+@event.listens_for(Session, "before_flush")
+def _check_rows(session: Session, flush_context, instances) -> None:
+    """Apply every table's rules, and the one-campaign rule, to each new or changed row, whoever writes it."""
+    for obj in [*session.new, *session.dirty]:
+        if not isinstance(obj, db.Model):
+            continue
+        with session.no_autoflush:
+            obj.check()
+            message = campaign_mismatch(obj)
+        if message:
+            raise DomainError(message)

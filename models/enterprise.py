@@ -1,0 +1,113 @@
+"""Enterprises, their working-group links (联点), visits (走访) and events (宣讲/会议)."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+
+from .base import NAME_LENGTH, CampaignOwnedMixin, IdMixin, ProvenanceMixin, TimestampMixin, choice, db, name_column
+from .org import Body, Unit
+from .errors import DomainError
+from .uscc import uscc_error
+from .vocab import EVENT_KINDS, OWNERSHIPS, VISIT_FORMS
+
+
+class Enterprise(IdMixin, TimestampMixin, CampaignOwnedMixin, ProvenanceMixin, db.Model):
+    """An enterprise served by the campaign (企业)."""
+
+    __label__ = "企业"
+
+    __tablename__ = "enterprise"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "name"),
+        UniqueConstraint("campaign_id", "credit_code"),
+    )
+
+    name: Mapped[str] = name_column()
+    credit_code: Mapped[str | None] = mapped_column(String(18))
+    ownership: Mapped[str | None] = mapped_column(choice(OWNERSHIPS, "ownership"))
+    above_scale: Mapped[bool] = mapped_column(Boolean, default=False)  # 规上
+    industry: Mapped[str | None] = mapped_column(String(100))
+    town_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id", ondelete="SET NULL"), index=True)
+    town: Mapped[Unit | None] = relationship()
+    contact: Mapped[str | None] = mapped_column(String(64))
+    phone: Mapped[str | None] = mapped_column(String(32))
+
+    groups: Mapped[list[EnterpriseGroup]] = relationship(back_populates="enterprise", cascade="all, delete-orphan")
+
+    @validates("credit_code")
+    def _check_credit_code(self, key, value):
+        if value is None or not value.strip():
+            return None
+        value = value.strip().upper()
+        error = uscc_error(value)
+        if error:
+            raise DomainError(error)
+        return value
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EnterpriseGroup(IdMixin, TimestampMixin, ProvenanceMixin, db.Model):
+    """A working group's link to an enterprise it serves (联点企业)."""
+
+    __label__ = "联点企业"
+
+    __tablename__ = "enterprise_group"
+    __table_args__ = (UniqueConstraint("enterprise_id", "body_id"),)
+
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id", ondelete="CASCADE"), index=True)
+    enterprise: Mapped[Enterprise] = relationship(back_populates="groups")
+    body_id: Mapped[int] = mapped_column(ForeignKey("body.id", ondelete="CASCADE"), index=True)
+    body: Mapped[Body] = relationship()
+
+    def __str__(self) -> str:
+        return f"{self.body} · {self.enterprise}"
+
+
+class Visit(IdMixin, TimestampMixin, CampaignOwnedMixin, ProvenanceMixin, db.Model):
+    """A working group's visit to an enterprise (走访)."""
+
+    __label__ = "走访记录"
+
+    __tablename__ = "visit"
+
+    body_id: Mapped[int] = mapped_column(ForeignKey("body.id", ondelete="RESTRICT"), index=True)
+    body: Mapped[Body] = relationship()
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id", ondelete="RESTRICT"), index=True)
+    enterprise: Mapped["Enterprise"] = relationship()
+    visited_on: Mapped[date] = mapped_column(index=True)
+    form: Mapped[str] = mapped_column(choice(VISIT_FORMS, "visit_form"), default="实地走访")
+    participants: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
+    summary: Mapped[str | None] = mapped_column(Text)
+
+    def __str__(self) -> str:
+        return f"{self.visited_on} {self.body} 走访 {self.enterprise}"
+
+
+class Event(IdMixin, TimestampMixin, CampaignOwnedMixin, ProvenanceMixin, db.Model):
+    """A meeting or briefing (宣讲/会议) with its attendance."""
+
+    __label__ = "会议"
+
+    __tablename__ = "event"
+    __table_args__ = (UniqueConstraint("campaign_id", "title"),)
+
+    kind: Mapped[str] = mapped_column(choice(EVENT_KINDS, "event_kind"))
+    title: Mapped[str] = name_column()
+    held_on: Mapped[date | None]
+    date_text: Mapped[str | None] = mapped_column(String(64))  # the date as the document words it
+    organiser_id: Mapped[int | None] = mapped_column(ForeignKey("body.id", ondelete="SET NULL"), index=True)
+    organiser: Mapped[Body | None] = relationship()
+    co_organiser_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id", ondelete="SET NULL"), index=True)
+    co_organiser: Mapped[Unit | None] = relationship()
+    venue: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
+    attendance_total: Mapped[int | None] = mapped_column(Integer)
+    attendance_cadres: Mapped[int | None] = mapped_column(Integer)  # 机关干部
+    attendance_enterprises: Mapped[int | None] = mapped_column(Integer)  # 企业代表
+    summary: Mapped[str | None] = mapped_column(Text)
+
+    def __str__(self) -> str:
+        return self.title

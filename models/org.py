@@ -1,0 +1,204 @@
+"""Campaigns, their source documents and their organisation: units, people, bodies and posts."""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import Boolean, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import (
+    NAME_LENGTH,
+    SHORT,
+    CampaignOwnedMixin,
+    IdMixin,
+    ProvenanceMixin,
+    TimestampMixin,
+    choice,
+    db,
+    name_column,
+)
+from .vocab import BODY_KINDS, BODY_UNIT_ROLES, POST_ROLES, UNIT_KINDS
+
+
+class SourceDocument(IdMixin, TimestampMixin, db.Model):
+    """A document the system is modelled on and seeded from (原始文件)."""
+
+    __label__ = "来源文件"
+
+    __tablename__ = "source_document"
+
+    code: Mapped[str] = mapped_column(String(SHORT), unique=True)
+    filename: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    title: Mapped[str] = name_column()
+    raw_text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)  # normalised: simplified Chinese, annotations removed
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Campaign(IdMixin, TimestampMixin, ProvenanceMixin, db.Model):
+    """A campaign (专项行动); every campaign-owned row points here."""
+
+    __label__ = "专项行动"
+
+    __tablename__ = "campaign"
+
+    name: Mapped[str] = name_column(unique=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)  # prefix of problem numbers
+    doc_number: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
+    issuer: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
+    issued_on: Mapped[date | None]
+    region: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
+    parent_document: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
+    goals: Mapped[str | None] = mapped_column(Text)
+    start_on: Mapped[date | None]
+    end_on: Mapped[date | None]
+    last_problem_seq: Mapped[int] = mapped_column(Integer, default=0, nullable=False)  # numbers problems
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("source_document.id"))
+    document: Mapped[SourceDocument | None] = relationship(foreign_keys=[document_id])
+
+    def number_year(self) -> int | None:
+        """The year problem numbers carry: the year the campaign was issued or started, if known."""
+        day = self.issued_on or self.start_on
+        return day.year if day else None
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StatedFigure(IdMixin, TimestampMixin, CampaignOwnedMixin, ProvenanceMixin, db.Model):
+    """A figure a document states without naming its members (文件数据)."""
+
+    __label__ = "文件所述数据"
+
+    __tablename__ = "stated_figure"
+    __table_args__ = (UniqueConstraint("campaign_id", "label"),)
+
+    label: Mapped[str] = name_column()
+    value: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    unit: Mapped[str | None] = mapped_column(String(16))
+
+    def __str__(self) -> str:
+        value = int(self.value) if self.value == int(self.value) else self.value
+        return f"{self.label}：{value}{self.unit or ''}"
+
+
+class Unit(IdMixin, TimestampMixin, CampaignOwnedMixin, ProvenanceMixin, db.Model):
+    """An organisation (单位): department, park, town, upper-level office."""
+
+    __label__ = "单位"
+
+    __tablename__ = "unit"
+    __table_args__ = (UniqueConstraint("campaign_id", "name"),)
+
+    name: Mapped[str] = name_column()
+    full_name: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
+    kind: Mapped[str | None] = mapped_column(choice(UNIT_KINDS, "unit_kind"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id", ondelete="SET NULL"), index=True)
+    parent: Mapped[Unit | None] = relationship(remote_side="Unit.id")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Person(IdMixin, TimestampMixin, CampaignOwnedMixin, ProvenanceMixin, db.Model):
+    """A named person (人员) with position and unit."""
+
+    __label__ = "人员"
+
+    __tablename__ = "person"
+
+    name: Mapped[str] = mapped_column(String(64), index=True)
+    position: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id", ondelete="SET NULL"), index=True)
+    unit: Mapped[Unit | None] = relationship()
+    phone: Mapped[str | None] = mapped_column(String(32))
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.position}）" if self.position else self.name
+
+
+class Body(IdMixin, TimestampMixin, CampaignOwnedMixin, ProvenanceMixin, db.Model):
+    """A body of the campaign (机构): 推进机制, its office, 专班, 工作组, 调研小组."""
+
+    __label__ = "机构"
+
+    __tablename__ = "body"
+    __table_args__ = (UniqueConstraint("campaign_id", "name"),)
+
+    name: Mapped[str] = name_column()
+    full_name: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
+    kind: Mapped[str] = mapped_column(choice(BODY_KINDS, "body_kind"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("body.id", ondelete="SET NULL"), index=True)
+    parent: Mapped[Body | None] = relationship(remote_side="Body.id")
+    lead_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id", ondelete="SET NULL"), index=True)
+    lead_unit: Mapped[Unit | None] = relationship()
+    duties: Mapped[str | None] = mapped_column(Text)
+    dissolves_at_end: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    units: Mapped[list[BodyUnit]] = relationship(back_populates="body", cascade="all, delete-orphan")
+    posts: Mapped[list[Post]] = relationship(back_populates="body", cascade="all, delete-orphan")
+    towns: Mapped[list[BodyTown]] = relationship(back_populates="body", cascade="all, delete-orphan")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BodyUnit(IdMixin, TimestampMixin, ProvenanceMixin, db.Model):
+    """A unit's part in a body (参加单位 / 成员单位 / 牵头单位)."""
+
+    __label__ = "参加单位"
+
+    __tablename__ = "body_unit"
+    __table_args__ = (UniqueConstraint("body_id", "unit_id", "role"),)
+
+    body_id: Mapped[int] = mapped_column(ForeignKey("body.id", ondelete="CASCADE"), index=True)
+    body: Mapped[Body] = relationship(back_populates="units")
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="RESTRICT"), index=True)
+    unit: Mapped[Unit] = relationship()
+    role: Mapped[str] = mapped_column(choice(BODY_UNIT_ROLES, "body_unit_role"))
+
+    def __str__(self) -> str:
+        return f"{self.body} · {self.unit}（{self.role}）"
+
+
+class BodyTown(IdMixin, TimestampMixin, ProvenanceMixin, db.Model):
+    """A town or park a working group is linked to (联点镇、园区)."""
+
+    __label__ = "联点镇（园区）"
+
+    __tablename__ = "body_town"
+    __table_args__ = (UniqueConstraint("body_id", "unit_id"),)
+
+    body_id: Mapped[int] = mapped_column(ForeignKey("body.id", ondelete="CASCADE"), index=True)
+    body: Mapped[Body] = relationship(back_populates="towns")
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="RESTRICT"), index=True)
+    unit: Mapped[Unit] = relationship()
+
+    def __str__(self) -> str:
+        return f"{self.body} · {self.unit}"
+
+
+class Post(IdMixin, TimestampMixin, ProvenanceMixin, db.Model):
+    """A post in a body (职务安排): who, in which role, sent by which unit.
+
+    The person may be unknown when a document names only the sending unit ("各派1名副科级领导担任组长").
+    """
+
+    __label__ = "职务安排"
+    __tablename__ = "post"
+
+    body_id: Mapped[int] = mapped_column(ForeignKey("body.id", ondelete="CASCADE"), index=True)
+    body: Mapped[Body] = relationship(back_populates="posts")
+    role: Mapped[str] = mapped_column(choice(POST_ROLES, "post_role"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
+    person: Mapped[Person | None] = relationship()
+    sending_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id", ondelete="SET NULL"), index=True)
+    sending_unit: Mapped[Unit | None] = relationship()
+    note: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
+
+    def __str__(self) -> str:
+        who = self.person.name if self.person else (f"{self.sending_unit}派员" if self.sending_unit else "（未定）")
+        return f"{self.body} {self.role}：{who}"

@@ -1,0 +1,165 @@
+"""The problem ledger (问题台账): problems, their progress updates (办理进展) and periodic reports (报送)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, event, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from .base import NAME_LENGTH, CampaignOwnedMixin, IdMixin, ProvenanceMixin, TimestampMixin, choice, db, local_now
+from .enterprise import Enterprise
+from .errors import DomainError
+from .org import Body, Campaign, Person, Unit
+from .vocab import (
+    ESCALATION_LEVELS,
+    PROBLEM_CATEGORIES,
+    PROBLEM_NATURES,
+    PROBLEM_SOURCES,
+    PROBLEM_STATUSES,
+    REPORT_KINDS,
+    SATISFACTION_LEVELS,
+)
+
+problem_co_unit = Table(
+    "problem_co_unit",
+    db.Model.metadata,
+    Column("problem_id", ForeignKey("problem.id", ondelete="CASCADE"), primary_key=True),
+    Column("unit_id", ForeignKey("unit.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Problem(IdMixin, TimestampMixin, CampaignOwnedMixin, ProvenanceMixin, db.Model):
+    """One row of the ledger (问题台账)."""
+
+    __label__ = "问题"
+
+    __tablename__ = "problem"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "number"),
+        CheckConstraint("deadline IS NULL OR assigned_on IS NULL OR assigned_on <= deadline", name="deadline_order"),
+        Index("ix_problem_campaign_status_deadline", "campaign_id", "status", "deadline"),
+    )
+
+    number: Mapped[str] = mapped_column(String(32))
+    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprise.id", ondelete="RESTRICT"), index=True)
+    enterprise: Mapped[Enterprise | None] = relationship()
+    description: Mapped[str] = mapped_column(Text)
+    demand: Mapped[str | None] = mapped_column(Text)
+    category: Mapped[str | None] = mapped_column(choice(PROBLEM_CATEGORIES, "problem_category"), index=True)
+    nature: Mapped[str | None] = mapped_column(choice(PROBLEM_NATURES, "problem_nature"))
+    source: Mapped[str | None] = mapped_column(choice(PROBLEM_SOURCES, "problem_source"))
+    collected_by_body_id: Mapped[int | None] = mapped_column(ForeignKey("body.id", ondelete="SET NULL"), index=True)
+    collected_by_body: Mapped[Body | None] = relationship(foreign_keys=[collected_by_body_id])
+    collected_by_person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    collected_by_person: Mapped[Person | None] = relationship(foreign_keys=[collected_by_person_id])
+    collected_on: Mapped[date | None] = mapped_column(index=True)
+    responsible_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id", ondelete="RESTRICT"), index=True)
+    responsible_unit: Mapped[Unit | None] = relationship(foreign_keys=[responsible_unit_id])
+    co_units: Mapped[list[Unit]] = relationship(secondary=problem_co_unit)
+    lead_person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    lead_person: Mapped[Person | None] = relationship(foreign_keys=[lead_person_id])  # 领办
+    supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    supervisor: Mapped[Person | None] = relationship(foreign_keys=[supervisor_id])  # 督办
+    assigned_on: Mapped[date | None]
+    deadline: Mapped[date | None] = mapped_column(index=True)
+    status: Mapped[str] = mapped_column(choice(PROBLEM_STATUSES, "problem_status"), default="待交办", index=True)
+    escalation_level: Mapped[str] = mapped_column(choice(ESCALATION_LEVELS, "escalation_level"), default="本级", index=True)
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False, index=True)  # 挂牌督办
+    resolution: Mapped[str | None] = mapped_column(Text)
+    resolved_on: Mapped[date | None]  # 办结
+    closed_on: Mapped[date | None]  # 销号
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    closed_by = relationship("User", foreign_keys=[closed_by_id])
+    satisfaction: Mapped[str | None] = mapped_column(choice(SATISFACTION_LEVELS, "satisfaction"))
+    remark: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
+
+    updates: Mapped[list[ProblemUpdate]] = relationship(
+        back_populates="problem", cascade="all, delete-orphan", order_by="ProblemUpdate.created_at"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def check(self) -> None:
+        if self.assigned_on and self.deadline and self.assigned_on > self.deadline:
+            raise DomainError("办理时限不能早于交办日期。")
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.enterprise or ''}".strip()
+
+
+class ProblemUpdate(IdMixin, db.Model):
+    """A step in a problem's handling (办理进展): a transition or a progress note."""
+
+    __label__ = "办理进展"
+
+    __tablename__ = "problem_update"
+
+    problem_id: Mapped[int] = mapped_column(ForeignKey("problem.id", ondelete="CASCADE"), index=True)
+    problem: Mapped[Problem] = relationship(back_populates="updates")
+    created_at: Mapped[datetime] = mapped_column(default=local_now, index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    author = relationship("User")
+    from_status: Mapped[str | None] = mapped_column(choice(PROBLEM_STATUSES, "update_from_status"))
+    to_status: Mapped[str | None] = mapped_column(choice(PROBLEM_STATUSES, "update_to_status"))
+    action: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(Text)
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d} {self.action}"
+
+
+class Report(IdMixin, TimestampMixin, CampaignOwnedMixin, db.Model):
+    """A periodic submission (报送): a body's 周调度 or 旬通报 for one period."""
+
+    __label__ = "报送记录"
+
+    __tablename__ = "report"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "kind", "period_start", "body_id"),
+        CheckConstraint("period_start <= period_end", name="period_order"),
+    )
+
+    kind: Mapped[str] = mapped_column(choice(REPORT_KINDS, "report_kind"))
+    period_start: Mapped[date]
+    period_end: Mapped[date]
+    body_id: Mapped[int] = mapped_column(ForeignKey("body.id", ondelete="RESTRICT"), index=True)
+    body: Mapped[Body] = relationship()
+    submitted_at: Mapped[datetime | None]
+    content: Mapped[str | None] = mapped_column(Text)
+    filename: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
+
+    def check(self) -> None:
+        if self.period_start and self.period_end and self.period_start > self.period_end:
+            raise DomainError("期间开始日期不能晚于期间结束日期。")
+
+    def __str__(self) -> str:
+        return f"{self.body} {self.kind} {self.period_start}～{self.period_end}"
+
+
+def next_problem_number(session: Session, campaign: Campaign) -> str:
+    """Reserve the campaign's next problem number, e.g. SJY-2024-0001 (SSYF-0001 when the year is unknown).
+
+    The counter is bumped with one UPDATE, which locks the campaign row until commit, so two
+    concurrent writers never receive the same number.
+    """
+    session.execute(
+        update(Campaign)
+        .where(Campaign.id == campaign.id)
+        .values(last_problem_seq=Campaign.last_problem_seq + 1)
+        .execution_options(synchronize_session=False)
+    )
+    seq = session.scalar(select(Campaign.last_problem_seq).where(Campaign.id == campaign.id))
+    year = campaign.number_year()
+    return f"{campaign.code}-{year}-{seq:04d}" if year else f"{campaign.code}-{seq:04d}"
+
+
+@event.listens_for(Session, "before_flush")
+def _number_new_problems(session: Session, flush_context, instances) -> None:
+    """Give every new problem without a number the next one of its campaign, whoever creates it."""
+    for obj in list(session.new):
+        if isinstance(obj, Problem) and not obj.number:
+            campaign = obj.campaign or (session.get(Campaign, obj.campaign_id) if obj.campaign_id else None)
+            if campaign is None or campaign.id is None:
+                raise DomainError("问题必须属于一个已保存的专项行动。")
+            obj.number = next_problem_number(session, campaign)

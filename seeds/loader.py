@@ -1,0 +1,333 @@
+"""The one idempotent seed loader: `flask --app app seed` reads seeds/data/*.yaml into the database.
+
+Rows are found by their natural key (a campaign's name, a unit's name within its campaign, a task's
+number…) and created only when missing; existing rows, including ones staff have since edited, are
+left as they are, so running the loader twice changes nothing. Every row it creates carries its
+provenance: the source document and the exact excerpt, which is checked against the document first.
+"""
+from __future__ import annotations
+
+import copy
+from collections import Counter
+from functools import lru_cache
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+import yaml
+from sqlalchemy import inspect, select
+
+from models import (
+    Body,
+    BodyUnit,
+    Campaign,
+    Enterprise,
+    Event,
+    Person,
+    Policy,
+    Post,
+    Problem,
+    SourceDocument,
+    StatedFigure,
+    Task,
+    Unit,
+    db,
+)
+from models.base import ProvenanceMixin
+from models.errors import CliError
+
+from .normalise import normalise
+
+SEED_DIR = Path(__file__).resolve().parent
+DATA_DIR = SEED_DIR / "data"
+SOURCE_DIR = SEED_DIR / "sources"
+
+TABLE_LABELS = {
+    "source_document": "来源文件",
+    "campaign": "专项行动",
+    "stated_figure": "文件所述数据",
+    "unit": "单位",
+    "person": "人员",
+    "body": "机构",
+    "body_unit": "参加单位",
+    "post": "职务安排",
+    "policy": "政策",
+    "task": "任务",
+    "event": "会议",
+    "enterprise": "企业",
+    "problem": "问题",
+}
+
+
+# The keys each kind of entry may have; anything else is a typo or a YAML quoting slip, and is refused.
+KEYS = {
+    "document": {"code", "file", "title", "normalise"},
+    "campaign": {"name", "code", "doc_number", "issuer", "issued_on", "region", "parent_document", "goals",
+                 "start_on", "end_on", "excerpt"},
+    "figures": {"label", "value", "unit", "excerpt"},
+    "units": {"name", "names", "kind", "kinds", "full_name", "full_names", "excerpt"},
+    "people": {"name", "position", "unit", "phone", "excerpt"},
+    "bodies": {"name", "full_name", "kind", "parent", "lead_unit", "duties", "dissolves_at_end", "excerpt",
+               "units", "posts"},
+    "body_units": {"role", "names", "excerpt"},
+    "posts": {"role", "person", "sending_unit", "note", "excerpt"},
+    "policies": {"title", "doc_number", "level", "issuer", "domain", "excerpt"},
+    "tasks": {"code", "section", "parent", "title", "content", "responsible_text", "responsible_unit",
+              "responsible_body", "submitter_kinds", "recipient_text", "start_on", "due_on", "due_text",
+              "recurrence", "recurrence_day", "recurrence_text", "report_kind", "target_text", "target_value",
+              "target_unit", "excerpt"},
+    "enterprises": {"name", "credit_code", "ownership", "industry", "excerpt"},
+    "events": {"title", "kind", "held_on", "date_text", "organiser", "co_organiser", "venue", "attendance_total",
+               "attendance_cadres", "attendance_enterprises", "summary", "excerpt"},
+    "problems": {"enterprise", "description", "demand", "category", "nature", "source", "collected_by", "remark",
+                 "excerpt"},
+}
+
+
+class SeedError(Exception):
+    """A seed file is wrong; the message says where, in Chinese."""
+
+
+@lru_cache(maxsize=16)
+def _parse_yaml(text: str):
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+def read_yaml(text: str):
+    """Parse YAML safely (with libyaml when present); a fresh copy each time, as the loader may not change the cache."""
+    return copy.deepcopy(_parse_yaml(text))
+
+
+class CampaignSeed:
+    """Loads one campaign's YAML file."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        try:
+            self.data = read_yaml(path.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as error:
+            raise SeedError(f"{path.name}：无法读取种子文件（{error}）") from None
+        self.created: Counter[str] = Counter()
+        self.document: SourceDocument | None = None
+        self.campaign: Campaign | None = None
+
+    # --- helpers ---
+    def fail(self, message: str):
+        raise SeedError(f"{self.path.name}：{message}")
+
+    def cite(self, item: dict, where: str) -> dict:
+        """Provenance fields for `item`, after checking every passage of its excerpt is in the document."""
+        excerpt = item.get("excerpt")
+        if not excerpt:
+            self.fail(f"{where} 缺少 excerpt（来源摘录）")
+        for passage in excerpt.split(ProvenanceMixin.EXCERPT_SEPARATOR):
+            if passage and passage not in self.document.text:
+                self.fail(f"{where} 的摘录不在文件中：“{passage[:40]}”")
+        return {"source_document": self.document, "source_excerpt": excerpt}
+
+    def get_or_create(self, model, key: dict, **fields):
+        """The row of `model` matching `key`, created with `fields` when there is none."""
+        row = db.session.scalars(select(model).filter_by(**key).limit(1)).first()
+        if row is None:
+            row = model(**key, **fields)
+            db.session.add(row)
+            db.session.flush()
+            self.created[model.__tablename__] += 1
+        return row
+
+    def named(self, model, name: str | None, what: str):
+        """The campaign's row of `model` called `name` (None for no name)."""
+        if name is None:
+            return None
+        row = db.session.scalars(select(model).filter_by(campaign=self.campaign, name=name)).first()
+        if row is None:
+            self.fail(f"引用了未定义的{what}“{name}”")
+        return row
+
+    def pick(self, item: dict, *names: str) -> dict:
+        return {name: item[name] for name in names if item.get(name) is not None}
+
+    # --- sections, in dependency order ---
+    def check_keys(self) -> None:
+        """Refuse unknown sections and keys before writing anything."""
+        def check(items, kind):
+            for item in items if isinstance(items, list) else [items]:
+                if not isinstance(item, dict):
+                    self.fail(f"{kind} 中有一项不是键值表：{item!r}")
+                unknown = set(item) - KEYS[kind]
+                if unknown:
+                    self.fail(f"{kind} 中出现未知字段 {sorted(map(str, unknown))}（可能是摘录含英文逗号却未加引号）")
+                if kind == "bodies":
+                    check(item.get("units", []), "body_units")
+                    check(item.get("posts", []), "posts")
+
+        if not isinstance(self.data, dict) or "document" not in self.data or "campaign" not in self.data:
+            self.fail("种子文件必须包含 document 和 campaign 两节")
+        for section, items in self.data.items():
+            if section not in KEYS or section in ("body_units", "posts"):
+                self.fail(f"未知的节“{section}”")
+            check(items, section)
+
+    def run(self) -> Counter[str]:
+        self.check_keys()
+        self.load_document(self.data["document"])
+        self.load_campaign(self.data["campaign"])
+        for item in self.data.get("figures", []):
+            self.get_or_create(StatedFigure, {"campaign": self.campaign, "label": item["label"]},
+                               value=item["value"], unit=item.get("unit"), **self.cite(item, f"数据“{item['label']}”"))
+        for item in self.data.get("units", []):
+            self.load_units(item)
+        for item in self.data.get("people", []):
+            self.get_or_create(Person, {"campaign": self.campaign, "name": item["name"]},
+                               position=item.get("position"), unit=self.named(Unit, item.get("unit"), "单位"),
+                               **self.cite(item, f"人员“{item['name']}”"))
+        for item in self.data.get("bodies", []):
+            self.load_body(item)
+        for item in self.data.get("policies", []):
+            self.get_or_create(Policy, {"campaign": self.campaign, "title": item["title"]},
+                               **self.pick(item, "doc_number", "level", "issuer", "domain"),
+                               **self.cite(item, f"政策“{item['title']}”"))
+        for item in self.data.get("tasks", []):
+            self.load_task(item)
+        for item in self.data.get("enterprises", []):
+            self.get_or_create(Enterprise, {"campaign": self.campaign, "name": item["name"]},
+                               **self.pick(item, "credit_code", "ownership", "industry"),
+                               **self.cite(item, f"企业“{item['name']}”"))
+        for item in self.data.get("events", []):
+            self.get_or_create(
+                Event, {"campaign": self.campaign, "title": item["title"]},
+                organiser=self.named(Body, item.get("organiser"), "机构"),
+                co_organiser=self.named(Unit, item.get("co_organiser"), "单位"),
+                **self.pick(item, "kind", "held_on", "date_text", "venue", "attendance_total",
+                            "attendance_cadres", "attendance_enterprises", "summary"),
+                **self.cite(item, f"会议“{item['title']}”"),
+            )
+        for item in self.data.get("problems", []):
+            enterprise = self.named(Enterprise, item.get("enterprise"), "企业")
+            self.get_or_create(
+                Problem, {"campaign": self.campaign, "enterprise": enterprise, "description": item["description"]},
+                collected_by_body=self.named(Body, item.get("collected_by"), "机构"),
+                **self.pick(item, "demand", "category", "nature", "source", "remark"),
+                **self.cite(item, f"问题“{item['description']}”"),
+            )
+        return self.created
+
+    def load_document(self, item: dict) -> None:
+        source = SOURCE_DIR / item["file"]
+        try:
+            raw = source.read_text(encoding="utf-8")
+        except OSError:
+            self.fail(f"找不到来源文件 {source}")
+        text = normalise(raw) if item.get("normalise") else raw
+        self.document = self.get_or_create(SourceDocument, {"code": str(item["code"])},
+                                           filename=item["file"], title=item["title"], raw_text=raw, text=text)
+
+    def load_campaign(self, item: dict) -> None:
+        fields = self.pick(item, "code", "doc_number", "issuer", "issued_on", "region", "parent_document",
+                           "goals", "start_on", "end_on")
+        self.campaign = self.get_or_create(Campaign, {"name": item["name"]}, document=self.document,
+                                           **fields, **self.cite(item, "专项行动"))
+
+    def load_units(self, item: dict) -> None:
+        names = item.get("names") or [item["name"]]
+        kinds = item.get("kinds") or {}
+        full_names = item.get("full_names") or {}
+        provenance = self.cite(item, f"单位“{'、'.join(names)}”")
+        for name in names:
+            if name not in item["excerpt"]:
+                self.fail(f"单位“{name}”不在其摘录中")
+            self.get_or_create(Unit, {"campaign": self.campaign, "name": name},
+                               kind=kinds.get(name, item.get("kind")),
+                               full_name=full_names.get(name, item.get("full_name")), **provenance)
+
+    def load_body(self, item: dict) -> None:
+        where = f"机构“{item['name']}”"
+        lead = self.named(Unit, item.get("lead_unit"), "单位")
+        body = self.get_or_create(
+            Body, {"campaign": self.campaign, "name": item["name"]},
+            kind=item["kind"], full_name=item.get("full_name"), parent=self.named(Body, item.get("parent"), "机构"),
+            lead_unit=lead, duties=item.get("duties"), dissolves_at_end=bool(item.get("dissolves_at_end")),
+            **self.cite(item, where),
+        )
+        for group in item.get("units", []):
+            provenance = self.cite(group, f"{where}的{group['role']}")
+            for name in group["names"]:
+                if name not in group["excerpt"]:
+                    self.fail(f"{where}的{group['role']}“{name}”不在其摘录中")
+                self.get_or_create(BodyUnit, {"body": body, "unit": self.named(Unit, name, "单位"), "role": group["role"]},
+                                   **provenance)
+        for post in item.get("posts", []):
+            sending = lead if post.get("sending_unit") == "lead" else self.named(Unit, post.get("sending_unit"), "单位")
+            person = self.named(Person, post.get("person"), "人员")
+            self.get_or_create(Post, {"body": body, "role": post["role"], "person": person, "sending_unit": sending},
+                               note=post.get("note"), **self.cite(post, f"{where}的{post['role']}"))
+
+    def load_task(self, item: dict) -> None:
+        where = f"任务“{item['code']}”"
+        parent = None
+        if item.get("parent"):
+            parent = db.session.scalars(select(Task).filter_by(campaign=self.campaign, code=item["parent"])).first()
+            if parent is None:
+                self.fail(f"{where}的上级任务“{item['parent']}”未定义")
+        submitters = []
+        if item.get("submitter_kinds"):
+            submitters = db.session.scalars(
+                select(Body).filter(Body.campaign == self.campaign, Body.kind.in_(item["submitter_kinds"])).order_by(Body.id)
+            ).all()
+        fields = self.pick(item, "section", "title", "responsible_text", "recipient_text", "start_on", "due_on",
+                           "due_text", "recurrence", "recurrence_day", "recurrence_text", "report_kind",
+                           "target_text", "target_value", "target_unit")
+        provenance = self.cite(item, where)
+        self.get_or_create(
+            Task, {"campaign": self.campaign, "code": item["code"]}, parent=parent,
+            content=item.get("content", item["excerpt"]),
+            responsible_unit=self.named(Unit, item.get("responsible_unit"), "单位"),
+            responsible_body=self.named(Body, item.get("responsible_body"), "机构"),
+            submitters=submitters, **fields, **provenance,
+        )
+
+
+def seed_files() -> list[Path]:
+    """The campaign seed files, in a stable order."""
+    return sorted(DATA_DIR.glob("*.yaml"))
+
+
+def load_seeds(paths: list[Path] | None = None) -> list[tuple[str, Counter[str]]]:
+    """Load every seed file in one transaction each; return what each created."""
+    results = []
+    for path in paths or seed_files():
+        seed = CampaignSeed(path)
+        try:
+            created = seed.run()
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+        results.append((seed.campaign.name, created))
+    return results
+
+
+def describe(created: Counter[str]) -> str:
+    """A Chinese summary of rows created per table."""
+    if not created:
+        return "无新增（已全部存在）"
+    return "新增 " + "、".join(f"{TABLE_LABELS.get(t, t)} {n}" for t, n in created.items())
+
+
+@click.command("seed")
+@with_appcontext
+@click.option("--file", "files", multiple=True, type=click.Path(dir_okay=False), help="只导入指定的种子文件（可重复）")
+def seed_command(files):
+    """Load the campaigns of seeds/data/ (idempotent: running it twice changes nothing)."""
+    if not inspect(db.engine).has_table("campaign"):
+        raise CliError("数据库尚未建表，请先运行：flask --app app db upgrade")
+    paths = [Path(f) for f in files] or None
+    for path in paths or []:
+        if not path.is_file():
+            raise CliError(f"找不到种子文件：{path}")
+    try:
+        results = load_seeds(paths)
+    except SeedError as error:
+        raise CliError(str(error)) from None
+    for name, created in results:
+        click.echo(f"{name}：{describe(created)}")

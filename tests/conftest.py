@@ -1,0 +1,164 @@
+"""Fixtures: a fresh app per test on the database named by TEST_DATABASE_URL (default: a temporary SQLite file),
+the schema built once per run by the real migrations, every table emptied after each test, seeded data,
+and a logged-in client per role."""
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from contextlib import contextmanager
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from app import create_app
+from config import normalise_database_url
+from models import User, db
+from seeds.loader import load_seeds
+
+MIGRATIONS = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
+PASSWORD = "test-password-123"
+
+
+def database_url(tmp_dir) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    return normalise_database_url(url) if url else f"sqlite:///{tmp_dir}/test.db"
+
+
+def make_app(url: str, **extra):
+    return create_app({"TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": url, **extra})
+
+
+@pytest.fixture(scope="session")
+def db_url(tmp_path_factory):
+    """The test database, built once by the migrations (so tests also prove the migrations match the models)."""
+    url = database_url(tmp_path_factory.mktemp("db"))
+    app = make_app(url)
+    with app.app_context():
+        db.drop_all()
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        upgrade(directory=MIGRATIONS)
+        db.engine.dispose()
+    return url
+
+
+def empty_all_tables() -> None:
+    for table in reversed(db.metadata.sorted_tables):
+        db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def app(db_url):
+    """A fresh app on an empty database."""
+    app = make_app(db_url)
+    with app.app_context():
+        empty_all_tables()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        empty_all_tables()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def seed_snapshot(db_url):
+    """Every row the seed loader writes, captured once per run (seed tests run the loader itself)."""
+    app = make_app(db_url)
+    with app.app_context():
+        empty_all_tables()
+        load_seeds()
+        snapshot = [(t, [dict(r._mapping) for r in db.session.execute(t.select())]) for t in db.metadata.sorted_tables]
+        empty_all_tables()
+        db.engine.dispose()
+    return snapshot
+
+
+def restore(snapshot) -> None:
+    """Write the captured seed rows back, with their ids, and move PostgreSQL's id sequences past them."""
+    for table, rows in snapshot:
+        if rows:
+            db.session.execute(table.insert(), rows)
+    if db.engine.dialect.name == "postgresql":
+        for table, rows in snapshot:
+            if rows and "id" in table.c:
+                db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), :n)"),
+                                   {"n": max(r["id"] for r in rows)})
+    db.session.commit()
+
+
+@pytest.fixture
+def seeded(app, seed_snapshot):
+    """The app with both campaigns seeded."""
+    with app.app_context():
+        restore(seed_snapshot)
+    return app
+
+
+@pytest.fixture
+def client(seeded):
+    return seeded.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def csrf_token(html: str) -> str:
+    """The CSRF token of the first form on a page."""
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', html
+    )
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+def make_user(app, username: str, role: str, **scope) -> User:
+    with app.app_context():
+        user = User(username=username, role=role, display_name=username, active=True, **scope)
+        user.set_password(PASSWORD)
+        db.session.add(user)
+        db.session.commit()
+        return user.id
+
+
+def login(client, username: str, password: str = PASSWORD):
+    page = client.get("/login")
+    return client.post("/login", data={"username": username, "password": password, "csrf_token": csrf_token(page.text)})
+
+
+@pytest.fixture
+def admin_client(client, seeded):
+    make_user(seeded, "admin", "admin")
+    response = login(client, "admin")
+    assert response.status_code == 302, response.text
+    return client
+
+
+@contextmanager
+def scratch_database(base_url: str, tmp_path):
+    """A brand-new empty database on the same server as `base_url`, dropped afterwards."""
+    url = make_url(base_url)
+    if url.get_backend_name() == "sqlite":
+        yield f"sqlite:///{tmp_path}/scratch-{uuid.uuid4().hex[:8]}.db"
+        return
+    name = f"{url.database}_scratch_{uuid.uuid4().hex[:8]}"
+    admin_engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin_engine.connect() as conn:
+        if url.get_backend_name() == "mysql":
+            conn.execute(text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
+        else:
+            conn.execute(text(f'CREATE DATABASE "{name}" ENCODING \'UTF8\' TEMPLATE template0'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin_engine.connect() as conn:
+            if url.get_backend_name() == "mysql":
+                conn.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
+            else:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin_engine.dispose()

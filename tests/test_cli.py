@@ -1,0 +1,131 @@
+"""The command line: create-user, demo-accounts, seed. Bad arguments get a Chinese message, exit 1, and write nothing."""
+from __future__ import annotations
+
+import pytest
+
+from models import Campaign, Unit, User, db
+from tests.conftest import login
+
+
+@pytest.fixture
+def cli(seeded):
+    runner = seeded.test_cli_runner()
+
+    def invoke(*args, input=None):
+        return runner.invoke(args=list(args), input=input)
+
+    return invoke
+
+
+def users(app) -> dict[str, User]:
+    with app.app_context():
+        return {u.username: (u.role, u.unit and u.unit.name, u.body and u.body.name) for u in db.session.query(User)}
+
+
+def test_create_user_for_each_role(cli, seeded):
+    assert cli("create-user", "boss", "--role", "admin", "--password", "long-enough-1").exit_code == 0
+    assert cli("create-user", "office", "--role", "coordinator", "--password", "long-enough-1").exit_code == 0
+    result = cli("create-user", "g1", "--role", "group", "--group", "工作组（循环园）", "--password", "long-enough-1")
+    assert result.exit_code == 0, result.output
+    assert "已创建用户“g1”，角色：工作组" in result.output
+    assert cli("create-user", "fgj", "--role", "handler", "--unit", "市发改局", "--password", "long-enough-1").exit_code == 0
+    assert cli("create-user", "mayor", "--role", "leader", "--password", "long-enough-1").exit_code == 0
+    assert users(seeded) == {
+        "boss": ("admin", None, None),
+        "office": ("coordinator", None, None),
+        "g1": ("group", None, "工作组（循环园）"),
+        "fgj": ("handler", "市发改局", None),
+        "mayor": ("leader", None, None),
+    }
+
+
+def test_created_user_can_log_in(cli, seeded):
+    cli("create-user", "boss", "--role", "admin", "--password", "long-enough-1")
+    client = seeded.test_client()
+    assert login(client, "boss", "long-enough-1").status_code == 302
+
+
+def test_password_is_prompted_when_absent(cli, seeded):
+    result = cli("create-user", "boss", "--role", "admin", input="long-enough-1\nlong-enough-1\n")
+    assert result.exit_code == 0, result.output
+    assert login(seeded.test_client(), "boss", "long-enough-1").status_code == 302
+
+
+@pytest.mark.parametrize("args, message", [
+    (["create-user", "x", "--role", "handler", "--unit", "不存在的局", "--password", "long-enough-1"], "找不到单位“不存在的局”"),
+    (["create-user", "x", "--role", "group", "--password", "long-enough-1"], "必须用 --group 指定所属工作组"),
+    (["create-user", "x", "--role", "handler", "--password", "long-enough-1"], "必须用 --unit 指定所属单位"),
+    (["create-user", "x", "--role", "group", "--group", "综合专班", "--password", "long-enough-1"], "找不到工作组“综合专班”"),
+    (["create-user", "x", "--role", "admin", "--password", "short"], "密码至少需要8个字符"),
+    (["create-user", "   ", "--role", "admin", "--password", "long-enough-1"], "用户名不能为空"),
+])
+def test_bad_arguments_get_a_chinese_message_and_write_nothing(cli, seeded, args, message):
+    result = cli(*args)
+    assert result.exit_code == 1
+    assert message in result.output
+    assert "错误：" in result.output
+    assert users(seeded) == {}
+
+
+def test_unknown_role_is_refused(cli, seeded):
+    result = cli("create-user", "x", "--role", "superuser", "--password", "long-enough-1")
+    assert result.exit_code == 2
+    assert users(seeded) == {}
+
+
+def test_duplicate_username_is_refused(cli, seeded):
+    cli("create-user", "boss", "--role", "admin", "--password", "long-enough-1")
+    result = cli("create-user", "boss", "--role", "leader", "--password", "long-enough-2")
+    assert result.exit_code == 1 and "用户名“boss”已存在" in result.output
+    assert users(seeded)["boss"][0] == "admin"
+
+
+def test_unit_name_shared_by_two_campaigns_needs_campaign(cli, seeded):
+    with seeded.app_context():
+        anhui = db.session.query(Campaign).filter_by(code="SSYF").one()
+        db.session.add(Unit(campaign=anhui, name="市发改局"))
+        db.session.commit()
+    result = cli("create-user", "x", "--role", "handler", "--unit", "市发改局", "--password", "long-enough-1")
+    assert result.exit_code == 1 and "请用 --campaign 指定" in result.output
+    result = cli("create-user", "x", "--role", "handler", "--unit", "市发改局", "--campaign",
+                 "汨罗市“两重”“两新”送解优专项行动", "--password", "long-enough-1")
+    assert result.exit_code == 0, result.output
+
+
+def test_demo_accounts_print_the_password_once(cli, seeded):
+    first = cli("demo-accounts")
+    assert first.exit_code == 0
+    password = first.output.split("密码 ")[1].split()[0]
+    assert login(seeded.test_client(), "admin", password).status_code == 302
+    second = cli("demo-accounts")
+    assert password not in second.output and "已存在" in second.output
+
+
+def test_seed_refuses_a_missing_file(cli):
+    result = cli("seed", "--file", "no/such.yaml")
+    assert result.exit_code == 1 and "找不到种子文件" in result.output
+
+
+def test_seed_refuses_a_bad_excerpt_and_writes_nothing(app, tmp_path):
+    from pathlib import Path
+
+    source = Path(__file__).resolve().parent.parent / "seeds" / "data" / "000_anhui_ssyf.yaml"
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(source.read_text(encoding="utf-8").replace("组织8个联合调研小组", "组织9个联合调研小组"), encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["seed", "--file", str(broken)])
+    assert result.exit_code == 1
+    assert "摘录不在文件中" in result.output
+    with app.app_context():
+        assert db.session.query(Campaign).count() == 0
+
+
+def test_seed_refuses_unknown_keys(app, tmp_path):
+    from pathlib import Path
+
+    source = Path(__file__).resolve().parent.parent / "seeds" / "data" / "000_anhui_ssyf.yaml"
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(source.read_text(encoding="utf-8").replace("  - {name: 省政府金融办,", "  - {nmae: 省政府金融办,"), encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["seed", "--file", str(broken)])
+    assert result.exit_code == 1 and "未知字段" in result.output
+    with app.app_context():
+        assert db.session.query(Campaign).count() == 0

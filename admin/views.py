@@ -58,6 +58,7 @@ class UnitView(SecureModelView):
     column_labels = {"kind": "单位类型"}
     column_searchable_list = ("name", "full_name")
     column_filters = ("campaign.name", "kind", "name")
+    form_columns = ("campaign", "name", "full_name", "kind", "parent")
     form_excluded_columns = FORM_EXCLUDED
     form_ajax_refs = {"parent": UNIT_AJAX}
     column_default_sort = ("id", False)
@@ -68,6 +69,7 @@ class PersonView(SecureModelView):
     column_labels = {"name": "姓名", "position": "职务", "unit": "所在单位", "unit.name": "所在单位"}
     column_searchable_list = ("name", "position")
     column_filters = ("campaign.name", "unit.name")
+    form_columns = ("campaign", "name", "position", "unit", "phone")
     form_excluded_columns = FORM_EXCLUDED
     form_ajax_refs = {"unit": UNIT_AJAX}
     column_default_sort = ("id", False)
@@ -87,6 +89,7 @@ class BodyView(SecureModelView):
     }
     column_searchable_list = ("name", "full_name", "duties")
     column_filters = ("campaign.name", "kind", "lead_unit.name", "dissolves_at_end")
+    form_columns = ("campaign", "name", "full_name", "kind", "parent", "lead_unit", "duties", "dissolves_at_end")
     form_excluded_columns = (*FORM_EXCLUDED, "units", "posts", "towns")
     form_ajax_refs = {"lead_unit": UNIT_AJAX, "parent": BODY_AJAX}
     column_default_sort = ("id", False)
@@ -140,6 +143,7 @@ class EnterpriseView(SecureModelView):
     }
     column_searchable_list = ("name", "credit_code", "contact")
     column_filters = ("campaign.name", "ownership", "above_scale", "industry", "town.name")
+    form_columns = ("campaign", "name", "credit_code", "ownership", "above_scale", "industry", "town", "contact", "phone")
     form_excluded_columns = (*FORM_EXCLUDED, "groups")
     form_ajax_refs = {"town": UNIT_AJAX}
     form_args = {"credit_code": {"validators": [Optional(), credit_code_validator]}}
@@ -167,6 +171,7 @@ class VisitView(SecureModelView):
     }
     column_searchable_list = ("summary", "participants")
     column_filters = ("campaign.name", "body.name", "enterprise.name", "visited_on", "form")
+    form_columns = ("campaign", "body", "enterprise", "visited_on", "form", "participants", "summary")
     form_excluded_columns = FORM_EXCLUDED
     form_ajax_refs = {"body": BODY_AJAX, "enterprise": ENTERPRISE_AJAX}
     column_default_sort = ("visited_on", True)
@@ -189,6 +194,8 @@ class EventView(SecureModelView):
     }
     column_searchable_list = ("title", "summary")
     column_filters = ("campaign.name", "kind", "held_on")
+    form_columns = ("campaign", "kind", "title", "held_on", "date_text", "organiser", "co_organiser", "venue",
+                    "attendance_total", "attendance_cadres", "attendance_enterprises", "summary")
     form_excluded_columns = FORM_EXCLUDED
     form_ajax_refs = {"organiser": BODY_AJAX, "co_organiser": UNIT_AJAX}
 
@@ -220,8 +227,16 @@ class TaskView(SecureModelView):
     }
     column_searchable_list = ("code", "title", "content", "responsible_text")
     column_filters = ("campaign.name", "section", "status", "due_on", "recurrence", "report_kind")
+    form_columns = ("campaign", "code", "section", "parent", "title", "content", "responsible_text", "responsible_unit",
+                    "responsible_body", "recipient_text", "start_on", "due_on", "due_text", "recurrence", "recurrence_day",
+                    "recurrence_text", "report_kind", "submitters", "target_text", "target_value", "target_unit", "status")
     form_excluded_columns = FORM_EXCLUDED
-    form_ajax_refs = {"responsible_unit": UNIT_AJAX, "responsible_body": BODY_AJAX, "submitters": BODY_AJAX}
+    form_ajax_refs = {
+        "responsible_unit": UNIT_AJAX,
+        "responsible_body": BODY_AJAX,
+        "submitters": BODY_AJAX,
+        "parent": {"fields": ("code", "title"), "placeholder": "输入任务序号或名称搜索", "minimum_input_length": 0},
+    }
     column_default_sort = ("id", False)
 
 
@@ -238,6 +253,7 @@ class PolicyView(SecureModelView):
     }
     column_searchable_list = ("title", "doc_number", "issuer")
     column_filters = ("campaign.name", "level", "domain")
+    form_columns = ("campaign", "title", "doc_number", "level", "issuer", "domain", "compiled_by", "compiled_on")
     form_excluded_columns = FORM_EXCLUDED
     form_ajax_refs = {"compiled_by": UNIT_AJAX}
 
@@ -302,7 +318,12 @@ class ProblemView(SecureModelView):
         "campaign.name", "status", "category", "escalation_level", "flagged", "responsible_unit.name",
         "collected_by_body.name", "deadline", "collected_on",
     )
-    form_excluded_columns = (*FORM_EXCLUDED, "number", "updates", "closed_by")
+    form_columns = (
+        "campaign", "enterprise", "description", "demand", "category", "nature", "source", "collected_by_body",
+        "collected_by_person", "collected_on", "responsible_unit", "co_units", "lead_person", "supervisor",
+        "assigned_on", "deadline", "status", "escalation_level", "flagged", "resolution", "resolved_on", "closed_on",
+        "satisfaction", "remark",
+    )
     column_details_exclude_list = ("updates",)
     form_ajax_refs = {
         "enterprise": ENTERPRISE_AJAX,

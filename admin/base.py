@@ -16,21 +16,13 @@ from wtforms.validators import ValidationError
 from models import db
 from models.errors import DomainError
 
+from .ajax import SafeAjaxLoader
+from .ids import parse_id
 from .labels import COMMON_LABELS
 
 log = logging.getLogger(__name__)
 
-MAX_ID = 2**31 - 1
 MAX_PAGE = 100_000
-
-
-def parse_id(value) -> int | None:
-    """A primary key from a URL argument, or None when it is not a plain positive integer in range."""
-    text = str(value or "").strip()
-    if not (text.isascii() and text.isdigit()) or len(text) > 10:
-        return None
-    number = int(text)
-    return number if 1 <= number <= MAX_ID else None
 
 
 def login_redirect():
@@ -78,6 +70,10 @@ class SecureModelView(ModelView):
 
     def inaccessible_callback(self, name, **kwargs):
         return login_redirect()
+
+    def _create_ajax_loader(self, name, options):
+        target = getattr(self.model, name).property.mapper.class_
+        return SafeAjaxLoader(name, db, target, **options)
 
     # --- URLs must never cause a 500 ---
     def get_one(self, id):

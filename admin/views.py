@@ -38,6 +38,11 @@ class CampaignView(SecureModelView):
 
 
 class SourceDocumentView(SecureModelView):
+    """Documents come from seeds/sources/ and back every excerpt; the panel only shows them."""
+
+    can_create = False
+    can_edit = False
+    can_delete = False
     column_list = ("code", "title", "filename", "created_at")
     column_labels = {"code": "代号", "title": "标题", "filename": "文件名", "raw_text": "原文", "text": "规范化文本"}
     column_searchable_list = ("title", "code")

@@ -135,18 +135,19 @@ def campaign_mismatch(obj) -> str | None:
     own = campaign_of(obj)
     seen: dict[int, object] = {own: obj} if own is not None else {}
     for rel in obj.__mapper__.relationships:
-        if rel.direction.name != "MANYTOONE" or rel.key == "campaign":
+        if rel.key == "campaign" or rel.direction.name == "ONETOMANY":
             continue
-        related = getattr(obj, rel.key)
-        other = campaign_of(related) if related is not None else None
-        if other is None:
-            continue
-        if seen and other not in seen:
-            first = next(iter(seen.values()))
-            return (f"{related.__label__}“{related}”与{first.__label__}“{first}”不属于同一个专项行动，不能关联。"
-                    if first is not obj else
-                    f"{related.__label__}“{related}”不属于本{obj.__label__}所在的专项行动，不能关联。")
-        seen.setdefault(other, related)
+        value = getattr(obj, rel.key)
+        for related in (value if rel.uselist else [value]):
+            other = campaign_of(related) if related is not None else None
+            if other is None:
+                continue
+            if seen and other not in seen:
+                first = next(iter(seen.values()))
+                return (f"{related.__label__}“{related}”与{first.__label__}“{first}”不属于同一个专项行动，不能关联。"
+                        if first is not obj else
+                        f"{related.__label__}“{related}”不属于本{obj.__label__}所在的专项行动，不能关联。")
+            seen.setdefault(other, related)
     return None
 
 

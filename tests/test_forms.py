@@ -114,6 +114,17 @@ def test_rows_of_different_campaigns_cannot_be_linked(form, seeded):
         assert count(Problem, Problem.description == "跨行动的问题") == 0
 
 
+def test_co_units_of_another_campaign_are_refused(form, seeded):
+    with seeded.app_context():
+        anhui_unit = db.session.query(Unit).filter_by(name="省政府金融办").one().id
+        miluo_unit = named(Unit, "市发改局").id
+    response = form("/admin/problem/new/", {"campaign": form.campaign_id, "co_units": f"{miluo_unit},{anhui_unit}",
+                                            "description": "跨行动的协办", "status": "待交办", "escalation_level": "本级"})
+    assert any("单位“省政府金融办”不属于本问题所在的专项行动" in m for m in flashes(response.text))
+    with seeded.app_context():
+        assert count(Problem, Problem.description == "跨行动的协办") == 0
+
+
 def test_new_problem_gets_the_next_number_of_its_campaign(form, seeded):
     response = form("/admin/problem/new/", {"campaign": form.campaign_id, "description": "企业反映用工紧张",
                                             "category": "用工", "status": "待交办", "escalation_level": "本级"})

@@ -59,3 +59,37 @@ def test_unknown_admin_page_is_a_chinese_404(admin_client):
     response = admin_client.get("/admin/no-such-view/")
     assert response.status_code == 404
     assert "页面或记录不存在" in response.text
+
+
+@pytest.mark.parametrize("query", [
+    {"name": "enterprise", "query": "安徽"},
+    {"name": "enterprise", "query": "x", "offset": "abc"},
+    {"name": "enterprise", "query": "x", "offset": "-5"},
+    {"name": "enterprise", "query": "x", "offset": "99999999999999999999"},
+    {"name": "enterprise"},
+])
+def test_ajax_lookups_never_fail(admin_client, query):
+    response = admin_client.get("/admin/problem/ajax/lookup/", query_string=query)
+    assert response.status_code == 200
+    assert isinstance(response.json, list)
+
+
+def test_ajax_lookup_of_an_unknown_field_is_404(admin_client):
+    assert admin_client.get("/admin/problem/ajax/lookup/", query_string={"name": "nope", "query": "x"}).status_code == 404
+
+
+@pytest.mark.parametrize("bad", ["abc", "99999999999999999999", "-1", "1,2"])
+def test_malformed_ids_in_relationship_fields_are_refused(admin_client, seeded, bad):
+    from models import Problem, db
+    from tests.factories import miluo
+
+    with seeded.app_context():
+        campaign_id = miluo().id
+    token = csrf_token(admin_client.get("/admin/problem/new/").text)
+    response = admin_client.post("/admin/problem/new/", data={
+        "csrf_token": token, "campaign": campaign_id, "enterprise": bad, "description": "测试",
+        "status": "待交办", "escalation_level": "本级"})
+    assert response.status_code in (200, 302)
+    with seeded.app_context():
+        problem = db.session.query(Problem).filter_by(description="测试").one_or_none()
+        assert problem is None or problem.enterprise is None

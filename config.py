@@ -5,6 +5,9 @@ import os
 
 from flask import Flask
 
+DEV_SECRET = "dev-only-not-secret"
+MIN_SECRET_LENGTH = 32
+
 DRIVERS = {
     "postgres://": "postgresql+psycopg://",
     "postgresql://": "postgresql+psycopg://",
@@ -28,7 +31,7 @@ def load(app: Flask, test_config: dict | None = None) -> None:
     """Fill `app.config` in layers: defaults, instance file, environment, test mapping."""
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(
-        SECRET_KEY="dev-only-not-secret",
+        SECRET_KEY=DEV_SECRET,
         SQLALCHEMY_DATABASE_URI=f"sqlite:///{os.path.join(app.instance_path, 'zhuqi.db')}",
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
         TIMEZONE="Asia/Shanghai",
@@ -36,14 +39,35 @@ def load(app: Flask, test_config: dict | None = None) -> None:
         BABEL_DEFAULT_TIMEZONE="Asia/Shanghai",
         ADMIN_PAGE_SIZE=50,
         MAX_CONTENT_LENGTH=20 * 1024 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=8 * 3600,
+        APP_ENV="development",
     )
     app.config.from_pyfile("config.py", silent=True)
     if os.environ.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
     if os.environ.get("DATABASE_URL"):
         app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+    if os.environ.get("APP_ENV"):
+        app.config["APP_ENV"] = os.environ["APP_ENV"]
     if os.environ.get("APP_TIMEZONE"):
         app.config["TIMEZONE"] = os.environ["APP_TIMEZONE"]
     if test_config:
         app.config.update(test_config)
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if app.config["APP_ENV"] == "production":
+        secure_for_production(app)
+
+
+def secure_for_production(app: Flask) -> None:
+    """In production, refuse a missing or weak SECRET_KEY and send cookies over HTTPS only."""
+    secret = app.config.get("SECRET_KEY") or ""
+    if secret == DEV_SECRET or len(secret) < MIN_SECRET_LENGTH:
+        raise RuntimeError(
+            f"APP_ENV=production 时必须通过环境变量 SECRET_KEY 设置至少{MIN_SECRET_LENGTH}个字符的随机密钥，"
+            "例如：export SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')"
+        )
+    app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)

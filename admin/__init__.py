@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask, render_template
+from flask import Flask, has_request_context, render_template
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import Babel
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from models import (
@@ -18,6 +19,7 @@ from models import (
     Enterprise,
     EnterpriseGroup,
     Event,
+    LoginAttempt,
     Person,
     Policy,
     PolicyPush,
@@ -33,8 +35,10 @@ from models import (
     Visit,
 )
 
-from . import auth, views
-from .base import SecureIndexView
+from models import audit
+
+from . import auth, policy, views
+from .base import SecureIndexView, SecureModelView
 
 LOCALE = "zh_Hans_CN"
 TRANSLATIONS = os.path.join(os.path.dirname(__file__), "translations")
@@ -75,7 +79,18 @@ def register_views(admin: Admin) -> None:
     admin.add_view(views.ReportView(Report, name="报送记录", category=reports, endpoint="report"))
     admin.add_view(views.UserView(User, name="用户", category=system, endpoint="user"))
     admin.add_view(views.AuditLogView(AuditLog, name="审计日志", category=system, endpoint="audit_log"))
+    admin.add_view(views.LoginAttemptView(LoginAttempt, name="登录记录", category=system, endpoint="login_attempt"))
     admin.add_view(views.SourceDocumentView(SourceDocument, name="来源文件", category=system, endpoint="source_document"))
+    admin.add_view(auth.AccountView(name="修改密码", endpoint="account", url="/admin/account"))
+
+
+def web_actor() -> tuple[int | None, str]:
+    """Who the audit trail records: the logged-in user in a request, the system user on the command line."""
+    if has_request_context():
+        if current_user.is_authenticated:
+            return current_user.id, current_user.username
+        return None, "匿名访问"
+    return audit.command_line_actor()
 
 
 def error_page(error):
@@ -104,3 +119,6 @@ def init_app(app: Flask) -> None:
         translations_path=TRANSLATIONS,
     )
     register_views(admin)
+    policy.check_complete({v.endpoint for v in admin._views if isinstance(v, SecureModelView)},
+                          {v.endpoint for v in admin._views if not isinstance(v, SecureModelView)} - {"admin"})
+    audit.actor_provider = web_actor

@@ -1,21 +1,31 @@
-"""The one secure base for every admin view: login, safe ids and page numbers, Chinese errors, uniqueness."""
+"""The one secure base for every admin view.
+
+It applies the policy table (admin/policy.py) to every endpoint, scopes every query (lists, counts, details,
+edits, deletes, actions, dropdowns, lookups) to the rows the user may see or change, refuses a save that would
+overwrite someone else's newer edit, and turns what the database or the model refuses into Chinese messages.
+Views themselves declare attributes only.
+"""
 from __future__ import annotations
 
 import logging
 
-from flask import current_app, flash, redirect, request, url_for
+from flask import abort, current_app, flash, has_request_context, redirect, request, url_for
 from flask_admin import AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.form import BaseForm
 from flask_admin.model.base import ViewArgs
 from flask_login import current_user
 from sqlalchemy import UniqueConstraint, inspect, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm.exc import StaleDataError
+from wtforms import HiddenField
 from wtforms.validators import ValidationError
 
-from models import db
+from models import AuditLog, db
 from models.errors import DomainError
 
+from . import policy
 from .ajax import SafeAjaxLoader
 from .ids import parse_id
 from .labels import COMMON_LABELS
@@ -24,10 +34,46 @@ log = logging.getLogger(__name__)
 
 MAX_PAGE = 100_000
 
+# Flask-Admin's endpoints and the operation of the policy table each one needs.
+ENDPOINT_OPS = {
+    "index_view": "list",
+    "details_view": "details",
+    "create_view": "create",
+    "edit_view": "edit",
+    "delete_view": "delete",
+    "action_view": "action",
+    "export": "export",
+    "ajax_update": "edit",
+}
+READ_ENDPOINTS = {"index_view", "details_view", "create_view", "export", "ajax_lookup"}
+
 
 def login_redirect():
     """Send an anonymous visitor to the login page, remembering where they were going."""
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def user_role() -> str | None:
+    return current_user.role if current_user.is_authenticated else None
+
+
+def is_write_endpoint() -> bool:
+    """Whether the current request changes rows (edit, delete, actions, custom pages) rather than reads them."""
+    return has_request_context() and (request.endpoint or "").rsplit(".", 1)[-1] not in READ_ENDPOINTS
+
+
+def scoped(model, query, write: bool = False):
+    """`query` on `model` narrowed to the rows the current user may see (or, with `write`, change)."""
+    return policy.scope_query(query, model, current_user, write)
+
+
+class ScopedModelConverter(AdminModelConverter):
+    """Relationship dropdowns list only the rows the current user may see."""
+
+    def _model_select_field(self, prop, multiple, remote_model, **kwargs):
+        if prop.key not in getattr(self.view, "_form_ajax_refs", {}):  # ajax fields are scoped by their loader
+            kwargs.setdefault("query_factory", lambda: scoped(remote_model, db.session.query(remote_model)))
+        return super()._model_select_field(prop, multiple, remote_model, **kwargs)
 
 
 class SecureIndexView(AdminIndexView):
@@ -48,41 +94,146 @@ class SecureModelView(ModelView):
     """Base class of every model view. Subclasses declare attributes only."""
 
     form_base_class = BaseForm
+    model_form_converter = ScopedModelConverter
     can_view_details = True
+    can_export = False
     can_set_page_size = True
     page_size = 50
     page_size_options = (20, 50, 100, 200)
-    details_modal = False
-    edit_modal = False
-    create_modal = False
     column_display_pk = False
     column_default_sort = ("id", True)
     form_excluded_columns = ("created_at", "updated_at", "version")
     column_details_exclude_list = ()
+    create_defaults: tuple[str, ...] = ()  # fields filled from the user's scope on a new form
 
     def __init__(self, model, session=None, **kwargs):
         self.column_labels = {**COMMON_LABELS, **(self.column_labels or {})}
         super().__init__(model, session or db, **kwargs)
 
-    # --- who may open the view (roles and row scope come with the policy table) ---
+    # --- the policy table, applied to every endpoint ---
+    def allowed(self, op: str) -> bool:
+        return policy.allows(user_role(), self.endpoint, op)
+
     def is_accessible(self) -> bool:
-        return current_user.is_authenticated
+        return current_user.is_authenticated and self.allowed("list")
 
     def inaccessible_callback(self, name, **kwargs):
-        return login_redirect()
+        return login_redirect() if not current_user.is_authenticated else abort(403)
+
+    def _handle_view(self, name, **kwargs):
+        if not current_user.is_authenticated:
+            return login_redirect()
+        if name == "ajax_lookup":
+            permitted = self.allowed("create") or self.allowed("edit") or self.allowed("action")
+        else:
+            permitted = self.allowed(ENDPOINT_OPS.get(name, "action"))
+        if not permitted:
+            abort(403)
+        return super()._handle_view(name, **kwargs)
+
+    @property
+    def can_create(self) -> bool:
+        return not has_request_context() or self.allowed("create")
+
+    @property
+    def can_edit(self) -> bool:
+        return not has_request_context() or self.allowed("edit")
+
+    @property
+    def can_delete(self) -> bool:
+        return not has_request_context() or self.allowed("delete")
+
+    def is_action_allowed(self, name: str) -> bool:
+        return policy.allows_action(user_role(), self.endpoint, name) and super().is_action_allowed(name)
+
+    # --- rows: what the user may see, and on write endpoints what they may change ---
+    def get_query(self):
+        return scoped(self.model, super().get_query(), write=is_write_endpoint())
+
+    def get_count_query(self):
+        return scoped(self.model, super().get_count_query(), write=is_write_endpoint())
+
+    def get_one(self, id):
+        """The row with primary key `id` if the user may see it (and, on write endpoints, change it).
+
+        A malformed id or a row outside the user's scope reads as "record does not exist"; a row the user
+        may see but not change is a 403.
+        """
+        pk = parse_id(id)
+        if pk is None:
+            return None
+        row = self.get_query().filter(self.model.id == pk).one_or_none()
+        if row is None and is_write_endpoint():
+            readable = scoped(self.model, db.session.query(self.model.id)).filter(self.model.id == pk).first()
+            if readable is not None:
+                abort(403)
+        return row
 
     def _create_ajax_loader(self, name, options):
         target = getattr(self.model, name).property.mapper.class_
         return SafeAjaxLoader(name, db, target, **options)
 
-    # --- URLs must never cause a 500 ---
-    def get_one(self, id):
-        """The row with primary key `id`, or None for an id that is malformed or out of range."""
-        pk = parse_id(id)
-        if pk is None:
-            return None
-        return db.session.get(self.model, pk)
+    # --- forms: defaults from the user's scope, and the version the user started from ---
+    def scaffold_form(self):
+        form_class = super().scaffold_form()
+        if "version" in self.model.__table__.c:
+            form_class.version_token = HiddenField()
+        return form_class
 
+    def create_form(self, obj=None):
+        form = super().create_form(obj)
+        if request.method == "GET":
+            defaults = {"campaign": current_user.campaign, "body": current_user.body,
+                        "collected_by_body": current_user.body}
+            for name in self.create_defaults:
+                if name in form and form[name].data is None and defaults.get(name) is not None:
+                    form[name].data = defaults[name]
+        return form
+
+    def edit_form(self, obj=None):
+        form = super().edit_form(obj)
+        if request.method == "GET" and obj is not None and hasattr(form, "version_token"):
+            form.version_token.data = obj.version
+        return form
+
+    def update_model(self, form, model) -> bool:
+        if hasattr(form, "version_token"):
+            token = str(form.version_token.data or "")
+            if token != str(model.version):
+                flash(stale_message(model, token, self.column_labels), "error")
+                return False
+            del form.version_token
+        return super().update_model(form, model)
+
+    def on_model_change(self, form, model, is_created: bool) -> None:
+        check_unique(model, self.column_labels)
+        db.session.flush()
+        writable = scoped(self.model, db.session.query(self.model.id), write=True).filter(self.model.id == model.id).first()
+        if writable is None:
+            raise ValidationError("保存失败：该记录不在您的权限范围内（例如属于其他工作组、单位或专项行动）。")
+
+    # --- bulk actions: ids from the browser are re-checked against the rows the user may change ---
+    def apply_to_selected(self, ids, change, done: str) -> None:
+        """Run `change(row)` on every selected row the user may change, commit, and report in Chinese."""
+        wanted = {parse_id(i) for i in ids} - {None}
+        rows = self.get_query().filter(self.model.id.in_(wanted)).all() if wanted else []
+        errors = []
+        for row in rows:
+            try:
+                change(row)
+            except DomainError as error:
+                errors.append(str(error))
+        succeeded = len(rows) - len(errors)
+        if succeeded:
+            db.session.commit()
+            flash(f"已{done}{succeeded}条记录。", "success")
+        for error in errors:
+            flash(error, "error")
+        skipped = len(ids) - len(rows)
+        if skipped:
+            flash(f"{skipped}条所选记录不存在或您无权操作，已跳过。", "warning")
+
+    # --- URLs must never cause a 500 ---
     def _get_list_extra_args(self) -> ViewArgs:
         args = super()._get_list_extra_args()
         args.page = min(max(args.page or 0, 0), MAX_PAGE)
@@ -113,6 +264,9 @@ class SecureModelView(ModelView):
         if isinstance(exc, ValidationError | DomainError):
             flash(str(exc), "error")
             return True
+        if isinstance(exc, StaleDataError):
+            flash("保存失败：此记录刚被其他人修改。为避免覆盖他人的修改，本次保存未生效，请重新打开记录后再编辑。", "error")
+            return True
         if isinstance(exc, IntegrityError):
             flash(integrity_message(exc), "error")
             return True
@@ -124,11 +278,23 @@ class SecureModelView(ModelView):
             return True
         return super().handle_view_exception(exc)
 
-    def on_model_change(self, form, model, is_created: bool) -> None:
-        check_unique(model, self.column_labels)
-
     def get_save_return_url(self, model, is_created: bool = False) -> str:
-        return self.get_url(".details_view", id=model.id) if self.can_view_details else super().get_save_return_url(model, is_created)
+        return self.get_url(".details_view", id=model.id)
+
+
+def stale_message(model, token: str, labels: dict[str, str]) -> str:
+    """Explain, in Chinese, that the record changed since the user opened it: who, when and what."""
+    if not token:
+        return "保存失败：表单缺少版本信息，请重新打开记录后再编辑。"
+    last = db.session.scalars(
+        select(AuditLog).where(AuditLog.table_name == model.__tablename__, AuditLog.row_id == str(model.id),
+                               AuditLog.action == "update").order_by(AuditLog.id.desc()).limit(1)
+    ).first()
+    who = f"被“{last.username}”于{last.at:%Y-%m-%d %H:%M}" if last else "被其他人"
+    fields = "、".join(labels.get(k.removesuffix("_id"), labels.get(k, k)) for k in (last.changes or {})) if last else ""
+    changed = f"（改动了：{fields}）" if fields else ""
+    return (f"保存失败：您打开此记录（第{token}版）之后，它已{who}修改为第{model.version}版{changed}。"
+            "为避免覆盖他人的修改，本次保存未生效。请重新打开记录，核对最新内容后再编辑。")
 
 
 INTEGRITY_MESSAGES = (

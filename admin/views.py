@@ -1,8 +1,16 @@
 """One view per table. Views are attributes only; behaviour lives in SecureModelView and the model layer."""
 from __future__ import annotations
 
-from wtforms import PasswordField
-from wtforms.validators import Optional, ValidationError
+from flask import abort, flash, redirect, request
+from flask_admin import expose
+from flask_admin.actions import action
+from flask_admin.form import BaseForm
+from flask_login import current_user
+from wtforms import PasswordField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from models import db, workflow
+from models.errors import DomainError
 
 from .base import SecureModelView
 from .fields import credit_code_validator
@@ -38,11 +46,7 @@ class CampaignView(SecureModelView):
 
 
 class SourceDocumentView(SecureModelView):
-    """Documents come from seeds/sources/ and back every excerpt; the panel only shows them."""
-
-    can_create = False
-    can_edit = False
-    can_delete = False
+    """Documents come from seeds/sources/ and back every excerpt; the policy lets nobody change them."""
     column_list = ("code", "title", "filename", "created_at")
     column_labels = {"code": "代号", "title": "标题", "filename": "文件名", "raw_text": "原文", "text": "规范化文本"}
     column_searchable_list = ("title", "code")
@@ -326,8 +330,7 @@ class ProblemView(SecureModelView):
     form_columns = (
         "campaign", "enterprise", "description", "demand", "category", "nature", "source", "collected_by_body",
         "collected_by_person", "collected_on", "responsible_unit", "co_units", "lead_person", "supervisor",
-        "assigned_on", "deadline", "status", "escalation_level", "flagged", "resolution", "resolved_on", "closed_on",
-        "satisfaction", "remark",
+        "assigned_on", "deadline", "escalation_level", "resolution", "resolved_on", "closed_on", "satisfaction", "remark",
     )
     column_details_exclude_list = ("updates",)
     form_ajax_refs = {
@@ -339,6 +342,41 @@ class ProblemView(SecureModelView):
         "lead_person": PERSON_AJAX,
         "supervisor": PERSON_AJAX,
     }
+    details_template = "admin/problem_details.html"
+
+    @action("flag", "挂牌督办", "确定对选中的问题挂牌督办吗？")
+    def action_flag(self, ids):
+        self.apply_to_selected(ids, lambda p: workflow.set_flag(p, current_user, True), "挂牌督办")
+
+    @action("unflag", "取消挂牌督办", "确定取消选中问题的挂牌督办吗？")
+    def action_unflag(self, ids):
+        self.apply_to_selected(ids, lambda p: workflow.set_flag(p, current_user, False), "取消挂牌督办")
+
+    @expose("/withdraw/", methods=("GET", "POST"))
+    def withdraw_view(self):
+        """已撤销 with a reason: how everyone but the system administrator removes a problem."""
+        if not self.is_action_allowed("withdraw"):
+            abort(403)
+        problem = self.get_one(request.args.get("id"))
+        if problem is None:
+            flash("记录不存在。", "error")
+            return redirect(self.get_url(".index_view"))
+        form = WithdrawForm(request.form)
+        if request.method == "POST" and form.validate():
+            try:
+                workflow.withdraw(problem, current_user, form.reason.data)
+                db.session.commit()
+            except DomainError as error:
+                db.session.rollback()
+                flash(str(error), "error")
+            else:
+                flash(f"问题{problem.number}已撤销。", "success")
+                return redirect(self.get_url(".details_view", id=problem.id))
+        return self.render("admin/problem_withdraw.html", problem=problem, form=form)
+
+
+class WithdrawForm(BaseForm):
+    reason = TextAreaField("撤销理由", validators=[DataRequired("请填写撤销理由。"), Length(max=2000)])
 
 
 class ProblemUpdateView(SecureModelView):
@@ -355,8 +393,15 @@ class ProblemUpdateView(SecureModelView):
     }
     column_searchable_list = ("note", "action")
     column_filters = ("problem.number", "action", "to_status", "created_at")
-    form_excluded_columns = ("author",)
+    form_columns = ("problem", "note")
+    form_args = {"note": {"validators": [DataRequired("请填写说明内容。")]}}
     form_ajax_refs = {"problem": PROBLEM_AJAX}
+
+    def on_model_change(self, form, model, is_created):
+        if is_created:
+            model.author_id = current_user.id
+            model.action = workflow.note_action(current_user)
+        super().on_model_change(form, model, is_created)
     column_default_sort = ("created_at", True)
 
 
@@ -391,9 +436,11 @@ class UserView(SecureModelView):
         "last_login_at": "最近登录",
         "password": "新密码",
         "password_hash": "密码哈希",
+        "campaign": "专项行动",
     }
     column_searchable_list = ("username", "display_name")
     column_filters = ("role", "active")
+    form_columns = ("username", "display_name", "role", "campaign", "unit", "body", "person", "active", "password")
     column_details_exclude_list = ("password_hash",)
     form_excluded_columns = ("created_at", "updated_at", "password_hash", "last_login_at")
     form_extra_fields = {"password": PasswordField("新密码", description="新建用户必填；编辑时留空表示不修改")}
@@ -409,9 +456,8 @@ class UserView(SecureModelView):
 
 
 class AuditLogView(SecureModelView):
-    can_create = False
-    can_edit = False
-    can_delete = False
+    """Readable by admin and coordinator (their campaign); the policy lets nobody write it."""
+
     column_list = ("at", "username", "action", "table_name", "row_id", "changes")
     column_labels = {
         "at": "时间",
@@ -421,7 +467,17 @@ class AuditLogView(SecureModelView):
         "row_id": "记录ID",
         "action": "操作",
         "changes": "变更内容",
+        "campaign": "专项行动",
     }
     column_filters = ("username", "table_name", "action", "at")
     column_searchable_list = ("username", "table_name", "row_id")
+    column_default_sort = ("at", True)
+
+
+class LoginAttemptView(SecureModelView):
+    """Login attempts behind the throttling; for the system administrator."""
+
+    column_list = ("at", "username", "address", "succeeded")
+    column_labels = {"at": "时间", "username": "用户名", "address": "来源地址", "succeeded": "成功"}
+    column_filters = ("username", "address", "succeeded", "at")
     column_default_sort = ("at", True)

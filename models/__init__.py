@@ -1,10 +1,11 @@
 """The domain model. Import models from here."""
 from .base import Base, db, local_now, migrate
+
 from .enterprise import Enterprise, EnterpriseGroup, Event, Visit
 from .org import Body, BodyTown, BodyUnit, Campaign, Person, Post, SourceDocument, StatedFigure, Unit
 from .problem import Problem, ProblemUpdate, Report, problem_co_unit
 from .task import Policy, PolicyPush, Task, task_body
-from .user import AuditLog, User
+from .user import AuditLog, LoginAttempt, User
 
 __all__ = [
     "AuditLog",
@@ -16,6 +17,7 @@ __all__ = [
     "Enterprise",
     "EnterpriseGroup",
     "Event",
+    "LoginAttempt",
     "Person",
     "Policy",
     "PolicyPush",
@@ -35,3 +37,4 @@ __all__ = [
     "problem_co_unit",
     "task_body",
 ]
+from . import audit  # noqa: E402,F401  (registers the audit trail listeners)

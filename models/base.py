@@ -29,6 +29,9 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     __label__ = "记录"  # the Chinese name of a row of this table, for messages
 
+    def before_save(self) -> None:
+        """Fill in values derived from others. Runs before every flush, before `check`."""
+
     def check(self) -> None:
         """Refuse, with a DomainError, a row that breaks a rule of its table. Runs before every flush."""
 
@@ -72,6 +75,16 @@ class IdMixin:
 class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(default=local_now)
     updated_at: Mapped[datetime] = mapped_column(default=local_now, onupdate=local_now)
+
+
+class VersionMixin:
+    """A counter bumped on every update; an update that finds another version fails (lost-edit protection)."""
+
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    @declared_attr.directive
+    def __mapper_args__(cls):
+        return {"version_id_col": cls.__table__.c.version}
 
 
 class CampaignOwnedMixin:
@@ -158,6 +171,7 @@ def _check_rows(session: Session, flush_context, instances) -> None:
         if not isinstance(obj, db.Model):
             continue
         with session.no_autoflush:
+            obj.before_save()
             obj.check()
             message = campaign_mismatch(obj)
         if message:

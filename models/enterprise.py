@@ -6,14 +6,14 @@ from datetime import date
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from .base import NAME_LENGTH, CampaignOwnedMixin, IdMixin, ProvenanceMixin, TimestampMixin, choice, db, name_column
+from .base import VersionMixin, NAME_LENGTH, CampaignOwnedMixin, IdMixin, ProvenanceMixin, TimestampMixin, choice, db, name_column
 from .org import Body, Unit
 from .errors import DomainError
 from .uscc import uscc_error
 from .vocab import EVENT_KINDS, OWNERSHIPS, VISIT_FORMS
 
 
-class Enterprise(IdMixin, TimestampMixin, CampaignOwnedMixin, ProvenanceMixin, db.Model):
+class Enterprise(IdMixin, TimestampMixin, VersionMixin, CampaignOwnedMixin, ProvenanceMixin, db.Model):
     """An enterprise served by the campaign (企业)."""
 
     __label__ = "企业"
@@ -50,7 +50,7 @@ class Enterprise(IdMixin, TimestampMixin, CampaignOwnedMixin, ProvenanceMixin, d
         return self.name
 
 
-class EnterpriseGroup(IdMixin, TimestampMixin, ProvenanceMixin, db.Model):
+class EnterpriseGroup(IdMixin, TimestampMixin, VersionMixin, ProvenanceMixin, db.Model):
     """A working group's link to an enterprise it serves (联点企业)."""
 
     __label__ = "联点企业"
@@ -67,7 +67,7 @@ class EnterpriseGroup(IdMixin, TimestampMixin, ProvenanceMixin, db.Model):
         return f"{self.body} · {self.enterprise}"
 
 
-class Visit(IdMixin, TimestampMixin, CampaignOwnedMixin, ProvenanceMixin, db.Model):
+class Visit(IdMixin, TimestampMixin, VersionMixin, CampaignOwnedMixin, ProvenanceMixin, db.Model):
     """A working group's visit to an enterprise (走访)."""
 
     __label__ = "走访记录"
@@ -87,7 +87,7 @@ class Visit(IdMixin, TimestampMixin, CampaignOwnedMixin, ProvenanceMixin, db.Mod
         return f"{self.visited_on} {self.body} 走访 {self.enterprise}"
 
 
-class Event(IdMixin, TimestampMixin, CampaignOwnedMixin, ProvenanceMixin, db.Model):
+class Event(IdMixin, TimestampMixin, VersionMixin, CampaignOwnedMixin, ProvenanceMixin, db.Model):
     """A meeting or briefing (宣讲/会议) with its attendance."""
 
     __label__ = "会议"

@@ -8,6 +8,7 @@ from sqlalchemy import Boolean, ForeignKey, Integer, Numeric, String, Text, Uniq
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import (
+    VersionMixin,
     NAME_LENGTH,
     SHORT,
     CampaignOwnedMixin,
@@ -38,7 +39,7 @@ class SourceDocument(IdMixin, TimestampMixin, db.Model):
         return self.title
 
 
-class Campaign(IdMixin, TimestampMixin, ProvenanceMixin, db.Model):
+class Campaign(IdMixin, TimestampMixin, VersionMixin, ProvenanceMixin, db.Model):
     """A campaign (专项行动); every campaign-owned row points here."""
 
     __label__ = "专项行动"
@@ -68,7 +69,7 @@ class Campaign(IdMixin, TimestampMixin, ProvenanceMixin, db.Model):
         return self.name
 
 
-class StatedFigure(IdMixin, TimestampMixin, CampaignOwnedMixin, ProvenanceMixin, db.Model):
+class StatedFigure(IdMixin, TimestampMixin, VersionMixin, CampaignOwnedMixin, ProvenanceMixin, db.Model):
     """A figure a document states without naming its members (文件数据)."""
 
     __label__ = "文件所述数据"
@@ -85,7 +86,7 @@ class StatedFigure(IdMixin, TimestampMixin, CampaignOwnedMixin, ProvenanceMixin,
         return f"{self.label}：{value}{self.unit or ''}"
 
 
-class Unit(IdMixin, TimestampMixin, CampaignOwnedMixin, ProvenanceMixin, db.Model):
+class Unit(IdMixin, TimestampMixin, VersionMixin, CampaignOwnedMixin, ProvenanceMixin, db.Model):
     """An organisation (单位): department, park, town, upper-level office."""
 
     __label__ = "单位"
@@ -103,7 +104,7 @@ class Unit(IdMixin, TimestampMixin, CampaignOwnedMixin, ProvenanceMixin, db.Mode
         return self.name
 
 
-class Person(IdMixin, TimestampMixin, CampaignOwnedMixin, ProvenanceMixin, db.Model):
+class Person(IdMixin, TimestampMixin, VersionMixin, CampaignOwnedMixin, ProvenanceMixin, db.Model):
     """A named person (人员) with position and unit."""
 
     __label__ = "人员"
@@ -120,7 +121,7 @@ class Person(IdMixin, TimestampMixin, CampaignOwnedMixin, ProvenanceMixin, db.Mo
         return f"{self.name}（{self.position}）" if self.position else self.name
 
 
-class Body(IdMixin, TimestampMixin, CampaignOwnedMixin, ProvenanceMixin, db.Model):
+class Body(IdMixin, TimestampMixin, VersionMixin, CampaignOwnedMixin, ProvenanceMixin, db.Model):
     """A body of the campaign (机构): 推进机制, its office, 专班, 工作组, 调研小组."""
 
     __label__ = "机构"
@@ -146,7 +147,7 @@ class Body(IdMixin, TimestampMixin, CampaignOwnedMixin, ProvenanceMixin, db.Mode
         return self.name
 
 
-class BodyUnit(IdMixin, TimestampMixin, ProvenanceMixin, db.Model):
+class BodyUnit(IdMixin, TimestampMixin, VersionMixin, ProvenanceMixin, db.Model):
     """A unit's part in a body (参加单位 / 成员单位 / 牵头单位)."""
 
     __label__ = "参加单位"
@@ -164,7 +165,7 @@ class BodyUnit(IdMixin, TimestampMixin, ProvenanceMixin, db.Model):
         return f"{self.body} · {self.unit}（{self.role}）"
 
 
-class BodyTown(IdMixin, TimestampMixin, ProvenanceMixin, db.Model):
+class BodyTown(IdMixin, TimestampMixin, VersionMixin, ProvenanceMixin, db.Model):
     """A town or park a working group is linked to (联点镇、园区)."""
 
     __label__ = "联点镇（园区）"
@@ -181,7 +182,7 @@ class BodyTown(IdMixin, TimestampMixin, ProvenanceMixin, db.Model):
         return f"{self.body} · {self.unit}"
 
 
-class Post(IdMixin, TimestampMixin, ProvenanceMixin, db.Model):
+class Post(IdMixin, TimestampMixin, VersionMixin, ProvenanceMixin, db.Model):
     """A post in a body (职务安排): who, in which role, sent by which unit.
 
     The person may be unknown when a document names only the sending unit ("各派1名副科级领导担任组长").

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, event, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from .base import NAME_LENGTH, CampaignOwnedMixin, IdMixin, ProvenanceMixin, TimestampMixin, choice, db, local_now
+from .base import VersionMixin, NAME_LENGTH, CampaignOwnedMixin, IdMixin, ProvenanceMixin, TimestampMixin, choice, db, local_now
 from .enterprise import Enterprise
 from .errors import DomainError
 from .org import Body, Campaign, Person, Unit
@@ -28,7 +28,7 @@ problem_co_unit = Table(
 )
 
 
-class Problem(IdMixin, TimestampMixin, CampaignOwnedMixin, ProvenanceMixin, db.Model):
+class Problem(IdMixin, TimestampMixin, VersionMixin, CampaignOwnedMixin, ProvenanceMixin, db.Model):
     """One row of the ledger (问题台账)."""
 
     __label__ = "问题"
@@ -72,13 +72,10 @@ class Problem(IdMixin, TimestampMixin, CampaignOwnedMixin, ProvenanceMixin, db.M
     closed_by = relationship("User", foreign_keys=[closed_by_id])
     satisfaction: Mapped[str | None] = mapped_column(choice(SATISFACTION_LEVELS, "satisfaction"))
     remark: Mapped[str | None] = mapped_column(Text)
-    version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
 
     updates: Mapped[list[ProblemUpdate]] = relationship(
         back_populates="problem", cascade="all, delete-orphan", order_by="ProblemUpdate.created_at"
     )
-
-    __mapper_args__ = {"version_id_col": version}
 
     def check(self) -> None:
         if self.assigned_on and self.deadline and self.assigned_on > self.deadline:
@@ -88,7 +85,7 @@ class Problem(IdMixin, TimestampMixin, CampaignOwnedMixin, ProvenanceMixin, db.M
         return f"{self.number} {self.enterprise or ''}".strip()
 
 
-class ProblemUpdate(IdMixin, db.Model):
+class ProblemUpdate(IdMixin, VersionMixin, db.Model):
     """A step in a problem's handling (办理进展): a transition or a progress note."""
 
     __label__ = "办理进展"
@@ -109,7 +106,7 @@ class ProblemUpdate(IdMixin, db.Model):
         return f"{self.created_at:%Y-%m-%d} {self.action}"
 
 
-class Report(IdMixin, TimestampMixin, CampaignOwnedMixin, db.Model):
+class Report(IdMixin, TimestampMixin, VersionMixin, CampaignOwnedMixin, db.Model):
     """A periodic submission (报送): a body's 周调度 or 旬通报 for one period."""
 
     __label__ = "报送记录"

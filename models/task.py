@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Integer, Numeric, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import NAME_LENGTH, CampaignOwnedMixin, IdMixin, ProvenanceMixin, TimestampMixin, choice, db, name_column
+from .base import VersionMixin, NAME_LENGTH, CampaignOwnedMixin, IdMixin, ProvenanceMixin, TimestampMixin, choice, db, name_column
 from .enterprise import Enterprise
 from .errors import DomainError
 from .org import Body, Person, Unit
@@ -21,7 +21,7 @@ task_body = Table(
 )
 
 
-class Task(IdMixin, TimestampMixin, CampaignOwnedMixin, ProvenanceMixin, db.Model):
+class Task(IdMixin, TimestampMixin, VersionMixin, CampaignOwnedMixin, ProvenanceMixin, db.Model):
     """One item of the task list: a main task, a working method, a phase, a mechanism or a dated target."""
 
     __label__ = "任务"
@@ -76,7 +76,7 @@ class Task(IdMixin, TimestampMixin, CampaignOwnedMixin, ProvenanceMixin, db.Mode
         return f"{self.code} {self.title}"
 
 
-class Policy(IdMixin, TimestampMixin, CampaignOwnedMixin, ProvenanceMixin, db.Model):
+class Policy(IdMixin, TimestampMixin, VersionMixin, CampaignOwnedMixin, ProvenanceMixin, db.Model):
     """A policy on the campaign's policy list (政策清单)."""
 
     __label__ = "政策"
@@ -97,7 +97,7 @@ class Policy(IdMixin, TimestampMixin, CampaignOwnedMixin, ProvenanceMixin, db.Mo
         return f"{self.title}（{self.doc_number}）" if self.doc_number else self.title
 
 
-class PolicyPush(IdMixin, TimestampMixin, db.Model):
+class PolicyPush(IdMixin, TimestampMixin, VersionMixin, db.Model):
     """A policy pushed to an enterprise (政策包) and whether it has been enjoyed (应享尽享)."""
 
     __label__ = "政策推送"

@@ -1,22 +1,26 @@
 """Accounts (用户) and the audit log (审计日志)."""
 from __future__ import annotations
 
-from datetime import datetime
+import hashlib
+from datetime import datetime, timedelta
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Boolean, ForeignKey, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .base import IdMixin, TimestampMixin, choice, db, local_now
-from .org import Body, Person, Unit
+from .base import VersionMixin, IdMixin, TimestampMixin, choice, db, local_now
+from .org import Body, Campaign, Person, Unit
 from .errors import DomainError
 from .vocab import AUDIT_ACTIONS, ROLE_LABELS, ROLES
 
 MIN_PASSWORD_LENGTH = 8
+MAX_LOGIN_FAILURES = 5
+LOGIN_WINDOW = timedelta(minutes=15)  # 5 failures within it lock the account and the address ...
+LOGIN_LOCKOUT = timedelta(minutes=15)  # ... for this long
 
 
-class User(IdMixin, TimestampMixin, UserMixin, db.Model):
+class User(IdMixin, TimestampMixin, VersionMixin, UserMixin, db.Model):
     """A login account with its role and scope (a working group or a unit)."""
 
     __label__ = "用户"
@@ -33,12 +37,35 @@ class User(IdMixin, TimestampMixin, UserMixin, db.Model):
     unit: Mapped[Unit | None] = relationship()
     body_id: Mapped[int | None] = mapped_column(ForeignKey("body.id", ondelete="SET NULL"), index=True)
     body: Mapped[Body | None] = relationship()
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id", ondelete="SET NULL"), index=True)
+    campaign: Mapped[Campaign | None] = relationship()
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     last_login_at: Mapped[datetime | None]
+
+    def before_save(self) -> None:
+        """A unit or working group fixes the account's campaign."""
+        scope = self.body if self.role == "group" else self.unit if self.role == "handler" else None
+        if scope is not None:
+            self.campaign = scope.campaign
+
+    def check(self) -> None:
+        if self.role == "group" and (self.body is None or self.body.kind != "工作组"):
+            raise DomainError("工作组角色的账号必须指定所属工作组。")
+        if self.role == "handler" and self.unit is None:
+            raise DomainError("责任单位角色的账号必须指定所属单位。")
+        if self.role in ("coordinator", "leader") and self.campaign is None:
+            raise DomainError("推进办和领导角色的账号必须指定专项行动。")
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
         return bool(self.active)
+
+    def get_id(self) -> str:
+        """The session's user key; it changes with the password, so changing it ends every other session."""
+        return f"{self.id}:{self.session_token()}"
+
+    def session_token(self) -> str:
+        return hashlib.sha256((self.password_hash or "").encode()).hexdigest()[:16]
 
     @property
     def role_label(self) -> str:
@@ -58,6 +85,53 @@ class User(IdMixin, TimestampMixin, UserMixin, db.Model):
         return f"{self.display_name}（{self.username}）" if self.display_name else self.username
 
 
+class LoginAttempt(IdMixin, db.Model):
+    """One login attempt, kept so that every server process applies the same throttling."""
+
+    __tablename__ = "login_attempt"
+    __label__ = "登录尝试"
+    __table_args__ = (
+        Index("ix_login_attempt_username_at", "username", "at"),
+        Index("ix_login_attempt_address_at", "address", "at"),
+    )
+
+    at: Mapped[datetime] = mapped_column(default=local_now)
+    username: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(64))
+    succeeded: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    def __str__(self) -> str:
+        return f"{self.at} {self.username}@{self.address} {'成功' if self.succeeded else '失败'}"
+
+
+def login_locked_until(username: str, address: str) -> datetime | None:
+    """When a locked account or address may try again, or None if it is not locked.
+
+    Five failures within 15 minutes lock for 15 minutes after the fifth. An account's failures count only
+    since its last successful login; an address's count whatever account they tried.
+    """
+    now = local_now()
+    since = now - LOGIN_WINDOW - LOGIN_LOCKOUT
+    last_success = db.session.scalar(
+        select(func.max(LoginAttempt.at)).where(LoginAttempt.username == username, LoginAttempt.succeeded.is_(True))
+    )
+    account = [LoginAttempt.username == username] + ([LoginAttempt.at > last_success] if last_success else [])
+    for condition in (account, [LoginAttempt.address == address]):
+        times = db.session.scalars(
+            select(LoginAttempt.at).where(LoginAttempt.succeeded.is_(False), LoginAttempt.at >= since, *condition)
+            .order_by(LoginAttempt.at)
+        ).all()
+        for first, fifth in zip(times, times[MAX_LOGIN_FAILURES - 1:]):
+            if fifth - first <= LOGIN_WINDOW and fifth + LOGIN_LOCKOUT > now:
+                return fifth + LOGIN_LOCKOUT
+    return None
+
+
+def record_login_attempt(username: str, address: str, succeeded: bool) -> None:
+    """Keep an attempt in the database, where every server process sees it."""
+    db.session.add(LoginAttempt(username=username[:64], address=address[:64], succeeded=succeeded, at=local_now()))
+
+
 class AuditLog(IdMixin, db.Model):
     """One insert, update or delete: who, when, which row, old and new values."""
 
@@ -69,6 +143,8 @@ class AuditLog(IdMixin, db.Model):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"), index=True)
     user: Mapped[User | None] = relationship()
     username: Mapped[str | None] = mapped_column(String(64))  # kept when the account is gone; "cli:…" for commands
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id", ondelete="SET NULL"), index=True)
+    campaign: Mapped[Campaign | None] = relationship()
     table_name: Mapped[str] = mapped_column(String(64), index=True)
     row_id: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(choice(AUDIT_ACTIONS, "audit_action"))

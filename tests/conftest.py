@@ -10,7 +10,7 @@ from contextlib import contextmanager
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
 from app import create_app
@@ -117,8 +117,33 @@ def csrf_token(html: str) -> str:
     return match.group(1)
 
 
-def make_user(app, username: str, role: str, **scope) -> User:
+DEFAULT_SCOPE = {"group": ("body", "工作组（循环园）"), "handler": ("unit", "市发改局")}
+
+
+def hidden_inputs(html: str) -> dict[str, str]:
+    """The hidden inputs of a page's forms (CSRF token, version token), as a browser would send them."""
+    found = {}
+    for tag in re.findall(r"<input[^>]*>", html):
+        if 'type="hidden"' in tag:
+            name = re.search(r'name="([^"]+)"', tag)
+            value = re.search(r'value="([^"]*)"', tag)
+            if name and name.group(1) not in found:
+                found[name.group(1)] = value.group(1) if value else ""
+    return found
+
+
+def make_user(app, username: str, role: str, **scope) -> int:
+    """An account with the given role; its scope defaults to the 汨罗 campaign, 循环园's group or 市发改局."""
+    from models import Body, Campaign, Unit
+
     with app.app_context():
+        miluo = db.session.scalar(select(Campaign).where(Campaign.code == "SJY"))
+        if not scope and role in ("coordinator", "leader"):
+            scope = {"campaign": miluo}
+        elif not scope and role in DEFAULT_SCOPE:
+            attr, name = DEFAULT_SCOPE[role]
+            model = Body if attr == "body" else Unit
+            scope = {attr: db.session.scalar(select(model).where(model.campaign_id == miluo.id, model.name == name))}
         user = User(username=username, role=role, display_name=username, active=True, **scope)
         user.set_password(PASSWORD)
         db.session.add(user)

@@ -12,6 +12,7 @@ from models import (
     Campaign,
     Enterprise,
     EnterpriseGroup,
+    LoginAttempt,
     Policy,
     PolicyPush,
     Problem,
@@ -54,6 +55,7 @@ def one_of_everything() -> dict[str, int]:
         problem,
         ProblemUpdate(problem=problem, action="收集", to_status="待交办", note="测试"),
         AuditLog(username="test", table_name="problem", row_id="1", action="insert", changes={"k": [None, 1]}),
+        LoginAttempt(username="test", address="127.0.0.1", succeeded=False),
     ]
     db.session.add_all(rows)
     db.session.commit()

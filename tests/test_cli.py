@@ -1,10 +1,14 @@
 """The command line: create-user, demo-accounts, seed. Bad arguments get a Chinese message, exit 1, and write nothing."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from models import Campaign, Unit, User, db
 from tests.conftest import login
+
+MILUO = "汨罗市“两重”“两新”送解优专项行动"
 
 
 @pytest.fixture
@@ -19,23 +23,26 @@ def cli(seeded):
 
 def users(app) -> dict[str, User]:
     with app.app_context():
-        return {u.username: (u.role, u.unit and u.unit.name, u.body and u.body.name) for u in db.session.query(User)}
+        return {u.username: (u.role, u.unit and u.unit.name, u.body and u.body.name, u.campaign and u.campaign.name)
+                for u in db.session.query(User)}
 
 
 def test_create_user_for_each_role(cli, seeded):
     assert cli("create-user", "boss", "--role", "admin", "--password", "long-enough-1").exit_code == 0
-    assert cli("create-user", "office", "--role", "coordinator", "--password", "long-enough-1").exit_code == 0
+    result = cli("create-user", "office", "--role", "coordinator", "--password", "long-enough-1")
+    assert result.exit_code == 1 and "请用 --campaign 指定" in result.output or "需要用 --campaign" in result.output
+    assert cli("create-user", "office", "--role", "coordinator", "--campaign", MILUO, "--password", "long-enough-1").exit_code == 0
     result = cli("create-user", "g1", "--role", "group", "--group", "工作组（循环园）", "--password", "long-enough-1")
     assert result.exit_code == 0, result.output
     assert "已创建用户“g1”，角色：工作组" in result.output
     assert cli("create-user", "fgj", "--role", "handler", "--unit", "市发改局", "--password", "long-enough-1").exit_code == 0
-    assert cli("create-user", "mayor", "--role", "leader", "--password", "long-enough-1").exit_code == 0
+    assert cli("create-user", "mayor", "--role", "leader", "--campaign", MILUO, "--password", "long-enough-1").exit_code == 0
     assert users(seeded) == {
-        "boss": ("admin", None, None),
-        "office": ("coordinator", None, None),
-        "g1": ("group", None, "工作组（循环园）"),
-        "fgj": ("handler", "市发改局", None),
-        "mayor": ("leader", None, None),
+        "boss": ("admin", None, None, None),
+        "office": ("coordinator", None, None, MILUO),
+        "g1": ("group", None, "工作组（循环园）", MILUO),
+        "fgj": ("handler", "市发改局", None, MILUO),
+        "mayor": ("leader", None, None, MILUO),
     }
 
 
@@ -75,7 +82,7 @@ def test_unknown_role_is_refused(cli, seeded):
 
 def test_duplicate_username_is_refused(cli, seeded):
     cli("create-user", "boss", "--role", "admin", "--password", "long-enough-1")
-    result = cli("create-user", "boss", "--role", "leader", "--password", "long-enough-2")
+    result = cli("create-user", "boss", "--role", "coordinator", "--campaign", MILUO, "--password", "long-enough-2")
     assert result.exit_code == 1 and "用户名“boss”已存在" in result.output
     assert users(seeded)["boss"][0] == "admin"
 
@@ -87,18 +94,24 @@ def test_unit_name_shared_by_two_campaigns_needs_campaign(cli, seeded):
         db.session.commit()
     result = cli("create-user", "x", "--role", "handler", "--unit", "市发改局", "--password", "long-enough-1")
     assert result.exit_code == 1 and "请用 --campaign 指定" in result.output
-    result = cli("create-user", "x", "--role", "handler", "--unit", "市发改局", "--campaign",
-                 "汨罗市“两重”“两新”送解优专项行动", "--password", "long-enough-1")
+    result = cli("create-user", "x", "--role", "handler", "--unit", "市发改局", "--campaign", MILUO,
+                 "--password", "long-enough-1")
     assert result.exit_code == 0, result.output
 
 
-def test_demo_accounts_print_the_password_once(cli, seeded):
+def test_demo_accounts_one_per_role_print_their_passwords_once(cli, seeded):
     first = cli("demo-accounts")
-    assert first.exit_code == 0
-    password = first.output.split("密码 ")[1].split()[0]
-    assert login(seeded.test_client(), "admin", password).status_code == 302
+    assert first.exit_code == 0, first.output
+    passwords = dict(re.findall(r"用户名 (\w+)\s+密码 (\S+)", first.output))
+    assert set(passwords) == {"admin", "coordinator", "group", "handler", "leader"}
+    for username, password in passwords.items():
+        client = seeded.test_client()
+        assert login(client, username, password).status_code == 302, username
+    assert users(seeded)["group"] == ("group", None, "工作组（循环园）", MILUO)
+    assert users(seeded)["handler"] == ("handler", "市发改局", None, MILUO)
     second = cli("demo-accounts")
-    assert password not in second.output and "已存在" in second.output
+    assert "已存在" in second.output
+    assert not any(p in second.output for p in passwords.values())
 
 
 def test_seed_refuses_a_missing_file(cli):

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from models import Body, Enterprise, Problem, Task, Unit, Visit, db
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, hidden_inputs
 from tests.factories import VALID_CREDIT_CODE, miluo, named
 from tests.helpers import count, field_errors, flashes
 
@@ -18,8 +18,7 @@ def form(admin_client, seeded):
         campaign_id = miluo().id
 
     def post(url: str, data: dict):
-        token = csrf_token(admin_client.get(url).text)
-        return admin_client.post(url, data={"csrf_token": token, **data})
+        return admin_client.post(url, data={**hidden_inputs(admin_client.get(url).text), **data})
 
     post.campaign_id = campaign_id
     return post
@@ -85,7 +84,7 @@ def test_renaming_onto_an_existing_name_is_refused(form, seeded):
 
 
 def test_missing_required_field_and_bad_choice(form, seeded):
-    response = form("/admin/problem/new/", {"campaign": form.campaign_id, "description": "", "status": "乱写"})
+    response = form("/admin/problem/new/", {"campaign": form.campaign_id, "description": "", "category": "乱写"})
     errors = field_errors(response.text)
     assert "该字段是必填字段。" in errors
     assert "不是有效的选择。" in errors
@@ -108,7 +107,7 @@ def test_rows_of_different_campaigns_cannot_be_linked(form, seeded):
     with seeded.app_context():
         anhui_firm = db.session.query(Enterprise).filter_by(name="安徽光明槐祥").one().id
     response = form("/admin/problem/new/", {"campaign": form.campaign_id, "enterprise": anhui_firm,
-                                            "description": "跨行动的问题", "status": "待交办", "escalation_level": "本级"})
+                                            "description": "跨行动的问题", "escalation_level": "本级"})
     assert any("不属于本问题所在的专项行动" in m for m in flashes(response.text))
     with seeded.app_context():
         assert count(Problem, Problem.description == "跨行动的问题") == 0
@@ -119,7 +118,7 @@ def test_co_units_of_another_campaign_are_refused(form, seeded):
         anhui_unit = db.session.query(Unit).filter_by(name="省政府金融办").one().id
         miluo_unit = named(Unit, "市发改局").id
     response = form("/admin/problem/new/", {"campaign": form.campaign_id, "co_units": f"{miluo_unit},{anhui_unit}",
-                                            "description": "跨行动的协办", "status": "待交办", "escalation_level": "本级"})
+                                            "description": "跨行动的协办", "escalation_level": "本级"})
     assert any("单位“省政府金融办”不属于本问题所在的专项行动" in m for m in flashes(response.text))
     with seeded.app_context():
         assert count(Problem, Problem.description == "跨行动的协办") == 0
@@ -127,10 +126,10 @@ def test_co_units_of_another_campaign_are_refused(form, seeded):
 
 def test_new_problem_gets_the_next_number_of_its_campaign(form, seeded):
     response = form("/admin/problem/new/", {"campaign": form.campaign_id, "description": "企业反映用工紧张",
-                                            "category": "用工", "status": "待交办", "escalation_level": "本级"})
+                                            "category": "用工", "escalation_level": "本级"})
     assert response.status_code == 302
     response = form("/admin/problem/new/", {"campaign": form.campaign_id, "description": "企业反映用电报装慢",
-                                            "category": "用能", "status": "待交办", "escalation_level": "本级"})
+                                            "category": "用能", "escalation_level": "本级"})
     with seeded.app_context():
         numbers = sorted(db.session.scalars(db.select(Problem.number).where(Problem.campaign_id == form.campaign_id)))
     assert numbers == ["SJY-2024-0001", "SJY-2024-0002"]

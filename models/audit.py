@@ -1,0 +1,131 @@
+"""The audit trail: every insert, update and delete of every table, from screens, imports and commands alike.
+
+One listener on the ORM session writes an AuditLog row per changed row, inside the same transaction, so
+a change and its audit entry are committed or rolled back together. Who made the change comes from
+`actor_provider`, which the web app replaces with the logged-in user; commands are recorded as
+"命令行:<system user>".
+"""
+from __future__ import annotations
+
+import getpass
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session
+
+from .base import campaign_of, db, local_now
+from .user import AuditLog, LoginAttempt
+
+UNAUDITED = (AuditLog, LoginAttempt)
+NOISE = {"updated_at", "version"}  # change with every write; not worth a line of the trail
+SECRET = {"password_hash"}
+
+
+def command_line_actor() -> tuple[int | None, str]:
+    try:
+        who = getpass.getuser()
+    except Exception:  # no user name in some containers
+        who = "unknown"
+    return None, f"命令行:{who}"
+
+
+actor_provider: Callable[[], tuple[int | None, str]] = command_line_actor
+
+
+def plain(value):
+    """A JSON-friendly form of a column value or a related row."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, datetime | date):
+        return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, db.Model):
+        return f"{value.id}:{value}"
+    return str(value)
+
+
+def changes_of(obj, action: str) -> dict:
+    """{attribute: [old, new]} for what the flush writes about `obj`."""
+    state = inspect(obj)
+    changes = {}
+    for attr in state.mapper.column_attrs:
+        key = attr.key
+        if key in NOISE or key == "id":
+            continue
+        history = state.attrs[key].history
+        if action == "insert":
+            old, new = None, getattr(obj, key)
+        elif action == "delete":
+            old, new = (history.unchanged or history.deleted or [None])[0], None
+        elif history.has_changes():
+            old, new = (history.deleted or [None])[0], (history.added or [None])[0]
+        else:
+            continue
+        if old is None and new is None:
+            continue
+        if key in SECRET:
+            old, new = old and "******", new and "******"
+        changes[key] = [plain(old), plain(new)]
+    for rel in state.mapper.relationships:
+        if not rel.uselist or rel.secondary is None:
+            continue
+        history = state.attrs[rel.key].history
+        if history.added or history.deleted:
+            changes[rel.key] = {"removed": [plain(x) for x in history.deleted], "added": [plain(x) for x in history.added]}
+    return changes
+
+
+def audit_campaign(obj) -> int | None:
+    """The campaign an audited row belongs to, directly or through the row it hangs on."""
+    own = campaign_of(obj)
+    if own is not None:
+        return own
+    for rel in inspect(obj).mapper.relationships:
+        if rel.direction.name == "MANYTOONE":
+            related = getattr(obj, rel.key)
+            found = campaign_of(related) if related is not None else None
+            if found is not None:
+                return found
+    return None
+
+
+@event.listens_for(Session, "before_flush")
+def _remember_deletions(session: Session, flush_context, instances) -> None:
+    """Deleted rows lose their values during the flush, so describe them before it."""
+    pending = session.info.setdefault("audit_deleted", [])
+    for obj in session.deleted:
+        if isinstance(obj, db.Model) and not isinstance(obj, UNAUDITED):
+            with session.no_autoflush:
+                pending.append((obj.__tablename__, str(obj.id), audit_campaign(obj), changes_of(obj, "delete")))
+
+
+@event.listens_for(Session, "after_flush")
+def _write_audit_rows(session: Session, flush_context) -> None:
+    rows = []
+    user_id, username = actor_provider()
+    now = local_now()
+    with session.no_autoflush:
+        for action, objects in (("insert", session.new), ("update", session.dirty)):
+            for obj in objects:
+                if not isinstance(obj, db.Model) or isinstance(obj, UNAUDITED):
+                    continue
+                changes = changes_of(obj, action)
+                if action == "update" and not changes:
+                    continue
+                rows.append({"table_name": obj.__tablename__, "row_id": str(obj.id), "action": action,
+                             "campaign_id": audit_campaign(obj), "changes": changes})
+        for table, row_id, campaign_id, changes in session.info.pop("audit_deleted", []):
+            rows.append({"table_name": table, "row_id": row_id, "action": "delete", "campaign_id": campaign_id,
+                         "changes": changes})
+    if rows:
+        for row in rows:
+            row.update(at=now, user_id=user_id, username=username)
+        session.connection().execute(AuditLog.__table__.insert(), rows)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_deletions(session: Session) -> None:
+    session.info.pop("audit_deleted", None)

@@ -104,7 +104,7 @@ class SecureModelView(ModelView):
     column_default_sort = ("id", True)
     form_excluded_columns = ("created_at", "updated_at", "version")
     column_details_exclude_list = ()
-    create_defaults: tuple[str, ...] = ()  # fields filled from the user's scope on a new form
+    create_defaults = ("campaign", "body", "collected_by_body")  # filled from the user's scope on a new form
 
     def __init__(self, model, session=None, **kwargs):
         self.column_labels = {**COMMON_LABELS, **(self.column_labels or {})}

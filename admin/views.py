@@ -448,11 +448,11 @@ class UserView(SecureModelView):
     column_default_sort = ("id", False)
 
     def on_model_change(self, form, model, is_created):
-        super().on_model_change(form, model, is_created)
         if form.password.data:
             model.set_password(form.password.data)
         elif is_created:
             raise ValidationError("新建用户必须设置密码。")
+        super().on_model_change(form, model, is_created)
 
 
 class AuditLogView(SecureModelView):

@@ -60,3 +60,62 @@ def one_of_everything() -> dict[str, int]:
     db.session.add_all(rows)
     db.session.commit()
     return {type(row).__tablename__: row.id for row in rows}
+
+
+def scoped_world() -> dict[str, tuple[str, int]]:
+    """Rows of two working groups, two responsible units and two campaigns, for the access matrix.
+
+    Keys: A… belongs to 循环园's group (the `group` user), B… to 配套园's group; the `handler` user is 市发改局,
+    which is 主办 of PA2 and 协办 of PB; AH… rows are the other campaign's (安徽, seeded).
+    """
+    from models import Event, Person, Post, Task
+
+    campaign = miluo()
+    group_a, group_b = named(Body, "工作组（循环园）"), named(Body, "工作组（配套园）")
+    fgj, czj = named(Unit, "市发改局"), named(Unit, "市财政局")
+    park_a, park_b = named(Unit, "循环园"), named(Unit, "配套园")
+    policy = db.session.scalars(select(Policy).where(Policy.campaign_id == campaign.id)).first()
+    ea = Enterprise(campaign=campaign, name="甲企业（合成）", town=park_a)
+    eb = Enterprise(campaign=campaign, name="乙企业（合成）", town=park_b)
+    pa = Problem(campaign=campaign, enterprise=ea, description="甲问题：待交办", collected_by_body=group_a, responsible_unit=czj)
+    pa2 = Problem(campaign=campaign, enterprise=ea, description="甲问题：已交办", collected_by_body=group_a,
+                  responsible_unit=fgj, status="已交办")
+    pb = Problem(campaign=campaign, enterprise=eb, description="乙问题：市发改局协办", collected_by_body=group_b,
+                 responsible_unit=czj, co_units=[fgj])
+    pb2 = Problem(campaign=campaign, enterprise=eb, description="乙问题：他人", collected_by_body=group_b, responsible_unit=czj)
+    rows = {
+        "EA": ea, "EB": eb,
+        "EGA": EnterpriseGroup(enterprise=ea, body=group_a), "EGB": EnterpriseGroup(enterprise=eb, body=group_b),
+        "BTA": BodyTown(body=group_a, unit=park_a), "BTB": BodyTown(body=group_b, unit=park_b),
+        "VA": Visit(campaign=campaign, body=group_a, enterprise=ea, visited_on=date(2024, 9, 12)),
+        "VB": Visit(campaign=campaign, body=group_b, enterprise=eb, visited_on=date(2024, 9, 13)),
+        "PA": pa, "PA2": pa2, "PB": pb, "PB2": pb2,
+        "UA": ProblemUpdate(problem=pa, action="收集", to_status="待交办"),
+        "UPB": ProblemUpdate(problem=pb, action="收集", to_status="待交办"),
+        "UPB2": ProblemUpdate(problem=pb2, action="收集", to_status="待交办"),
+        "RA": Report(campaign=campaign, kind="周调度", period_start=date(2024, 9, 5), period_end=date(2024, 9, 11), body=group_a),
+        "RB": Report(campaign=campaign, kind="周调度", period_start=date(2024, 9, 5), period_end=date(2024, 9, 11), body=group_b),
+        "PPA": PolicyPush(policy=policy, enterprise=ea, pushed_on=date(2024, 9, 14)),
+        "PPB": PolicyPush(policy=policy, enterprise=eb, pushed_on=date(2024, 9, 14)),
+        "EVB": Event(campaign=campaign, kind="启动对接会", title="配套园工作组启动对接会（合成）", organiser=group_b),
+        "EVC": Event(campaign=campaign, kind="动员部署会", title="全市动员部署会（合成）"),
+    }
+    db.session.add_all(rows.values())
+    db.session.commit()
+    anhui = db.session.scalar(select(Campaign).where(Campaign.code == "SSYF"))
+    keyed = {key: (row.__tablename__, row.id) for key, row in rows.items()}
+    keyed.update({
+        "GA": ("body", group_a.id), "GB": ("body", group_b.id), "ZB": ("body", named(Body, "综合专班").id),
+        "AHG": ("body", named(Body, "第一工作组", anhui).id),
+        "U": ("unit", fgj.id), "AHU": ("unit", named(Unit, "省政府金融办", anhui).id),
+        "PER": ("person", named(Person, "林恒求").id), "AHPER": ("person", named(Person, "程钢", anhui).id),
+        "C": ("campaign", campaign.id), "AHC": ("campaign", anhui.id),
+        "T": ("task", db.session.scalar(select(Task.id).where(Task.campaign_id == campaign.id, Task.code == "三(一)"))),
+        "POL": ("policy", policy.id),
+        "POSTA": ("post", db.session.scalar(select(Post.id).where(Post.body_id == group_a.id))),
+        "POSTB": ("post", db.session.scalar(select(Post.id).where(Post.body_id == group_b.id))),
+        "AHE": ("enterprise", db.session.scalar(select(Enterprise.id).where(Enterprise.campaign_id == anhui.id))),
+        "AHP": ("problem", db.session.scalar(select(Problem.id).where(Problem.campaign_id == anhui.id))),
+        "AHEV": ("event", db.session.scalar(select(Event.id).where(Event.campaign_id == anhui.id).limit(1))),
+    })
+    return keyed

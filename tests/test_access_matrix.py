@@ -1,0 +1,273 @@
+"""The access matrix: every role × every view × list / details / create / edit / delete / action / export,
+including requests by id for rows outside the user's scope. Expectations are written out here, independently
+of admin/policy.py, so that a policy change that opens a hole fails this test."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from admin.policy import POLICY
+from models import Problem, db
+from tests.conftest import csrf_token, login, make_user
+from tests.factories import scoped_world
+
+ROLES = ("admin", "coordinator", "group", "handler", "leader")
+OTHERS = {"coordinator", "group", "handler", "leader"}
+OFFICE = {"coordinator", "leader"}
+
+# Which roles besides admin may see each keyed row (admin sees all).
+VISIBLE = {
+    "EA": OTHERS, "EB": OFFICE | {"handler"}, "AHE": set(),
+    "EGA": OFFICE | {"group"}, "EGB": OFFICE,
+    "BTA": OFFICE | {"group"}, "BTB": OFFICE,
+    "VA": OFFICE | {"group"}, "VB": OFFICE,
+    "PA": OFFICE | {"group"}, "PA2": OTHERS, "PB": OFFICE | {"handler"}, "PB2": OFFICE, "AHP": set(),
+    "UA": OFFICE | {"group"}, "UPB": OFFICE | {"handler"}, "UPB2": OFFICE,
+    "RA": OFFICE | {"group"}, "RB": OFFICE,
+    "PPA": OFFICE | {"group"}, "PPB": OFFICE,
+    "EVB": OFFICE | {"handler"}, "EVC": OTHERS, "AHEV": set(),
+    "GA": OTHERS, "GB": OFFICE | {"handler"}, "ZB": OTHERS, "AHG": set(),
+    "POSTA": OTHERS, "POSTB": OFFICE | {"handler"},
+    "U": OTHERS, "AHU": set(), "PER": OTHERS, "AHPER": set(), "C": OTHERS, "AHC": set(), "T": OTHERS, "POL": OTHERS,
+}
+# Rows each role may open for editing (admin: every row of a view it may edit; coordinator: every row of its
+# campaign in a view it may edit).
+GROUP_WRITABLE = {"VA", "PA", "RA"}
+# What each role may do, written out independently of admin/policy.py.
+R, CRUD = {"list", "details"}, {"list", "details", "create", "edit", "delete", "action"}
+ORG = {"admin": CRUD, "coordinator": CRUD, "group": R, "handler": R, "leader": R}
+NO_HANDLER = {**ORG, "handler": set()}
+EXPECTED_OPS = {
+    "campaign": {"admin": CRUD, "coordinator": R, "group": R, "handler": R, "leader": R},
+    "source_document": {role: R for role in ROLES},
+    "stated_figure": ORG, "unit": ORG, "person": ORG, "body": ORG, "body_unit": ORG, "post": ORG, "task": ORG,
+    "policy": ORG, "enterprise": ORG, "event": ORG,
+    "body_town": NO_HANDLER, "policy_push": NO_HANDLER, "enterprise_group": NO_HANDLER,
+    "visit": {**NO_HANDLER, "group": CRUD},
+    "problem": {"admin": CRUD, "coordinator": R | {"create", "edit", "action"}, "group": R | {"create", "edit", "action"},
+                "handler": R, "leader": R | {"action"}},
+    "problem_update": {"admin": CRUD, "coordinator": R | {"create"}, "group": R, "handler": R | {"create"},
+                       "leader": R | {"create"}},
+    "report": {**NO_HANDLER, "group": R | {"create", "edit"}},
+    "user": {"admin": CRUD, "coordinator": set(), "group": set(), "handler": set(), "leader": set()},
+    "audit_log": {"admin": R, "coordinator": R, "group": set(), "handler": set(), "leader": set()},
+    "login_attempt": {"admin": R, "coordinator": set(), "group": set(), "handler": set(), "leader": set()},
+}
+# Tables whose every row in the test database is keyed, so list counts can be checked exactly.
+COUNTED = ("enterprise", "enterprise_group", "body_town", "visit", "problem", "report", "policy_push")
+
+
+def test_the_written_out_matrix_is_the_policy():
+    assert {view: {role: set(ops) for role, ops in roles.items()} for view, roles in POLICY.items()} == EXPECTED_OPS
+
+
+def visible(role: str, key: str) -> bool:
+    return role == "admin" or role in VISIBLE[key]
+
+
+def writable(role: str, view: str, key: str) -> bool:
+    if "edit" not in EXPECTED_OPS[view][role]:
+        return False
+    if role in ("admin", "coordinator"):
+        return visible(role, key)
+    return role == "group" and key in GROUP_WRITABLE
+
+
+@pytest.fixture
+def world(seeded):
+    with seeded.app_context():
+        return scoped_world()
+
+
+def version_of(app, table: str, row_id: int):
+    with app.app_context():
+        model = next(m.class_ for m in db.Model.registry.mappers if m.local_table.name == table)
+        row = db.session.get(model, row_id)
+        return None if row is None else getattr(row, "version", 0)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_view_and_operation_for_a_role(seeded, world, role):
+    make_user(seeded, role, role)
+    client = seeded.test_client()
+    assert login(client, role).status_code == 302
+    token = csrf_token(client.get("/admin/").text)
+    keys_by_table: dict[str, list[str]] = {}
+    for key, (table, _) in world.items():
+        keys_by_table.setdefault(table, []).append(key)
+
+    for view, by_role in EXPECTED_OPS.items():
+        granted = by_role[role]
+        base = f"/admin/{view}"
+        # list and count
+        response = client.get(f"{base}/")
+        assert response.status_code == (200 if "list" in granted else 403), f"{role} list {view}"
+        if "list" in granted and view in COUNTED:
+            shown = int(re.search(r"列表 \((\d+)\)", response.text).group(1))
+            assert shown == sum(visible(role, k) for k in keys_by_table.get(view, [])), f"{role} count {view}"
+        # create
+        assert client.get(f"{base}/new/").status_code == (200 if "create" in granted else 403), f"{role} create {view}"
+        if "create" not in granted:
+            assert client.post(f"{base}/new/", data={"csrf_token": token}).status_code == 403
+        # export: no view offers Flask-Admin's built-in export to anyone
+        assert client.get(f"{base}/export/csv/").status_code == 403, f"{role} export {view}"
+        for key in keys_by_table.get(view, []):
+            row_id = world[key][1]
+            where = f"{role} {view} {key}"
+            # details
+            response = client.get(f"{base}/details/", query_string={"id": row_id})
+            if "details" not in granted:
+                assert response.status_code == 403, where
+            elif visible(role, key):
+                assert response.status_code == 200, where
+            else:
+                assert response.status_code == 302, where
+                assert "记录不存在" in client.get(response.headers["Location"]).text, where
+            # edit form
+            response = client.get(f"{base}/edit/", query_string={"id": row_id})
+            if "edit" not in granted:
+                assert response.status_code == 403, where
+            elif not visible(role, key):
+                assert response.status_code == 302, where
+            else:
+                assert response.status_code == (200 if writable(role, view, key) else 403), where
+            # writes that must not happen: edit, delete and the delete action on rows the role may not change
+            if not writable(role, view, key):
+                before = version_of(seeded, view, row_id)
+                client.post(f"{base}/edit/?id={row_id}", data={"csrf_token": token, "version_token": before})
+                assert version_of(seeded, view, row_id) == before, f"{where}: edited"
+            if "delete" not in granted or not writable(role, view, key):
+                client.post(f"{base}/delete/", data={"csrf_token": token, "id": row_id})
+                client.post(f"{base}/action/", data={"csrf_token": token, "action": "delete", "rowid": row_id})
+                assert version_of(seeded, view, row_id) is not None, f"{where}: deleted"
+
+
+def test_group_member_dropdowns_and_lookups_show_only_its_own(seeded, world):
+    make_user(seeded, "g", "group")
+    client = seeded.test_client()
+    login(client, "g")
+    firms = [name for _, name in client.get("/admin/visit/ajax/lookup/", query_string={"name": "enterprise", "query": ""}).json]
+    assert firms == ["甲企业（合成）"]
+    bodies = [name for _, name in client.get("/admin/visit/ajax/lookup/", query_string={"name": "body", "query": "工作组"}).json]
+    assert "工作组（循环园）" in bodies and "工作组（配套园）" not in bodies and "第一工作组" not in bodies
+    page = client.get("/admin/problem/new/").text
+    assert "“四送一服”双千工程“六稳”集中活动" not in page  # the campaign dropdown holds only its own campaign
+    menu = client.get("/admin/").text
+    assert "审计日志" not in menu and "用户" not in menu and "登录记录" not in menu
+
+
+def test_handler_lookups_show_only_its_problems(seeded, world):
+    make_user(seeded, "h", "handler")
+    client = seeded.test_client()
+    login(client, "h")
+    numbers = {label.split()[0] for _, label in client.get("/admin/problem_update/ajax/lookup/",
+                                                             query_string={"name": "problem", "query": ""}).json}
+    with seeded.app_context():
+        expected = {db.session.get(Problem, world[k][1]).number for k in ("PA2", "PB")}
+    assert numbers == expected
+
+
+def test_group_cannot_file_a_visit_or_problem_for_another_group(seeded, world):
+    make_user(seeded, "g", "group")
+    client = seeded.test_client()
+    login(client, "g")
+    with seeded.app_context():
+        campaign_id = db.session.get(Problem, world["PA"][1]).campaign_id
+    token = csrf_token(client.get("/admin/visit/new/").text)
+    response = client.post("/admin/visit/new/", data={"csrf_token": token, "campaign": campaign_id, "body": world["GB"][1],
+                                                      "enterprise": world["EA"][1], "visited_on": "2024-09-20", "form": "实地走访"})
+    assert response.status_code == 200  # the form comes back with the refused choice
+    response = client.post("/admin/problem/new/", data={"csrf_token": token, "campaign": campaign_id,
+                                                        "collected_by_body": world["GB"][1], "description": "冒名的问题",
+                                                        "escalation_level": "本级"})
+    assert response.status_code == 200
+    with seeded.app_context():
+        from models import Visit
+
+        assert db.session.query(Visit).filter_by(visited_on=__import__("datetime").date(2024, 9, 20)).count() == 0
+        assert db.session.query(Problem).filter_by(description="冒名的问题").count() == 0
+
+
+def test_group_files_its_own_problem_and_visit_with_defaults(seeded, world):
+    make_user(seeded, "g", "group")
+    client = seeded.test_client()
+    login(client, "g")
+    page = client.get("/admin/problem/new/").text
+    field = re.search(r'<input[^>]*id="collected_by_body"[^>]*>', page).group(0)
+    assert f'value="{world["GA"][1]}"' in field  # 收集工作组 is filled in with the member's own group
+    token = csrf_token(page)
+    with seeded.app_context():
+        campaign_id = db.session.get(Problem, world["PA"][1]).campaign_id
+    response = client.post("/admin/problem/new/", data={"csrf_token": token, "campaign": campaign_id,
+                                                        "collected_by_body": world["GA"][1], "enterprise": world["EA"][1],
+                                                        "description": "企业反映用工难", "category": "用工",
+                                                        "escalation_level": "本级"})
+    assert response.status_code == 302
+    with seeded.app_context():
+        problem = db.session.query(Problem).filter_by(description="企业反映用工难").one()
+        assert (problem.status, problem.collected_by_body_id) == ("待交办", world["GA"][1])
+
+
+def test_permitted_deletes_and_the_problem_rule(seeded, world):
+    """Coordinator and group delete visits in their scope; only the admin hard-deletes a problem."""
+    for role, key in (("coordinator", "VB"), ("group", "VA")):
+        make_user(seeded, role, role)
+        client = seeded.test_client()
+        login(client, role)
+        token = csrf_token(client.get("/admin/").text)
+        client.post("/admin/visit/delete/", data={"csrf_token": token, "id": world[key][1]})
+        assert version_of(seeded, "visit", world[key][1]) is None, role
+    make_user(seeded, "office", "coordinator")
+    client = seeded.test_client()
+    login(client, "office")
+    token = csrf_token(client.get("/admin/").text)
+    assert client.post("/admin/problem/delete/", data={"csrf_token": token, "id": world["PB2"][1]}).status_code == 403
+    assert version_of(seeded, "problem", world["PB2"][1]) is not None
+    make_user(seeded, "root", "admin")
+    client = seeded.test_client()
+    login(client, "root")
+    token = csrf_token(client.get("/admin/").text)
+    client.post("/admin/problem/delete/", data={"csrf_token": token, "id": world["PB2"][1]})
+    assert version_of(seeded, "problem", world["PB2"][1]) is None
+
+
+def test_problem_actions_respect_role_and_scope(seeded, world):
+    make_user(seeded, "lead", "leader")
+    make_user(seeded, "g", "group")
+    leader, group = seeded.test_client(), seeded.test_client()
+    login(leader, "lead")
+    login(group, "g")
+    ids = [world[k][1] for k in ("PB", "AHP")]
+    response = leader.post("/admin/problem/action/", data={"csrf_token": csrf_token(leader.get("/admin/problem/").text),
+                                                           "action": "flag", "rowid": ids}, follow_redirects=True)
+    assert "已挂牌督办1条记录" in response.text and "1条所选记录不存在或您无权操作" in response.text
+    group.post("/admin/problem/action/", data={"csrf_token": csrf_token(group.get("/admin/problem/").text),
+                                               "action": "flag", "rowid": [world["PA"][1]]})
+    with seeded.app_context():
+        flags = {k: db.session.get(Problem, world[k][1]).flagged for k in ("PA", "PB", "AHP")}
+    assert flags == {"PA": False, "PB": True, "AHP": False}
+    assert "挂牌督办" not in re.findall(r'data-action="(\w+)"|<option value="(\w+)"', group.get("/admin/problem/").text)
+
+
+def test_every_post_needs_a_csrf_token(seeded, world):
+    make_user(seeded, "root", "admin")
+    client = seeded.test_client()
+    login(client, "root")
+    for url, data in (
+        ("/admin/unit/new/", {"name": "无令牌单位"}),
+        (f"/admin/visit/edit/?id={world['VA'][1]}", {"visited_on": "2024-10-01"}),
+        ("/admin/visit/delete/", {"id": world["VA"][1]}),
+        ("/admin/problem/action/", {"action": "flag", "rowid": world["PA"][1]}),
+        (f"/admin/problem/withdraw/?id={world['PA'][1]}", {"reason": "测试"}),
+        ("/admin/account/", {"current": "x", "new": "y" * 10, "confirm": "y" * 10}),
+        ("/logout", {}),
+    ):
+        response = client.post(url, data=data)
+        assert response.status_code == 400, url
+        assert "CSRF" in response.text
+    with seeded.app_context():
+        assert version_of(seeded, "visit", world["VA"][1]) == 1
+        assert db.session.get(Problem, world["PA"][1]).flagged is False
+        assert db.session.get(Problem, world["PA"][1]).status == "待交办"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import abort, current_app, flash, has_request_context, redirect, request, url_for
+from flask import abort, current_app, flash, g, has_request_context, redirect, request, url_for
 from flask_admin import AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.form import AdminModelConverter
@@ -104,10 +104,13 @@ class SecureModelView(ModelView):
     column_default_sort = ("id", True)
     form_excluded_columns = ("created_at", "updated_at", "version")
     column_details_exclude_list = ()
+    list_template = "admin/zq_list.html"
     create_defaults = ("campaign", "body", "collected_by_body")  # filled from the user's scope on a new form
 
     def __init__(self, model, session=None, **kwargs):
         self.column_labels = {**COMMON_LABELS, **(self.column_labels or {})}
+        if self.column_details_list is None:
+            self.column_details_list = details_columns(model, self.column_details_exclude_list)
         super().__init__(model, session or db, **kwargs)
 
     # --- the policy table, applied to every endpoint ---
@@ -168,6 +171,21 @@ class SecureModelView(ModelView):
             if readable is not None:
                 abort(403)
         return row
+
+    def get_list(self, *args, **kwargs):
+        count, data = super().get_list(*args, **kwargs)
+        g.page_ids = [row.id for row in data] if isinstance(data, list) else None
+        g.writable_ids = None
+        return count, data
+
+    def row_writable(self, row) -> bool:
+        """Whether the user may change `row` of the list page (which shows edit and delete buttons only then)."""
+        if g.get("writable_ids") is None:
+            condition = policy.write_filter(self.model, current_user)
+            page = g.get("page_ids") or [row.id]
+            query = select(self.model.id).where(self.model.id.in_(page))
+            g.writable_ids = set(db.session.scalars(query if condition is None else query.where(condition)))
+        return row.id in g.writable_ids
 
     def _create_ajax_loader(self, name, options):
         target = getattr(self.model, name).property.mapper.class_
@@ -280,6 +298,19 @@ class SecureModelView(ModelView):
 
     def get_save_return_url(self, model, is_created: bool = False) -> str:
         return self.get_url(".details_view", id=model.id)
+
+
+def details_columns(model, excluded) -> list[str]:
+    """The details page in the table's own column order, a foreign key shown as the row it points to."""
+    mapper = inspect(model)
+    names = []
+    for column in model.__table__.columns:
+        if column.key in ("id", "version") or column.key in excluded:
+            continue
+        rel = relationship_for(mapper, column)
+        names.append(rel.key if rel is not None else mapper.get_property_by_column(column).key)
+    names += [rel.key for rel in mapper.relationships if rel.secondary is not None and rel.key not in excluded]
+    return [n for n in names if n not in excluded]
 
 
 def stale_message(model, token: str, labels: dict[str, str]) -> str:

@@ -397,12 +397,13 @@ class ProblemUpdateView(SecureModelView):
     form_args = {"note": {"validators": [DataRequired("请填写说明内容。")]}}
     form_ajax_refs = {"problem": PROBLEM_AJAX}
 
+    column_default_sort = ("created_at", True)
+
     def on_model_change(self, form, model, is_created):
         if is_created:
             model.author_id = current_user.id
             model.action = workflow.note_action(current_user)
         super().on_model_change(form, model, is_created)
-    column_default_sort = ("created_at", True)
 
 
 class ReportView(SecureModelView):

@@ -271,3 +271,13 @@ def test_every_post_needs_a_csrf_token(seeded, world):
         assert version_of(seeded, "visit", world["VA"][1]) == 1
         assert db.session.get(Problem, world["PA"][1]).flagged is False
         assert db.session.get(Problem, world["PA"][1]).status == "待交办"
+
+
+def test_list_shows_edit_buttons_only_on_rows_the_user_may_change(seeded, world):
+    make_user(seeded, "g", "group")
+    client = seeded.test_client()
+    login(client, "g")
+    page = client.get("/admin/problem/").text
+    assert f"/admin/problem/edit/?id={world['PA'][1]}&" in page
+    assert f"/admin/problem/edit/?id={world['PA2'][1]}&" not in page
+    assert f"/admin/problem/details/?id={world['PA2'][1]}&" in page

@@ -45,6 +45,7 @@ def load(app: Flask, test_config: dict | None = None) -> None:
         REMEMBER_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=8 * 3600,
         APP_ENV="development",
+        PASSWORD_HASH_METHOD="scrypt",
     )
     app.config.from_pyfile("config.py", silent=True)
     if os.environ.get("SECRET_KEY"):

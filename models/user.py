@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timedelta
 
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -15,6 +16,7 @@ from .errors import DomainError
 from .vocab import AUDIT_ACTIONS, ROLE_LABELS, ROLES
 
 MIN_PASSWORD_LENGTH = 8
+DEFAULT_HASH_METHOD = "scrypt"
 MAX_LOGIN_FAILURES = 5
 LOGIN_WINDOW = timedelta(minutes=15)  # 5 failures within it lock the account and the address ...
 LOGIN_LOCKOUT = timedelta(minutes=15)  # ... for this long
@@ -75,7 +77,8 @@ class User(IdMixin, TimestampMixin, VersionMixin, UserMixin, db.Model):
         """Store a salted hash of `password`, refusing one that is too short."""
         if len(password or "") < MIN_PASSWORD_LENGTH:
             raise DomainError(f"密码至少需要{MIN_PASSWORD_LENGTH}个字符。")
-        self.password_hash = generate_password_hash(password)
+        method = current_app.config["PASSWORD_HASH_METHOD"] if has_app_context() else DEFAULT_HASH_METHOD
+        self.password_hash = generate_password_hash(password, method=method)
 
     def check_password(self, password: str) -> bool:
         """Whether `password` matches the stored hash."""

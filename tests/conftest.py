@@ -28,7 +28,9 @@ def database_url(tmp_dir) -> str:
 
 
 def make_app(url: str, **extra):
-    return create_app({"TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": url, **extra})
+    # a cheap hash keeps the suite fast; test_passwords_are_stored_hashed_with_scrypt checks the real default
+    return create_app({"TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": url,
+                       "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000", **extra})
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
 """Login: the Chinese page, redirects, wrong passwords, inactive accounts, CSRF, logout."""
 from __future__ import annotations
 
+from app import create_app
 from models import User, db
 from tests.conftest import PASSWORD, csrf_token, login, make_user
 
@@ -94,8 +95,12 @@ def test_logout(admin_client):
 
 
 def test_passwords_are_stored_hashed_with_scrypt(seeded):
-    make_user(seeded, "admin", "admin")
-    with seeded.app_context():
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": seeded.config["SQLALCHEMY_DATABASE_URI"]})
+    assert app.config["PASSWORD_HASH_METHOD"] == "scrypt"
+    make_user(app, "admin", "admin")
+    with app.app_context():
         user = db.session.query(User).filter_by(username="admin").one()
         assert PASSWORD not in user.password_hash
         assert user.password_hash.startswith("scrypt:")
+        assert user.check_password(PASSWORD) and not user.check_password("wrong-password")
+        db.engine.dispose()

@@ -46,6 +46,9 @@ def load(app: Flask, test_config: dict | None = None) -> None:
         PERMANENT_SESSION_LIFETIME=8 * 3600,
         APP_ENV="development",
         PASSWORD_HASH_METHOD="scrypt",
+        LIGHT_YELLOW_DAYS=3,  # 亮灯: yellow when this many days or fewer are left
+        STALE_DAYS=7,  # 督办: assigned problems with no progress for this many days
+        DUE_SOON_DAYS=3,  # 督办: the default window of “due within N days”
     )
     app.config.from_pyfile("config.py", silent=True)
     if os.environ.get("SECRET_KEY"):
@@ -54,6 +57,12 @@ def load(app: Flask, test_config: dict | None = None) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
     if os.environ.get("APP_ENV"):
         app.config["APP_ENV"] = os.environ["APP_ENV"]
+    for key in ("LIGHT_YELLOW_DAYS", "STALE_DAYS", "DUE_SOON_DAYS"):
+        value = os.environ.get(key)
+        if value:
+            if not value.isdigit():
+                raise RuntimeError(f"环境变量 {key} 应为天数（非负整数），当前为“{value}”。")
+            app.config[key] = int(value)
     if os.environ.get("APP_TIMEZONE"):
         app.config["TIMEZONE"] = os.environ["APP_TIMEZONE"]
     if test_config:

@@ -37,7 +37,7 @@ from models import (
 
 from models import audit
 
-from . import auth, policy, views
+from . import auth, ledger, policy, views
 from .base import SecureIndexView, SecureModelView
 
 LOCALE = "zh_Hans_CN"
@@ -58,7 +58,7 @@ ERRORS = {
 
 def register_views(admin: Admin) -> None:
     """Every model view, in menu order. Adding a table means adding a line here."""
-    org, tasks, firms, ledger, reports, system = "组织架构", "任务清单", "企业与走访", "问题台账", "报表", "系统"
+    org, tasks, firms, problems, watch, reports, system = "组织架构", "任务清单", "企业与走访", "问题台账", "督办", "报表", "系统"
     admin.add_view(views.CampaignView(Campaign, name="专项行动", category=org, endpoint="campaign"))
     admin.add_view(views.UnitView(Unit, name="单位", category=org, endpoint="unit"))
     admin.add_view(views.PersonView(Person, name="人员", category=org, endpoint="person"))
@@ -74,8 +74,17 @@ def register_views(admin: Admin) -> None:
     admin.add_view(views.EnterpriseGroupView(EnterpriseGroup, name="联点企业", category=firms, endpoint="enterprise_group"))
     admin.add_view(views.VisitView(Visit, name="走访记录", category=firms, endpoint="visit"))
     admin.add_view(views.EventView(Event, name="宣讲与会议", category=firms, endpoint="event"))
-    admin.add_view(views.ProblemView(Problem, name="问题台账", category=ledger, endpoint="problem"))
-    admin.add_view(views.ProblemUpdateView(ProblemUpdate, name="办理进展", category=ledger, endpoint="problem_update"))
+    admin.add_view(ledger.ProblemView(Problem, name="问题台账", category=problems, endpoint="problem"))
+    admin.add_view(views.ProblemUpdateView(ProblemUpdate, name="办理进展", category=problems, endpoint="problem_update"))
+    admin.add_view(ledger.OverdueView(Problem, name="逾期问题", category=watch, endpoint="overdue"))
+    admin.add_view(ledger.DueSoonView(Problem, name="即将到期", category=watch, endpoint="due_soon"))
+    admin.add_view(ledger.FlaggedView(Problem, name="挂牌督办", category=watch, endpoint="flagged"))
+    admin.add_view(ledger.EscalatedView(Problem, name="已上报问题", category=watch, endpoint="escalated"))
+    admin.add_view(ledger.StaleView(Problem, name="7日无进展", category=watch, endpoint="stale"))
+    admin.add_view(ledger.RankingView(name="单位红黑榜", category=watch, endpoint="ranking", url="/admin/ranking"))
+    admin.add_view(ledger.VisitComplianceView(name="走访达标", category=watch, endpoint="visit_compliance",
+                                              url="/admin/visit-compliance"))
+    admin.add_view(ledger.SubmissionView(name="报送情况", category=watch, endpoint="submissions", url="/admin/submissions"))
     admin.add_view(views.ReportView(Report, name="报送记录", category=reports, endpoint="report"))
     admin.add_view(views.UserView(User, name="用户", category=system, endpoint="user"))
     admin.add_view(views.AuditLogView(AuditLog, name="审计日志", category=system, endpoint="audit_log"))

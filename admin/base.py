@@ -87,7 +87,13 @@ class SecureIndexView(AdminIndexView):
 
     @expose("/")
     def index(self):
-        return self.render("admin/home.html")
+        from .dashboard import dashboard
+        from .filters import today
+        from .ledger import chosen_campaign, user_campaigns
+
+        campaign = chosen_campaign()
+        return self.render("admin/home.html", campaign=campaign, campaigns=user_campaigns(),
+                           figures=dashboard(campaign, today()))
 
 
 class SecureModelView(ModelView):
@@ -146,8 +152,11 @@ class SecureModelView(ModelView):
     def can_delete(self) -> bool:
         return not has_request_context() or self.allowed("delete")
 
+    action_family: str | None = None  # views sharing custom actions (the ledger and its listings) name them once
+
     def is_action_allowed(self, name: str) -> bool:
-        return policy.allows_action(user_role(), self.endpoint, name) and super().is_action_allowed(name)
+        return (policy.allows_action(user_role(), self.endpoint, name, self.action_family)
+                and super().is_action_allowed(name))
 
     # --- rows: what the user may see, and on write endpoints what they may change ---
     def get_query(self):
@@ -230,27 +239,6 @@ class SecureModelView(ModelView):
         if writable is None:
             raise ValidationError("保存失败：该记录不在您的权限范围内（例如属于其他工作组、单位或专项行动）。")
 
-    # --- bulk actions: ids from the browser are re-checked against the rows the user may change ---
-    def apply_to_selected(self, ids, change, done: str) -> None:
-        """Run `change(row)` on every selected row the user may change, commit, and report in Chinese."""
-        wanted = {parse_id(i) for i in ids} - {None}
-        rows = self.get_query().filter(self.model.id.in_(wanted)).all() if wanted else []
-        errors = []
-        for row in rows:
-            try:
-                change(row)
-            except DomainError as error:
-                errors.append(str(error))
-        succeeded = len(rows) - len(errors)
-        if succeeded:
-            db.session.commit()
-            flash(f"已{done}{succeeded}条记录。", "success")
-        for error in errors:
-            flash(error, "error")
-        skipped = len(ids) - len(rows)
-        if skipped:
-            flash(f"{skipped}条所选记录不存在或您无权操作，已跳过。", "warning")
-
     # --- URLs must never cause a 500 ---
     def _get_list_extra_args(self) -> ViewArgs:
         args = super()._get_list_extra_args()
@@ -260,6 +248,16 @@ class SecureModelView(ModelView):
         if args.sort is not None and not (0 <= args.sort < len(self._list_columns)):
             args.sort = None
         return args
+
+    def _get_filter_groups(self):
+        """Filter dropdowns whose options depend on the user are listed afresh on every request."""
+        groups = super()._get_filter_groups()
+        for items in (groups or {}).values():
+            for item in items:
+                flt = self._filters[item["index"]]
+                if callable(flt.options):
+                    item["options"] = flt.get_options(self) or None
+        return groups
 
     def _get_list_filter_args(self):
         """Filters from the URL, dropping (with a message) values outside a filter's fixed options."""

@@ -31,6 +31,7 @@ from models import (
 )
 from models import Policy as PolicyDoc
 from models.vocab import ROLES
+from models.workflow import STEPS
 
 OPS = ("list", "details", "create", "edit", "delete", "action", "export")
 NONE: frozenset[str] = frozenset()
@@ -65,9 +66,11 @@ POLICY: dict[str, dict[str, frozenset[str]]] = {
         "admin": CRUD,  # only the admin may hard-delete a problem; everyone else withdraws it (已撤销)
         "coordinator": ops("create", "edit", "action"),
         "group": ops("create", "edit", "action"),
-        "handler": READ,
+        "handler": ops("action"),  # the responsible unit's steps: 签收, 进展, 申请办结, 退回, 申请延期
         "leader": ops("action"),
     },
+    # 督办 listings: the ledger narrowed; read it and take the workflow's steps from it
+    **{listing: {role: ops("action") for role in ROLES} for listing in ("overdue", "due_soon", "flagged", "escalated", "stale")},
     "problem_update": {
         "admin": CRUD,
         "coordinator": ops("create"),
@@ -81,17 +84,20 @@ POLICY: dict[str, dict[str, frozenset[str]]] = {
     "login_attempt": {"admin": READ, "coordinator": NONE, "group": NONE, "handler": NONE, "leader": NONE},
 }
 
-# Custom actions and pages of a view, with the roles that may use them (on rows within their write scope).
-ACTIONS: dict[tuple[str, str], frozenset[str]] = {
-    ("problem", "flag"): frozenset({"admin", "coordinator", "leader"}),
-    ("problem", "unflag"): frozenset({"admin", "coordinator", "leader"}),
-    ("problem", "withdraw"): frozenset({"admin", "coordinator", "group"}),
+# Custom actions of a family of views, with the roles that may use them (on rows within their write scope).
+# The ledger's actions are the workflow's steps, whose roles models.workflow declares.
+ACTIONS: dict[str, dict[str, frozenset[str]]] = {
+    "problem": {name: frozenset(step.roles) for name, step in STEPS.items()},
 }
 
 
 # Pages that are not tables, and the roles that may open them.
 PAGES: dict[str, frozenset[str]] = {
     "account": frozenset(ROLES),  # changing one's own password
+    # 督办 tables, computed over the rows each user may see
+    "ranking": frozenset(ROLES),
+    "visit_compliance": frozenset(ROLES),
+    "submissions": frozenset(ROLES),
 }
 
 
@@ -100,11 +106,11 @@ def allows(role: str | None, view: str, op: str) -> bool:
     return op in POLICY.get(view, {}).get(role or "", NONE)
 
 
-def allows_action(role: str | None, view: str, action: str) -> bool:
+def allows_action(role: str | None, view: str, action: str, family: str | None = None) -> bool:
     """Whether `role` may run custom action `action` of `view` (the built-in delete follows the delete operation)."""
     if action == "delete":
         return allows(role, view, "delete")
-    return allows(role, view, "action") and role in ACTIONS.get((view, action), NONE)
+    return allows(role, view, "action") and role in ACTIONS.get(family or view, {}).get(action, NONE)
 
 
 def check_complete(view_endpoints: set[str], page_endpoints: set[str]) -> None:
@@ -230,8 +236,8 @@ def write_filter(model, user):
             Problem: and_(Problem.collected_by_body_id == user.body_id, Problem.status == "待交办"),
         }.get(model)
         return and_(readable, own) if own is not None else false()
-    if user.role == "handler":
-        return readable if model is ProblemUpdate else false()
+    if user.role == "handler":  # which steps a unit may take on its problems, models.workflow decides
+        return readable if model in (Problem, ProblemUpdate) else false()
     return false()
 
 

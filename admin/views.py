@@ -1,16 +1,11 @@
 """One view per table. Views are attributes only; behaviour lives in SecureModelView and the model layer."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request
-from flask_admin import expose
-from flask_admin.actions import action
-from flask_admin.form import BaseForm
 from flask_login import current_user
-from wtforms import PasswordField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms import PasswordField
+from wtforms.validators import DataRequired, Optional, ValidationError
 
-from models import db, workflow
-from models.errors import DomainError
+from models import workflow
 
 from .base import SecureModelView
 from .fields import credit_code_validator
@@ -281,102 +276,6 @@ class PolicyPushView(SecureModelView):
     column_filters = ("policy.title", "enterprise.name", "pushed_on", "enjoyed")
     form_excluded_columns = FORM_EXCLUDED
     form_ajax_refs = {"policy": {"fields": ("title", "doc_number"), "placeholder": "输入政策名称搜索", "minimum_input_length": 0}, "enterprise": ENTERPRISE_AJAX, "pushed_by": PERSON_AJAX}
-
-
-PROBLEM_LABELS = {
-    "number": "问题编号",
-    "enterprise": "企业名称",
-    "enterprise.name": "企业名称",
-    "description": "问题描述",
-    "demand": "企业诉求",
-    "category": "问题类型",
-    "nature": "问题性质",
-    "source": "问题来源",
-    "collected_by_body": "收集工作组",
-    "collected_by_body.name": "收集工作组",
-    "collected_by_person": "收集人",
-    "collected_on": "收集时间",
-    "responsible_unit": "责任单位",
-    "responsible_unit.name": "责任单位",
-    "co_units": "协办单位",
-    "lead_person": "责任人（领办）",
-    "supervisor": "督办人",
-    "assigned_on": "交办日期",
-    "deadline": "办理时限",
-    "status": "办理状态",
-    "escalation_level": "上报层级",
-    "flagged": "挂牌督办",
-    "resolution": "办理结果",
-    "resolved_on": "办结日期",
-    "closed_on": "销号时间",
-    "closed_by": "销号人",
-    "satisfaction": "满意度",
-    "remark": "备注",
-    "updates": "办理进展",
-}
-
-
-class ProblemView(SecureModelView):
-    column_list = (
-        "number", "enterprise", "category", "description", "collected_by_body", "responsible_unit",
-        "deadline", "status", "escalation_level", "flagged", "campaign",
-    )
-    column_labels = PROBLEM_LABELS
-    column_searchable_list = ("number", "description", "enterprise.name")
-    column_filters = (
-        "campaign.name", "status", "category", "escalation_level", "flagged", "responsible_unit.name",
-        "collected_by_body.name", "deadline", "collected_on",
-    )
-    form_columns = (
-        "campaign", "enterprise", "description", "demand", "category", "nature", "source", "collected_by_body",
-        "collected_by_person", "collected_on", "responsible_unit", "co_units", "lead_person", "supervisor",
-        "assigned_on", "deadline", "escalation_level", "resolution", "resolved_on", "closed_on", "satisfaction", "remark",
-    )
-    column_details_exclude_list = ("updates",)
-    form_ajax_refs = {
-        "enterprise": ENTERPRISE_AJAX,
-        "responsible_unit": UNIT_AJAX,
-        "co_units": UNIT_AJAX,
-        "collected_by_body": BODY_AJAX,
-        "collected_by_person": PERSON_AJAX,
-        "lead_person": PERSON_AJAX,
-        "supervisor": PERSON_AJAX,
-    }
-    details_template = "admin/problem_details.html"
-
-    @action("flag", "挂牌督办", "确定对选中的问题挂牌督办吗？")
-    def action_flag(self, ids):
-        self.apply_to_selected(ids, lambda p: workflow.set_flag(p, current_user, True), "挂牌督办")
-
-    @action("unflag", "取消挂牌督办", "确定取消选中问题的挂牌督办吗？")
-    def action_unflag(self, ids):
-        self.apply_to_selected(ids, lambda p: workflow.set_flag(p, current_user, False), "取消挂牌督办")
-
-    @expose("/withdraw/", methods=("GET", "POST"))
-    def withdraw_view(self):
-        """已撤销 with a reason: how everyone but the system administrator removes a problem."""
-        if not self.is_action_allowed("withdraw"):
-            abort(403)
-        problem = self.get_one(request.args.get("id"))
-        if problem is None:
-            flash("记录不存在。", "error")
-            return redirect(self.get_url(".index_view"))
-        form = WithdrawForm(request.form)
-        if request.method == "POST" and form.validate():
-            try:
-                workflow.withdraw(problem, current_user, form.reason.data)
-                db.session.commit()
-            except DomainError as error:
-                db.session.rollback()
-                flash(str(error), "error")
-            else:
-                flash(f"问题{problem.number}已撤销。", "success")
-                return redirect(self.get_url(".details_view", id=problem.id))
-        return self.render("admin/problem_withdraw.html", problem=problem, form=form)
-
-
-class WithdrawForm(BaseForm):
-    reason = TextAreaField("撤销理由", validators=[DataRequired("请填写撤销理由。"), Length(max=2000)])
 
 
 class ProblemUpdateView(SecureModelView):

@@ -72,10 +72,17 @@ class Problem(IdMixin, TimestampMixin, VersionMixin, CampaignOwnedMixin, Provena
     closed_by = relationship("User", foreign_keys=[closed_by_id])
     satisfaction: Mapped[str | None] = mapped_column(choice(SATISFACTION_LEVELS, "satisfaction"))
     remark: Mapped[str | None] = mapped_column(Text)
+    progress: Mapped[str | None] = mapped_column(Text)  # the latest step of the timeline, as the ledger shows it
+    last_progress_at: Mapped[datetime | None] = mapped_column(index=True)
+    extension_requested_until: Mapped[date | None]  # a 申请延期 awaiting the office's decision
 
     updates: Mapped[list[ProblemUpdate]] = relationship(
         back_populates="problem", cascade="all, delete-orphan", order_by="ProblemUpdate.created_at"
     )
+
+    def before_save(self) -> None:
+        if self.last_progress_at is None:
+            self.last_progress_at = local_now()
 
     def check(self) -> None:
         if self.assigned_on and self.deadline and self.assigned_on > self.deadline:

@@ -47,7 +47,8 @@ EXPECTED_OPS = {
     "body_town": NO_HANDLER, "policy_push": NO_HANDLER, "enterprise_group": NO_HANDLER,
     "visit": {**NO_HANDLER, "group": CRUD},
     "problem": {"admin": CRUD, "coordinator": R | {"create", "edit", "action"}, "group": R | {"create", "edit", "action"},
-                "handler": R, "leader": R | {"action"}},
+                "handler": R | {"action"}, "leader": R | {"action"}},
+    **{listing: {role: R | {"action"} for role in ROLES} for listing in ("overdue", "due_soon", "flagged", "escalated", "stale")},
     "problem_update": {"admin": CRUD, "coordinator": R | {"create"}, "group": R, "handler": R | {"create"},
                        "leader": R | {"create"}},
     "report": {**NO_HANDLER, "group": R | {"create", "edit"}},
@@ -234,21 +235,27 @@ def test_permitted_deletes_and_the_problem_rule(seeded, world):
 
 
 def test_problem_actions_respect_role_and_scope(seeded, world):
+    """A bulk action opens the step's form for the selected problems the user may act on; others are left out."""
     make_user(seeded, "lead", "leader")
     make_user(seeded, "g", "group")
     leader, group = seeded.test_client(), seeded.test_client()
     login(leader, "lead")
     login(group, "g")
     ids = [world[k][1] for k in ("PB", "AHP")]
-    response = leader.post("/admin/problem/action/", data={"csrf_token": csrf_token(leader.get("/admin/problem/").text),
-                                                           "action": "flag", "rowid": ids}, follow_redirects=True)
-    assert "已挂牌督办1条记录" in response.text and "1条所选记录不存在或您无权操作" in response.text
-    group.post("/admin/problem/action/", data={"csrf_token": csrf_token(group.get("/admin/problem/").text),
-                                               "action": "flag", "rowid": [world["PA"][1]]})
+    token = csrf_token(leader.get("/admin/problem/").text)
+    response = leader.post("/admin/problem/action/", data={"csrf_token": token, "action": "flag", "rowid": ids})
+    assert response.status_code == 302 and "/admin/problem/step/flag/" in response.headers["Location"]
+    form = leader.get(response.headers["Location"])
+    assert "另有1个所选问题不存在或您无权操作" in form.text
+    done = leader.post(response.headers["Location"], data={"csrf_token": token, "note": "请加快办理"}, follow_redirects=True)
+    assert "已对1个问题执行“挂牌督办”" in done.text
+    group_token = csrf_token(group.get("/admin/problem/").text)
+    group.post("/admin/problem/action/", data={"csrf_token": group_token, "action": "flag", "rowid": [world["PA"][1]]})
+    assert group.post(f"/admin/problem/step/flag/?ids={world['PA'][1]}", data={"csrf_token": group_token}).status_code == 403
     with seeded.app_context():
         flags = {k: db.session.get(Problem, world[k][1]).flagged for k in ("PA", "PB", "AHP")}
     assert flags == {"PA": False, "PB": True, "AHP": False}
-    assert "挂牌督办" not in re.findall(r'data-action="(\w+)"|<option value="(\w+)"', group.get("/admin/problem/").text)
+    assert 'value="flag"' not in group.get("/admin/problem/").text
 
 
 def test_every_post_needs_a_csrf_token(seeded, world):
@@ -260,7 +267,7 @@ def test_every_post_needs_a_csrf_token(seeded, world):
         (f"/admin/visit/edit/?id={world['VA'][1]}", {"visited_on": "2024-10-01"}),
         ("/admin/visit/delete/", {"id": world["VA"][1]}),
         ("/admin/problem/action/", {"action": "flag", "rowid": world["PA"][1]}),
-        (f"/admin/problem/withdraw/?id={world['PA'][1]}", {"reason": "测试"}),
+        (f"/admin/problem/step/withdraw/?id={world['PA'][1]}", {"reason": "测试"}),
         ("/admin/account/", {"current": "x", "new": "y" * 10, "confirm": "y" * 10}),
         ("/logout", {}),
     ):

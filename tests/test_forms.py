@@ -113,15 +113,15 @@ def test_rows_of_different_campaigns_cannot_be_linked(form, seeded):
         assert count(Problem, Problem.description == "跨行动的问题") == 0
 
 
-def test_co_units_of_another_campaign_are_refused(form, seeded):
+def test_many_to_many_links_to_another_campaign_are_refused(form, seeded):
     with seeded.app_context():
-        anhui_unit = db.session.query(Unit).filter_by(name="省政府金融办").one().id
-        miluo_unit = named(Unit, "市发改局").id
-    response = form("/admin/problem/new/", {"campaign": form.campaign_id, "co_units": f"{miluo_unit},{anhui_unit}",
-                                            "description": "跨行动的协办", "escalation_level": "本级"})
-    assert any("单位“省政府金融办”不属于本问题所在的专项行动" in m for m in flashes(response.text))
+        anhui_group = db.session.query(Body).filter_by(name="第一工作组").one().id
+        miluo_group = named(Body, "工作组（循环园）").id
+    response = form("/admin/task/new/", {"campaign": form.campaign_id, "code": "X9", "section": "工作机制", "title": "跨行动报送",
+                                         "status": "未开始", "submitters": f"{miluo_group},{anhui_group}"})
+    assert any("机构“第一工作组”不属于本任务所在的专项行动" in m for m in flashes(response.text))
     with seeded.app_context():
-        assert count(Problem, Problem.description == "跨行动的协办") == 0
+        assert count(Task, Task.code == "X9") == 0
 
 
 def test_new_problem_gets_the_next_number_of_its_campaign(form, seeded):

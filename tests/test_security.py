@@ -134,7 +134,7 @@ def test_the_database_refuses_a_racing_update_too(seeded, world):
 
 def test_coordinator_withdraws_a_problem_with_a_reason(seeded, world):
     client = logged_in(seeded, "office", "coordinator")
-    url = f"/admin/problem/withdraw/?id={world['PB2'][1]}"
+    url = f"/admin/problem/step/withdraw/?id={world['PB2'][1]}"
     page = client.get(url)
     assert page.status_code == 200 and "撤销理由" in page.text
     response = client.post(url, data={"csrf_token": csrf_token(page.text), "reason": "  "})
@@ -147,16 +147,17 @@ def test_coordinator_withdraws_a_problem_with_a_reason(seeded, world):
         step = problem.updates[-1]
         assert (step.action, step.from_status, step.to_status, step.note) == ("撤销", "待交办", "已撤销", "企业已自行解决")
     assert audit_rows(seeded, "problem", world["PB2"][1])[-1][2]["status"] == ["待交办", "已撤销"]
-    again = client.post(url, data={"csrf_token": csrf_token(page.text), "reason": "再撤一次"})
-    assert "不能撤销" in again.text
+    again = client.post(url, data={"csrf_token": csrf_token(page.text), "reason": "再撤一次"}, follow_redirects=True)
+    assert "当前为“已撤销”，不能“撤销”" in again.text
 
 
 def test_group_withdraws_only_its_own_unassigned_problems(seeded, world):
     client = logged_in(seeded, "g", "group")
     token = csrf_token(client.get("/admin/").text)
-    assert client.get(f"/admin/problem/withdraw/?id={world['PA2'][1]}").status_code == 403  # assigned already
-    assert client.get(f"/admin/problem/withdraw/?id={world['PB'][1]}").status_code == 302  # another group's
-    assert client.post(f"/admin/problem/withdraw/?id={world['PA'][1]}", data={"csrf_token": token, "reason": "重复录入"}).status_code == 302
+    refused = client.get(f"/admin/problem/step/withdraw/?id={world['PA2'][1]}", follow_redirects=True)  # assigned already
+    assert "已交办，工作组不能再撤销" in refused.text
+    assert client.get(f"/admin/problem/step/withdraw/?id={world['PB'][1]}").status_code == 302  # another group's
+    assert client.post(f"/admin/problem/step/withdraw/?id={world['PA'][1]}", data={"csrf_token": token, "reason": "重复录入"}).status_code == 302
     with seeded.app_context():
         assert db.session.get(Problem, world["PA"][1]).status == "已撤销"
 
@@ -164,7 +165,7 @@ def test_group_withdraws_only_its_own_unassigned_problems(seeded, world):
 @pytest.mark.parametrize("role", ["handler", "leader"])
 def test_handler_and_leader_cannot_withdraw(seeded, world, role):
     client = logged_in(seeded, role, role)
-    assert client.get(f"/admin/problem/withdraw/?id={world['PB'][1]}").status_code == 403
+    assert client.get(f"/admin/problem/step/withdraw/?id={world['PB'][1]}").status_code == 403
 
 
 def test_notes_on_a_problem_carry_author_and_kind(seeded, world):

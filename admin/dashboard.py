@@ -1,0 +1,60 @@
+"""The home page's figures, over the problems the user may see: totals, rates, overdue, by status, by category,
+by unit, and a weekly trend of problems collected and resolved."""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, timedelta
+
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from models import Problem, Unit, db, ledger
+from models.vocab import PROBLEM_CATEGORIES, PROBLEM_STATUSES
+
+from .policy import read_filter
+
+TREND_WEEKS = 12
+
+
+def counts_by(column, scope) -> dict:
+    query = select(column, func.count(Problem.id)).group_by(column)
+    if scope is not None:
+        query = query.where(scope)
+    return dict(db.session.execute(query).all())
+
+
+def weekly(column, scope, weeks: list[date]) -> list[int]:
+    """How many problems have `column` (a date) in each week starting on the given Mondays."""
+    query = select(column, func.count(Problem.id)).where(column >= weeks[0], column < weeks[-1] + timedelta(days=7))
+    if scope is not None:
+        query = query.where(scope)
+    per_week = Counter()
+    for day, n in db.session.execute(query.group_by(column)).all():
+        per_week[weeks[0] + timedelta(days=7 * ((day - weeks[0]).days // 7))] += n
+    return [per_week[w] for w in weeks]
+
+
+def dashboard(campaign, today: date) -> dict:
+    """Everything the home page shows for one campaign, scoped to the current user."""
+    scope = read_filter(Problem, current_user)
+    if campaign is not None:
+        own = Problem.campaign_id == campaign.id
+        scope = own if scope is None else scope & own
+    totals = ledger.figures(scope, today)
+    statuses = counts_by(Problem.status, scope)
+    categories = counts_by(Problem.category, scope)
+    units = counts_by(Problem.responsible_unit_id, scope)
+    units.pop(None, None)
+    names = dict(db.session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(units))).all())
+    top_units = sorted(units.items(), key=lambda kv: (-kv[1], names.get(kv[0], "")))[:10]
+    monday = today - timedelta(days=today.weekday())
+    weeks = [monday - timedelta(days=7 * i) for i in range(TREND_WEEKS - 1, -1, -1)]
+    return {
+        "totals": totals,
+        "status": [(s, statuses.get(s, 0)) for s in PROBLEM_STATUSES],
+        "category": [(c, categories.get(c, 0)) for c in PROBLEM_CATEGORIES] + [("未分类", categories.get(None, 0))],
+        "unit": [(names.get(pk, ""), n) for pk, n in top_units],
+        "weeks": [w.strftime("%m-%d") for w in weeks],
+        "collected": weekly(Problem.collected_on, scope, weeks),
+        "resolved": weekly(Problem.resolved_on, scope, weeks),
+    }

@@ -1,0 +1,91 @@
+"""Ledger filters beyond Flask-Admin's own: dropdowns of the rows the user may see, the deadline light, the town."""
+from __future__ import annotations
+
+from flask import current_app, has_request_context
+from flask_admin.contrib.sqla.filters import BooleanEqualFilter, DateBetweenFilter, FilterEqual
+from flask_login import current_user
+from sqlalchemy import select
+
+from models import Body, Campaign, Enterprise, Problem, Unit, db, ledger, local_now
+from models.vocab import ESCALATION_LEVELS, PROBLEM_CATEGORIES, PROBLEM_STATUSES
+
+from .policy import scope_query
+
+
+def today():
+    return local_now().date()
+
+
+def yellow_days() -> int:
+    return int(current_app.config["LIGHT_YELLOW_DAYS"])
+
+
+def visible_options(model, *where, order=None):
+    """A callable listing (id, name) of the rows of `model` the current user may see, for a filter dropdown."""
+    def options():
+        if not has_request_context():  # Flask-Admin asks once at start-up; the real list is made per request
+            return []
+        query = scope_query(db.session.query(model.id, model.name), model, current_user).filter(*where)
+        return [(str(pk), name) for pk, name in query.order_by(order if order is not None else model.name)]
+    return options
+
+
+class ChoiceFilter(FilterEqual):
+    """Equals one of a dropdown's values; ids are compared as numbers."""
+
+    def __init__(self, column, name, options, numeric: bool = False):
+        super().__init__(column, name, options=options)
+        self.numeric = numeric
+
+    def clean(self, value):
+        return int(value) if self.numeric else value
+
+    def validate(self, value) -> bool:
+        return not self.numeric or str(value).isdigit()
+
+    def operation(self):
+        return "等于"
+
+
+class LightFilter(ChoiceFilter):
+    """亮灯: red, yellow, green or grey, against today's date."""
+
+    def __init__(self, name="亮灯"):
+        super().__init__(Problem.deadline, name, options=[(light, light) for light in ledger.LIGHTS])
+
+    def apply(self, query, value, alias=None):
+        return query.filter(ledger.light_condition(value, today(), yellow_days()))
+
+
+class TownFilter(ChoiceFilter):
+    """所在镇（园区）: the town or park of the problem's enterprise."""
+
+    def __init__(self, name="所在镇（园区）"):
+        towns = select(Enterprise.town_id).where(Enterprise.town_id.is_not(None))
+        super().__init__(Problem.enterprise_id, name, options=visible_options(Unit, Unit.id.in_(towns)), numeric=True)
+
+    def apply(self, query, value, alias=None):
+        return query.filter(Problem.enterprise_id.in_(select(Enterprise.id).where(Enterprise.town_id == value)))
+
+
+def ledger_filters():
+    """The ledger's filters, in the order staff use them."""
+
+    def fixed(values):
+        return [(v, v) for v in values]
+
+    return [
+        ChoiceFilter(Problem.status, "办理状态", fixed(PROBLEM_STATUSES)),
+        LightFilter(),
+        ChoiceFilter(Problem.category, "问题类型", fixed(PROBLEM_CATEGORIES)),
+        ChoiceFilter(Problem.responsible_unit_id, "责任单位", visible_options(Unit), numeric=True),
+        ChoiceFilter(Problem.collected_by_body_id, "收集工作组", visible_options(Body, Body.kind == "工作组", order=Body.id), numeric=True),
+        TownFilter(),
+        ChoiceFilter(Problem.escalation_level, "上报层级", fixed(ESCALATION_LEVELS)),
+        BooleanEqualFilter(Problem.flagged, "挂牌督办"),
+        DateBetweenFilter(Problem.collected_on, "收集时间"),
+        DateBetweenFilter(Problem.assigned_on, "交办日期"),
+        DateBetweenFilter(Problem.deadline, "办理时限"),
+        DateBetweenFilter(Problem.closed_on, "销号时间"),
+        ChoiceFilter(Problem.campaign_id, "专项行动", visible_options(Campaign), numeric=True),
+    ]

@@ -1,0 +1,267 @@
+"""Figures of the ledger, as plain functions over (already scoped) problems: the deadline light (亮灯),
+urgency, the supervision listings (督办), rates and rankings, visit compliance and missing reports.
+
+Definitions:
+  亮灯: 灰 once 已办结 / 已销号 / 已撤销; for 已交办 and 办理中 with a deadline: 红 past it, 黄 within N days
+        (N configurable, default 3), 绿 otherwise; none while 待交办.
+  办结率 = (已办结 + 已销号) / (已交办 + 办理中 + 已办结 + 已销号)
+  按期办结率 = those of (已办结 + 已销号) resolved on or before their deadline / (已办结 + 已销号)
+  满意率 = (满意 + 基本满意) / 已销号 problems with a recorded satisfaction
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, case, func, not_, or_, select
+
+from .base import db
+from .enterprise import EnterpriseGroup, Visit
+from .org import Body, Unit
+from .periods import Period, period_for
+from .problem import Problem, Report
+from .task import Task
+
+LIGHTS = ("红", "黄", "绿", "灰")
+ASSIGNED = ("已交办", "办理中")
+FINISHED = ("已办结", "已销号")
+HANDLED = (*ASSIGNED, *FINISHED)  # 已交办 and later, withdrawn ones aside
+GREY = (*FINISHED, "已撤销")
+CLOSED = ("已销号", "已撤销")
+SATISFIED = ("满意", "基本满意")
+DEFAULT_YELLOW_DAYS = 3
+DEFAULT_STALE_DAYS = 7
+
+
+def light(problem: Problem, today: date, yellow_days: int = DEFAULT_YELLOW_DAYS) -> str | None:
+    """The deadline light of one problem."""
+    if problem.status in GREY:
+        return "灰"
+    if problem.status in ASSIGNED and problem.deadline is not None:
+        left = (problem.deadline - today).days
+        return "红" if left < 0 else "黄" if left <= yellow_days else "绿"
+    return None
+
+
+def light_condition(value: str, today: date, yellow_days: int = DEFAULT_YELLOW_DAYS):
+    """The SQL condition for problems showing light `value`."""
+    running = and_(Problem.status.in_(ASSIGNED), Problem.deadline.is_not(None))
+    horizon = today + timedelta(days=yellow_days)
+    return {
+        "红": and_(running, Problem.deadline < today),
+        "黄": and_(running, Problem.deadline >= today, Problem.deadline <= horizon),
+        "绿": and_(running, Problem.deadline > horizon),
+        "灰": Problem.status.in_(GREY),
+    }[value]
+
+
+def urgency_order(today: date, yellow_days: int = DEFAULT_YELLOW_DAYS) -> list:
+    """Most urgent first: red (longest overdue first), yellow, green, then unassigned, then finished."""
+    rank = case(
+        (light_condition("红", today, yellow_days), 0),
+        (light_condition("黄", today, yellow_days), 1),
+        (light_condition("绿", today, yellow_days), 2),
+        (Problem.status == "待交办", 3),
+        else_=4,
+    )
+    return [rank, case((Problem.deadline.is_(None), 1), else_=0), Problem.deadline, Problem.id.desc()]
+
+
+# --- supervision listings (督办) ---
+
+def overdue(today: date):
+    return light_condition("红", today)
+
+
+def due_within(today: date, days: int):
+    return and_(Problem.status.in_(ASSIGNED), Problem.deadline >= today, Problem.deadline <= today + timedelta(days=days))
+
+
+def flagged():
+    return and_(Problem.flagged.is_(True), not_(Problem.status.in_(CLOSED)))
+
+
+def escalated():
+    return and_(Problem.escalation_level != "本级", not_(Problem.status.in_(CLOSED)))
+
+
+def stale(now: datetime, days: int = DEFAULT_STALE_DAYS):
+    """Assigned problems with no recorded progress for `days` days."""
+    cutoff = now - timedelta(days=days)
+    return and_(Problem.status.in_(ASSIGNED), or_(Problem.last_progress_at.is_(None), Problem.last_progress_at < cutoff))
+
+
+# --- rates ---
+
+@dataclass
+class Figures:
+    """Counts and rates of one group of problems (a unit, a working group, or all)."""
+
+    total: int = 0
+    pending: int = 0
+    assigned: int = 0  # 已交办 and later
+    finished: int = 0
+    on_time: int = 0
+    overdue: int = 0
+    rated: int = 0
+    satisfied: int = 0
+
+    @staticmethod
+    def ratio(part: int, whole: int) -> float | None:
+        return part / whole if whole else None
+
+    @property
+    def finish_rate(self) -> float | None:
+        return self.ratio(self.finished, self.assigned)
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return self.ratio(self.on_time, self.finished)
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        return self.ratio(self.satisfied, self.rated)
+
+
+def figure_columns(today: date):
+    """Aggregate columns that fill a Figures."""
+    def count(condition):
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    finished = Problem.status.in_(FINISHED)
+    return [
+        func.count(Problem.id),
+        count(Problem.status == "待交办"),
+        count(Problem.status.in_(HANDLED)),
+        count(finished),
+        count(and_(finished, Problem.resolved_on.is_not(None), Problem.deadline.is_not(None), Problem.resolved_on <= Problem.deadline)),
+        count(overdue(today)),
+        count(and_(Problem.status == "已销号", Problem.satisfaction.is_not(None))),
+        count(and_(Problem.status == "已销号", Problem.satisfaction.in_(SATISFIED))),
+    ]
+
+
+def figures(scope, today: date) -> Figures:
+    """Figures of all problems matching `scope` (a SQL condition, or None for all)."""
+    query = select(*figure_columns(today))
+    if scope is not None:
+        query = query.where(scope)
+    return Figures(*[int(v) for v in db.session.execute(query).one()])
+
+
+@dataclass
+class Ranked:
+    unit: Unit
+    figures: Figures
+    rank: int = 0
+    board: str = ""  # 红榜 / 黑榜 / ""
+
+
+def unit_ranking(scope, today: date, board_size: int = 3) -> list[Ranked]:
+    """Responsible units (主办) ranked by 办结率, then 按期办结率, then fewest overdue (红黑榜)."""
+    query = select(Problem.responsible_unit_id, *figure_columns(today)).where(Problem.responsible_unit_id.is_not(None))
+    if scope is not None:
+        query = query.where(scope)
+    rows = db.session.execute(query.group_by(Problem.responsible_unit_id)).all()
+    units = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_([r[0] for r in rows])))}
+    ranked = [Ranked(units[r[0]], Figures(*[int(v) for v in r[1:]])) for r in rows]
+    ranked.sort(key=lambda r: (-(r.figures.finish_rate or 0), -(r.figures.on_time_rate or 0), r.figures.overdue, r.unit.name))
+    for number, item in enumerate(ranked, start=1):
+        item.rank = number
+    rated = [r for r in ranked if r.figures.assigned]
+    for item in rated[:board_size]:
+        item.board = "红榜"
+    for item in rated[-board_size:] if len(rated) > board_size else []:
+        item.board = "黑榜"
+    return ranked
+
+
+def group_figures(scope, today: date) -> list[tuple[Body, Figures]]:
+    """Figures per collecting working group."""
+    query = select(Problem.collected_by_body_id, *figure_columns(today)).where(Problem.collected_by_body_id.is_not(None))
+    if scope is not None:
+        query = query.where(scope)
+    rows = db.session.execute(query.group_by(Problem.collected_by_body_id)).all()
+    bodies = {b.id: b for b in db.session.scalars(select(Body).where(Body.id.in_([r[0] for r in rows])))}
+    return sorted(((bodies[r[0]], Figures(*[int(v) for v in r[1:]])) for r in rows), key=lambda x: x[0].id)
+
+
+# --- visits during the 集中上门 phase ---
+
+@dataclass
+class Compliance:
+    group: Body
+    enterprise: object
+    visits: int
+    required: int
+
+    @property
+    def met(self) -> bool:
+        return self.visits >= self.required
+
+
+def visit_phase(campaign_id: int) -> Task | None:
+    """The phase whose target is a number of visits per linked enterprise (五(二) 集中上门: 不少于3次)."""
+    return db.session.scalar(
+        select(Task).where(Task.campaign_id == campaign_id, Task.section == "实施步骤", Task.target_unit == "次",
+                           Task.target_value.is_not(None), Task.start_on.is_not(None), Task.due_on.is_not(None))
+        .order_by(Task.id).limit(1)
+    )
+
+
+def visit_compliance(campaign_id: int, link_scope=None) -> tuple[Task | None, list[Compliance]]:
+    """Each working group's visits to each linked enterprise during the visiting phase, against the target."""
+    phase = visit_phase(campaign_id)
+    if phase is None:
+        return None, []
+    counted = (
+        select(func.count(Visit.id))
+        .where(Visit.body_id == EnterpriseGroup.body_id, Visit.enterprise_id == EnterpriseGroup.enterprise_id,
+               Visit.visited_on >= phase.start_on, Visit.visited_on <= phase.due_on)
+        .correlate(EnterpriseGroup)
+        .scalar_subquery()
+    )
+    query = select(EnterpriseGroup, counted).join(Body, EnterpriseGroup.body_id == Body.id).where(Body.campaign_id == campaign_id)
+    if link_scope is not None:
+        query = query.where(link_scope)
+    rows = db.session.execute(query.order_by(EnterpriseGroup.body_id, EnterpriseGroup.enterprise_id)).all()
+    required = int(phase.target_value)
+    return phase, [Compliance(link.body, link.enterprise, int(n), required) for link, n in rows]
+
+
+# --- 周调度 / 旬通报 submissions ---
+
+@dataclass
+class Submission:
+    task: Task
+    period: Period
+    body: Body
+    report: Report | None
+
+    @property
+    def state(self) -> str:
+        return "已报送" if self.report else "逾期未报送" if self.period.due < self.today else "未报送（未到期）"
+
+    today: date = date.min
+
+
+def submissions(campaign_id: int, today: date, body_scope=None) -> list[Submission]:
+    """For each reporting task with named submitters: this period, and whether each body has reported."""
+    tasks = db.session.scalars(
+        select(Task).where(Task.campaign_id == campaign_id, Task.report_kind.is_not(None), Task.recurrence.is_not(None))
+        .order_by(Task.id)
+    ).all()
+    result = []
+    for task in tasks:
+        bodies = [b for b in task.submitters if body_scope is None or body_scope(b)]
+        if not bodies:
+            continue
+        period = period_for(task.report_kind, today, task.recurrence_day)
+        reports = {
+            r.body_id: r for r in db.session.scalars(
+                select(Report).where(Report.campaign_id == campaign_id, Report.kind == task.report_kind,
+                                     Report.period_start == period.start, Report.body_id.in_([b.id for b in bodies]))
+            )
+        }
+        result += [Submission(task, period, body, reports.get(body.id), today) for body in bodies]
+    return result

@@ -1,0 +1,41 @@
+"""Reporting periods: the week of a 周调度 and the 旬 of a 旬通报, with their due dates."""
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+
+@dataclass(frozen=True)
+class Period:
+    kind: str  # 周调度 or 旬通报
+    start: date
+    end: date
+    due: date
+
+    @property
+    def label(self) -> str:
+        if self.kind == "旬通报":
+            part = "上旬" if self.start.day == 1 else "中旬" if self.start.day == 11 else "下旬"
+            return f"{self.start.year}年{self.start.month}月{part}"
+        return f"{self.start:%Y-%m-%d}至{self.end:%Y-%m-%d}"
+
+
+def week(day: date, due_weekday: int = 3) -> Period:
+    """The 周调度 week containing `day`: it ends on its due weekday (ISO, 3 = 周三) and starts six days before."""
+    end = day + timedelta(days=(due_weekday - day.isoweekday()) % 7)
+    return Period("周调度", end - timedelta(days=6), end, end)
+
+
+def dekad(day: date, due_day: int = 8) -> Period:
+    """The 旬 containing `day` (上旬 1–10, 中旬 11–20, 下旬 21–month end), due on its `due_day`-th day (8 → 8/18/28)."""
+    start_day = 1 if day.day <= 10 else 11 if day.day <= 20 else 21
+    last = calendar.monthrange(day.year, day.month)[1]
+    end_day = 10 if start_day == 1 else 20 if start_day == 11 else last
+    start = day.replace(day=start_day)
+    return Period("旬通报", start, day.replace(day=end_day), start + timedelta(days=min(due_day, end_day - start_day + 1) - 1))
+
+
+def period_for(kind: str, day: date, recurrence_day: int) -> Period:
+    """The period of report `kind` containing `day`, given the day its task recurs on."""
+    return week(day, recurrence_day) if kind == "周调度" else dekad(day, recurrence_day)

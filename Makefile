@@ -1,5 +1,6 @@
 # Two commands set up a fresh machine:
-#   make run   - virtual environment, install, schema, seeds, demo admin account, serve on http://127.0.0.1:5000
+#   make run   - virtual environment, install, schema, seeds and a small synthetic demo ledger, demo accounts,
+#                serve on http://127.0.0.1:5000
 #   make test  - the whole test suite (SQLite by default; set TEST_DATABASE_URL for PostgreSQL or MariaDB)
 PYTHON ?= python3
 VENV ?= .venv
@@ -21,7 +22,7 @@ db: install
 	$(FLASK) db upgrade
 
 seed: db
-	$(FLASK) seed
+	$(FLASK) seed --demo --problems 80 --anchor today
 
 run: seed
 	$(FLASK) demo-accounts

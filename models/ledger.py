@@ -158,7 +158,11 @@ class Ranked:
 
 
 def unit_ranking(scope, today: date, board_size: int = 3) -> list[Ranked]:
-    """Responsible units (主办) ranked by 办结率, then 按期办结率, then fewest overdue (红黑榜)."""
+    """Responsible units (主办) ranked by 办结率, then 按期办结率, then fewest overdue (红黑榜).
+
+    The best `board_size` units make the 红榜 and the last `board_size` the 黑榜; with fewer than twice that
+    many units, each list takes half of them, so that no unit is on both.
+    """
     query = select(Problem.responsible_unit_id, *figure_columns(today)).where(Problem.responsible_unit_id.is_not(None))
     if scope is not None:
         query = query.where(scope)
@@ -169,9 +173,10 @@ def unit_ranking(scope, today: date, board_size: int = 3) -> list[Ranked]:
     for number, item in enumerate(ranked, start=1):
         item.rank = number
     rated = [r for r in ranked if r.figures.assigned]
-    for item in rated[:board_size]:
+    size = min(board_size, len(rated) // 2)
+    for item in rated[:size]:
         item.board = "红榜"
-    for item in rated[-board_size:] if len(rated) > board_size else []:
+    for item in rated[len(rated) - size:] if size else []:
         item.board = "黑榜"
     return ranked
 

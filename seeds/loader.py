@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 from collections import Counter
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from models import (
     Task,
     Unit,
     db,
+    local_now,
 )
 from models.base import ProvenanceMixin
 from models.errors import CliError
@@ -43,6 +45,11 @@ DATA_DIR = SEED_DIR / "data"
 SOURCE_DIR = SEED_DIR / "sources"
 
 TABLE_LABELS = {
+    "enterprise_group": "联点关系",
+    "visit": "走访",
+    "problem_co_unit": "协办关系",
+    "problem_update": "办理进展",
+    "report": "报送",
     "source_document": "来源文件",
     "campaign": "专项行动",
     "stated_figure": "文件所述数据",
@@ -314,13 +321,34 @@ def describe(created: Counter[str]) -> str:
     return "新增 " + "、".join(f"{TABLE_LABELS.get(t, t)} {n}" for t, n in created.items())
 
 
+MAX_DEMO_PROBLEMS = 1_000_000
+
+
+def parse_demo_options(problems: str, anchor: str | None) -> tuple[int, date | None]:
+    """--problems and --anchor, checked with Chinese messages."""
+    if not problems.isdigit() or not 1 <= int(problems) <= MAX_DEMO_PROBLEMS:
+        raise CliError(f"--problems 应为1到{MAX_DEMO_PROBLEMS}之间的整数，当前为“{problems}”。")
+    if anchor is None:
+        return int(problems), None
+    if anchor == "today":
+        return int(problems), local_now().date()
+    try:
+        return int(problems), date.fromisoformat(anchor)
+    except ValueError:
+        raise CliError(f"--anchor 应为 YYYY-MM-DD 格式的日期或 today，当前为“{anchor}”。") from None
+
+
 @click.command("seed")
 @with_appcontext
 @click.option("--file", "files", multiple=True, type=click.Path(dir_okay=False), help="只导入指定的种子文件（可重复）")
-def seed_command(files):
-    """Load the campaigns of seeds/data/ (idempotent: running it twice changes nothing)."""
+@click.option("--demo", is_flag=True, help="再为汨罗专项行动生成合成的演示数据（企业、联点、走访、各种状态的问题）")
+@click.option("--problems", default="60", show_default=True, help="演示问题的数量（与 --demo 一起使用）")
+@click.option("--anchor", help="演示数据围绕的日期 YYYY-MM-DD 或 today（默认：专项行动开始日）")
+def seed_command(files, demo, problems, anchor):
+    """Load the campaigns of seeds/data/ (idempotent: running it twice changes nothing); --demo adds synthetic data."""
     if not inspect(db.engine).has_table("campaign"):
         raise CliError("数据库尚未建表，请先运行：flask --app app db upgrade")
+    count, anchor_day = parse_demo_options(problems, anchor)
     paths = [Path(f) for f in files] or None
     for path in paths or []:
         if not path.is_file():
@@ -331,3 +359,14 @@ def seed_command(files):
         raise CliError(str(error)) from None
     for name, created in results:
         click.echo(f"{name}：{describe(created)}")
+    if demo:
+        from .demo import DemoError, load_demo
+
+        try:
+            written = load_demo(count, anchor_day)
+        except DemoError as error:
+            raise CliError(str(error)) from None
+        if written is None:
+            click.echo("演示数据已存在，未再次生成。")
+        else:
+            click.echo("演示数据（合成）：" + "、".join(f"{TABLE_LABELS.get(t, t)} {n}" for t, n in written.items()))

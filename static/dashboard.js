@@ -1,8 +1,7 @@
 // Draws the home page's charts from the figures the server embedded in #dashboard-data (Chart.js, served locally).
 (function () {
   var data = JSON.parse(document.getElementById("dashboard-data").textContent);
-  var font = { family: '"Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif' };
-  Chart.defaults.font = font;
+  Chart.defaults.font.family = '"Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif';
   Chart.defaults.animation = false;
   function bars(id, pairs, color, horizontal) {
     new Chart(document.getElementById(id), {

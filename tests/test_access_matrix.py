@@ -145,6 +145,18 @@ def test_every_view_and_operation_for_a_role(seeded, world, role):
                 assert version_of(seeded, view, row_id) is not None, f"{where}: deleted"
 
 
+@pytest.mark.parametrize("role", ROLES)
+def test_pages_every_role_may_open(seeded, world, role):
+    make_user(seeded, role, role)
+    client = seeded.test_client()
+    login(client, role)
+    for url in ("/admin/", "/admin/ranking/", "/admin/visit-compliance/", "/admin/submissions/", "/admin/account/"):
+        assert client.get(url).status_code == 200, (role, url)
+    anonymous = seeded.test_client()
+    for url in ("/admin/ranking/", "/admin/visit-compliance/", "/admin/submissions/", "/admin/account/"):
+        assert anonymous.get(url).status_code == 302
+
+
 def test_group_member_dropdowns_and_lookups_show_only_its_own(seeded, world):
     make_user(seeded, "g", "group")
     client = seeded.test_client()

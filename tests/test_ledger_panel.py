@@ -1,0 +1,232 @@
+"""The ledger in the panel: a problem from 收集 to 销号 through the screens by the right roles, refused steps,
+bulk steps, the ledger's order, filters and search, the 督办 screens and the dashboard, all within each role's scope."""
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from admin.filters import LightFilter
+from models import Person, Problem, Unit, db, workflow
+from tests.conftest import csrf_token, hidden_inputs, login, make_user
+from tests.factories import named, scoped_world
+from tests.helpers import flashes
+
+
+@pytest.fixture
+def world(seeded):
+    with seeded.app_context():
+        return scoped_world()
+
+
+@pytest.fixture
+def clients(seeded, world):
+    result = {}
+    for role in ("coordinator", "group", "handler", "leader"):
+        make_user(seeded, role, role)
+        result[role] = seeded.test_client()
+        assert login(result[role], role).status_code == 302
+    return result
+
+
+def step(client, name, ids, **data):
+    url = f"/admin/problem/step/{name}/?ids={','.join(map(str, ids))}"
+    page = client.get(url)
+    return page, client.post(url, data={**hidden_inputs(page.text), **data})
+
+
+def problem(app, pk) -> Problem:
+    with app.app_context():
+        row = db.session.get(Problem, pk)
+        db.session.expunge(row)
+        return row
+
+
+def test_from_collection_to_sign_off_through_the_screens(seeded, world, clients):
+    with seeded.app_context():
+        campaign_id, unit, person = world["C"][1], named(Unit, "市发改局").id, named(Person, "周雄伟").id
+    group, office, unit_client, leader = clients["group"], clients["coordinator"], clients["handler"], clients["leader"]
+    # 收集: the working group files it
+    page = group.get("/admin/problem/new/")
+    response = group.post("/admin/problem/new/", data={**hidden_inputs(page.text), "campaign": campaign_id,
+                                                        "collected_by_body": world["GA"][1], "enterprise": world["EA"][1],
+                                                        "description": "新增用电报装进度慢", "category": "用能",
+                                                        "collected_on": "2024-09-20"})
+    assert response.status_code == 302
+    with seeded.app_context():
+        pk = db.session.scalar(select(Problem.id).where(Problem.description == "新增用电报装进度慢"))
+    # 交办: the office assigns it, with the data it needs
+    deadline = (workflow.today() + timedelta(days=15)).isoformat()
+    page, refused = step(office, "assign", [pk], responsible_unit=unit, deadline=deadline)
+    assert page.status_code == 200 and "请选择责任人。" in refused.text
+    page, done = step(office, "assign", [pk], responsible_unit=unit, lead_person=person, deadline=deadline, note="请尽快协调")
+    assert done.status_code == 302, flashes(done.text)
+    # 办理: the responsible unit signs for it, reports progress and asks to close it
+    for name, data in (("accept", {}), ("progress", {"note": "已与供电公司对接"}), ("resolve", {"resolution": "已完成报装"})):
+        _, response = step(unit_client, name, [pk], **data)
+        assert response.status_code == 302, (name, flashes(response.text))
+    # a leader flags it and comments
+    _, response = step(leader, "comment", [pk], note="办得好")
+    assert response.status_code == 302
+    # 销号: the office signs it off with the enterprise's satisfaction
+    _, response = step(office, "close", [pk], satisfaction="满意")
+    assert response.status_code == 302
+    row = problem(seeded, pk)
+    assert (row.status, row.satisfaction, row.resolution, row.responsible_unit_id) == ("已销号", "满意", "已完成报装", unit)
+    details = office.get(f"/admin/problem/details/?id={pk}").text
+    for action in ("交办", "签收", "进展说明", "申请办结", "领导批示", "销号"):
+        assert f"<td class=\"text-nowrap\">{action}</td>" in details
+    assert "办得好" in details and "已与供电公司对接" in details
+
+
+def test_steps_a_role_may_not_take_are_refused(seeded, world, clients):
+    pa = world["PA"][1]  # 待交办
+    assert clients["handler"].get(f"/admin/problem/step/assign/?id={pa}").status_code == 403
+    assert clients["leader"].get(f"/admin/problem/step/close/?id={pa}").status_code == 403
+    assert clients["group"].get(f"/admin/problem/step/accept/?id={pa}").status_code == 403
+    response = clients["coordinator"].get(f"/admin/problem/step/close/?id={pa}", follow_redirects=True)
+    assert "当前为“待交办”，不能“销号”" in response.text
+    # the responsible unit may not sign for a problem whose 主办 is another unit
+    with seeded.app_context():
+        db.session.get(Problem, world["PB"][1]).status = "已交办"
+        db.session.commit()
+    response = clients["handler"].get(f"/admin/problem/step/accept/?id={world['PB'][1]}", follow_redirects=True)
+    assert "只有主办单位可以" in response.text
+    # unknown steps and problems outside the scope
+    assert clients["coordinator"].get(f"/admin/problem/step/teleport/?id={pa}").status_code == 404
+    response = clients["coordinator"].get(f"/admin/problem/step/flag/?id={world['AHP'][1]}", follow_redirects=True)
+    assert "所选问题不存在" in response.text
+    assert problem(seeded, pa).status == "待交办"
+
+
+def test_bulk_assignment_is_all_or_nothing(seeded, world, clients):
+    with seeded.app_context():
+        unit, person = named(Unit, "市财政局").id, named(Person, "周灿").id
+    office = clients["coordinator"]
+    token = csrf_token(office.get("/admin/problem/").text)
+    response = office.post("/admin/problem/action/", data={"csrf_token": token, "action": "assign",
+                                                           "rowid": [world["PB"][1], world["PB2"][1]]})
+    url = response.headers["Location"]
+    deadline = (workflow.today() + timedelta(days=20)).isoformat()
+    done = office.post(url, data={"csrf_token": token, "responsible_unit": unit, "lead_person": person, "deadline": deadline})
+    assert done.status_code == 302
+    assert {problem(seeded, world[k][1]).status for k in ("PB", "PB2")} == {"已交办"}
+    # one of the selection is already assigned: nothing happens to any of them
+    response = office.post("/admin/problem/action/", data={"csrf_token": token, "action": "assign",
+                                                           "rowid": [world["PA"][1], world["PA2"][1]]}, follow_redirects=True)
+    assert "当前为“已交办”，不能“交办”" in response.text
+    assert problem(seeded, world["PA"][1]).status == "待交办"
+
+
+def test_ledger_is_most_urgent_first_with_a_coloured_light(seeded, world, clients):
+    with seeded.app_context():
+        today = workflow.today()
+        for key, days in (("PA2", -2), ("PB", 10), ("PB2", 1)):
+            row = db.session.get(Problem, world[key][1])
+            row.status, row.assigned_on, row.deadline = "办理中", today - timedelta(days=30), today + timedelta(days=days)
+        db.session.commit()
+        numbers = {k: db.session.get(Problem, world[k][1]).number for k in ("PA", "PA2", "PB", "PB2")}
+    page = clients["coordinator"].get("/admin/problem/").text
+    order = [n for n in re.findall(r"(SJY-2024-\d{4})", page)]
+    assert order.index(numbers["PA2"]) < order.index(numbers["PB2"]) < order.index(numbers["PB"]) < order.index(numbers["PA"])
+    assert '<span class="badge badge-danger" style="font-size:100%">红</span>' in page
+    assert '<span class="badge badge-warning" style="font-size:100%">黄</span>' in page
+    for header in ("序号", "问题编号", "企业名称", "所在镇（园区）", "问题类型", "问题描述", "企业诉求", "收集工作组", "收集时间",
+                   "责任单位", "协办单位", "责任人", "督办人", "办理时限", "办理进展", "办理状态", "亮灯", "销号时间", "满意度", "备注"):
+        assert header in page, header
+
+
+def filter_arg(app, endpoint, name, cls=None):
+    view = next(v for v in app.extensions["admin"][0]._views if getattr(v, "endpoint", None) == endpoint)
+    index, flt = next((i, f) for i, f in enumerate(view._filters) if f.name == name and (cls is None or isinstance(f, cls)))
+    return f"flt0_{view.get_filter_arg(index, flt)}"
+
+
+def listed(page: str) -> int:
+    """The list's row count (Flask-Admin shows none when the list is empty)."""
+    found = re.search(r"列表 \((\d+)\)", page)
+    assert found or "列表" in page
+    return int(found.group(1)) if found else 0
+
+
+def test_ledger_filters_and_search(seeded, world, clients):
+    office = clients["coordinator"]
+    with seeded.app_context():
+        czj, fgj = named(Unit, "市财政局").id, named(Unit, "市发改局").id
+        park = named(Unit, "配套园").id
+    assert listed(office.get("/admin/problem/", query_string={filter_arg(seeded, "problem", "责任单位"): czj}).text) == 3
+    assert listed(office.get("/admin/problem/", query_string={filter_arg(seeded, "problem", "责任单位"): fgj}).text) == 1
+    assert listed(office.get("/admin/problem/", query_string={filter_arg(seeded, "problem", "收集工作组"): world["GB"][1]}).text) == 2
+    assert listed(office.get("/admin/problem/", query_string={filter_arg(seeded, "problem", "所在镇（园区）"): park}).text) == 2
+    assert listed(office.get("/admin/problem/", query_string={filter_arg(seeded, "problem", "办理状态"): "已交办"}).text) == 1
+    assert listed(office.get("/admin/problem/", query_string={filter_arg(seeded, "problem", "亮灯", LightFilter): "红"}).text) == 0
+    assert listed(office.get("/admin/problem/", query_string={"search": "乙企业"}).text) == 2
+    page = office.get("/admin/problem/", query_string={filter_arg(seeded, "problem", "责任单位"): "999999"})
+    assert "无效，已忽略" in page.text
+
+
+def test_filter_dropdowns_offer_only_what_the_user_may_see(seeded, world, clients):
+    page = clients["group"].get("/admin/problem/").text
+    assert "工作组（循环园）" in page and "工作组（配套园）" not in page
+
+
+def test_supervision_listings_in_the_panel(seeded, world, clients):
+    with seeded.app_context():
+        today = workflow.today()
+        overdue = db.session.get(Problem, world["PB"][1])
+        overdue.status, overdue.assigned_on, overdue.deadline, overdue.flagged = "办理中", today - timedelta(days=20), today - timedelta(days=1), True
+        soon = db.session.get(Problem, world["PA2"][1])
+        soon.assigned_on, soon.deadline = today - timedelta(days=5), today + timedelta(days=2)
+        db.session.commit()
+        numbers = {k: db.session.get(Problem, world[k][1]).number for k in ("PB", "PA2")}
+    office, group = clients["coordinator"], clients["group"]
+    assert numbers["PB"] in office.get("/admin/overdue/").text and listed(office.get("/admin/overdue/").text) == 1
+    assert listed(office.get("/admin/due_soon/").text) == 1 and numbers["PA2"] in office.get("/admin/due_soon/").text
+    assert listed(office.get("/admin/due_soon/?days=0").text) == 0
+    assert listed(office.get("/admin/flagged/").text) == 1
+    assert listed(group.get("/admin/overdue/").text) == 0  # PB belongs to another group
+    for url in ("/admin/escalated/", "/admin/stale/", "/admin/due_soon/?days=abc", "/admin/due_soon/?days=99999999"):
+        assert office.get(url).status_code == 200, url
+
+
+def test_supervision_tables_render_within_scope(seeded, world, clients):
+    with seeded.app_context():
+        db.session.get(Problem, world["PB2"][1]).status = "已交办"  # another group's problem, 主办 市财政局
+        db.session.commit()
+    office, group = clients["coordinator"], clients["group"]
+
+    def assigned_to_czj(page):
+        return int(re.search(r"<td>市财政局</td>\s*<td>(\d+)</td>", page).group(1))
+
+    assert assigned_to_czj(office.get("/admin/ranking/").text) == 1
+    assert assigned_to_czj(group.get("/admin/ranking/").text) == 0  # the group's figures leave out other groups' problems
+    compliance = office.get("/admin/visit-compliance/").text
+    assert "甲企业（合成）" in compliance and "乙企业（合成）" in compliance and "未达标" in compliance
+    assert "乙企业（合成）" not in group.get("/admin/visit-compliance/").text
+    reports = group.get("/admin/submissions/").text
+    assert "工作组（循环园）" in reports and "工作组（配套园）" not in reports
+    assert "工作组（配套园）" in office.get("/admin/submissions/").text
+
+
+def dashboard_data(client) -> dict:
+    page = client.get("/admin/").text
+    assert "/static/vendor/chartjs/chart.umd.min.js" in page and "/static/dashboard.js" in page
+    return json.loads(re.search(r'<script id="dashboard-data" type="application/json">(.*?)</script>', page, re.S).group(1))
+
+
+def test_dashboard_figures_are_scoped_to_the_user(seeded, world, clients):
+    office, group = dashboard_data(clients["coordinator"]), dashboard_data(clients["group"])
+    assert dict(office["status"]) == {"待交办": 3, "已交办": 1, "办理中": 0, "已办结": 0, "已销号": 0, "已撤销": 0}
+    assert dict(group["status"]) == {"待交办": 1, "已交办": 1, "办理中": 0, "已办结": 0, "已销号": 0, "已撤销": 0}
+    assert len(office["weeks"]) == len(office["collected"]) == len(office["resolved"]) == 12
+    page = clients["group"].get("/admin/").text
+    assert re.search(r"问题总数</div>\s*<div class=\"h4 mb-0\"><a[^>]*>2</a>", page)
+
+
+def test_dashboard_chart_script_is_served_locally(seeded, clients):
+    response = clients["coordinator"].get("/static/vendor/chartjs/chart.umd.min.js")
+    assert response.status_code == 200 and b"Chart" in response.data
+    assert clients["coordinator"].get("/static/dashboard.js").status_code == 200

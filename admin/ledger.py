@@ -115,18 +115,20 @@ class ProblemView(SecureModelView):
     details_template = "admin/problem_details.html"
     action_family = "problem"  # its actions are the workflow's steps
 
-    # The ledger: scoped like every view, narrowed for a listing, eager-loading what each row shows.
+    # The ledger: scoped like every view; a supervision listing narrows what its list shows (its details and
+    # steps reach any problem the user may see, so that a problem leaving the listing stays within reach).
     def get_query(self):
-        query = super().get_query()  # Flask-Admin itself eager-loads the related rows the columns show
-        condition = self.listing()
-        return query if condition is None else query.filter(condition)
+        return self.narrowed(super().get_query())
 
     def get_count_query(self):
-        query = super().get_count_query()
-        condition = self.listing()
+        return self.narrowed(super().get_count_query())
+
+    def narrowed(self, query):
+        condition = self.listing() if request.endpoint == f"{self.endpoint}.index_view" else None
         return query if condition is None else query.filter(condition)
 
     def listing(self):
+        """The condition of a supervision listing (models.ledger); None for the whole ledger."""
         return None
 
     def _apply_sorting(self, query, joins, sort_column, sort_desc):

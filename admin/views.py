@@ -5,7 +5,7 @@ from flask_login import current_user
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, Optional, ValidationError
 
-from models import workflow
+from models import local_now, workflow
 
 from .base import SecureModelView
 from .fields import credit_code_validator
@@ -302,6 +302,8 @@ class ProblemUpdateView(SecureModelView):
         if is_created:
             model.author_id = current_user.id
             model.action = workflow.note_action(current_user)
+            model.created_at = local_now()
+            workflow.show_progress(model.problem, model.action, model.note, model.created_at)
         super().on_model_change(form, model, is_created)
 
 

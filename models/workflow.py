@@ -109,10 +109,15 @@ def record(problem: Problem, user, action: str, note: str | None = None, to_stat
                            from_status=problem.status if to_status else None, to_status=to_status, created_at=now)
     if to_status:
         problem.status = to_status
-    problem.progress = f"{now:%Y-%m-%d} {action}" + (f"：{note}" if note else "")
-    problem.last_progress_at = now
+    show_progress(problem, action, note, now)
     db.session.add(update)
     return update
+
+
+def show_progress(problem: Problem, action: str, note: str | None, when) -> None:
+    """Keep the ledger's 办理进展 column and the no-progress clock in step with the latest update."""
+    problem.progress = f"{when:%Y-%m-%d} {action}" + (f"：{note}" if note else "")
+    problem.last_progress_at = when
 
 
 def assign(problem: Problem, user, responsible_unit, deadline: date, lead_person=None, co_units=(), supervisor=None,

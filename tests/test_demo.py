@@ -9,7 +9,7 @@ from tests.conftest import empty_all_tables
 
 
 def demo_rows():
-    return [(p.number, p.status, p.description, p.deadline, p.responsible_unit_id, p.enterprise.name, p.flagged)
+    return [(p.number, p.status, p.description, p.deadline, p.responsible_unit and p.responsible_unit.name, p.enterprise.name, p.flagged)
             for p in db.session.scalars(select(Problem).where(Problem.description.like("【演示】%")).order_by(Problem.number))]
 
 

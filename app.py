@@ -3,6 +3,8 @@ from flask import Flask
 
 import admin
 import config
+import exports
+import imports
 import seeds
 from models import db, migrate
 
@@ -15,4 +17,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     migrate.init_app(app, db)
     admin.init_app(app)
     seeds.init_app(app)
+    exports.init_app(app)
+    imports.init_app(app)
     return app

@@ -38,6 +38,7 @@ from models import (
 from models import audit
 
 from . import auth, ledger, policy, views
+from . import reports
 from .base import SecureIndexView, SecureModelView
 
 LOCALE = "zh_Hans_CN"
@@ -58,7 +59,7 @@ ERRORS = {
 
 def register_views(admin: Admin) -> None:
     """Every model view, in menu order. Adding a table means adding a line here."""
-    org, tasks, firms, problems, watch, reports, system = "组织架构", "任务清单", "企业与走访", "问题台账", "督办", "报表", "系统"
+    org, tasks, firms, problems, watch, report_menu, system = "组织架构", "任务清单", "企业与走访", "问题台账", "督办", "报表", "系统"
     admin.add_view(views.CampaignView(Campaign, name="专项行动", category=org, endpoint="campaign"))
     admin.add_view(views.UnitView(Unit, name="单位", category=org, endpoint="unit"))
     admin.add_view(views.PersonView(Person, name="人员", category=org, endpoint="person"))
@@ -85,7 +86,9 @@ def register_views(admin: Admin) -> None:
     admin.add_view(ledger.VisitComplianceView(name="走访达标", category=watch, endpoint="visit_compliance",
                                               url="/admin/visit-compliance"))
     admin.add_view(ledger.SubmissionView(name="报送情况", category=watch, endpoint="submissions", url="/admin/submissions"))
-    admin.add_view(views.ReportView(Report, name="报送记录", category=reports, endpoint="report"))
+    admin.add_view(reports.ReportsView(name="报表导出", category=report_menu, endpoint="reports", url="/admin/reports"))
+    admin.add_view(reports.ImportView(name="导入", category=report_menu, endpoint="imports", url="/admin/import"))
+    admin.add_view(views.ReportView(Report, name="报送记录", category=report_menu, endpoint="report"))
     admin.add_view(views.UserView(User, name="用户", category=system, endpoint="user"))
     admin.add_view(views.AuditLogView(AuditLog, name="审计日志", category=system, endpoint="audit_log"))
     admin.add_view(views.LoginAttemptView(LoginAttempt, name="登录记录", category=system, endpoint="login_attempt"))

@@ -42,10 +42,11 @@ ENDPOINT_OPS = {
     "edit_view": "edit",
     "delete_view": "delete",
     "action_view": "action",
-    "export": "export",
+    "export": "builtin_export",  # Flask-Admin's own export: in memory, formulas live; nobody may use it
+    "annex2_view": "export",  # our 附件2 export of the current list
     "ajax_update": "edit",
 }
-READ_ENDPOINTS = {"index_view", "details_view", "create_view", "export", "ajax_lookup"}
+READ_ENDPOINTS = {"index_view", "details_view", "create_view", "export", "annex2_view", "ajax_lookup"}
 
 
 def login_redirect():

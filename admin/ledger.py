@@ -20,7 +20,11 @@ from models import Body, Campaign, EnterpriseGroup, Person, Problem, Unit, db, l
 from models.errors import DomainError
 from models.vocab import SATISFACTION_LEVELS
 
+from exports import reporting_unit
+from exports.problems import annex2_workbook
+
 from .base import SecureModelView, scoped
+from .files import download, xlsx_bytes
 from .filters import ledger_filters, today, yellow_days
 from .ids import parse_id
 from .policy import read_filter, scope_query
@@ -113,6 +117,7 @@ class ProblemView(SecureModelView):
         "collected_by_person": PERSON_AJAX,
     }
     details_template = "admin/problem_details.html"
+    list_template = "admin/ledger_list.html"
     action_family = "problem"  # its actions are the workflow's steps
 
     # The ledger: scoped like every view; a supervision listing narrows what its list shows (its details and
@@ -124,7 +129,8 @@ class ProblemView(SecureModelView):
         return self.narrowed(super().get_count_query())
 
     def narrowed(self, query):
-        condition = self.listing() if request.endpoint == f"{self.endpoint}.index_view" else None
+        listing = request.endpoint in (f"{self.endpoint}.index_view", f"{self.endpoint}.annex2_view")
+        condition = self.listing() if listing else None
         return query if condition is None else query.filter(condition)
 
     def listing(self):
@@ -152,6 +158,22 @@ class ProblemView(SecureModelView):
     @action("flag", "挂牌督办", None)
     def action_flag(self, ids):
         return self.to_step("flag", ids)
+
+    @expose("/annex2/")
+    def annex2_view(self):
+        """附件2 of exactly the rows the list shows: the user's scope, this listing, the current filters and search."""
+        args = self._get_list_extra_args()
+        sort = self._get_column_by_idx(args.sort)
+        _, query = self.get_list(0, sort[0] if sort else None, args.sort_desc, args.search, args.filters,
+                                 execute=False, page_size=0)
+        problems = query.all()
+        campaigns = {p.campaign_id for p in problems}
+        campaign = db.session.get(Campaign, campaigns.pop()) if len(campaigns) == 1 else chosen_campaign()
+        title = campaign.name if campaign is not None and not campaigns else "助企服务专项行动"
+        scope = current_user.body or current_user.unit
+        unit = scope.name if scope is not None else (reporting_unit(campaign) if campaign else "")
+        book = annex2_workbook(problems, title, unit, today(), today(), yellow_days())
+        return download(xlsx_bytes(book), f"附件2 问题清单（{self.name}，{today():%Y-%m-%d}）.xlsx")
 
     def to_step(self, name, ids):
         """A bulk action opens the step's form for the selected problems."""

@@ -62,15 +62,16 @@ POLICY: dict[str, dict[str, frozenset[str]]] = {
     "enterprise_group": {**ORG, "handler": NONE},
     "visit": {**ORG, "group": CRUD, "handler": NONE},
     "event": ORG,
-    "problem": {
-        "admin": CRUD,  # only the admin may hard-delete a problem; everyone else withdraws it (已撤销)
-        "coordinator": ops("create", "edit", "action"),
-        "group": ops("create", "edit", "action"),
-        "handler": ops("action"),  # the responsible unit's steps: 签收, 进展, 申请办结, 退回, 申请延期
-        "leader": ops("action"),
+    "problem": {  # export: 附件2 of the rows each user sees
+        "admin": CRUD | {"export"},  # only the admin may hard-delete a problem; everyone else withdraws it (已撤销)
+        "coordinator": ops("create", "edit", "action", "export"),
+        "group": ops("create", "edit", "action", "export"),
+        "handler": ops("action", "export"),  # the responsible unit's steps: 签收, 进展, 申请办结, 退回, 申请延期
+        "leader": ops("action", "export"),
     },
-    # 督办 listings: the ledger narrowed; read it and take the workflow's steps from it
-    **{listing: {role: ops("action") for role in ROLES} for listing in ("overdue", "due_soon", "flagged", "escalated", "stale")},
+    # 督办 listings: the ledger narrowed; read and export them, and take the workflow's steps from them
+    **{listing: {role: ops("action", "export") for role in ROLES}
+       for listing in ("overdue", "due_soon", "flagged", "escalated", "stale")},
     "problem_update": {
         "admin": CRUD,
         "coordinator": ops("create"),
@@ -98,6 +99,9 @@ PAGES: dict[str, frozenset[str]] = {
     "ranking": frozenset(ROLES),
     "visit_compliance": frozenset(ROLES),
     "submissions": frozenset(ROLES),
+    # 报表 downloads (within each user's scope) and imports (the office; working groups import their own problems)
+    "reports": frozenset(ROLES),
+    "imports": frozenset({"admin", "coordinator", "group"}),
 }
 
 

@@ -1,1 +1,107 @@
-"""Report exporters: plain functions from rows to workbooks, shared by the panel and the CLI."""
+"""Report exporters: plain functions from rows to workbooks, shared by the panel and the CLI
+(`flask --app app export KIND --out PATH [--campaign NAME] [--date YYYY-MM-DD]`)."""
+from __future__ import annotations
+
+import io
+from datetime import date
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from models import Body, Campaign, Problem, Task, db, ledger, local_now
+from models.errors import CliError
+
+from .periodic import KINDS, bulletin_docx, period_figures, period_workbook
+from .problems import annex2_workbook
+from .tasks import annex1_workbook
+
+EXPORT_KINDS = ("problems", "tasks", "weekly", "dekad")
+
+
+def reporting_unit(campaign: Campaign) -> str:
+    """Who fills in a report by default: the campaign's office, else its issuing body."""
+    office = db.session.scalar(select(Body.name).where(Body.campaign_id == campaign.id, Body.kind == "推进机制办公室").limit(1))
+    return office or campaign.issuer or campaign.name
+
+
+def campaign_problems(campaign: Campaign, scope, today: date):
+    """A campaign's problems within `scope`, most urgent first, as the ledger shows them."""
+    query = select(Problem).where(Problem.campaign_id == campaign.id)
+    if scope is not None:
+        query = query.where(scope)
+    return db.session.scalars(query.order_by(*ledger.urgency_order(today, current_app.config["LIGHT_YELLOW_DAYS"]))).all()
+
+
+def campaign_tasks(campaign: Campaign):
+    return db.session.scalars(select(Task).where(Task.campaign_id == campaign.id).order_by(Task.id)).all()
+
+
+def build(kind: str, campaign: Campaign, day: date, unit: str, problem_scope=None, visit_scope=None, body_scope=None,
+          docx: bool = False) -> tuple[bytes, str]:
+    """A report as file content and its Chinese file name."""
+    today = local_now().date()
+    yellow = current_app.config["LIGHT_YELLOW_DAYS"]
+    if kind == "problems":
+        book = annex2_workbook(campaign_problems(campaign, problem_scope, today), campaign.name, unit, day, today, yellow)
+        name = f"附件2 问题清单（{campaign.name}，{day:%Y-%m-%d}）.xlsx"
+    elif kind == "tasks":
+        book = annex1_workbook(campaign_tasks(campaign), campaign.name, unit, day)
+        name = f"附件1 工作任务清单（{campaign.name}）.xlsx"
+    else:
+        figures = period_figures(campaign, KINDS[kind], day, today, problem_scope, visit_scope, body_scope)
+        label = f"{figures.period.kind}（{campaign.name}，{figures.period.label}）"
+        if docx and kind == "dekad":
+            out = io.BytesIO()
+            bulletin_docx(figures, unit).save(out)
+            return out.getvalue(), f"{label}.docx"
+        book = period_workbook(figures, today, yellow)
+        name = f"{label}.xlsx"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue(), name
+
+
+def find_campaign(name: str | None) -> Campaign:
+    if name:
+        campaign = db.session.scalar(select(Campaign).where(Campaign.name == name))
+        if campaign is None:
+            raise CliError(f"找不到专项行动“{name}”。")
+        return campaign
+    campaigns = db.session.scalars(select(Campaign).order_by(Campaign.id)).all()
+    if len(campaigns) != 1:
+        names = "、".join(f"“{c.name}”" for c in campaigns) or "（无）"
+        raise CliError(f"请用 --campaign 指定专项行动，现有：{names}。")
+    return campaigns[0]
+
+
+@click.command("export")
+@with_appcontext
+@click.argument("kind")
+@click.option("--out", "out_path", required=True, help="输出文件路径（.xlsx；旬通报也可以是 .docx）")
+@click.option("--campaign", help="专项行动名称（只有一个专项行动时可省略）")
+@click.option("--date", "day", help="填报时间，或周调度、旬通报所在的任意一天，YYYY-MM-DD（默认今天）")
+@click.option("--unit", help="填报单位（默认：专项行动的推进机制办公室）")
+def export_command(kind, out_path, campaign, day, unit):
+    """Write a report: KIND is problems (附件2), tasks (附件1), weekly (周调度) or dekad (旬通报)."""
+    if kind not in EXPORT_KINDS:
+        raise CliError(f"不认识的报表“{kind}”，可选：problems（附件2问题清单）、tasks（附件1工作任务清单）、weekly（周调度）、dekad（旬通报）。")
+    try:
+        when = date.fromisoformat(day) if day else local_now().date()
+    except ValueError:
+        raise CliError(f"--date 应为 YYYY-MM-DD 格式的日期，当前为“{day}”。") from None
+    path = Path(out_path)
+    if path.suffix.lower() not in (".xlsx", ".docx") or (path.suffix.lower() == ".docx" and kind != "dekad"):
+        raise CliError("--out 应以 .xlsx 结尾（旬通报也可以是 .docx）。")
+    if not path.parent.exists():
+        raise CliError(f"目录不存在：{path.parent}")
+    chosen = find_campaign(campaign)
+    content, name = build(kind, chosen, when, unit or reporting_unit(chosen), docx=path.suffix.lower() == ".docx")
+    path.write_bytes(content)
+    click.echo(f"已导出{name.rsplit('.', 1)[0]}：{path}")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(export_command)

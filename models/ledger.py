@@ -250,8 +250,10 @@ class Submission:
     today: date = date.min
 
 
-def submissions(campaign_id: int, today: date, body_scope=None) -> list[Submission]:
-    """For each reporting task with named submitters: this period, and whether each body has reported."""
+def submissions(campaign_id: int, day: date, body_scope=None, today: date | None = None) -> list[Submission]:
+    """For each reporting task with named submitters: the period containing `day`, and whether each body has
+    reported (late once the period's due date is before `today`, which defaults to `day`)."""
+    today = today or day
     tasks = db.session.scalars(
         select(Task).where(Task.campaign_id == campaign_id, Task.report_kind.is_not(None), Task.recurrence.is_not(None))
         .order_by(Task.id)
@@ -261,7 +263,7 @@ def submissions(campaign_id: int, today: date, body_scope=None) -> list[Submissi
         bodies = [b for b in task.submitters if body_scope is None or body_scope(b)]
         if not bodies:
             continue
-        period = period_for(task.report_kind, today, task.recurrence_day)
+        period = period_for(task.report_kind, day, task.recurrence_day)
         reports = {
             r.body_id: r for r in db.session.scalars(
                 select(Report).where(Report.campaign_id == campaign_id, Report.kind == task.report_kind,

@@ -46,9 +46,11 @@ EXPECTED_OPS = {
     "policy": ORG, "enterprise": ORG, "event": ORG,
     "body_town": NO_HANDLER, "policy_push": NO_HANDLER, "enterprise_group": NO_HANDLER,
     "visit": {**NO_HANDLER, "group": CRUD},
-    "problem": {"admin": CRUD, "coordinator": R | {"create", "edit", "action"}, "group": R | {"create", "edit", "action"},
-                "handler": R | {"action"}, "leader": R | {"action"}},
-    **{listing: {role: R | {"action"} for role in ROLES} for listing in ("overdue", "due_soon", "flagged", "escalated", "stale")},
+    "problem": {"admin": CRUD | {"export"}, "coordinator": R | {"create", "edit", "action", "export"},
+                "group": R | {"create", "edit", "action", "export"}, "handler": R | {"action", "export"},
+                "leader": R | {"action", "export"}},
+    **{listing: {role: R | {"action", "export"} for role in ROLES}
+       for listing in ("overdue", "due_soon", "flagged", "escalated", "stale")},
     "problem_update": {"admin": CRUD, "coordinator": R | {"create"}, "group": R, "handler": R | {"create"},
                        "leader": R | {"create"}},
     "report": {**NO_HANDLER, "group": R | {"create", "edit"}},
@@ -112,8 +114,10 @@ def test_every_view_and_operation_for_a_role(seeded, world, role):
         assert client.get(f"{base}/new/").status_code == (200 if "create" in granted else 403), f"{role} create {view}"
         if "create" not in granted:
             assert client.post(f"{base}/new/", data={"csrf_token": token}).status_code == 403
-        # export: no view offers Flask-Admin's built-in export to anyone
+        # export: no view offers Flask-Admin's built-in export to anyone; the ledger exports 附件2 of what it lists
         assert client.get(f"{base}/export/csv/").status_code == 403, f"{role} export {view}"
+        if "export" in granted:
+            assert client.get(f"{base}/annex2/").status_code == 200, f"{role} annex2 {view}"
         for key in keys_by_table.get(view, []):
             row_id = world[key][1]
             where = f"{role} {view} {key}"

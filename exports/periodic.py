@@ -1,0 +1,244 @@
+"""周调度 and 旬通报: the figures of one period (collected by `period_figures`), then a workbook or, for the 旬通报,
+a Word bulletin made from them.
+
+The period is the one containing the given date: the week that ends on the 周调度's due weekday, or the 旬
+(1–10, 11–20, 21–month end). Counts of the period (visits, problems collected, assigned, resolved) are by the
+dates recorded on the rows; overdue is as of the period's end (or today, if earlier); rates are cumulative.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
+from docx.shared import Pt
+from openpyxl import Workbook
+from sqlalchemy import and_, distinct, func, select
+
+from models import Body, Campaign, Problem, Task, Unit, Visit, db, ledger
+from models.periods import Period, period_for
+
+from .problems import annex2_row
+from .style import table_sheet, workbook
+
+KINDS = {"weekly": "周调度", "dekad": "旬通报"}
+
+
+@dataclass
+class Line:
+    """One working group or responsible unit in the period."""
+
+    name: str
+    visits: int = 0
+    enterprises: int = 0
+    collected: int = 0
+    assigned: int = 0
+    resolved: int = 0
+    overdue: int = 0
+    finish_rate: float | None = None
+    on_time_rate: float | None = None
+
+
+@dataclass
+class PeriodFigures:
+    campaign: Campaign
+    period: Period
+    issue: int | None  # 第N期, counted from the campaign's start
+    totals: Line
+    groups: list[Line] = field(default_factory=list)
+    units: list[Line] = field(default_factory=list)
+    new: list = field(default_factory=list)
+    resolved: list = field(default_factory=list)
+    ranking: list = field(default_factory=list)
+    submissions: list = field(default_factory=list)
+
+
+def task_day(campaign: Campaign, kind: str) -> int:
+    """The day the campaign's reporting task for `kind` recurs on (周三 → 3, 每旬8日前 → 8)."""
+    day = db.session.scalar(select(Task.recurrence_day).where(Task.campaign_id == campaign.id, Task.report_kind == kind,
+                                                              Task.recurrence_day.is_not(None)).order_by(Task.id).limit(1))
+    return day or (3 if kind == "周调度" else 8)
+
+
+def issue_number(campaign: Campaign, period: Period) -> int | None:
+    """第N期: how many periods of this kind since the campaign started, this one included."""
+    if campaign.start_on is None or period.end < campaign.start_on:
+        return None
+    if period.kind == "周调度":
+        return (period.end - campaign.start_on).days // 7 + 1
+    months = (period.start.year - campaign.start_on.year) * 12 + period.start.month - campaign.start_on.month
+    part = lambda d: 0 if d.day <= 10 else 1 if d.day <= 20 else 2  # noqa: E731
+    return months * 3 + part(period.start) - part(campaign.start_on) + 1
+
+
+def line(name: str, scope, period: Period, as_of: date, visits=None) -> Line:
+    """The period's figures of the problems matching `scope` (and the visits matching `visits`)."""
+    def count(*conditions):
+        return db.session.scalar(select(func.count(Problem.id)).where(scope, *conditions))
+
+    figures = ledger.figures(scope, as_of)
+    result = Line(
+        name,
+        collected=count(Problem.collected_on.between(period.start, period.end)),
+        assigned=count(Problem.assigned_on.between(period.start, period.end)),
+        resolved=count(Problem.resolved_on.between(period.start, period.end)),
+        overdue=count(ledger.overdue(as_of)),
+        finish_rate=figures.finish_rate,
+        on_time_rate=figures.on_time_rate,
+    )
+    if visits is not None:
+        in_period = and_(visits, Visit.visited_on.between(period.start, period.end))
+        result.visits = db.session.scalar(select(func.count(Visit.id)).where(in_period))
+        result.enterprises = db.session.scalar(select(func.count(distinct(Visit.enterprise_id))).where(in_period))
+    return result
+
+
+def period_figures(campaign: Campaign, kind: str, day: date, today: date, problem_scope=None, visit_scope=None,
+                   body_scope=None) -> PeriodFigures:
+    """Everything a 周调度 or 旬通报 reports for the period containing `day`, within the given scopes."""
+    period = period_for(kind, day, task_day(campaign, kind))
+    as_of = min(period.end, today)
+    own = Problem.campaign_id == campaign.id
+    scope = own if problem_scope is None else and_(own, problem_scope)
+    visits = Visit.campaign_id == campaign.id if visit_scope is None else and_(Visit.campaign_id == campaign.id, visit_scope)
+    groups = db.session.scalars(select(Body).where(Body.campaign_id == campaign.id, Body.kind == "工作组").order_by(Body.id)).all()
+    groups = [g for g in groups if body_scope is None or body_scope(g)]
+    unit_ids = db.session.scalars(select(Problem.responsible_unit_id).where(scope, Problem.responsible_unit_id.is_not(None))
+                                  .distinct()).all()
+    units = db.session.scalars(select(Unit).where(Unit.id.in_(unit_ids)).order_by(Unit.name)).all()
+    in_period = lambda column: column.between(period.start, period.end)  # noqa: E731
+    return PeriodFigures(
+        campaign=campaign,
+        period=period,
+        issue=issue_number(campaign, period),
+        totals=line("合计", scope, period, as_of, visits),
+        groups=[line(g.name, and_(scope, Problem.collected_by_body_id == g.id), period, as_of,
+                     and_(visits, Visit.body_id == g.id)) for g in groups],
+        units=[line(u.name, and_(scope, Problem.responsible_unit_id == u.id), period, as_of) for u in units],
+        new=db.session.scalars(select(Problem).where(scope, in_period(Problem.collected_on)).order_by(Problem.number)).all(),
+        resolved=db.session.scalars(select(Problem).where(scope, in_period(Problem.resolved_on)).order_by(Problem.number)).all(),
+        ranking=ledger.unit_ranking(scope, as_of),
+        submissions=[s for s in ledger.submissions(campaign.id, day, body_scope, today) if s.task.report_kind == kind],
+    )
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def title_of(figures: PeriodFigures) -> str:
+    issue = f"（第{figures.issue}期）" if figures.issue else ""
+    return f"{figures.campaign.name}{figures.period.kind}{issue}"
+
+
+def period_line(figures: PeriodFigures) -> str:
+    p = figures.period
+    return f"统计期间：{p.start:%Y-%m-%d} 至 {p.end:%Y-%m-%d}（{p.label}）　　报送截止：{p.due:%Y-%m-%d}"
+
+
+LINE_HEADERS = [("名称", 18), ("走访次数", 9), ("走访企业数", 10), ("收集问题", 9), ("交办问题", 9), ("办结问题", 9),
+                ("逾期问题", 9), ("办结率", 9), ("按期办结率", 10)]
+UNIT_HEADERS = [("责任单位", 18), ("本期交办", 9), ("本期办结", 9), ("逾期问题", 9), ("办结率", 9), ("按期办结率", 10)]
+
+
+def line_values(item: Line) -> list:
+    return [item.name, item.visits, item.enterprises, item.collected, item.assigned, item.resolved, item.overdue,
+            percent(item.finish_rate), percent(item.on_time_rate)]
+
+
+def period_workbook(figures: PeriodFigures, today: date, yellow_days: int = ledger.DEFAULT_YELLOW_DAYS) -> Workbook:
+    """The 周调度 or 旬通报 as a workbook: one sheet per part, each in the house style."""
+    wb = workbook()
+    title, when = title_of(figures), period_line(figures)
+    table_sheet(wb, "工作组情况", title, when, LINE_HEADERS, [line_values(g) for g in [*figures.groups, figures.totals]],
+                first=True)
+    table_sheet(wb, "责任单位情况", title, when, UNIT_HEADERS,
+                [[u.name, u.assigned, u.resolved, u.overdue, percent(u.finish_rate), percent(u.on_time_rate)] for u in figures.units])
+    from .problems import ANNEX2_COLUMNS
+
+    table_sheet(wb, "本期新增问题", f"{title}·本期新增问题", when, list(ANNEX2_COLUMNS),
+                [annex2_row(n, p, today, yellow_days) for n, p in enumerate(figures.new, start=1)])
+    table_sheet(wb, "本期办结问题", f"{title}·本期办结问题", when, list(ANNEX2_COLUMNS),
+                [annex2_row(n, p, today, yellow_days) for n, p in enumerate(figures.resolved, start=1)])
+    table_sheet(wb, "红黑榜", f"{title}·红黑榜", when,
+                [("排名", 6), ("榜单", 6), ("责任单位", 18), ("交办数", 8), ("办结数", 8), ("办结率", 9), ("按期办结率", 10),
+                 ("逾期数", 8), ("满意率", 9)],
+                [[r.rank, r.board, r.unit.name, r.figures.assigned, r.figures.finished, percent(r.figures.finish_rate),
+                  percent(r.figures.on_time_rate), r.figures.overdue, percent(r.figures.satisfaction_rate)] for r in figures.ranking])
+    table_sheet(wb, "报送情况", f"{title}·报送情况", when,
+                [("报送机构", 20), ("本期", 24), ("截止日期", 11), ("情况", 14), ("报送时间", 17)],
+                [[s.body.name, s.period.label, s.period.due, s.state, s.report.submitted_at if s.report else None]
+                 for s in figures.submissions])
+    return wb
+
+
+def styled(run, size: float, font: str = "仿宋_GB2312", bold: bool = False) -> None:
+    """Set a run's Chinese font (the east-Asian font is a separate attribute in Word)."""
+    run.font.name = font
+    run.font.size = Pt(size)
+    run.font.bold = bold
+    run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), font)
+
+
+def paragraph(doc, text: str, size: float = 16, font: str = "仿宋_GB2312", bold: bool = False, center: bool = False,
+              indent: bool = True):
+    p = doc.add_paragraph()
+    if center:
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    elif indent:
+        p.paragraph_format.first_line_indent = Pt(size * 2)
+    p.paragraph_format.line_spacing = Pt(28)
+    styled(p.add_run(text), size, font, bold)
+    return p
+
+
+def table(doc, headers: list[str], rows: list[list]) -> None:
+    grid = doc.add_table(rows=1, cols=len(headers))
+    grid.style = "Table Grid"
+    for cell, text in zip(grid.rows[0].cells, headers):
+        cell.text = ""
+        styled(cell.paragraphs[0].add_run(text), 10.5, "黑体")
+    for values in rows:
+        cells = grid.add_row().cells
+        for cell, value in zip(cells, values):
+            cell.text = ""
+            styled(cell.paragraphs[0].add_run("" if value is None else str(value)), 10.5)
+
+
+def bulletin_docx(figures: PeriodFigures, issuer: str) -> Document:
+    """The 旬通报 as a Word bulletin in the style of a government 通报: title, issue, sections in 仿宋, tables."""
+    doc = Document()
+    section = doc.sections[0]
+    section.page_height, section.page_width = Pt(841.9), Pt(595.3)  # A4 portrait
+    t = figures.totals
+    paragraph(doc, f"{figures.campaign.name}", 22, "方正小标宋简体", center=True)
+    paragraph(doc, "旬  通  报", 26, "方正小标宋简体", bold=True, center=True)
+    paragraph(doc, f"第{figures.issue}期" if figures.issue else figures.period.label, 16, center=True)
+    paragraph(doc, f"{issuer}　　　　{figures.period.end.year}年{figures.period.end.month}月{figures.period.end.day}日",
+              14, center=True)
+    paragraph(doc, "一、总体情况", 16, "黑体")
+    paragraph(doc, (f"{figures.period.label}（{figures.period.start:%m月%d日}至{figures.period.end:%m月%d日}），各工作组走访企业"
+                    f"{t.visits}次、覆盖企业{t.enterprises}家，收集问题{t.collected}个，交办{t.assigned}个，办结{t.resolved}个；"
+                    f"截至本旬末，逾期未办结问题{t.overdue}个，问题办结率{percent(t.finish_rate)}，按期办结率{percent(t.on_time_rate)}。"))
+    paragraph(doc, "二、各工作组工作情况", 16, "黑体")
+    table(doc, [h for h, _ in LINE_HEADERS], [line_values(g) for g in figures.groups])
+    paragraph(doc, "三、责任单位办理情况", 16, "黑体")
+    table(doc, [h for h, _ in UNIT_HEADERS],
+          [[u.name, u.assigned, u.resolved, u.overdue, percent(u.finish_rate), percent(u.on_time_rate)] for u in figures.units])
+    paragraph(doc, "四、红黑榜", 16, "黑体")
+    red = "、".join(r.unit.name for r in figures.ranking if r.board == "红榜") or "无"
+    black = "、".join(r.unit.name for r in figures.ranking if r.board == "黑榜") or "无"
+    paragraph(doc, f"红榜（办结率、按期办结率靠前）：{red}。")
+    paragraph(doc, f"黑榜（办结率靠后或逾期较多）：{black}。")
+    paragraph(doc, "五、信息报送情况", 16, "黑体")
+    missing = [s.body.name for s in figures.submissions if not s.report]
+    paragraph(doc, f"本旬旬通报应于{figures.period.due:%m月%d日}前报送。" +
+              (f"尚未报送的有：{'、'.join(missing)}。" if missing else "各单位均已按时报送。"))
+    if figures.new:
+        paragraph(doc, "六、本旬新增问题", 16, "黑体")
+        table(doc, ["问题编号", "企业名称", "问题类型", "问题描述", "办理状态"],
+              [[p.number, p.enterprise.name if p.enterprise else "", p.category or "", p.description, p.status] for p in figures.new])
+    return doc
+

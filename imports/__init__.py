@@ -1,0 +1,61 @@
+"""Imports of Excel sheets filled in offline: the 附件2 problem list and the enterprise list
+(`flask --app app import problems|enterprises PATH [--dry-run] [--campaign NAME]`)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import with_appcontext
+
+from models.errors import CliError
+
+from .workbook import ImportFailure
+
+COMMAND_LINE_USER_NAME = "命令行"
+
+
+class CommandLineUser:
+    """Whom the workflow sees when an import runs from the command line: the system administrator."""
+
+    id = None
+    username = COMMAND_LINE_USER_NAME
+    role = "admin"
+    role_label = "系统管理员"
+    unit_id = body_id = campaign_id = None
+    is_authenticated = True
+
+
+@click.command("import")
+@with_appcontext
+@click.argument("kind")
+@click.argument("path")
+@click.option("--dry-run", is_flag=True, help="只检查，不写入")
+@click.option("--campaign", help="专项行动名称（只有一个专项行动时可省略）")
+def import_command(kind, path, dry_run, campaign):
+    """Import a 附件2 problem list (KIND=problems) or an enterprise list (KIND=enterprises); all rows or none."""
+    from exports import find_campaign
+
+    from .enterprises import import_enterprises
+    from .problems import import_problems
+
+    runs = {"problems": import_problems, "enterprises": import_enterprises}
+    if kind not in runs:
+        raise CliError(f"不认识的导入类型“{kind}”，可选：problems（附件2问题清单）、enterprises（企业名单）。")
+    file = Path(path)
+    if not file.is_file():
+        raise CliError(f"找不到文件：{path}")
+    chosen = find_campaign(campaign)
+    try:
+        result = runs[kind](file.read_bytes(), chosen, CommandLineUser(), dry_run=dry_run)
+    except ImportFailure as failure:
+        raise CliError(str(failure)) from None
+    for error in result.errors:
+        click.echo(f"  {error}", err=True)
+    if result.errors:
+        raise CliError(result.summary())
+    click.echo(result.summary())
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(import_command)

@@ -1,0 +1,270 @@
+"""Import of the 附件2 问题清单 layout: `flask --app app import problems PATH [--dry-run]` and the upload screen.
+
+Rows match existing problems by 问题编号 (and update them) or, without a number, create new ones. Every row is
+checked first (unknown enterprise, group, unit or person, unparsable dates, values outside the allowed lists, a
+status jump the workflow does not allow, rows outside the importer's scope) and every error is reported with its
+row and column. The import is all-or-nothing: one error and nothing is written. Status changes go through
+models.workflow, one legal step at a time, so the trail (ProblemUpdate, AuditLog) is the same as on screen.
+
+Columns computed by the system are not read back: 序号, 所在镇（园区） (from the enterprise), 亮灯 and 销号时间.
+办理进展 is read only as the text of a status step (the 办理结果 when a row moves to 已办结, the reason of a 撤销).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from admin.policy import scope_query
+from exports.problems import HEADERS
+from models import Body, Campaign, Enterprise, Person, Problem, Unit, db, workflow
+from models.errors import DomainError
+from models.vocab import PROBLEM_CATEGORIES, PROBLEM_STATUSES, SATISFACTION_LEVELS
+
+from .workbook import CellError, ImportFailure, RowRefusal, parse_date, read_sheet, split_names, text
+
+COLUMN = {header: index for index, header in enumerate(HEADERS, start=1)}
+PLAIN = ("enterprise", "description", "demand", "category", "collected_by_body", "collected_on", "remark")
+ASSIGNMENT = ("responsible_unit", "co_units", "lead_person", "supervisor", "deadline")
+FIELD_COLUMN = {
+    "enterprise": "企业名称", "description": "问题描述", "demand": "企业诉求", "category": "问题类型",
+    "collected_by_body": "收集工作组", "collected_on": "收集时间", "remark": "备注", "responsible_unit": "责任单位",
+    "co_units": "协办单位", "lead_person": "责任人", "supervisor": "督办人", "deadline": "办理时限",
+    "status": "办理状态", "satisfaction": "满意度", "progress": "办理进展",
+}
+# The one step that takes a problem from the file's old status to its new one.
+STEP_FOR = {
+    ("待交办", "已交办"): "assign", ("已交办", "办理中"): "accept", ("已交办", "已办结"): "resolve",
+    ("办理中", "已办结"): "resolve", ("已办结", "已销号"): "close", ("已办结", "办理中"): "reopen",
+    **{(s, "已撤销"): "withdraw" for s in ("待交办", "已交办", "办理中")},
+}
+
+
+@dataclass
+class Outcome:
+    row: int
+    number: str | None
+    action: str  # 新增 / 更新 / 不变, with the workflow step taken, if any
+    detail: str = ""
+    row_object: object = None  # the problem or enterprise written, to check it is within the importer's scope
+
+
+@dataclass
+class ImportResult:
+    outcomes: list[Outcome] = field(default_factory=list)
+    errors: list[CellError] = field(default_factory=list)
+    dry_run: bool = False
+    written: bool = False
+
+    def count(self, action: str) -> int:
+        return sum(1 for o in self.outcomes if o.action.startswith(action))
+
+    def summary(self) -> str:
+        verb = "预检" if self.dry_run else "导入"
+        if self.errors:
+            return f"{verb}未通过：发现{len(self.errors)}处错误，未写入任何数据。"
+        done = "将" if self.dry_run or not self.written else "已"
+        return f"{verb}通过：{done}新增{self.count('新增')}条、更新{self.count('更新')}条，{self.count('不变')}条不变。"
+
+
+class Lookup:
+    """The rows a file may name, among those the importing user may see in the campaign."""
+
+    def __init__(self, campaign: Campaign, user):
+        def visible(model, *where):
+            rows = db.session.scalars(scope_query(select(model).where(model.campaign_id == campaign.id, *where), model, user)).all()
+            found: dict[str, list] = {}
+            for row in rows:
+                found.setdefault(row.name, []).append(row)
+            return found
+
+        self.enterprises = visible(Enterprise)
+        self.groups = visible(Body, Body.kind == "工作组")
+        self.units = visible(Unit)
+        self.people = visible(Person)
+
+    @staticmethod
+    def one(table: dict, name: str, what: str):
+        rows = table.get(name, [])
+        if not rows:
+            raise ValueError(f"{what}“{name}”不存在（或您无权使用）")
+        if len(rows) > 1:
+            raise ValueError(f"有{len(rows)}个同名的{what}“{name}”，无法确定是哪一个")
+        return rows[0]
+
+
+def parse_row(number: int, cells: dict, lookup: Lookup, errors: list[CellError]) -> dict:
+    """The row's values as the model's types, or errors naming the row and column."""
+    values = {}
+
+    def read(header: str, convert):
+        try:
+            return convert(cells.get(header))
+        except ValueError as error:
+            errors.append(CellError(number, COLUMN[header], header, str(error)))
+            return None
+
+    def choice(allowed, what):
+        def convert(value):
+            value = text(value)
+            if value is not None and value not in allowed:
+                raise ValueError(f"“{value}”不是有效的{what}（可选：{'、'.join(allowed)}）")
+            return value
+        return convert
+
+    def named(table, what):
+        return lambda value: Lookup.one(table, text(value), what) if text(value) else None
+
+    def required(value):
+        value = text(value)
+        if value is None:
+            raise ValueError("不能为空")
+        return value
+
+    values["number"] = text(cells.get("问题编号"))
+    values["enterprise"] = read("企业名称", named(lookup.enterprises, "企业"))
+    values["description"] = read("问题描述", required)
+    values["demand"] = text(cells.get("企业诉求"))
+    values["category"] = read("问题类型", choice(PROBLEM_CATEGORIES, "问题类型"))
+    values["collected_by_body"] = read("收集工作组", named(lookup.groups, "工作组"))
+    values["collected_on"] = read("收集时间", parse_date)
+    values["responsible_unit"] = read("责任单位", named(lookup.units, "单位"))
+    values["co_units"] = read("协办单位", lambda v: [Lookup.one(lookup.units, n, "单位") for n in split_names(v)])
+    values["lead_person"] = read("责任人", named(lookup.people, "人员"))
+    values["supervisor"] = read("督办人", named(lookup.people, "人员"))
+    values["deadline"] = read("办理时限", parse_date)
+    values["progress"] = text(cells.get("办理进展"))
+    values["status"] = read("办理状态", choice(PROBLEM_STATUSES, "办理状态"))
+    values["satisfaction"] = read("满意度", choice(SATISFACTION_LEVELS, "满意度"))
+    values["remark"] = text(cells.get("备注"))
+    return values
+
+
+def same(old, new) -> bool:
+    if isinstance(old, list) or isinstance(new, list):
+        return {x.id for x in old or []} == {x.id for x in new or []}
+    return (old or None) == (new or None)
+
+
+def step_args(step: str, values: dict) -> dict:
+    """What the workflow function of `step` takes from the row."""
+    return {
+        "assign": {name: values[name] for name in ASSIGNMENT},
+        "resolve": {"resolution": values["progress"]},
+        "close": {"satisfaction": values["satisfaction"]},
+        "reopen": {"reason": values["progress"]},
+        "withdraw": {"reason": values["remark"] or values["progress"]},
+    }.get(step, {})
+
+
+def apply_row(number: int, values: dict, campaign: Campaign, user, problems: dict[str, Problem]) -> Outcome:
+    """Change the database as the row says; raises (column, DomainError) before changing anything it refuses."""
+    status = values["status"]
+    if values["number"] is None:
+        if status not in (None, "待交办", "已交办"):
+            raise RowRefusal("办理状态", "新问题的办理状态只能是“待交办”或“已交办”（交办时须同时填写责任单位、责任人和办理时限）。")
+        problem = Problem(campaign=campaign, **{name: values[name] for name in PLAIN})
+        if status == "已交办":
+            run_step(problem, "assign", user, values)  # adds the problem once the step is allowed
+            return Outcome(number, None, "新增并交办", row_object=problem)
+        if any(values[name] for name in ASSIGNMENT):
+            raise RowRefusal("责任单位", "待交办的问题不应填写责任单位、责任人或办理时限；要交办请把办理状态写为“已交办”。")
+        db.session.add(problem)
+        return Outcome(number, None, "新增", row_object=problem)
+    problem = problems.get(values["number"])
+    if problem is None:
+        raise RowRefusal("问题编号", f"问题编号“{values['number']}”不存在（或您无权查看）；新问题请留空问题编号。")
+    changed = [name for name in PLAIN if not same(getattr(problem, name), values[name])]
+    status = status or problem.status
+    step = None
+    if status != problem.status:
+        step = STEP_FOR.get((problem.status, status))
+        if step is None:
+            raise RowRefusal("办理状态", f"办理状态不能从“{problem.status}”直接改为“{status}”，请逐步办理。")
+    else:
+        moved = [name for name in ASSIGNMENT if not same(getattr(problem, name), values[name])]
+        if moved and problem.status == "待交办":
+            raise RowRefusal(FIELD_COLUMN[moved[0]], "待交办的问题不应填写责任单位、责任人或办理时限；要交办请把办理状态写为“已交办”。")
+        if moved:
+            raise RowRefusal(FIELD_COLUMN[moved[0]], "已交办问题的责任单位、协办单位、责任人、督办人和办理时限不能直接修改，请在系统中通过交办、延期等流程办理。")
+    if status == problem.status and problem.status == "已销号" and not same(problem.satisfaction, values["satisfaction"]):
+        raise RowRefusal("满意度", "满意度只能在销号时填写，不能再修改。")
+    if not changed and step is None:
+        return Outcome(number, problem.number, "不变")
+    if changed and not workflow_allows_edit(problem, user):
+        raise RowRefusal(FIELD_COLUMN[changed[0]], f"您无权修改问题{problem.number}的内容。")
+    for name in changed:
+        setattr(problem, name, values[name])
+    detail = "、".join(FIELD_COLUMN[name] for name in changed)
+    if step is not None:
+        run_step(problem, step, user, values)
+        return Outcome(number, problem.number, f"更新（{workflow.STEPS[step].label}）", detail, problem)
+    return Outcome(number, problem.number, "更新", detail, problem)
+
+
+def workflow_allows_edit(problem: Problem, user) -> bool:
+    """Editing a problem's content: the office, or the collecting group while it is still unassigned."""
+    writable = scope_query(select(Problem.id).where(Problem.id == problem.id), Problem, user, write=True)
+    return user.role in ("admin", "coordinator") or (
+        user.role == "group" and problem.status == "待交办" and db.session.scalar(writable) is not None)
+
+
+def within_scope(problem: Problem, user) -> bool:
+    """Whether the importing user may have written `problem`: the office within its campaign, a working group
+    only problems it collected (the workflow has already refused anything else it may not do)."""
+    if user.role == "group":
+        return problem.collected_by_body_id == user.body_id
+    if user.role in ("admin", "coordinator"):
+        readable = scope_query(select(Problem.id).where(Problem.id == problem.id), Problem, user)
+        return db.session.scalar(readable) is not None
+    return False
+
+
+def run_step(problem: Problem, step: str, user, values: dict) -> None:
+    try:
+        workflow.ACTIONS[step](problem, user, **step_args(step, values))
+    except DomainError as error:
+        raise RowRefusal("办理状态", str(error)) from None
+
+
+def import_problems(data: bytes, campaign: Campaign, user, dry_run: bool = False) -> ImportResult:
+    """Check every row of a 附件2 file, then write all of it or nothing (nothing at all on a dry run)."""
+    result = ImportResult(dry_run=dry_run)
+    sheet = read_sheet(data, HEADERS, "附件2问题清单")
+    lookup = Lookup(campaign, user)
+    parsed = [(number, parse_row(number, cells, lookup, result.errors)) for number, cells in sheet.rows]
+    numbers = [v["number"] for _, v in parsed if v["number"]]
+    repeated = {n for n in numbers if numbers.count(n) > 1}
+    for number, values in parsed:
+        if values["number"] in repeated:
+            result.errors.append(CellError(number, COLUMN["问题编号"], "问题编号", f"问题编号“{values['number']}”在文件中出现了不止一次"))
+    if result.errors:
+        return result
+    visible = scope_query(select(Problem).where(Problem.campaign_id == campaign.id, Problem.number.in_(numbers)), Problem, user)
+    problems = {p.number: p for p in db.session.scalars(visible)}
+    try:
+        for number, values in parsed:
+            try:
+                result.outcomes.append(apply_row(number, values, campaign, user, problems))
+            except RowRefusal as refusal:  # refused before anything of the row was changed
+                result.errors.append(CellError(number, COLUMN.get(refusal.header), refusal.header, refusal.message))
+                continue
+            try:
+                db.session.flush()
+            except DomainError as error:  # a rule checked when the row is written: later rows cannot be checked
+                result.errors.append(CellError(number, None, None, f"{error}（其后各行未再检查）"))
+                break
+            written = result.outcomes[-1].row_object
+            if written is not None and not within_scope(written, user):
+                result.errors.append(CellError(number, COLUMN["收集工作组"], "收集工作组",
+                                               "该问题不在您的权限范围内（工作组只能录入和修改本组收集、尚未交办的问题）"))
+        if result.errors or dry_run:
+            db.session.rollback()
+        else:
+            db.session.commit()
+            result.written = True
+    except Exception:
+        db.session.rollback()
+        raise
+    return result
+

@@ -1,0 +1,128 @@
+"""Reading an uploaded workbook safely: size limits, damaged files, the header row, and cell values as text,
+dates and names, each with a Chinese message that names the row and the column."""
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+
+MAX_BYTES = 10 * 1024 * 1024
+MAX_ROWS = 20_000
+HEADER_SEARCH_ROWS = 10
+
+
+class ImportFailure(Exception):
+    """The whole file is refused; the message says why, in Chinese. Nothing has been written."""
+
+
+@dataclass(frozen=True)
+class CellError:
+    row: int
+    column: int | None
+    header: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"第{self.row}行第{self.column}列（{self.header}）" if self.column else f"第{self.row}行"
+        return f"{where}：{self.message}"
+
+
+class RowRefusal(Exception):
+    """A row the import refuses, with the column to blame."""
+
+    def __init__(self, header: str | None, message: str):
+        super().__init__(message)
+        self.header = header
+        self.message = message
+
+
+@dataclass
+class Sheet:
+    header_row: int
+    rows: list[tuple[int, dict[str, object]]]  # (row number in the file, {header: value})
+
+
+def read_sheet(data: bytes, headers: tuple[str, ...], what: str) -> Sheet:
+    """The data rows of the first sheet, keyed by `headers`, after checking the file and its header row."""
+    if len(data) > MAX_BYTES:
+        raise ImportFailure(f"文件过大（{len(data) / 1024 / 1024:.1f} MB），上限为{MAX_BYTES // 1024 // 1024} MB。")
+    if not data:
+        raise ImportFailure("文件是空的。")
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise ImportFailure("这不是 Excel 工作簿（.xlsx）文件，或文件已损坏。请在表格软件中“另存为”Excel 工作簿后再导入。")
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError, TypeError) as error:
+        raise ImportFailure(f"文件已损坏，或不是 .xlsx 格式的 Excel 工作簿（{type(error).__name__}）。") from None
+    try:
+        sheet = book.worksheets[0]
+        found = None
+        rows = []
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            cells = [text(v) for v in values[: len(headers)]]
+            if found is None:
+                if tuple(cells) == headers:
+                    found = number
+                elif number >= HEADER_SEARCH_ROWS:
+                    break
+                continue
+            if number - found > MAX_ROWS:
+                raise ImportFailure(f"数据行超过{MAX_ROWS}行，请分成几个文件导入。")
+            if any(v not in (None, "") for v in values):
+                rows.append((number, dict(zip(headers, values[: len(headers)]))))
+    except ImportFailure:
+        raise
+    except Exception as error:  # a damaged sheet inside a valid zip
+        raise ImportFailure(f"文件已损坏，无法读取（{type(error).__name__}）。") from None
+    finally:
+        book.close()
+    if found is None:
+        raise ImportFailure(f"没有找到{what}的表头。前{HEADER_SEARCH_ROWS}行中应有一行依次为：{'、'.join(headers)}。"
+                            "请使用本系统导出的模板，不要增删或改动表头。")
+    return Sheet(found, rows)
+
+
+def text(value) -> str | None:
+    """A cell as trimmed text (None when empty)."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    value = str(value).strip()
+    return value or None
+
+
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日")
+
+
+def parse_date(value) -> date | None:
+    """A date from a date cell or from text such as 2024-09-08, 2024/9/8 or 2024年9月8日; ValueError otherwise."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    raw = str(value).strip()
+    for pattern in DATE_FORMATS:
+        try:
+            return datetime.strptime(raw, pattern).date()
+        except ValueError:
+            continue
+    raise ValueError(f"无法识别的日期“{raw}”，请写成 2024-09-08 的形式")
+
+
+def split_names(value) -> list[str]:
+    """Names separated by 、 ， , ； or ; (as in 协办单位)."""
+    raw = text(value) or ""
+    for separator in ("，", ",", "；", ";"):
+        raw = raw.replace(separator, "、")
+    return [part.strip() for part in raw.split("、") if part.strip()]

@@ -1,0 +1,192 @@
+"""Reports: the 附件2 and 附件1 layouts read back with openpyxl, print settings, formula-like text, the 周调度 and
+旬通报 figures, the Word bulletin, Chinese file names, and scoped exports from the panel and the CLI."""
+from __future__ import annotations
+
+import io
+import re
+from datetime import date, timedelta
+from urllib.parse import unquote
+
+import pytest
+from docx import Document
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from exports.problems import ANNEX2_COLUMNS, HEADERS
+from exports.style import FORMULA_STARTS
+from models import Problem, Visit, db, workflow
+from tests.conftest import login, make_user
+from tests.factories import miluo, named, scoped_world
+
+MILUO = "汨罗市“两重”“两新”送解优专项行动"
+
+
+@pytest.fixture
+def world(seeded):
+    with seeded.app_context():
+        return scoped_world()
+
+
+def export(app, *args):
+    result = app.test_cli_runner().invoke(args=["export", *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_annex2_layout_read_back(seeded, world, tmp_path):
+    out = tmp_path / "p.xlsx"
+    export(seeded, "problems", "--out", str(out), "--campaign", MILUO, "--date", "2024-09-20", "--unit", "市推进机制办公室")
+    ws = load_workbook(out).active
+    assert ws["A1"].value == f"{MILUO}问题清单"
+    assert "A1:T1" in {str(r) for r in ws.merged_cells.ranges}
+    assert ws["A2"].value == "填报单位：市推进机制办公室　　　　填报时间：2024年9月20日"
+    assert tuple(c.value for c in ws[3]) == HEADERS and len(HEADERS) == 20
+    assert [ws.column_dimensions[chr(65 + i)].width for i in range(20)] == [w for _, w in ANNEX2_COLUMNS]
+    assert ws.freeze_panes == "A4"
+    assert ws.print_title_rows == "$1:$3"
+    assert (ws.page_setup.orientation, str(ws.page_setup.paperSize)) == ("landscape", str(ws.PAPERSIZE_A4))
+    assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
+    header, body = ws["B3"], ws["F4"]
+    assert header.font.name == "黑体" and header.border.left.style == "thin" and header.alignment.wrap_text
+    assert body.font.name == "宋体" and body.border.bottom.style == "thin" and body.alignment.wrap_text
+    numbers = [ws.cell(row, 2).value for row in range(4, ws.max_row + 1)]
+    assert len(numbers) == 4 and all(n.startswith("SJY-2024-") for n in numbers)
+    assert [ws.cell(row, 1).value for row in range(4, ws.max_row + 1)] == [1, 2, 3, 4]
+
+
+def test_formula_like_text_stays_text(seeded, world, tmp_path):
+    nasty = ["=HYPERLINK(\"http://evil.example\",\"点我\")", "+1+1", "-2+3", "@SUM(A1:A2)", "\tcmd", "\rcmd"]
+    assert tuple(x[0] for x in nasty) == FORMULA_STARTS
+    with seeded.app_context():
+        for key, text in zip(("PA", "PA2", "PB", "PB2"), nasty):
+            db.session.get(Problem, world[key][1]).description = text
+        db.session.get(Problem, world["PA"][1]).remark = nasty[4]
+        db.session.commit()
+    out = tmp_path / "p.xlsx"
+    export(seeded, "problems", "--out", str(out), "--campaign", MILUO)
+    ws = load_workbook(out).active
+    cells = [ws.cell(row, 6) for row in range(4, ws.max_row + 1)]
+    assert {c.value for c in cells} == set(nasty[:4])
+    assert all(c.data_type == "s" and c.quotePrefix for c in cells)
+    formulas = load_workbook(out, data_only=False).active
+    assert not any(c.data_type == "f" for row in formulas.iter_rows() for c in row)
+
+
+def test_annex1_task_list(seeded, tmp_path):
+    out = tmp_path / "t.xlsx"
+    export(seeded, "tasks", "--out", str(out), "--campaign", MILUO)
+    ws = load_workbook(out).active
+    assert ws["A1"].value == f"{MILUO}工作任务清单"
+    assert [c.value for c in ws[3]][:4] == ["序号", "类别", "任务", "具体内容"]
+    rows = {ws.cell(r, 1).value: [c.value for c in ws[r]] for r in range(4, ws.max_row + 1)}
+    assert rows["三(一)-1"][6].date() == date(2024, 9, 8) and rows["三(一)-1"][7] == "9月8日前"
+    assert rows["六(一)-1"][8] == "每周三" and rows["三(四)-3"][9] == "使用中央资金超过80%"
+    assert ws.print_title_rows == "$1:$3" and ws.page_setup.orientation == "landscape"
+
+
+def test_weekly_dispatch_figures(seeded, world, tmp_path):
+    with seeded.app_context():
+        campaign = miluo()
+        for key, collected in (("PA", date(2024, 9, 12)), ("PA2", date(2024, 9, 18)), ("PB", date(2024, 9, 19))):
+            db.session.get(Problem, world[key][1]).collected_on = collected
+        pa2 = db.session.get(Problem, world["PA2"][1])
+        pa2.assigned_on, pa2.deadline = date(2024, 9, 13), date(2024, 9, 16)
+        db.session.get(Visit, world["VA"][1]).visited_on = date(2024, 9, 14)
+        db.session.add(Visit(campaign=campaign, body=db.session.get(Visit, world["VA"][1]).body,
+                             enterprise=db.session.get(Visit, world["VA"][1]).enterprise, visited_on=date(2024, 9, 15)))
+        db.session.commit()
+    out = tmp_path / "w.xlsx"
+    export(seeded, "weekly", "--out", str(out), "--campaign", MILUO, "--date", "2024-09-14")
+    book = load_workbook(out)
+    groups = book["工作组情况"]
+    assert groups["A1"].value == f"{MILUO}周调度（第3期）"  # weeks ending 9-4, 9-11, 9-18 since 9-1
+    assert groups["A2"].value.startswith("统计期间：2024-09-12 至 2024-09-18")
+    rows = {groups.cell(r, 1).value: [c.value for c in groups[r]][1:7] for r in range(4, groups.max_row + 1)}
+    # visits, enterprises visited, collected, assigned, resolved, overdue (as of the period's end, 9-18)
+    assert rows["工作组（循环园）"] == [2, 1, 2, 1, 0, 1]
+    assert rows["工作组（配套园）"] == [1, 1, 0, 0, 0, 0]  # its visit of 9-13; PB was collected on 9-19, after the week
+    assert rows["合计"] == [3, 2, 2, 1, 0, 1]
+    new = book["本期新增问题"]
+    assert [new.cell(r, 3).value for r in range(4, new.max_row + 1)] == ["甲企业（合成）", "甲企业（合成）"]
+    assert {ws.title for ws in book.worksheets} == {"工作组情况", "责任单位情况", "本期新增问题", "本期办结问题", "红黑榜", "报送情况"}
+    reports = book["报送情况"]
+    assert reports.max_row - 3 == 10 and {reports.cell(r, 4).value for r in range(4, reports.max_row + 1)} == {"逾期未报送"}
+
+
+def test_dekad_bulletin_as_word(seeded, world, tmp_path):
+    out = tmp_path / "d.docx"
+    export(seeded, "dekad", "--out", str(out), "--campaign", MILUO, "--date", "2024-09-15")
+    doc = Document(str(out))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "旬  通  报" in text and "第2期" in text and "2024年9月中旬" in text
+    assert "一、总体情况" in text and "四、红黑榜" in text and "五、信息报送情况" in text
+    assert "尚未报送的有：" in text and "工作组（循环园）" in text
+    assert len(doc.tables) >= 2 and doc.tables[0].rows[0].cells[0].text == "名称"
+    east_asian = doc.paragraphs[4].runs[0]._element.rPr.rFonts.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia")
+    assert east_asian == "黑体"
+
+
+def test_bad_export_arguments(seeded, tmp_path):
+    for args, message in (
+        (["nope", "--out", str(tmp_path / "x.xlsx")], "不认识的报表“nope”"),
+        (["problems", "--out", str(tmp_path / "x.xlsx")], "请用 --campaign 指定专项行动"),
+        (["problems", "--out", str(tmp_path / "x.xlsx"), "--campaign", "没有这个行动"], "找不到专项行动“没有这个行动”"),
+        (["weekly", "--out", str(tmp_path / "x.xlsx"), "--campaign", MILUO, "--date", "2024-02-30"], "--date 应为 YYYY-MM-DD"),
+        (["problems", "--out", str(tmp_path / "x.docx"), "--campaign", MILUO], "--out 应以 .xlsx 结尾"),
+        (["problems", "--out", str(tmp_path / "no" / "x.xlsx"), "--campaign", MILUO], "目录不存在"),
+    ):
+        result = seeded.test_cli_runner().invoke(args=["export", *args])
+        assert result.exit_code == 1 and message in result.output, result.output
+    assert not (tmp_path / "x.xlsx").exists()
+
+
+def download_name(response) -> str:
+    header = response.headers["Content-Disposition"]
+    assert header.startswith("attachment;")
+    return unquote(re.search(r"filename\*=UTF-8''([^;]+)", header).group(1))
+
+
+def test_ledger_export_is_exactly_what_the_user_sees_under_the_filters(seeded, world):
+    make_user(seeded, "g", "group")
+    make_user(seeded, "office", "coordinator")
+    group, office = seeded.test_client(), seeded.test_client()
+    login(group, "g")
+    login(office, "office")
+    response = group.get("/admin/problem/annex2/")
+    assert response.status_code == 200
+    assert download_name(response).startswith("附件2 问题清单（问题台账，")
+    ws = load_workbook(io.BytesIO(response.data)).active
+    assert {ws.cell(r, 3).value for r in range(4, ws.max_row + 1)} == {"甲企业（合成）"}  # only the group's problems
+    assert ws.max_row - 3 == 2
+    everything = load_workbook(io.BytesIO(office.get("/admin/problem/annex2/").data)).active
+    assert everything.max_row - 3 == 4
+    searched = load_workbook(io.BytesIO(office.get("/admin/problem/annex2/?search=乙企业").data)).active
+    assert searched.max_row - 3 == 2 and {searched.cell(r, 3).value for r in range(4, 6)} == {"乙企业（合成）"}
+    assert "导出附件2" in office.get("/admin/problem/").text
+
+
+def test_report_downloads_from_the_panel_are_scoped(seeded, world):
+    make_user(seeded, "g", "group")
+    group = seeded.test_client()
+    login(group, "g")
+    assert group.get("/admin/reports/").status_code == 200
+    response = group.get("/admin/reports/download", query_string={"kind": "weekly", "date": "2024-09-14"})
+    book = load_workbook(io.BytesIO(response.data))
+    names = [book["工作组情况"].cell(r, 1).value for r in range(4, book["工作组情况"].max_row + 1)]
+    assert names == ["工作组（循环园）", "合计"]
+    assert download_name(response) == f"周调度（{MILUO}，2024-09-12至2024-09-18）.xlsx"
+    docx = group.get("/admin/reports/download", query_string={"kind": "dekad", "date": "2024-09-14", "format": "docx"})
+    assert download_name(docx).endswith(".docx") and docx.data[:2] == b"PK"
+    firms = load_workbook(io.BytesIO(group.get("/admin/reports/download", query_string={"kind": "enterprises"}).data)).active
+    assert [firms.cell(r, 1).value for r in range(4, firms.max_row + 1)] == ["甲企业（合成）"]
+    assert group.get("/admin/reports/download", query_string={"kind": "nope"}).status_code == 404
+    assert "日期格式" in group.get("/admin/reports/download", query_string={"kind": "weekly", "date": "x"},
+                                   follow_redirects=True).text
+
+
+def test_builtin_flask_admin_export_is_closed(seeded, world):
+    make_user(seeded, "root", "admin")
+    client = seeded.test_client()
+    login(client, "root")
+    assert client.get("/admin/problem/export/csv/").status_code == 403
+    assert client.get("/admin/problem/export/xlsx/").status_code == 403

@@ -1,0 +1,323 @@
+"""Imports of 附件2 and of the enterprise list: round trips change nothing, offline edits come back in, every bad
+row is named with its row and column, nothing is half-written, files that are not workbooks are refused, and
+every import stays within the importer's scope."""
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import timedelta
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from exports.problems import HEADERS
+from imports import CommandLineUser
+from imports.enterprises import import_enterprises
+from imports.problems import import_problems
+from imports.workbook import MAX_ROWS, ImportFailure
+from models import AuditLog, Enterprise, Problem, User, db, workflow
+from tests.conftest import csrf_token, login, make_user
+from tests.factories import VALID_CREDIT_CODE, miluo, scoped_world
+
+MILUO = "汨罗市“两重”“两新”送解优专项行动"
+COL = {h: i for i, h in enumerate(HEADERS, start=1)}
+
+
+@pytest.fixture
+def world(seeded):
+    with seeded.app_context():
+        return scoped_world()
+
+
+def annex2(app, tmp_path, name="p.xlsx") -> bytes:
+    out = tmp_path / name
+    result = app.test_cli_runner().invoke(args=["export", "problems", "--out", str(out), "--campaign", MILUO])
+    assert result.exit_code == 0, result.output
+    return out.read_bytes()
+
+
+def edited(data: bytes, changes) -> bytes:
+    """The workbook with `changes(ws)` applied, as someone would fill it in offline."""
+    book = load_workbook(io.BytesIO(data))
+    changes(book.active)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def row_of(ws, number: str) -> int:
+    return next(r for r in range(4, ws.max_row + 1) if ws.cell(r, COL["问题编号"]).value == number)
+
+
+def state(app):
+    with app.app_context():
+        return (db.session.scalar(select(func.count(AuditLog.id))),
+                sorted((p.number, p.version, p.status) for p in db.session.scalars(select(Problem))))
+
+
+def run(app, data, user=None, dry_run=False):
+    with app.app_context():
+        return import_problems(data, miluo(), user or CommandLineUser(), dry_run=dry_run)
+
+
+def test_export_then_import_changes_nothing(seeded, world, tmp_path):
+    data = annex2(seeded, tmp_path)
+    before = state(seeded)
+    result = run(seeded, data)
+    assert not result.errors and result.count("不变") == 4 and result.written
+    assert state(seeded) == before
+
+
+def test_an_offline_edit_comes_back_in(seeded, world, tmp_path):
+    data = annex2(seeded, tmp_path)
+    with seeded.app_context():
+        numbers = {k: db.session.get(Problem, world[k][1]).number for k in ("PA", "PB", "PB2")}
+    deadline = workflow.today() + timedelta(days=20)
+
+    def fill(ws):
+        r = row_of(ws, numbers["PA"])
+        ws.cell(r, COL["企业诉求"]).value = "希望尽快解决用电问题"
+        r = row_of(ws, numbers["PB"])  # 待交办 → 已交办, with what 交办 needs
+        ws.cell(r, COL["办理状态"]).value = "已交办"
+        ws.cell(r, COL["责任单位"]).value = "市发改局"
+        ws.cell(r, COL["协办单位"]).value = ""
+        ws.cell(r, COL["责任人"]).value = "周雄伟"
+        ws.cell(r, COL["办理时限"]).value = deadline.isoformat()
+        new = ws.max_row + 1  # a new problem, found on a visit
+        for header, value in (("企业名称", "甲企业（合成）"), ("问题类型", "用工"), ("问题描述", "技术工人招聘难"),
+                              ("收集工作组", "工作组（循环园）"), ("收集时间", "2024年9月20日")):
+            ws.cell(new, COL[header]).value = value
+
+    result = run(seeded, edited(data, fill))
+    assert not result.errors, [str(e) for e in result.errors]
+    assert (result.count("新增"), result.count("更新"), result.count("不变")) == (1, 2, 2)
+    with seeded.app_context():
+        pa, pb = (db.session.get(Problem, world[k][1]) for k in ("PA", "PB"))
+        assert pa.demand == "希望尽快解决用电问题"
+        assert (pb.status, pb.responsible_unit.name, pb.lead_person.name, pb.deadline) == ("已交办", "市发改局", "周雄伟", deadline)
+        assert pb.updates[-1].action == "交办"
+        new = db.session.scalar(select(Problem).where(Problem.description == "技术工人招聘难"))
+        assert (new.number, new.status, new.collected_on.isoformat()) == ("SJY-2024-0005", "待交办", "2024-09-20")
+        assert db.session.scalar(select(AuditLog).where(AuditLog.table_name == "problem", AuditLog.row_id == str(new.id))).username.startswith("命令行")
+
+
+def test_every_bad_row_is_named_and_nothing_is_written(seeded, world, tmp_path):
+    data = annex2(seeded, tmp_path)
+    with seeded.app_context():
+        numbers = {k: db.session.get(Problem, world[k][1]).number for k in ("PA", "PA2", "PB")}
+
+    def spoil(ws):
+        ws.cell(row_of(ws, numbers["PA"]), COL["企业诉求"]).value = "这一行本身没有问题"
+        ws.cell(row_of(ws, numbers["PA2"]), COL["办理状态"]).value = "已销号"  # 已交办 → 已销号: a jump
+        r = row_of(ws, numbers["PB"])
+        ws.cell(r, COL["收集时间"]).value = "九月二十日"
+        ws.cell(r, COL["问题类型"]).value = "吃饭"
+        new = ws.max_row + 1
+        ws.cell(new, COL["问题描述"]).value = "新问题"
+        ws.cell(new, COL["收集工作组"]).value = "第九工作组"
+        ws.cell(new, COL["责任单位"]).value = "市宇航局"
+        ws.cell(new + 1, COL["问题编号"]).value = "SJY-2024-9999"
+        ws.cell(new + 1, COL["问题描述"]).value = "编号不存在"
+        ws.cell(new + 2, COL["企业名称"]).value = "只有企业没有描述"
+
+    before = state(seeded)
+    result = run(seeded, edited(data, spoil))
+    messages = [str(e) for e in result.errors]
+    expected = [
+        "第{r}行第9列（收集时间）：无法识别的日期“九月二十日”，请写成 2024-09-08 的形式",
+        "第{r}行第5列（问题类型）：“吃饭”不是有效的问题类型",
+        "第8行第8列（收集工作组）：工作组“第九工作组”不存在（或您无权使用）",
+        "第8行第10列（责任单位）：单位“市宇航局”不存在（或您无权使用）",
+        "第10行第6列（问题描述）：不能为空",
+    ]
+    exported = load_workbook(io.BytesIO(data)).active
+    pb_row = row_of(exported, numbers["PB"])
+    for message in expected:
+        assert any(m.startswith(message.format(r=pb_row)) for m in messages), (message, messages)
+    assert not result.written and state(seeded) == before
+    # once the cells are right, the remaining refusals are the workflow's
+    second = run(seeded, edited(data, lambda ws: setattr(ws.cell(row_of(ws, numbers["PA2"]), COL["办理状态"]), "value", "已销号")))
+    assert [str(e) for e in second.errors] == [
+        f"第{row_of(exported, numbers['PA2'])}行第16列（办理状态）：办理状态不能从“已交办”直接改为“已销号”，请逐步办理。"]
+    unknown = run(seeded, edited(data, lambda ws: ws.cell(row_of(ws, numbers["PA"]), COL["问题编号"]).__setattr__("value", "SJY-2024-9999")))
+    assert "问题编号“SJY-2024-9999”不存在" in str(unknown.errors[0])
+    assert state(seeded) == before
+
+
+def test_dry_run_writes_nothing(seeded, world, tmp_path):
+    data = edited(annex2(seeded, tmp_path), lambda ws: ws.cell(4, COL["备注"]).__setattr__("value", "预检时改的备注"))
+    before = state(seeded)
+    result = run(seeded, data, dry_run=True)
+    assert not result.errors and result.count("更新") == 1 and not result.written
+    assert "预检通过：将新增0条、更新1条" in result.summary()
+    assert state(seeded) == before
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "文件是空的"),
+    (b"problem,number\n1,2\n", "这不是 Excel 工作簿"),
+    ("序号,问题编号".encode("gbk"), "这不是 Excel 工作簿"),
+])
+def test_files_that_are_not_workbooks_are_refused(seeded, content, message):
+    with pytest.raises(ImportFailure, match=message):
+        run(seeded, content)
+
+
+def test_damaged_wrong_headers_and_oversized_files(seeded, world, tmp_path):
+    data = annex2(seeded, tmp_path)
+    damaged = io.BytesIO()
+    with zipfile.ZipFile(damaged, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+    with pytest.raises(ImportFailure, match="文件已损坏"):
+        run(seeded, damaged.getvalue())
+    with pytest.raises(ImportFailure, match="文件已损坏"):
+        run(seeded, data[: len(data) // 2])
+    wrong = edited(data, lambda ws: ws.cell(3, COL["问题类型"]).__setattr__("value", "问题种类"))
+    with pytest.raises(ImportFailure, match="没有找到附件2问题清单的表头"):
+        run(seeded, wrong)
+    with pytest.raises(ImportFailure, match="文件过大"):
+        run(seeded, data + b"\0" * (11 * 1024 * 1024))
+
+    def many(ws):
+        for r in range(4, 4 + MAX_ROWS + 2):
+            ws.cell(r, COL["问题描述"]).value = "x"
+
+    with pytest.raises(ImportFailure, match=f"数据行超过{MAX_ROWS}行"):
+        run(seeded, edited(data, many))
+
+
+def test_group_imports_only_within_its_scope(seeded, world, tmp_path):
+    make_user(seeded, "g", "group")
+    data = annex2(seeded, tmp_path)
+    with seeded.app_context():
+        group = db.session.scalar(select(User).where(User.username == "g"))
+        numbers = {k: db.session.get(Problem, world[k][1]).number for k in ("PA", "PB")}
+
+        def other_groups(ws):
+            ws.cell(row_of(ws, numbers["PB"]), COL["企业诉求"]).value = "改别组的问题"
+
+        result = import_problems(edited(data, other_groups), miluo(), group)
+        pb_row = row_of(load_workbook(io.BytesIO(data)).active, numbers["PB"])
+        assert {e.row for e in result.errors} >= {pb_row} and not result.written  # it cannot even name that row's enterprise
+
+        def only_that_row(ws):
+            ws.delete_rows(4, ws.max_row)
+            ws.cell(4, COL["问题编号"]).value = numbers["PB"]
+            ws.cell(4, COL["问题描述"]).value = "改别组的问题"
+
+        result = import_problems(edited(data, only_that_row), miluo(), group)
+        assert f"问题编号“{numbers['PB']}”不存在（或您无权查看）" in str(result.errors[0])
+
+        def file_for_another_group(ws):
+            ws.delete_rows(4, ws.max_row)
+            ws.cell(4, COL["问题描述"]).value = "冒名录入"
+            ws.cell(4, COL["收集工作组"]).value = "工作组（配套园）"
+
+        result = import_problems(edited(data, file_for_another_group), miluo(), group)
+        assert "工作组“工作组（配套园）”不存在（或您无权使用）" in str(result.errors[0])
+
+        def own(ws):
+            ws.delete_rows(4, ws.max_row)
+            ws.cell(4, COL["问题描述"]).value = "本组录入"
+            ws.cell(4, COL["收集工作组"]).value = "工作组（循环园）"
+            ws.cell(4, COL["企业名称"]).value = "甲企业（合成）"
+
+        result = import_problems(edited(data, own), miluo(), group)
+        assert not result.errors and result.written
+        assert db.session.scalar(select(Problem).where(Problem.description == "本组录入")).collected_by_body.name == "工作组（循环园）"
+
+        def no_group(ws):
+            ws.delete_rows(4, ws.max_row)
+            ws.cell(4, COL["问题描述"]).value = "没有填收集工作组"
+
+        result = import_problems(edited(data, no_group), miluo(), group)
+        assert "不在您的权限范围内" in str(result.errors[0])
+        assert db.session.scalar(select(func.count()).select_from(Problem).where(Problem.description == "没有填收集工作组")) == 0
+
+
+def test_import_command_line(seeded, world, tmp_path):
+    data = annex2(seeded, tmp_path)
+    good = tmp_path / "good.xlsx"
+    good.write_bytes(edited(data, lambda ws: ws.cell(4, COL["备注"]).__setattr__("value", "命令行导入")))
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(edited(data, lambda ws: ws.cell(4, COL["收集时间"]).__setattr__("value", "昨天")))
+    runner = seeded.test_cli_runner()
+    result = runner.invoke(args=["import", "problems", str(good), "--campaign", MILUO, "--dry-run"])
+    assert result.exit_code == 0 and "预检通过：将新增0条、更新1条" in result.output
+    result = runner.invoke(args=["import", "problems", str(bad), "--campaign", MILUO])
+    assert result.exit_code == 1 and "第4行第9列（收集时间）：无法识别的日期“昨天”" in result.output
+    result = runner.invoke(args=["import", "problems", str(good), "--campaign", MILUO])
+    assert result.exit_code == 0 and "导入通过：已新增0条、更新1条" in result.output
+    for args, message in ((["import", "people", str(good)], "不认识的导入类型"),
+                          (["import", "problems", str(tmp_path / "none.xlsx")], "找不到文件"),
+                          (["import", "problems", str(tmp_path)], "找不到文件")):
+        result = runner.invoke(args=args)
+        assert result.exit_code == 1 and message in result.output
+
+
+def test_upload_preview_and_confirm_in_the_panel(seeded, world, tmp_path):
+    make_user(seeded, "office", "coordinator")
+    make_user(seeded, "h", "handler")
+    office = seeded.test_client()
+    login(office, "office")
+    data = edited(annex2(seeded, tmp_path), lambda ws: ws.cell(4, COL["备注"]).__setattr__("value", "上传导入"))
+    token = csrf_token(office.get("/admin/import/").text)
+    preview = office.post("/admin/import/", data={"csrf_token": token, "kind": "problems",
+                                                  "file": (io.BytesIO(data), "问题清单.xlsx")}, content_type="multipart/form-data")
+    assert preview.status_code == 200 and "预检通过：将新增0条、更新1条" in preview.text and "确认导入" in preview.text
+    with seeded.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Problem).where(Problem.remark == "上传导入")) == 0
+    pending = preview.text.split('name="token" value="')[1].split('"')[0]
+    other = seeded.test_client()
+    login(other, "office")
+    assert "导入已过期或不存在" in other.post("/admin/import/confirm", data={"csrf_token": csrf_token(other.get("/admin/import/").text),
+                                                                          "token": pending}, follow_redirects=True).text
+    done = office.post("/admin/import/confirm", data={"csrf_token": token, "token": pending})
+    assert "导入通过：已新增0条、更新1条" in done.text
+    with seeded.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Problem).where(Problem.remark == "上传导入")) == 1
+        assert db.session.scalar(select(AuditLog).where(AuditLog.username == "office", AuditLog.table_name == "problem")) is not None
+    again = office.post("/admin/import/confirm", data={"csrf_token": token, "token": pending}, follow_redirects=True)
+    assert "导入已过期或不存在" in again.text
+    bad = office.post("/admin/import/", data={"csrf_token": token, "kind": "problems", "file": (io.BytesIO(b"not excel"), "x.xlsx")},
+                      content_type="multipart/form-data", follow_redirects=True)
+    assert "这不是 Excel 工作簿" in bad.text
+    handler = seeded.test_client()
+    login(handler, "h")
+    assert handler.get("/admin/import/").status_code == 403
+
+
+def test_enterprise_list_round_trip_and_errors(seeded, world, tmp_path):
+    out = tmp_path / "e.xlsx"
+    make_user(seeded, "office", "coordinator")
+    office = seeded.test_client()
+    login(office, "office")
+    out.write_bytes(office.get("/admin/reports/download", query_string={"kind": "enterprises"}).data)
+    data = out.read_bytes()
+    with seeded.app_context():
+        result = import_enterprises(data, miluo(), CommandLineUser())
+        assert not result.errors and result.count("不变") == 2
+
+        def fill(ws):
+            ws.cell(6, 1).value = "丙企业（合成）"
+            ws.cell(6, 2).value = VALID_CREDIT_CODE
+            ws.cell(6, 4).value = "是"
+            ws.cell(6, 6).value = "循环园"
+            ws.cell(6, 9).value = "工作组（循环园）、工作组（配套园）"
+            ws.cell(7, 1).value = "丁企业（合成）"
+            ws.cell(7, 2).value = "91110000600037341M"
+            ws.cell(7, 3).value = "私营"
+
+        result = import_enterprises(edited(data, fill), miluo(), CommandLineUser())
+        assert [str(e) for e in result.errors] == [
+            "第7行第2列（统一社会信用代码）：统一社会信用代码校验位错误：第18位应为“L”",
+            "第7行第3列（所有制）：“私营”不是有效的所有制（可选：民营、国有、外资、港澳台资、集体、混合所有制、其他）",
+        ]
+        assert db.session.scalar(select(Enterprise).where(Enterprise.name == "丙企业（合成）")) is None
+        result = import_enterprises(edited(data, lambda ws: [ws.cell(6, c).__setattr__("value", v) for c, v in
+                                                             ((1, "丙企业（合成）"), (2, VALID_CREDIT_CODE), (4, "是"),
+                                                              (9, "工作组（循环园）、工作组（配套园）"))]), miluo(), CommandLineUser())
+        assert not result.errors and result.count("新增") == 1
+        firm = db.session.scalar(select(Enterprise).where(Enterprise.name == "丙企业（合成）"))
+        assert firm.above_scale and sorted(link.body.name for link in firm.groups) == ["工作组（循环园）", "工作组（配套园）"]

@@ -33,10 +33,43 @@ def make_app(url: str, **extra):
                        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000", **extra})
 
 
+def worker_database(url: str) -> str:
+    """Under pytest-xdist each worker gets its own database on the server: <name>_gw0, <name>_gw1 …"""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    parsed = make_url(url)
+    if not worker or parsed.get_backend_name() == "sqlite":
+        return url
+    name = f"{parsed.database}_{worker}"
+    admin_engine = create_engine(parsed, isolation_level="AUTOCOMMIT")
+    with admin_engine.connect() as conn:
+        if parsed.get_backend_name() == "mysql":
+            conn.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
+            conn.execute(text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
+        else:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}" ENCODING \'UTF8\' TEMPLATE template0'))
+    admin_engine.dispose()
+    return parsed.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_worker_database(base: str, url: str) -> None:
+    if url == base or make_url(url).get_backend_name() == "sqlite":
+        return
+    parsed = make_url(url)
+    admin_engine = create_engine(make_url(base), isolation_level="AUTOCOMMIT")
+    with admin_engine.connect() as conn:
+        if parsed.get_backend_name() == "mysql":
+            conn.execute(text(f"DROP DATABASE IF EXISTS `{parsed.database}`"))
+        else:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
+    admin_engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def db_url(tmp_path_factory):
     """The test database, built once by the migrations (so tests also prove the migrations match the models)."""
-    url = database_url(tmp_path_factory.mktemp("db"))
+    base = database_url(tmp_path_factory.mktemp("db"))
+    url = worker_database(base)
     app = make_app(url)
     with app.app_context():
         db.drop_all()
@@ -44,7 +77,8 @@ def db_url(tmp_path_factory):
             conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
         upgrade(directory=MIGRATIONS)
         db.engine.dispose()
-    return url
+    yield url
+    drop_worker_database(base, url)
 
 
 def empty_all_tables() -> None:

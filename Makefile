@@ -9,7 +9,10 @@ FLASK := $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run db seed test translations clean
+WORKERS ?= 4
+PYTEST_ARGS ?=
+
+.PHONY: install run serve db seed test translations clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,8 +32,15 @@ run: seed
 	@echo "面板地址：http://$(HOST):$(PORT)/admin/  （Ctrl+C 停止）"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
+# Production: several gunicorn workers, configured from the environment (DATABASE_URL, SECRET_KEY, APP_ENV=production).
+serve: install
+	$(FLASK) db upgrade
+	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --error-logfile - "app:create_app()"
+
 test: install
-	$(BIN)/python -m pytest
+	@command -v chromium >/dev/null || echo "提示：未找到 Chromium（Debian 包 chromium），浏览器端到端测试（tests/e2e）将被跳过。"
+	@command -v soffice >/dev/null || echo "提示：未找到 LibreOffice（soffice），报表打印测试（tests/test_print.py）将被跳过。"
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 translations: install
 	$(BIN)/pybabel compile -d admin/translations -D admin

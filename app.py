@@ -5,6 +5,7 @@ import admin
 import config
 import exports
 import imports
+import ops
 import seeds
 from models import db, migrate
 
@@ -19,4 +20,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     seeds.init_app(app)
     exports.init_app(app)
     imports.init_app(app)
+    ops.init_app(app)
     return app

@@ -46,6 +46,8 @@ def load(app: Flask, test_config: dict | None = None) -> None:
         PERMANENT_SESSION_LIFETIME=8 * 3600,
         APP_ENV="development",
         PASSWORD_HASH_METHOD="scrypt",
+        REQUEST_LOG=True,  # one log line per request (ops/__init__.py)
+        TRUSTED_PROXIES=0,  # reverse proxies in front of the app whose X-Forwarded-* headers to trust
         LIGHT_YELLOW_DAYS=3,  # 亮灯: yellow when this many days or fewer are left
         STALE_DAYS=7,  # 督办: assigned problems with no progress for this many days
         DUE_SOON_DAYS=3,  # 督办: the default window of “due within N days”
@@ -57,7 +59,7 @@ def load(app: Flask, test_config: dict | None = None) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
     if os.environ.get("APP_ENV"):
         app.config["APP_ENV"] = os.environ["APP_ENV"]
-    for key in ("LIGHT_YELLOW_DAYS", "STALE_DAYS", "DUE_SOON_DAYS"):
+    for key in ("LIGHT_YELLOW_DAYS", "STALE_DAYS", "DUE_SOON_DAYS", "TRUSTED_PROXIES"):
         value = os.environ.get(key)
         if value:
             if not value.isdigit():

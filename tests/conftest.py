@@ -30,7 +30,7 @@ def database_url(tmp_dir) -> str:
 def make_app(url: str, **extra):
     # a cheap hash keeps the suite fast; test_passwords_are_stored_hashed_with_scrypt checks the real default
     return create_app({"TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": url,
-                       "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000", **extra})
+                       "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000", "REQUEST_LOG": False, **extra})
 
 
 def worker_database(url: str) -> str:
@@ -94,9 +94,8 @@ def app(db_url):
     with app.app_context():
         empty_all_tables()
     yield app
-    with app.app_context():
+    with app.app_context():  # the next test empties the tables before it starts
         db.session.remove()
-        empty_all_tables()
         db.engine.dispose()
 
 

@@ -1,0 +1,62 @@
+"""Running the app in production: a health check, one log line per request, trusted reverse proxies, and the
+backup and restore commands."""
+from __future__ import annotations
+
+import logging
+import sys
+import time
+
+from flask import Blueprint, Flask, g, jsonify, request
+from flask_login import current_user
+from sqlalchemy import text
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from models import db
+
+from .backup import backup_command, restore_command
+
+bp = Blueprint("ops", __name__)
+request_log = logging.getLogger("zhuqi.requests")
+
+
+@bp.route("/healthz")
+def health():
+    """200 when the app can reach its database, 503 (with the reason) when it cannot. No login needed."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception as error:  # any database failure makes the process unhealthy
+        db.session.rollback()
+        return jsonify(status="error", database=type(error).__name__), 503
+    return jsonify(status="ok", database="ok")
+
+
+def start_timer() -> None:
+    g.request_started = time.perf_counter()
+
+
+def log_request(response):
+    """One line per request: method, path, status, user, duration, client address."""
+    elapsed = (time.perf_counter() - g.get("request_started", time.perf_counter())) * 1000
+    who = current_user.username if current_user and current_user.is_authenticated else "-"
+    request_log.info('%s %s %s user=%s %.0fms addr=%s', request.method, request.full_path.rstrip("?"), response.status_code,
+                     who, elapsed, request.remote_addr or "-")
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Register the health check, the request log (unless REQUEST_LOG is off) and the backup commands."""
+    app.register_blueprint(bp)
+    if app.config.get("REQUEST_LOG", True):
+        if not request_log.handlers:
+            handler = logging.StreamHandler(sys.stderr)
+            handler.setFormatter(logging.Formatter("%(asctime)s %(process)d %(message)s"))
+            request_log.addHandler(handler)
+            request_log.setLevel(logging.INFO)
+            request_log.propagate = False
+        app.before_request(start_timer)
+        app.after_request(log_request)
+    proxies = int(app.config.get("TRUSTED_PROXIES", 0))
+    if proxies:  # behind nginx or another reverse proxy: trust its X-Forwarded-For/Proto/Host
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)

@@ -1,0 +1,149 @@
+"""`flask --app app backup PATH` and `flask --app app restore PATH --yes`.
+
+SQLite is copied with its online backup API (safe while the app runs); PostgreSQL is dumped with pg_dump in its
+custom format and restored with pg_restore; MariaDB/MySQL with mariadb-dump and the mariadb client. A restore
+replaces every table with the backup's; stop the app's processes first.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy.engine import make_url
+
+from models import db
+from models.errors import CliError
+
+MAGIC = {"sqlite": b"SQLite format 3\0", "postgresql": b"PGDMP"}
+
+
+def tool(*names: str) -> str:
+    """The first of `names` found on PATH, or a CliError naming the package to install."""
+    for name in names:
+        found = shutil.which(name)
+        if found:
+            return found
+    package = "postgresql-client" if names[0].startswith("pg_") else "mariadb-client"
+    raise CliError(f"找不到 {names[0]} 命令，请先安装 {package}。")
+
+
+def connection(url) -> tuple[list[str], dict]:
+    """Command-line connection options and environment for a server database URL."""
+    env = dict(os.environ)
+    if url.get_backend_name() == "postgresql":
+        args = ["--host", url.host or "localhost", "--port", str(url.port or 5432), "--username", url.username or "postgres"]
+        if url.password:
+            env["PGPASSWORD"] = url.password
+    else:
+        args = ["--host", url.host or "localhost", "--port", str(url.port or 3306), "--user", url.username or "root"]
+        if url.password:
+            env["MYSQL_PWD"] = url.password
+    return args, env
+
+
+def run(command: list[str], env: dict, stdin=None) -> None:
+    result = subprocess.run(command, env=env, stdin=stdin, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise CliError(f"{Path(command[0]).name} 执行失败：{(result.stderr or result.stdout).strip()[:500]}")
+
+
+def sqlite_path(url) -> str:
+    if not url.database or url.database == ":memory:":
+        raise CliError("内存数据库不能备份或恢复。")
+    return url.database
+
+
+def backup(url_text: str, target: Path) -> None:
+    """Write a backup of the database at `url_text` to `target`."""
+    url = make_url(url_text)
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        source = sqlite3.connect(sqlite_path(url))
+        copy = sqlite3.connect(target)
+        try:
+            with copy:
+                source.backup(copy)
+        finally:
+            copy.close()
+            source.close()
+    elif backend == "postgresql":
+        args, env = connection(url)
+        run([tool("pg_dump"), *args, "--format=custom", "--no-owner", "--file", str(target), url.database], env)
+    elif backend == "mysql":
+        args, env = connection(url)
+        run([tool("mariadb-dump", "mysqldump"), *args, "--single-transaction", "--routines", "--default-character-set=utf8mb4",
+             f"--result-file={target}", url.database], env)
+    else:
+        raise CliError(f"不支持备份 {backend} 数据库。")
+
+
+def restore(url_text: str, source: Path) -> None:
+    """Replace the database at `url_text` with the backup in `source`."""
+    url = make_url(url_text)
+    backend = url.get_backend_name()
+    head = source.read_bytes()[:64]
+    expected = MAGIC.get(backend)
+    if (expected and not head.startswith(expected)) or (backend == "mysql" and b"dump" not in head.lower()):
+        raise CliError(f"{source} 不是本数据库（{backend}）的备份文件。")
+    if backend == "sqlite":
+        backup_db = sqlite3.connect(source)
+        target = sqlite3.connect(sqlite_path(url))
+        try:
+            with target:
+                backup_db.backup(target)
+        finally:
+            target.close()
+            backup_db.close()
+    elif backend == "postgresql":
+        args, env = connection(url)
+        run([tool("pg_restore"), *args, "--clean", "--if-exists", "--no-owner", "--single-transaction",
+             "--dbname", url.database, str(source)], env)
+    elif backend == "mysql":
+        args, env = connection(url)
+        with open(source, "rb") as dump:
+            run([tool("mariadb", "mysql"), *args, "--default-character-set=utf8mb4", url.database], env, stdin=dump)
+    else:
+        raise CliError(f"不支持恢复 {backend} 数据库。")
+
+
+@click.command("backup")
+@with_appcontext
+@click.argument("path")
+def backup_command(path):
+    """Back the database up to PATH (SQLite: online backup; PostgreSQL: pg_dump; MariaDB: mariadb-dump)."""
+    target = Path(path)
+    if not target.parent.is_dir():
+        raise CliError(f"目录不存在：{target.parent}")
+    if target.exists():
+        raise CliError(f"文件已存在：{target}（不覆盖已有备份，请换一个文件名）")
+    db.session.remove()
+    try:
+        backup(current_app.config["SQLALCHEMY_DATABASE_URI"], target)
+    except CliError:
+        if target.exists():
+            target.unlink()
+        raise
+    click.echo(f"已备份到 {target}（{target.stat().st_size / 1024:.0f} KB）。")
+
+
+@click.command("restore")
+@with_appcontext
+@click.argument("path")
+@click.option("--yes", is_flag=True, help="不再询问，直接用备份覆盖当前数据库")
+def restore_command(path, yes):
+    """Replace the whole database with the backup in PATH (stop the app's processes first)."""
+    source = Path(path)
+    if not source.is_file():
+        raise CliError(f"找不到备份文件：{path}")
+    if not yes and not click.confirm("将用备份覆盖当前数据库中的全部数据，确定吗？", default=False):
+        raise CliError("已取消，数据库未改动。")
+    db.session.remove()
+    db.engine.dispose()
+    restore(current_app.config["SQLALCHEMY_DATABASE_URI"], source)
+    click.echo(f"已从 {source} 恢复数据库。")

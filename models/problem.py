@@ -77,7 +77,7 @@ class Problem(IdMixin, TimestampMixin, VersionMixin, CampaignOwnedMixin, Provena
     extension_requested_until: Mapped[date | None]  # a 申请延期 awaiting the office's decision
 
     updates: Mapped[list[ProblemUpdate]] = relationship(
-        back_populates="problem", cascade="all, delete-orphan", order_by="ProblemUpdate.created_at"
+        back_populates="problem", cascade="all, delete-orphan", order_by="(ProblemUpdate.created_at, ProblemUpdate.id)"
     )
 
     def before_save(self) -> None:

@@ -54,7 +54,7 @@ def test_the_whole_cycle_from_collected_to_closed(ctx):
                           ("申请办结", "办理中", "已办结"), ("销号", "已办结", "已销号")]
     assert problem.progress.endswith("销号：企业满意度：满意")
     audited = db.session.scalars(select(AuditLog).where(AuditLog.table_name == "problem", AuditLog.row_id == str(problem.id),
-                                                        AuditLog.action == "update")).all()
+                                                        AuditLog.action == "update").order_by(AuditLog.id)).all()
     assert [a.changes["status"] for a in audited if "status" in a.changes][-4:] == [
         ["待交办", "已交办"], ["已交办", "办理中"], ["办理中", "已办结"], ["已办结", "已销号"]]
 

@@ -19,6 +19,8 @@ from models.errors import CliError, DomainError
 from models.user import MIN_PASSWORD_LENGTH, login_locked_until, record_login_attempt
 from models.vocab import ROLE_LABELS, ROLES
 
+from exports import find_campaign
+
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 login_manager.login_message = "请先登录。"
@@ -148,19 +150,6 @@ def find_one(model, name: str, campaign: str | None, what: str, **criteria):
     return rows[0]
 
 
-def find_campaign(name: str | None) -> Campaign:
-    """The campaign called `name`, or the only campaign there is."""
-    if name:
-        campaign = db.session.scalar(select(Campaign).where(Campaign.name == name))
-        if campaign is None:
-            raise CliError(f"找不到专项行动“{name}”。")
-        return campaign
-    campaigns = db.session.scalars(select(Campaign)).all()
-    if len(campaigns) != 1:
-        raise CliError("推进办和领导账号需要用 --campaign 指定专项行动名称" + ("（数据库中还没有专项行动，请先运行 seed）。" if not campaigns else "。"))
-    return campaigns[0]
-
-
 def save_user(username: str, role: str, password: str, unit: Unit | None = None, body: Body | None = None,
               campaign: Campaign | None = None, display_name: str | None = None) -> User:
     """Create an account; the model refuses a scope that does not suit the role."""
@@ -194,7 +183,7 @@ def create_user_command(name, role, unit, group, campaign, display_name, passwor
         raise CliError("用户名不能为空，且不超过64个字符。")
     unit_row = find_one(Unit, unit, campaign, "单位") if unit else None
     body_row = find_one(Body, group, campaign, "工作组", kind="工作组") if group else None
-    campaign_row = find_campaign(campaign) if role in ("coordinator", "leader") else None
+    campaign_row = find_campaign(campaign) if role in ("coordinator", "leader") else None  # they see one campaign
     if password is None:
         password = click.prompt("密码", hide_input=True, confirmation_prompt="再次输入密码")
     try:

@@ -12,7 +12,8 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from models import Body, Campaign, Problem, Task, db, ledger, local_now
-from models.errors import CliError
+from models.errors import CliError, DomainError
+from models.org import campaign_named
 
 from .periodic import KINDS, bulletin_docx, period_figures, period_workbook
 from .problems import annex2_workbook
@@ -65,16 +66,11 @@ def build(kind: str, campaign: Campaign, day: date, unit: str, problem_scope=Non
 
 
 def find_campaign(name: str | None) -> Campaign:
-    if name:
-        campaign = db.session.scalar(select(Campaign).where(Campaign.name == name))
-        if campaign is None:
-            raise CliError(f"找不到专项行动“{name}”。")
-        return campaign
-    campaigns = db.session.scalars(select(Campaign).order_by(Campaign.id)).all()
-    if len(campaigns) != 1:
-        names = "、".join(f"“{c.name}”" for c in campaigns) or "（无）"
-        raise CliError(f"请用 --campaign 指定专项行动，现有：{names}。")
-    return campaigns[0]
+    """The campaign a command works on (CliError in Chinese when it cannot tell)."""
+    try:
+        return campaign_named(name)
+    except DomainError as error:
+        raise CliError(str(error)) from None
 
 
 @click.command("export")

@@ -6,7 +6,7 @@ from datetime import date
 
 from openpyxl import Workbook
 
-from .style import table_sheet, workbook
+from .style import filled_line, table_sheet, workbook
 
 ENTERPRISE_COLUMNS = (
     ("企业名称", 28), ("统一社会信用代码", 22), ("所有制", 8), ("规上企业", 8), ("行业", 12), ("所在镇（园区）", 12),
@@ -23,7 +23,7 @@ def enterprise_row(firm) -> list:
 
 def enterprises_workbook(firms, campaign_name: str, reporting_unit: str, filled_on: date) -> Workbook:
     wb = workbook()
-    line = f"填报单位：{reporting_unit}　　　　填报时间：{filled_on.year}年{filled_on.month}月{filled_on.day}日"
+    line = filled_line(reporting_unit, filled_on)
     table_sheet(wb, "企业名单", f"{campaign_name}企业名单", line, list(ENTERPRISE_COLUMNS),
                 (enterprise_row(f) for f in firms), first=True)
     return wb

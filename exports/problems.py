@@ -7,7 +7,7 @@ from openpyxl import Workbook
 
 from models import ledger
 
-from .style import table_sheet, workbook
+from .style import filled_line, table_sheet, workbook
 
 ANNEX2_COLUMNS = (
     ("序号", 5), ("问题编号", 15), ("企业名称", 18), ("所在镇（园区）", 10), ("问题类型", 8), ("问题描述", 30),
@@ -42,7 +42,7 @@ def annex2_workbook(problems, campaign_name: str, reporting_unit: str, filled_on
                     yellow_days: int = ledger.DEFAULT_YELLOW_DAYS) -> Workbook:
     """附件2 问题清单 for `problems` (already scoped and ordered by the caller)."""
     wb = workbook()
-    line = f"填报单位：{reporting_unit}　　　　填报时间：{filled_on.year}年{filled_on.month}月{filled_on.day}日"
+    line = filled_line(reporting_unit, filled_on)
     rows = (annex2_row(number, problem, today, yellow_days) for number, problem in enumerate(problems, start=1))
     table_sheet(wb, "问题清单", annex2_title(campaign_name), line, list(ANNEX2_COLUMNS), rows, first=True)
     return wb

@@ -111,5 +111,10 @@ def print_setup(ws: Worksheet, header_row: int) -> None:
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"
 
 
+def filled_line(reporting_unit: str, filled_on: date) -> str:
+    """The 填报单位 / 填报时间 line under a report's title."""
+    return f"填报单位：{reporting_unit}　　　　填报时间：{filled_on.year}年{filled_on.month}月{filled_on.day}日"
+
+
 def workbook() -> Workbook:
     return Workbook()

@@ -5,7 +5,7 @@ from datetime import date
 
 from openpyxl import Workbook
 
-from .style import table_sheet, workbook
+from .style import filled_line, table_sheet, workbook
 
 ANNEX1_COLUMNS = (
     ("序号", 9), ("类别", 9), ("任务", 22), ("具体内容", 60), ("责任主体", 14), ("开始日期", 11), ("完成时限", 11),
@@ -23,7 +23,7 @@ def task_row(task) -> list:
 def annex1_workbook(tasks, campaign_name: str, reporting_unit: str, filled_on: date) -> Workbook:
     """附件1 工作任务清单 for `tasks`, in the document's order."""
     wb = workbook()
-    line = f"填报单位：{reporting_unit}　　　　填报时间：{filled_on.year}年{filled_on.month}月{filled_on.day}日"
+    line = filled_line(reporting_unit, filled_on)
     table_sheet(wb, "工作任务清单", f"{campaign_name}工作任务清单", line, list(ANNEX1_COLUMNS),
                 (task_row(t) for t in tasks), first=True)
     return wb

@@ -69,6 +69,24 @@ class Campaign(IdMixin, TimestampMixin, VersionMixin, ProvenanceMixin, db.Model)
         return self.name
 
 
+def campaign_named(name: str | None) -> Campaign:
+    """The campaign called `name`; with no name, the only campaign there is. DomainError (Chinese) otherwise."""
+    from sqlalchemy import select
+
+    from .errors import DomainError
+
+    if name:
+        campaign = db.session.scalar(select(Campaign).where(Campaign.name == name))
+        if campaign is None:
+            raise DomainError(f"找不到专项行动“{name}”。")
+        return campaign
+    campaigns = db.session.scalars(select(Campaign).order_by(Campaign.id)).all()
+    if len(campaigns) != 1:
+        names = "、".join(f"“{c.name}”" for c in campaigns) or "（数据库中还没有专项行动，请先运行 seed）"
+        raise DomainError(f"请用 --campaign 指定专项行动，现有：{names}。")
+    return campaigns[0]
+
+
 class StatedFigure(IdMixin, TimestampMixin, VersionMixin, CampaignOwnedMixin, ProvenanceMixin, db.Model):
     """A figure a document states without naming its members (文件数据)."""
 

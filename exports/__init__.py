@@ -16,7 +16,7 @@ from models.errors import CliError, DomainError
 from models.org import campaign_named
 
 from .periodic import KINDS, bulletin_docx, period_figures, period_workbook
-from .problems import annex2_workbook
+from .problems import ANNEX2_RELATIONS, annex2_workbook
 from .tasks import annex1_workbook
 
 EXPORT_KINDS = ("problems", "tasks", "weekly", "dekad")
@@ -30,10 +30,10 @@ def reporting_unit(campaign: Campaign) -> str:
 
 def campaign_problems(campaign: Campaign, scope, today: date):
     """A campaign's problems within `scope`, most urgent first, as the ledger shows them."""
-    query = select(Problem).where(Problem.campaign_id == campaign.id)
+    query = select(Problem).where(Problem.campaign_id == campaign.id).options(*ANNEX2_RELATIONS)
     if scope is not None:
         query = query.where(scope)
-    return db.session.scalars(query.order_by(*ledger.urgency_order(today, current_app.config["LIGHT_YELLOW_DAYS"]))).all()
+    return db.session.scalars(query.order_by(*ledger.urgency_order())).all()
 
 
 def campaign_tasks(campaign: Campaign):

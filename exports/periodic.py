@@ -20,7 +20,7 @@ from sqlalchemy import and_, distinct, func, select
 from models import Body, Campaign, Problem, Task, Unit, Visit, db, ledger
 from models.periods import Period, period_for
 
-from .problems import annex2_row
+from .problems import ANNEX2_RELATIONS, annex2_row
 from .style import table_sheet, workbook
 
 KINDS = {"weekly": "周调度", "dekad": "旬通报"}
@@ -117,8 +117,10 @@ def period_figures(campaign: Campaign, kind: str, day: date, today: date, proble
         groups=[line(g.name, and_(scope, Problem.collected_by_body_id == g.id), period, as_of,
                      and_(visits, Visit.body_id == g.id)) for g in groups],
         units=[line(u.name, and_(scope, Problem.responsible_unit_id == u.id), period, as_of) for u in units],
-        new=db.session.scalars(select(Problem).where(scope, in_period(Problem.collected_on)).order_by(Problem.number)).all(),
-        resolved=db.session.scalars(select(Problem).where(scope, in_period(Problem.resolved_on)).order_by(Problem.number)).all(),
+        new=db.session.scalars(select(Problem).where(scope, in_period(Problem.collected_on)).options(*ANNEX2_RELATIONS)
+                               .order_by(Problem.number)).all(),
+        resolved=db.session.scalars(select(Problem).where(scope, in_period(Problem.resolved_on)).options(*ANNEX2_RELATIONS)
+                                    .order_by(Problem.number)).all(),
         ranking=ledger.unit_ranking(scope, as_of),
         submissions=[s for s in ledger.submissions(campaign.id, day, body_scope, today) if s.task.report_kind == kind],
     )

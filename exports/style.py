@@ -1,14 +1,21 @@
 """The house style of every exported sheet: a merged title, a 填报单位 / 填报时间 line, a bordered header that
 repeats on every printed page, wrapped text in Chinese fonts, A4 landscape fitted to the page width, and text
-that a spreadsheet program could take for a formula written as plain text."""
+that a spreadsheet program could take for a formula written as plain text.
+
+Sheets are written in openpyxl's streaming (write-only) mode, row by row, so that a 10,000-row export neither
+holds every cell in memory nor costs much more than a bare dump: each kind of cell is styled once, and every cell
+of that kind copies the finished style.
+"""
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.worksheet import Worksheet
 
 TITLE_FONT = Font(name="方正小标宋简体", size=16, bold=True)
@@ -21,86 +28,128 @@ HEADER_FILL = PatternFill("solid", fgColor="D9D9D9")
 WRAP = Alignment(wrap_text=True, vertical="center")
 CENTER = Alignment(wrap_text=True, vertical="center", horizontal="center")
 DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def put(ws: Worksheet, row: int, column: int, value, font: Font = BODY_FONT, alignment: Alignment = WRAP,
-        border: bool = True):
-    """Write one cell in the house style; text that looks like a formula stays text."""
-    cell = ws.cell(row=row, column=column)
-    if isinstance(value, Decimal):
-        value = float(value)
-    cell.value = value
-    if isinstance(value, str):
-        cell.data_type = "s"  # never a formula, whatever it starts with
-        if value.startswith(FORMULA_STARTS):
-            cell.quotePrefix = True  # and it stays text when someone edits it in a spreadsheet program
-    elif isinstance(value, date | datetime):
-        cell.number_format = DATE_FORMAT if not isinstance(value, datetime) else "yyyy-mm-dd hh:mm"
-    cell.font = font
-    cell.alignment = alignment
-    if border:
-        cell.border = BORDER
-    return cell
-
-
-def table_sheet(wb: Workbook, sheet_title: str, title: str, line: str | None, headers: list[tuple[str, int]],
-                rows, first: bool = False) -> Worksheet:
-    """A sheet: merged title (row 1), an optional 填报单位 / 填报时间 line (row 2), the header, then the rows.
-
-    `headers` pairs each column's text with its width in characters; `rows` yields lists of values.
-    """
-    ws = wb.active if first else wb.create_sheet()
-    ws.title = sheet_title[:31]
-    columns = len(headers)
-    put(ws, 1, 1, title, TITLE_FONT, CENTER, border=False)
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=columns)
-    ws.row_dimensions[1].height = 36
-    header_row = 2
-    if line is not None:
-        put(ws, 2, 1, line, LINE_FONT, Alignment(vertical="center"), border=False)
-        ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=columns)
-        header_row = 3
-    for index, (text, width) in enumerate(headers, start=1):
-        put(ws, header_row, index, text, HEADER_FONT, CENTER).fill = HEADER_FILL
-        ws.column_dimensions[get_column_letter(index)].width = width
-    widths = [width for _, width in headers]
-    ws.row_dimensions[header_row].height = row_height([text for text, _ in headers], widths)
-    for offset, values in enumerate(rows, start=1):
-        for index, value in enumerate(values, start=1):
-            put(ws, header_row + offset, index, value, BODY_FONT, CENTER if isinstance(value, int | float) else WRAP)
-        ws.row_dimensions[header_row + offset].height = row_height(values, widths)
-    ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
-    print_setup(ws, header_row)
-    return ws
-
-
 LINE_HEIGHT = 13.5  # points per line of 10-point text
-WIDE = ("W", "F")
+
+
+class Styles:
+    """The finished styles of one sheet's kinds of cells, each made once."""
+
+    def __init__(self, ws):
+        def made(font, alignment, border=True, number_format=None, fill=None, quote=False):
+            cell = WriteOnlyCell(ws)
+            cell.font, cell.alignment = font, alignment
+            if border:
+                cell.border = BORDER
+            if number_format:
+                cell.number_format = number_format
+            if fill is not None:
+                cell.fill = fill
+            if quote:
+                cell.quotePrefix = True
+            return cell._style
+
+        self.ws = ws
+        self.title = made(TITLE_FONT, CENTER, border=False)
+        self.line = made(LINE_FONT, Alignment(vertical="center"), border=False)
+        self.header = made(HEADER_FONT, CENTER, fill=HEADER_FILL)
+        self.text = made(BODY_FONT, WRAP)
+        self.quoted = made(BODY_FONT, WRAP, quote=True)
+        self.number = made(BODY_FONT, CENTER)
+        self.date = made(BODY_FONT, CENTER, number_format=DATE_FORMAT)
+        self.datetime = made(BODY_FONT, CENTER, number_format=DATETIME_FORMAT)
+
+    def cell(self, value, style=None) -> WriteOnlyCell:
+        """One cell with the style its value calls for; text that looks like a formula stays text."""
+        if isinstance(value, Decimal):
+            value = float(value)
+        cell = WriteOnlyCell(self.ws, value)
+        if style is None:
+            if isinstance(value, str):
+                style = self.quoted if value.startswith(FORMULA_STARTS) else self.text
+            elif isinstance(value, datetime):
+                style = self.datetime
+            elif isinstance(value, date):
+                style = self.date
+            elif isinstance(value, int | float):
+                style = self.number
+            else:
+                style = self.text
+        if isinstance(value, str):
+            cell.data_type = "s"  # never a formula, whatever it starts with
+        cell._style = style  # shared: a streamed cell is written once and never restyled
+        return cell
+
+
+class StyledSheet(WriteOnlyWorksheet):
+    """A streaming sheet whose rows are finished cells (Styles.cell).
+
+    openpyxl's own streaming sheet tells a cell from a value by failing to store it as a value: an exception per
+    cell, which costs more than writing the cell. Every row here is cells, so they are taken as they are."""
+
+    def _values_to_row(self, cells, row_idx):
+        for col_idx, cell in enumerate(cells, 1):
+            cell.column, cell.row = col_idx, row_idx
+            yield cell
 
 
 def display_width(text: str) -> int:
-    """How many column-width units `text` takes: Chinese characters count two."""
-    import unicodedata
+    """How many column-width units `text` takes: Chinese characters and full-width punctuation count two.
 
-    return sum(2 if unicodedata.east_asian_width(ch) in WIDE else 1 for ch in text)
+    Those take three bytes in UTF-8 and ASCII one, so (bytes + characters) / 2 counts them without looking at
+    each character (other scripts come out between, which is close enough for a row height)."""
+    return (len(text.encode("utf-8")) + len(text)) // 2
 
 
 def row_height(values, widths) -> float:
     """A row tall enough for its wrapped text (spreadsheet programs do not grow rows written by a program)."""
     lines = 1
     for value, width in zip(values, widths):
-        if value is None or isinstance(value, int | float | date | datetime):
+        if not isinstance(value, str):
             continue
         usable = max(width - 1, 1)
-        lines = max(lines, sum(max(1, -(-display_width(part) // usable)) for part in str(value).split("\n")))
+        lines = max(lines, sum(max(1, -(-display_width(part) // usable)) for part in value.split("\n")))
     return lines * LINE_HEIGHT + 4
 
 
-def print_setup(ws: Worksheet, header_row: int) -> None:
+def table_sheet(wb: Workbook, sheet_title: str, title: str, line: str | None, headers: list[tuple[str, int]],
+                rows, first: bool = False):
+    """A sheet: merged title (row 1), an optional 填报单位 / 填报时间 line (row 2), the header, then the rows.
+
+    `headers` pairs each column's text with its width in characters; `rows` yields lists of values.
+    (`first` is kept for callers; streaming workbooks start without a sheet.)
+    """
+    ws = StyledSheet(parent=wb, title=sheet_title[:31])
+    wb._add_sheet(ws)  # what Workbook.create_sheet does, with the sheet class above
+    styles = Styles(ws)
+    columns = len(headers)
+    widths = [width for _, width in headers]
+    for index, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = width
+    header_row = 2 if line is None else 3
+    ws.freeze_panes = f"A{header_row + 1}"  # a streaming sheet writes its view and set-up before the rows
+    print_setup(ws, header_row)
+    ws.merged_cells.add(f"A1:{get_column_letter(columns)}1")
+    ws.row_dimensions[1].height = 36
+    ws.append([styles.cell(title, styles.title)])
+    if line is not None:
+        ws.merged_cells.add(f"A2:{get_column_letter(columns)}2")
+        ws.append([styles.cell(line, styles.line)])
+    texts = [text for text, _ in headers]
+    ws.row_dimensions[header_row].height = row_height(texts, widths)
+    ws.append([styles.cell(text, styles.header) for text in texts])
+    for number, values in enumerate(rows, start=header_row + 1):
+        values = list(values)
+        ws.row_dimensions[number].height = row_height(values, widths)
+        ws.append([styles.cell(value) for value in values])
+    return ws
+
+
+def print_setup(ws, header_row: int) -> None:
     """A4 landscape, fitted to one page wide, the title and header repeated on every printed page."""
     ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
@@ -117,4 +166,5 @@ def filled_line(reporting_unit: str, filled_on: date) -> str:
 
 
 def workbook() -> Workbook:
-    return Workbook()
+    """A streaming workbook: sheets are written row by row."""
+    return Workbook(write_only=True)

@@ -16,7 +16,7 @@ from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.form import BaseForm
 from flask_admin.model.base import ViewArgs
 from flask_login import current_user
-from sqlalchemy import UniqueConstraint, inspect, select
+from sqlalchemy import UniqueConstraint, inspect, select, union_all
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField
@@ -27,6 +27,7 @@ from models.errors import DomainError
 
 from . import policy
 from .ajax import SafeAjaxLoader
+from .filters import VisibleOptions
 from .ids import parse_id
 from .labels import COMMON_LABELS
 
@@ -119,6 +120,8 @@ class SecureModelView(ModelView):
         if self.column_details_list is None:
             self.column_details_list = details_columns(model, self.column_details_exclude_list)
         super().__init__(model, session or db, **kwargs)
+        if self.list_loads:
+            self._auto_joins = ()
 
     # --- the policy table, applied to every endpoint ---
     def allowed(self, op: str) -> bool:
@@ -159,9 +162,16 @@ class SecureModelView(ModelView):
         return (policy.allows_action(user_role(), self.endpoint, name, self.action_family)
                 and super().is_action_allowed(name))
 
+    # What the list page loads with its rows (SQLAlchemy loader options), in place of Flask-Admin's joins of
+    # every relationship; a collection is best loaded with selectinload, so the page's LIMIT stays on its own table.
+    list_loads: tuple = ()
+
     # --- rows: what the user may see, and on write endpoints what they may change ---
     def get_query(self):
-        return scoped(self.model, super().get_query(), write=is_write_endpoint())
+        query = scoped(self.model, super().get_query(), write=is_write_endpoint())
+        if self.list_loads and request.endpoint == f"{self.endpoint}.index_view":
+            query = query.options(*self.list_loads)
+        return query
 
     def get_count_query(self):
         return scoped(self.model, super().get_count_query(), write=is_write_endpoint())
@@ -190,11 +200,13 @@ class SecureModelView(ModelView):
 
     def row_writable(self, row) -> bool:
         """Whether the user may change `row` of the list page (which shows edit and delete buttons only then)."""
+        narrowing = policy.write_narrowing(self.model, current_user)
+        if narrowing is None:  # the user may change every row they see, and the page shows only those
+            return True
         if g.get("writable_ids") is None:
-            condition = policy.write_filter(self.model, current_user)
             page = g.get("page_ids") or [row.id]
-            query = select(self.model.id).where(self.model.id.in_(page))
-            g.writable_ids = set(db.session.scalars(query if condition is None else query.where(condition)))
+            query = select(self.model.id).where(self.model.id.in_(page), narrowing)
+            g.writable_ids = set(db.session.scalars(query))
         return row.id in g.writable_ids
 
     def _create_ajax_loader(self, name, options):
@@ -250,14 +262,28 @@ class SecureModelView(ModelView):
             args.sort = None
         return args
 
+    def filter_options(self, index: int) -> list[tuple[str, str]] | None:
+        """The options of filter `index`. Dropdowns of the rows the user may see are listed afresh on every
+        request, all of them in one query (a UNION of each dropdown's statement)."""
+        flt = self._filters[index]
+        if not isinstance(flt.options, VisibleOptions):
+            return flt.get_options(self)
+        cache = g.setdefault("filter_options", {})
+        if self.endpoint not in cache:
+            dynamic = [(i, f.options) for i, f in enumerate(self._filters) if isinstance(f.options, VisibleOptions)]
+            found = {i: [] for i, _ in dynamic}
+            rows = db.session.execute(union_all(*(options.statement(i) for i, options in dynamic)))
+            for key, pk, name, position in sorted(rows, key=lambda r: (r[0], r[3])):
+                found[key].append((str(pk), name))
+            cache[self.endpoint] = found
+        return cache[self.endpoint][index]
+
     def _get_filter_groups(self):
-        """Filter dropdowns whose options depend on the user are listed afresh on every request."""
         groups = super()._get_filter_groups()
         for items in (groups or {}).values():
             for item in items:
-                flt = self._filters[item["index"]]
-                if callable(flt.options):
-                    item["options"] = flt.get_options(self) or None
+                if isinstance(self._filters[item["index"]].options, VisibleOptions):
+                    item["options"] = self.filter_options(item["index"]) or None
         return groups
 
     def _get_list_filter_args(self):
@@ -266,7 +292,7 @@ class SecureModelView(ModelView):
         valid = []
         for idx, name, value in filters or []:
             flt = self._filters[idx]
-            options = flt.get_options(self)
+            options = self.filter_options(idx)
             if options:
                 cleaned = flt.clean(value)
                 values = cleaned if isinstance(cleaned, list | tuple) else [value]

@@ -13,15 +13,16 @@ from flask_admin.form.widgets import DatePickerWidget, Select2Widget
 from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 from wtforms import DateField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from models import Body, Campaign, EnterpriseGroup, Person, Problem, Unit, db, ledger, local_now, workflow
+from models import Body, Campaign, Enterprise, EnterpriseGroup, Person, Problem, Unit, db, ledger, local_now, workflow
 from models.errors import DomainError
 from models.vocab import SATISFACTION_LEVELS
 
 from exports import reporting_unit
-from exports.problems import annex2_workbook
+from exports.problems import annex2_workbook, problems_in_order
 
 from .base import SecureModelView, scoped
 from .files import download, xlsx_bytes
@@ -65,6 +66,7 @@ PROBLEM_LABELS = {
     "updates": "办理进展记录",
     "last_progress_at": "最近进展时间",
     "extension_requested_until": "申请延期至",
+    "urgency": "紧急程度排序",
 }
 LIGHT_CLASSES = {"红": "danger", "黄": "warning", "绿": "success", "灰": "secondary"}
 
@@ -110,12 +112,17 @@ class ProblemView(SecureModelView):
         "campaign", "enterprise", "description", "demand", "category", "nature", "source", "collected_by_body",
         "collected_by_person", "collected_on", "remark",
     )
-    column_details_exclude_list = ("updates", "version", "last_progress_at")
+    column_details_exclude_list = ("updates", "version", "last_progress_at", "urgency")
     form_ajax_refs = {
         "enterprise": ENTERPRISE_AJAX,
         "collected_by_body": BODY_AJAX,
         "collected_by_person": PERSON_AJAX,
     }
+    list_loads = (
+        joinedload(Problem.enterprise).joinedload(Enterprise.town), joinedload(Problem.collected_by_body),
+        joinedload(Problem.responsible_unit), joinedload(Problem.lead_person), joinedload(Problem.supervisor),
+        selectinload(Problem.co_units),
+    )
     details_template = "admin/problem_details.html"
     list_template = "admin/ledger_list.html"
     action_family = "problem"  # its actions are the workflow's steps
@@ -139,7 +146,7 @@ class ProblemView(SecureModelView):
 
     def _apply_sorting(self, query, joins, sort_column, sort_desc):
         if sort_column is None:
-            return query.order_by(*ledger.urgency_order(today(), yellow_days())), joins
+            return query.order_by(*ledger.urgency_order()), joins
         return super()._apply_sorting(query, joins, sort_column, sort_desc)
 
     def steps_for(self, problem) -> list[tuple[str, str]]:
@@ -166,7 +173,7 @@ class ProblemView(SecureModelView):
         sort = self._get_column_by_idx(args.sort)
         _, query = self.get_list(0, sort[0] if sort else None, args.sort_desc, args.search, args.filters,
                                  execute=False, page_size=0)
-        problems = query.all()
+        problems = problems_in_order([pk for (pk,) in query.enable_eagerloads(False).with_entities(Problem.id)])
         campaigns = {p.campaign_id for p in problems}
         campaign = db.session.get(Campaign, campaigns.pop()) if len(campaigns) == 1 else chosen_campaign()
         title = campaign.name if campaign is not None and not campaigns else "助企服务专项行动"

@@ -222,27 +222,30 @@ def read_filter(model, user):
     return campaign if extra is None else and_(campaign, extra)
 
 
+def write_narrowing(model, user):
+    """What narrows the rows of `model` that `user` may see down to those they may change; None when they may
+    change every row they see."""
+    if user.role in ("admin", "coordinator"):
+        return None
+    if user.role in ("leader", "handler"):  # which steps a unit may take on its problems, models.workflow decides
+        return None if model in (Problem, ProblemUpdate) else false()
+    if user.role == "group":
+        return {
+            Visit: Visit.body_id == user.body_id,
+            Report: Report.body_id == user.body_id,
+            Problem: and_(Problem.collected_by_body_id == user.body_id, Problem.status == "待交办"),
+        }.get(model, false())
+    return false()
+
+
 def write_filter(model, user):
     """A condition on `model`'s rows that `user` may change (edit, delete, act on); None means all rows."""
     if user is None or not getattr(user, "is_authenticated", False):
         return false()
-    if user.role == "admin":
-        return None
-    readable = read_filter(model, user)
-    if user.role == "coordinator":
+    readable, narrowing = read_filter(model, user), write_narrowing(model, user)
+    if narrowing is None:
         return readable
-    if user.role == "leader":
-        return readable if model in (Problem, ProblemUpdate) else false()
-    if user.role == "group":
-        own = {
-            Visit: Visit.body_id == user.body_id,
-            Report: Report.body_id == user.body_id,
-            Problem: and_(Problem.collected_by_body_id == user.body_id, Problem.status == "待交办"),
-        }.get(model)
-        return and_(readable, own) if own is not None else false()
-    if user.role == "handler":  # which steps a unit may take on its problems, models.workflow decides
-        return readable if model in (Problem, ProblemUpdate) else false()
-    return false()
+    return narrowing if readable is None else and_(readable, narrowing)
 
 
 def scope_query(query, model, user, write: bool = False):

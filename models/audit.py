@@ -19,7 +19,7 @@ from .base import campaign_of, db, local_now
 from .user import AuditLog, LoginAttempt
 
 UNAUDITED = (AuditLog, LoginAttempt)
-NOISE = {"updated_at", "version"}  # change with every write; not worth a line of the trail
+NOISE = {"updated_at", "version", "urgency"}  # follow from every write; not worth a line of the trail
 SECRET = {"password_hash"}
 
 

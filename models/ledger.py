@@ -20,10 +20,11 @@ from .enterprise import EnterpriseGroup, Visit
 from .org import Body, Unit
 from .periods import Period, period_for
 from .problem import Problem, Report
+from .vocab import RUNNING_STATUSES
 from .task import Task
 
 LIGHTS = ("红", "黄", "绿", "灰")
-ASSIGNED = ("已交办", "办理中")
+ASSIGNED = RUNNING_STATUSES
 FINISHED = ("已办结", "已销号")
 HANDLED = (*ASSIGNED, *FINISHED)  # 已交办 and later, withdrawn ones aside
 GREY = (*FINISHED, "已撤销")
@@ -55,16 +56,10 @@ def light_condition(value: str, today: date, yellow_days: int = DEFAULT_YELLOW_D
     }[value]
 
 
-def urgency_order(today: date, yellow_days: int = DEFAULT_YELLOW_DAYS) -> list:
-    """Most urgent first: red (longest overdue first), yellow, green, then unassigned, then finished."""
-    rank = case(
-        (light_condition("红", today, yellow_days), 0),
-        (light_condition("黄", today, yellow_days), 1),
-        (light_condition("绿", today, yellow_days), 2),
-        (Problem.status == "待交办", 3),
-        else_=4,
-    )
-    return [rank, case((Problem.deadline.is_(None), 1), else_=0), Problem.deadline, Problem.id.desc()]
+def urgency_order() -> list:
+    """Most urgent first: red (longest overdue first), yellow, green, then unassigned, then finished; newest first
+    among equals. Red, yellow and green follow the deadline, so the order needs no date (Problem.urgency)."""
+    return [Problem.urgency, Problem.deadline, Problem.id.desc()]
 
 
 # --- supervision listings (督办) ---

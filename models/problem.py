@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, event, select, update
+from sqlalchemy import Boolean, CheckConstraint, Column, Computed, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, event, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from .base import VersionMixin, NAME_LENGTH, CampaignOwnedMixin, IdMixin, ProvenanceMixin, TimestampMixin, choice, db, local_now
@@ -17,8 +17,19 @@ from .vocab import (
     PROBLEM_SOURCES,
     PROBLEM_STATUSES,
     REPORT_KINDS,
+    RUNNING_STATUSES,
     SATISFACTION_LEVELS,
 )
+
+# The ledger's "most urgent first" order needs no date: a running problem's light (红, 黄, 绿) follows its
+# deadline, so running problems with a deadline come first (by deadline), then 待交办, then the rest, a missing
+# deadline last within each. The database computes this rank from status and deadline, so every write path
+# (screens, imports, bulk inserts) keeps it, and an index on it serves the default page without a sort.
+URGENCY_SQL = (
+    "CASE WHEN status IN ({}) AND deadline IS NOT NULL THEN 0"
+    " WHEN status = '待交办' THEN (CASE WHEN deadline IS NULL THEN 2 ELSE 1 END)"
+    " WHEN deadline IS NULL THEN 4 ELSE 3 END"
+).format(", ".join(f"'{s}'" for s in RUNNING_STATUSES))
 
 problem_co_unit = Table(
     "problem_co_unit",
@@ -75,6 +86,7 @@ class Problem(IdMixin, TimestampMixin, VersionMixin, CampaignOwnedMixin, Provena
     progress: Mapped[str | None] = mapped_column(Text)  # the latest step of the timeline, as the ledger shows it
     last_progress_at: Mapped[datetime | None] = mapped_column(index=True)
     extension_requested_until: Mapped[date | None]  # a 申请延期 awaiting the office's decision
+    urgency: Mapped[int] = mapped_column(Computed(URGENCY_SQL))  # see URGENCY_SQL; never written by the app
 
     updates: Mapped[list[ProblemUpdate]] = relationship(
         back_populates="problem", cascade="all, delete-orphan", order_by="(ProblemUpdate.created_at, ProblemUpdate.id)"
@@ -90,6 +102,10 @@ class Problem(IdMixin, TimestampMixin, VersionMixin, CampaignOwnedMixin, Provena
 
     def __str__(self) -> str:
         return f"{self.number} {self.enterprise or ''}".strip()
+
+
+# The ledger's default order (ledger.urgency_order) within a campaign, read straight off this index.
+Index("ix_problem_campaign_urgency", Problem.campaign_id, Problem.urgency, Problem.deadline, Problem.id.desc())
 
 
 class ProblemUpdate(IdMixin, VersionMixin, db.Model):

@@ -33,6 +33,8 @@ PROBLEM_SOURCES = ("走访", "座谈会", "政务窗口", "热线", "服务平�
 
 PROBLEM_STATUSES = ("待交办", "已交办", "办理中", "已办结", "已销号", "已撤销")
 
+RUNNING_STATUSES = ("已交办", "办理中")  # assigned and not yet finished: these have a deadline light
+
 ESCALATION_LEVELS = ("本级", "市级", "省级")
 
 SATISFACTION_LEVELS = ("满意", "基本满意", "不满意")

@@ -69,9 +69,28 @@ def test_yellow_threshold_is_configurable(ledger_rows):
 
 def test_most_urgent_first(ledger_rows):
     order = db.session.scalars(select(Problem.id).where(Problem.id.in_(ledger_rows.values()))
-                               .order_by(*ledger.urgency_order(TODAY))).all()
+                               .order_by(*ledger.urgency_order())).all()
     by_id = {v: k for k, v in ledger_rows.items()}
     assert [by_id[i] for i in order][:6] == ["P1", "P2", "P3", "P4", "P5", "P6"]
+
+
+def test_stored_urgency_follows_every_change(ledger_rows):
+    """The database keeps the rank as rows change; the order is light (红 黄 绿) then 待交办 then the rest, by
+    deadline, a missing deadline last, newest first among equals — whatever today's date."""
+    def reference(problem, today):
+        rank = {"红": 0, "黄": 1, "绿": 2}.get(ledger.light(problem, today))
+        rank = rank if rank is not None else 3 if problem.status == "待交办" else 4
+        return (rank, problem.deadline is None, problem.deadline or date.min, -problem.id)
+
+    p6 = db.session.get(Problem, ledger_rows["P6"])
+    p6.deadline, p6.assigned_on, p6.status = D(2024, 10, 12), D(2024, 10, 1), "已交办"  # 交办: now red, after P1
+    db.session.get(Problem, ledger_rows["P1"]).status = "已办结"  # finished: drops to the end
+    db.session.commit()
+    rows = db.session.scalars(select(Problem).where(Problem.id.in_(ledger_rows.values()))).all()
+    for today in (TODAY, D(2024, 10, 1), D(2024, 12, 31)):
+        stored = db.session.scalars(select(Problem.id).where(Problem.id.in_(ledger_rows.values()))
+                                    .order_by(*ledger.urgency_order())).all()
+        assert stored == [p.id for p in sorted(rows, key=lambda p: reference(p, today))]
 
 
 def test_supervision_listings(ledger_rows):

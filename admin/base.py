@@ -174,6 +174,8 @@ class SecureModelView(ModelView):
         return query
 
     def get_count_query(self):
+        if g.get("count_later"):
+            return None
         return scoped(self.model, super().get_count_query(), write=is_write_endpoint())
 
     def get_one(self, id):
@@ -192,22 +194,35 @@ class SecureModelView(ModelView):
                 abort(403)
         return row
 
-    def get_list(self, *args, **kwargs):
-        count, data = super().get_list(*args, **kwargs)
-        g.page_ids = [row.id for row in data] if isinstance(data, list) else None
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
+        """Flask-Admin's list, counting the rows only when the page does not already tell how many there are:
+        a page that is not full is the last one (a search for one enterprise, say), so the count is known."""
+        if not execute:
+            return super().get_list(page, sort_column, sort_desc, search, filters, execute, page_size)
+        g.count_later = True
+        try:
+            _, data = super().get_list(page, sort_column, sort_desc, search, filters, execute, page_size)
+        finally:
+            g.count_later = False
+        size = self.page_size if page_size is None else page_size
+        if not size or 0 < len(data) < size or (not data and not page):
+            count = (page or 0) * (size or 0) + len(data)
+        else:
+            count, _ = super().get_list(page, sort_column, sort_desc, search, filters, False, page_size)
+        g.page_ids = [row.id for row in data]
         g.writable_ids = None
         return count, data
 
     def row_writable(self, row) -> bool:
         """Whether the user may change `row` of the list page (which shows edit and delete buttons only then)."""
-        narrowing = policy.write_narrowing(self.model, current_user)
-        if narrowing is None:  # the user may change every row they see, and the page shows only those
-            return True
         if g.get("writable_ids") is None:
-            page = g.get("page_ids") or [row.id]
-            query = select(self.model.id).where(self.model.id.in_(page), narrowing)
-            g.writable_ids = set(db.session.scalars(query))
-        return row.id in g.writable_ids
+            narrowing = policy.write_narrowing(self.model, current_user)
+            if narrowing is None:  # the user may change every row they see, and the page shows only those
+                g.writable_ids = True
+            else:
+                page = g.get("page_ids") or [row.id]
+                g.writable_ids = set(db.session.scalars(select(self.model.id).where(self.model.id.in_(page), narrowing)))
+        return g.writable_ids is True or row.id in g.writable_ids
 
     def _create_ajax_loader(self, name, options):
         target = getattr(self.model, name).property.mapper.class_

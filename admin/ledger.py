@@ -138,7 +138,7 @@ class ProblemView(SecureModelView):
     def narrowed(self, query):
         listing = request.endpoint in (f"{self.endpoint}.index_view", f"{self.endpoint}.annex2_view")
         condition = self.listing() if listing else None
-        return query if condition is None else query.filter(condition)
+        return query if condition is None or query is None else query.filter(condition)
 
     def listing(self):
         """The condition of a supervision listing (models.ledger); None for the whole ledger."""

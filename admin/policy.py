@@ -159,10 +159,8 @@ def group_filters(model, user):
     group = user.body_id
     linked = select(EnterpriseGroup.enterprise_id).where(EnterpriseGroup.body_id == group)
     bodies = select(Body.id).where(Body.campaign_id == user.campaign_id, or_(Body.kind != "工作组", Body.id == group))
-    problems = select(Problem.id).where(
-        Problem.campaign_id == user.campaign_id,
-        or_(Problem.collected_by_body_id == group, Problem.enterprise_id.in_(linked)),
-    )
+    own_problems = or_(Problem.collected_by_body_id == group, Problem.enterprise_id.in_(linked))
+    problems = select(Problem.id).where(Problem.campaign_id == user.campaign_id, own_problems)
     enterprises = or_(Enterprise.id.in_(linked),
                       Enterprise.id.in_(select(Problem.enterprise_id).where(Problem.collected_by_body_id == group)))
     return {
@@ -174,7 +172,7 @@ def group_filters(model, user):
         EnterpriseGroup: EnterpriseGroup.body_id == group,
         Visit: Visit.body_id == group,
         Event: or_(Event.organiser_id.is_(None), Event.organiser_id.in_(bodies)),
-        Problem: Problem.id.in_(problems),
+        Problem: own_problems,
         ProblemUpdate: ProblemUpdate.problem_id.in_(problems),
         Report: Report.body_id == group,
         PolicyPush: PolicyPush.enterprise_id.in_(select(Enterprise.id).where(enterprises)),
@@ -183,20 +181,22 @@ def group_filters(model, user):
     }.get(model)
 
 
-def handler_problems(user):
-    """Ids of the problems a responsible unit handles, as 主办 or 协办."""
+def handler_own(user):
+    """The problems a responsible unit handles, as 主办 or 协办 (within its campaign, which the caller adds)."""
     co = select(problem_co_unit.c.problem_id).where(problem_co_unit.c.unit_id == user.unit_id)
-    return select(Problem.id).where(
-        Problem.campaign_id == user.campaign_id,
-        or_(Problem.responsible_unit_id == user.unit_id, Problem.id.in_(co)),
-    )
+    return or_(Problem.responsible_unit_id == user.unit_id, Problem.id.in_(co))
+
+
+def handler_problems(user):
+    """Ids of the problems a responsible unit handles."""
+    return select(Problem.id).where(Problem.campaign_id == user.campaign_id, handler_own(user))
 
 
 def handler_filters(model, user):
     """What a responsible unit sees beyond the campaign's shared reference data; None for shared tables."""
     problems = handler_problems(user)
     return {
-        Problem: Problem.id.in_(problems),
+        Problem: handler_own(user),
         ProblemUpdate: ProblemUpdate.problem_id.in_(problems),
         Enterprise: Enterprise.id.in_(select(Problem.enterprise_id).where(Problem.id.in_(problems))),
         Visit: false(),

@@ -230,3 +230,18 @@ def test_dashboard_chart_script_is_served_locally(seeded, clients):
     response = clients["coordinator"].get("/static/vendor/chartjs/chart.umd.min.js")
     assert response.status_code == 200 and b"Chart" in response.data
     assert clients["coordinator"].get("/static/dashboard.js").status_code == 200
+
+
+def test_list_count_is_the_same_on_full_partial_and_empty_pages(seeded, world, clients):
+    """The list counts its rows only when the page cannot tell (a page that is not full is the last one)."""
+    with seeded.app_context():
+        campaign = db.session.get(Problem, world["PA"][1]).campaign
+        db.session.add_all(Problem(campaign=campaign, description=f"计数用问题{n}") for n in range(45))
+        db.session.commit()
+        total = db.session.query(Problem).filter(Problem.campaign_id == campaign.id).count()
+    assert total % 20 and total > 40  # the last page is not full
+    office = clients["coordinator"]
+    for page in (0, 1, total // 20, total // 20 + 3):
+        assert listed(office.get("/admin/problem/", query_string={"page": page, "page_size": 20}).text) == total, page
+    assert listed(office.get("/admin/problem/", query_string={"search": "计数用问题", "page_size": 100}).text) == 45
+    assert listed(office.get("/admin/problem/", query_string={"search": "计数用问题", "page_size": 20, "page": 2}).text) == 45

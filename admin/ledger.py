@@ -14,6 +14,7 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.exc import StaleDataError
 from wtforms import DateField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -213,18 +214,24 @@ class ProblemView(SecureModelView):
         form = step_form(name, problems[0], request.form if request.method == "POST" else None)
         if request.method == "POST" and form.validate():
             errors = []
-            for problem in problems:
-                try:
-                    workflow.ACTIONS[name](problem, current_user, **{f.name: f.data for f in form if f.name != "csrf_token"})
-                except DomainError as error:
-                    errors.append(str(error))
+            try:
+                for problem in problems:
+                    try:
+                        workflow.ACTIONS[name](problem, current_user, **{f.name: f.data for f in form if f.name != "csrf_token"})
+                    except DomainError as error:
+                        errors.append(str(error))
+                if not errors:
+                    db.session.commit()
+            except StaleDataError:  # someone else changed one of them in between (another window or server process)
+                db.session.rollback()
+                flash(f"所选问题刚被其他人修改，本次“{workflow.STEPS[name].label}”未生效，未做任何修改。请刷新后核对再操作。", "error")
+                return redirect(back)
             if errors:
                 db.session.rollback()
                 for error in errors:
                     flash(error, "error")
                 flash(f"以上原因，所选{len(problems)}个问题均未{workflow.STEPS[name].label}，未做任何修改。", "error")
             else:
-                db.session.commit()
                 flash(f"已对{len(problems)}个问题执行“{workflow.STEPS[name].label}”。", "success")
                 if len(problems) == 1:
                     return redirect(self.get_url(".details_view", id=problems[0].id))

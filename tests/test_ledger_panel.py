@@ -245,3 +245,33 @@ def test_list_count_is_the_same_on_full_partial_and_empty_pages(seeded, world, c
         assert listed(office.get("/admin/problem/", query_string={"page": page, "page_size": 20}).text) == total, page
     assert listed(office.get("/admin/problem/", query_string={"search": "计数用问题", "page_size": 100}).text) == 45
     assert listed(office.get("/admin/problem/", query_string={"search": "计数用问题", "page_size": 20, "page": 2}).text) == 45
+
+
+def test_a_step_racing_another_process_changes_nothing(seeded, world, clients):
+    """Another server process changes the problem between this request's read and its write: the step is
+    refused with a Chinese message and nothing of it is kept (no 500, no half-written timeline)."""
+    from sqlalchemy import event, func, text
+
+    from models import ProblemUpdate
+
+    pa = world["PA"][1]  # 待交办
+    office = clients["coordinator"]
+    url = f"/admin/problem/step/flag/?id={pa}"
+    token = csrf_token(office.get(url).text)
+    with seeded.app_context():
+        updates_before = db.session.scalar(select(func.count()).select_from(ProblemUpdate).where(ProblemUpdate.problem_id == pa))
+
+    def other_process_writes_first(session, context, instances):
+        session.connection().execute(text("UPDATE problem SET version = version + 1 WHERE id = :id"), {"id": pa})
+
+    event.listen(db.session.__class__, "before_flush", other_process_writes_first)
+    try:
+        response = office.post(url, data={"csrf_token": token, "note": "请加快办理"}, follow_redirects=True)
+    finally:
+        event.remove(db.session.__class__, "before_flush", other_process_writes_first)
+    assert response.status_code == 200
+    assert "刚被其他人修改" in response.text and "未做任何修改" in response.text
+    with seeded.app_context():
+        row = db.session.get(Problem, pa)
+        assert row.flagged is False
+        assert db.session.scalar(select(func.count()).select_from(ProblemUpdate).where(ProblemUpdate.problem_id == pa)) == updates_before

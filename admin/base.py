@@ -16,8 +16,9 @@ from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.form import BaseForm
 from flask_admin.model.base import ViewArgs
 from flask_login import current_user
-from sqlalchemy import UniqueConstraint, inspect, select, union_all
+from sqlalchemy import UniqueConstraint, case, inspect, literal_column, select, union_all
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField
 from wtforms.validators import ValidationError
@@ -163,15 +164,12 @@ class SecureModelView(ModelView):
                 and super().is_action_allowed(name))
 
     # What the list page loads with its rows (SQLAlchemy loader options), in place of Flask-Admin's joins of
-    # every relationship; a collection is best loaded with selectinload, so the page's LIMIT stays on its own table.
+    # every relationship. The rows are loaded by id (get_list), so a collection can be joined too.
     list_loads: tuple = ()
 
     # --- rows: what the user may see, and on write endpoints what they may change ---
     def get_query(self):
-        query = scoped(self.model, super().get_query(), write=is_write_endpoint())
-        if self.list_loads and request.endpoint == f"{self.endpoint}.index_view":
-            query = query.options(*self.list_loads)
-        return query
+        return scoped(self.model, super().get_query(), write=is_write_endpoint())
 
     def get_count_query(self):
         if g.get("count_later"):
@@ -195,34 +193,36 @@ class SecureModelView(ModelView):
         return row
 
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
-        """Flask-Admin's list, counting the rows only when the page does not already tell how many there are:
-        a page that is not full is the last one (a search for one enterprise, say), so the count is known."""
+        """Flask-Admin's list in two steps: the page's ids (filtered, searched, sorted and paged over the table
+        and its indexes alone), then those rows with what they show. Rows skipped over on a later page are never
+        joined, so page 1,000 costs about what page 1 does. The rows are counted only when the page cannot tell:
+        a page that is not full is the last one (a search for one enterprise, say)."""
         if not execute:
             return super().get_list(page, sort_column, sort_desc, search, filters, execute, page_size)
         g.count_later = True
         try:
-            _, data = super().get_list(page, sort_column, sort_desc, search, filters, execute, page_size)
+            _, query = super().get_list(page, sort_column, sort_desc, search, filters, False, page_size)
         finally:
             g.count_later = False
+        narrowing = policy.write_narrowing(self.model, current_user)  # which of the page's rows the user may change
+        writable = literal_column("1") if narrowing is None else case((narrowing, 1), else_=0)
+        page_rows = query.with_entities(self.model.id, writable).enable_eagerloads(False).all()
+        ids = [pk for pk, _ in page_rows]
+        loads = self.list_loads or [joinedload(name) for name in self._auto_joins]
+        found = {row.id: row for row in db.session.query(self.model).filter(self.model.id.in_(ids)).options(*loads)} if ids else {}
+        data = [found[pk] for pk in ids if pk in found]
         size = self.page_size if page_size is None else page_size
         if not size or 0 < len(data) < size or (not data and not page):
             count = (page or 0) * (size or 0) + len(data)
         else:
             count, _ = super().get_list(page, sort_column, sort_desc, search, filters, False, page_size)
-        g.page_ids = [row.id for row in data]
-        g.writable_ids = None
+        g.writable_ids = {pk for pk, may in page_rows if may}
         return count, data
 
     def row_writable(self, row) -> bool:
-        """Whether the user may change `row` of the list page (which shows edit and delete buttons only then)."""
-        if g.get("writable_ids") is None:
-            narrowing = policy.write_narrowing(self.model, current_user)
-            if narrowing is None:  # the user may change every row they see, and the page shows only those
-                g.writable_ids = True
-            else:
-                page = g.get("page_ids") or [row.id]
-                g.writable_ids = set(db.session.scalars(select(self.model.id).where(self.model.id.in_(page), narrowing)))
-        return g.writable_ids is True or row.id in g.writable_ids
+        """Whether the user may change `row` of the list page (which shows edit and delete buttons only then);
+        get_list found out with the page's ids."""
+        return row.id in g.get("writable_ids", ())
 
     def _create_ajax_loader(self, name, options):
         target = getattr(self.model, name).property.mapper.class_

@@ -49,22 +49,26 @@ class Problem(IdMixin, TimestampMixin, VersionMixin, CampaignOwnedMixin, Provena
         UniqueConstraint("campaign_id", "number"),
         CheckConstraint("deadline IS NULL OR assigned_on IS NULL OR assigned_on <= deadline", name="deadline_order"),
         Index("ix_problem_campaign_status_deadline", "campaign_id", "status", "deadline"),
+        # A working group's, a unit's or an enterprise's problems, counted from the index alone within a campaign.
+        Index("ix_problem_enterprise_campaign", "enterprise_id", "campaign_id"),
+        Index("ix_problem_body_campaign", "collected_by_body_id", "campaign_id"),
+        Index("ix_problem_unit_campaign", "responsible_unit_id", "campaign_id"),
     )
 
     number: Mapped[str] = mapped_column(String(32))
-    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprise.id", ondelete="RESTRICT"), index=True)
+    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprise.id", ondelete="RESTRICT"))
     enterprise: Mapped[Enterprise | None] = relationship()
     description: Mapped[str] = mapped_column(Text)
     demand: Mapped[str | None] = mapped_column(Text)
     category: Mapped[str | None] = mapped_column(choice(PROBLEM_CATEGORIES, "problem_category"), index=True)
     nature: Mapped[str | None] = mapped_column(choice(PROBLEM_NATURES, "problem_nature"))
     source: Mapped[str | None] = mapped_column(choice(PROBLEM_SOURCES, "problem_source"))
-    collected_by_body_id: Mapped[int | None] = mapped_column(ForeignKey("body.id", ondelete="SET NULL"), index=True)
+    collected_by_body_id: Mapped[int | None] = mapped_column(ForeignKey("body.id", ondelete="SET NULL"))
     collected_by_body: Mapped[Body | None] = relationship(foreign_keys=[collected_by_body_id])
     collected_by_person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
     collected_by_person: Mapped[Person | None] = relationship(foreign_keys=[collected_by_person_id])
     collected_on: Mapped[date | None] = mapped_column(index=True)
-    responsible_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id", ondelete="RESTRICT"), index=True)
+    responsible_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id", ondelete="RESTRICT"))
     responsible_unit: Mapped[Unit | None] = relationship(foreign_keys=[responsible_unit_id])
     co_units: Mapped[list[Unit]] = relationship(secondary=problem_co_unit)
     lead_person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
@@ -104,8 +108,10 @@ class Problem(IdMixin, TimestampMixin, VersionMixin, CampaignOwnedMixin, Provena
         return f"{self.number} {self.enterprise or ''}".strip()
 
 
-# The ledger's default order (ledger.urgency_order) within a campaign, read straight off this index.
-Index("ix_problem_campaign_urgency", Problem.campaign_id, Problem.urgency, Problem.deadline, Problem.id.desc())
+# The ledger's default order (ledger.urgency_order) within a campaign, read straight off this index; the columns
+# after it are those the roles' scopes and the common filters test, so a page's ids come from the index alone.
+Index("ix_problem_campaign_urgency", Problem.campaign_id, Problem.urgency, Problem.deadline, Problem.id.desc(),
+      Problem.status, Problem.collected_by_body_id, Problem.enterprise_id, Problem.responsible_unit_id)
 
 
 class ProblemUpdate(IdMixin, VersionMixin, db.Model):

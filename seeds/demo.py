@@ -297,4 +297,13 @@ def load_demo(problems: int, anchor: date | None = None) -> Counter[str] | None:
     except Exception:
         db.session.rollback()
         raise
+    refresh_statistics()
     return written
+
+
+def refresh_statistics() -> None:
+    """After a bulk load, let the database's planner know the tables' new sizes (SQLite keeps no statistics
+    until told; PostgreSQL's autovacuum would get there later; MariaDB's InnoDB updates its own)."""
+    if db.engine.dialect.name in ("sqlite", "postgresql"):
+        with db.engine.begin() as conn:
+            conn.execute(text("ANALYZE"))

@@ -11,6 +11,8 @@ Columns computed by the system are not read back: 序号, 所在镇（园区） 
 """
 from __future__ import annotations
 
+from collections import Counter
+
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -209,9 +211,10 @@ def apply_row(number: int, values: dict, campaign: Campaign, user, problems: dic
 
 def workflow_allows_edit(problem: Problem, user) -> bool:
     """Editing a problem's content: the office, or the collecting group while it is still unassigned."""
+    if user.role in ("admin", "coordinator"):
+        return True
     writable = scope_query(select(Problem.id).where(Problem.id == problem.id), Problem, user, write=True)
-    return user.role in ("admin", "coordinator") or (
-        user.role == "group" and problem.status == "待交办" and db.session.scalar(writable) is not None)
+    return user.role == "group" and problem.status == "待交办" and db.session.scalar(writable) is not None
 
 
 def within_scope(problem: Problem, user) -> bool:
@@ -251,7 +254,7 @@ def import_problems(data: bytes, campaign: Campaign, user, dry_run: bool = False
     lookup = Lookup(campaign, user)
     parsed = [(number, parse_row(number, cells, lookup, result.errors)) for number, cells in sheet.rows]
     numbers = [v["number"] for _, v in parsed if v["number"]]
-    repeated = {n for n in numbers if numbers.count(n) > 1}
+    repeated = {n for n, times in Counter(numbers).items() if times > 1}
     for number, values in parsed:
         if values["number"] in repeated:
             result.errors.append(CellError(number, COLUMN["问题编号"], "问题编号", f"问题编号“{values['number']}”在文件中出现了不止一次"))

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import PASSIVE_NO_INITIALIZE, get_history
 
 from .base import campaign_of, db, local_now
 from .user import AuditLog, LoginAttempt
@@ -55,7 +56,7 @@ def changes_of(obj, action: str) -> dict:
         key = attr.key
         if key in NOISE or key == "id":
             continue
-        history = state.attrs[key].history
+        history = get_history(obj, key, passive=PASSIVE_NO_INITIALIZE)
         if action == "insert":
             old, new = None, getattr(obj, key)
         elif action == "delete":
@@ -72,7 +73,7 @@ def changes_of(obj, action: str) -> dict:
     for rel in state.mapper.relationships:
         if not rel.uselist or rel.secondary is None:
             continue
-        history = state.attrs[rel.key].history
+        history = get_history(obj, rel.key, passive=PASSIVE_NO_INITIALIZE)
         if history.added or history.deleted:
             changes[rel.key] = {"removed": [plain(x) for x in history.deleted], "added": [plain(x) for x in history.added]}
     return changes

@@ -241,14 +241,14 @@ class SecureModelView(ModelView):
     def get_url(self, endpoint, **kwargs):
         """Flask-Admin's URL builder, with the URLs of a list's rows (which differ only in their id) built once
         per request and the id put in: routing a URL costs more than rendering the row's buttons otherwise."""
-        pk = kwargs.get("id")
-        if not isinstance(pk, int) or not has_request_context():
+        pk = str(kwargs.get("id", ""))
+        if not pk.isdigit() or not has_request_context():
             return super().get_url(endpoint, **kwargs)
         key = (self.endpoint, endpoint, tuple(sorted((k, str(v)) for k, v in kwargs.items() if k != "id")))
         templates = g.setdefault("row_urls", {})
         if key not in templates:
             templates[key] = super().get_url(endpoint, **{**kwargs, "id": ROW_ID})
-        return templates[key].replace(ROW_ID, str(pk), 1)
+        return templates[key].replace(ROW_ID, pk, 1)
 
     # --- forms: defaults from the user's scope, and the version the user started from ---
     def scaffold_form(self):

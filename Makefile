@@ -12,7 +12,7 @@ PORT ?= 5000
 WORKERS ?= 4
 PYTEST_ARGS ?=
 
-.PHONY: install run serve db seed test translations clean
+.PHONY: install run serve db seed test bench bench-quick loadtest translations clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,25 @@ test: install
 	@command -v chromium >/dev/null || echo "提示：未找到 Chromium（Debian 包 chromium），浏览器端到端测试（tests/e2e）将被跳过。"
 	@command -v soffice >/dev/null || echo "提示：未找到 LibreOffice（soffice），报表打印测试（tests/test_print.py）将被跳过。"
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Benchmarks (docs/PERFORMANCE.md): 100,000 problems against stock Flask-Admin and a bare openpyxl dump; the quick
+# one prints the same ratios in under a minute. BENCH_DATABASE_URL runs them on PostgreSQL or MariaDB.
+bench: install
+	$(BIN)/python bench/run.py
+
+bench-quick: install
+	$(BIN)/python bench/run.py --quick
+
+# Load test (docs/PERFORMANCE.md): 20 logged-in users against gunicorn on PostgreSQL for 60 seconds; locust is
+# installed in its own environment, apart from the app's packages.
+LOAD_VENV := bench/.data/load-venv
+$(LOAD_VENV)/.installed: bench/requirements-load.txt
+	test -x $(LOAD_VENV)/bin/python || $(PYTHON) -m venv $(LOAD_VENV)
+	$(LOAD_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r bench/requirements-load.txt
+	touch $@
+
+loadtest: install $(LOAD_VENV)/.installed
+	$(BIN)/python bench/load.py
 
 translations: install
 	$(BIN)/pybabel compile -d admin/translations -D admin

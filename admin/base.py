@@ -108,7 +108,7 @@ class SecureModelView(ModelView):
     can_view_details = True
     can_export = False
     can_set_page_size = True
-    page_size = 50
+    page_size = 20  # Flask-Admin's own default: a light page on a slow office PC; 50, 100 or 200 on request
     page_size_options = (20, 50, 100, 200)
     column_display_pk = False
     column_default_sort = ("id", True)

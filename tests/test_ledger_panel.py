@@ -275,3 +275,20 @@ def test_a_step_racing_another_process_changes_nothing(seeded, world, clients):
         row = db.session.get(Problem, pa)
         assert row.flagged is False
         assert db.session.scalar(select(func.count()).select_from(ProblemUpdate).where(ProblemUpdate.problem_id == pa)) == updates_before
+
+
+def test_each_row_links_to_its_own_record(seeded, world, clients):
+    """Row buttons are built from one URL per page with each row's id put in: every row's links name that row."""
+    page = clients["coordinator"].get("/admin/problem/", query_string={"page_size": 20}).text
+    rows = re.findall(r"<tr>(.*?)</tr>", page, re.S)
+    checked = 0
+    for row in rows:
+        selected = re.search(r'name="rowid" class="action-checkbox" value="(\d+)"', row)
+        if not selected:
+            continue
+        pk = selected.group(1)
+        links = re.findall(r'href="/admin/problem/(details|edit)/\?id=(\d+)&amp;url=([^"]+)"', row)
+        assert {kind for kind, _, _ in links} == {"details", "edit"}, row
+        assert all(found == pk and back.startswith("/admin/problem/") for _, found, back in links), row
+        checked += 1
+    assert checked >= 4

@@ -1,0 +1,190 @@
+"""Load test: 20 logged-in users against gunicorn on PostgreSQL for 60 seconds (make loadtest).
+
+    python bench/load.py [--problems 100000] [--users 20] [--seconds 60] [--workers 4]
+
+Builds the database (as bench/run.py does, on LOAD_DATABASE_URL, default a `zq_load` database on the local
+PostgreSQL server, emptied and rebuilt), makes one account per simulated user (coordinators, working groups,
+responsible units, leaders), serves the app with gunicorn the way `make serve` does, and runs bench/locustfile.py
+with locust (installed apart from the app by `make loadtest`, see bench/requirements-load.txt). It prints
+throughput, p50 / p95 latency and errors per kind of request and in all, and whether the targets hold
+(no errors, p95 under 300 ms).
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import os
+import platform
+import secrets
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import func, select, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from admin.ledger import ProblemView  # noqa: E402
+from admin.policy import read_filter  # noqa: E402
+from bench.run import PASSWORD, build_app, build_database, filter_arg  # noqa: E402
+from models import Body, Campaign, Problem, Unit, User, db  # noqa: E402
+
+DATA = ROOT / "bench" / ".data"
+DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/zq_load"
+P95_TARGET_MS = 300
+MAX_PAGES = 100  # users read the first hundred pages of what they see, at random
+KINDS = ("coordinator", "group", "handler") * 3 + ("leader",)  # 20 users: 6 + 6 + 6 + 2
+
+
+def ensure_database(url: str) -> None:
+    """Create the PostgreSQL database if it does not exist yet."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        return
+    import psycopg
+
+    server = parsed.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    with psycopg.connect(server, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (parsed.database,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{parsed.database}"')
+
+
+def make_accounts(app, users: int) -> list[dict]:
+    """One account per simulated user: the mix of roles an office would have logged in at once."""
+    with app.app_context():
+        campaign = db.session.scalar(select(Campaign).where(Campaign.code == "SJY"))
+        groups = db.session.scalars(select(Body).where(Body.campaign_id == campaign.id, Body.kind == "工作组").order_by(Body.id)).all()
+        busy_units = db.session.scalars(
+            select(Unit).join(Problem, Problem.responsible_unit_id == Unit.id)
+            .where(Problem.campaign_id == campaign.id, Problem.status == "办理中")
+            .group_by(Unit.id).order_by(func.count().desc(), Unit.id).limit(len(groups))).all()
+        plan = []
+        for n in range(users):
+            kind = KINDS[n % len(KINDS)]
+            scope = {"group": {"body": groups[n % len(groups)]}, "handler": {"unit": busy_units[n % len(busy_units)]}}
+            plan.append((f"load{n:02d}", kind, scope.get(kind, {})))
+        status = filter_arg(app, "problem", "办理状态")
+        accounts = []
+        for username, role, scope in plan:
+            user = db.session.scalar(select(User).where(User.username == username))
+            if user is None:
+                user = User(username=username, role=role, display_name=f"压力测试{username}", active=True,
+                            campaign=campaign, **scope)
+                user.set_password(PASSWORD)
+                db.session.add(user)
+                db.session.flush()
+            seen = db.session.scalar(select(func.count()).select_from(Problem).where(read_filter(Problem, user)))
+            running = db.session.scalar(select(func.count()).select_from(Problem)
+                                        .where(read_filter(Problem, user), Problem.status == "办理中"))
+            accounts.append({
+                "username": username, "password": PASSWORD, "role": role,
+                "pages": max(1, min(MAX_PAGES, math.ceil(seen / ProblemView.page_size))),
+                "running_url": f"/admin/problem/?{status}={quote('办理中')}",
+                "running_pages": max(1, min(MAX_PAGES, math.ceil(running / ProblemView.page_size))),
+            })
+        db.session.commit()
+    return accounts
+
+
+def existing_problems(app) -> int:
+    with app.app_context():
+        try:
+            return db.session.scalar(select(func.count()).select_from(Problem)) or 0
+        except Exception:  # no schema yet
+            db.session.rollback()
+            return 0
+
+
+def wait_until_healthy(base: str, seconds: int = 60) -> None:
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise SystemExit("gunicorn 未能在 60 秒内就绪，见 bench/.data/gunicorn.log")
+
+
+def report(stats_csv: Path, seconds: int) -> bool:
+    with open(stats_csv, encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    print(f"{'请求':<28}{'次数':>8}{'错误':>6}{'每秒':>8}{'p50 ms':>9}{'p95 ms':>9}")
+    for row in rows:
+        name = "合计" if row["Name"] == "Aggregated" else f"{row['Type']} {row['Name']}"
+        print(f"{name:<28}{int(row['Request Count']):>8}{int(row['Failure Count']):>6}{float(row['Requests/s']):>8.1f}"
+              f"{row['50%']:>9}{row['95%']:>9}")
+    total = next(r for r in rows if r["Name"] == "Aggregated")
+    errors, p95 = int(total["Failure Count"]), float(total["95%"])
+    print(f"\n吞吐 {float(total['Requests/s']):.1f} 次/秒（{seconds} 秒共 {int(total['Request Count'])} 次请求）  "
+          f"p50 {total['50%']} ms  p95 {p95:.0f} ms  错误 {errors} 次")
+    ok = errors == 0 and p95 < P95_TARGET_MS
+    print("全部达标（零错误，p95 < 300 ms）。" if ok else f"未达标：错误 {errors} 次，p95 {p95:.0f} ms（目标：零错误，p95 < 300 ms）")
+    return ok
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--problems", type=int, default=100_000)
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes (make serve's default)")
+    parser.add_argument("--port", type=int, default=5077)
+    parser.add_argument("--reuse", action="store_true", help="keep the database of an earlier run of the same size")
+    parser.add_argument("--locust", default=str(DATA / "load-venv" / "bin" / "locust"))
+    args = parser.parse_args()
+    url = os.environ.get("LOAD_DATABASE_URL", DEFAULT_URL)
+    DATA.mkdir(exist_ok=True)
+    if not Path(args.locust).exists():
+        raise SystemExit(f"未找到 locust（{args.locust}）：请用 make loadtest 运行，它会先安装 bench/requirements-load.txt。")
+
+    print(f"机器：{os.cpu_count()} 核，{platform.platform()}，Python {platform.python_version()}")
+    ensure_database(url)
+    app = build_app(url)
+    start = time.perf_counter()
+    if not (args.reuse and existing_problems(app) == args.problems + 1):  # the demo's problems and the seeded one
+        build_database(app, args.problems)
+    accounts = make_accounts(app, args.users)
+    with app.app_context():
+        server = db.session.execute(text("SELECT version()")).scalar()
+        db.engine.dispose()
+    print(f"数据库：{server.split(',')[0]}；问题 {args.problems:,}；建库 {time.perf_counter() - start:.0f} s")
+    roles = {}
+    for account in accounts:
+        roles[account["role"]] = roles.get(account["role"], 0) + 1
+    print("用户：" + "，".join(f"{role} {n} 人" for role, n in roles.items()))
+    users_file = DATA / "load-users.json"
+    users_file.write_text(json.dumps(accounts, ensure_ascii=False), encoding="utf-8")
+
+    base = f"http://127.0.0.1:{args.port}"
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(32)}
+    log = open(DATA / "gunicorn.log", "w")
+    gunicorn = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "--workers", str(args.workers),
+                                 "--bind", f"127.0.0.1:{args.port}", "app:create_app()"],
+                                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_until_healthy(base)
+        print(f"gunicorn：{args.workers} 个工作进程；locust：{args.users} 个用户，{args.seconds} 秒\n")
+        subprocess.run([args.locust, "-f", str(ROOT / "bench" / "locustfile.py"), "--headless", "--only-summary",
+                        "-u", str(args.users), "-r", str(args.users), "-t", f"{args.seconds}s", "--host", base,
+                        "--csv", str(DATA / "load"), "--loglevel", "WARNING"],
+                       env={**os.environ, "LOAD_USERS": str(users_file)}, check=False,
+                       stdout=subprocess.DEVNULL)
+    finally:
+        gunicorn.send_signal(signal.SIGTERM)
+        gunicorn.wait(30)
+        log.close()
+    return 0 if report(DATA / "load_stats.csv", args.seconds) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,310 @@
+"""Benchmark: the ledger, exports and imports at ten times a county's scale, side by side with stock Flask-Admin.
+
+    python bench/run.py            # 100,000 problems, 10,000 enterprises (make bench)
+    python bench/run.py --quick    # 5,000 problems, 2,000 exported: the same lines in under a minute (make bench-quick)
+
+Everything is measured in one run, server-side through the WSGI app (Flask's test client), as the median of
+repeated requests taken in turns with their baseline, and reported as figures and as ratios against that baseline:
+  - the ledger list (page 1, page 1,000 — or a user's last page when they see fewer rows —, filtered by status and
+    unit, searched by enterprise name), as the coordinator and as a working-group member, against a stock
+    Flask-Admin ModelView over the same table (auto-joined relationships, default settings, with the same filters,
+    the same search and the same rows per page, so that both show the same page);
+  - SQL statements per page, at two page sizes, to show they do not grow with page or table size;
+  - 附件2 export of 10,000 problems against a bare openpyxl write-only dump of the same rows: time, and the peak
+    growth of resident memory while exporting (measured in a forked child);
+  - import of a 10,000-row 附件2 file (every row's remark changed, so every row is an update).
+Set BENCH_DATABASE_URL to run on PostgreSQL or MariaDB (the database is emptied and rebuilt).
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import math
+import os
+import statistics
+import sys
+import time
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from flask_admin import Admin  # noqa: E402
+from flask_admin.contrib.sqla import ModelView  # noqa: E402
+from flask_migrate import upgrade  # noqa: E402
+from openpyxl import Workbook, load_workbook  # noqa: E402
+from sqlalchemy import event, select, text  # noqa: E402
+
+from admin.ledger import ProblemView  # noqa: E402
+from admin.policy import read_filter  # noqa: E402
+from app import create_app  # noqa: E402
+from exports.problems import annex2_row, annex2_workbook  # noqa: E402
+from imports import CommandLineUser  # noqa: E402
+from imports.problems import import_problems  # noqa: E402
+from models import Body, Campaign, Enterprise, Problem, ProblemUpdate, Unit, User, db, ledger  # noqa: E402
+from seeds.demo import load_demo  # noqa: E402
+from seeds.loader import load_seeds  # noqa: E402
+
+ANCHOR = date(2024, 12, 1)  # the demo data is built around this day, so every run measures the same rows
+PASSWORD = "bench-password-1"
+USERS = ("coordinator", "group")
+
+
+def build_app(url: str):
+    return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "REQUEST_LOG": False,
+                       "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+
+
+def add_stock_admin(app) -> None:
+    """The baseline: what a user would otherwise run — a stock ModelView with default settings, plus the same
+    filters and search the ledger is measured with, and the same rows per page."""
+
+    class StockProblemView(ModelView):
+        page_size = ProblemView.page_size  # the same rows per page as the ledger, so both pages show the same rows
+        column_searchable_list = ProblemView.column_searchable_list  # the same search: 编号, 描述, 企业名称
+        column_filters = ("status", "responsible_unit_id")
+
+    admin = Admin(app, name="stock", url="/stock", endpoint="stock")
+    admin.add_view(StockProblemView(Problem, db, endpoint="stock_problem", url="/stock/problem"))
+
+
+def build_database(app, problems: int) -> None:
+    """An empty schema, the seeds, the demo data with `problems` problems, and one user per measured role."""
+    with app.app_context():
+        db.drop_all()
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        upgrade(directory=str(ROOT / "migrations"))
+        load_seeds()
+        load_demo(problems, ANCHOR)
+        campaign = db.session.scalar(select(Campaign).where(Campaign.code == "SJY"))
+        group = db.session.scalar(select(Body).where(Body.campaign_id == campaign.id, Body.name == "工作组（循环园）"))
+        for username, role, scope in (("coordinator", "coordinator", {"campaign": campaign}), ("group", "group", {"body": group})):
+            user = User(username=username, role=role, display_name=username, active=True, **scope)
+            user.set_password(PASSWORD)
+            db.session.add(user)
+        db.session.commit()
+
+
+class QueryCounter:
+    def __init__(self, engine):
+        self.count = 0
+        event.listen(engine, "before_cursor_execute", self.hit)
+
+    def hit(self, *args):
+        self.count += 1
+
+
+def median_ms(fn, repeat: int) -> float:
+    return paired_ms(fn, None, repeat)[0]
+
+
+def paired_ms(fn, baseline, repeat: int) -> tuple[float, float]:
+    """Median milliseconds of `fn` and of `baseline`, run in turns so that both meet the same machine load."""
+    times: tuple[list, list] = ([], [])
+    for index, f in enumerate((fn, baseline)):
+        if f is not None:
+            f()  # warm caches and compile templates
+    for _ in range(repeat):
+        for index, f in enumerate((fn, baseline)):
+            if f is not None:
+                start = time.perf_counter()
+                f()
+                times[index].append((time.perf_counter() - start) * 1000)
+    return tuple(statistics.median(t) if t else 0.0 for t in times)
+
+
+def status_kb(field: str) -> int:
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith(field + ":"))
+
+
+def extra_peak_mb(fn) -> float:
+    """How far `fn` raises resident memory above where it starts, in MB: run in a forked child, whose peak
+    resident set (VmHWM) starts afresh, less its resident set at the start (VmRSS). Python's own allocations and
+    those of C libraries (lxml, zlib) alike."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: measure, report, leave without running the parent's clean-up
+        os.close(read)
+        start = status_kb("VmRSS")
+        fn()
+        os.write(write, str(status_kb("VmHWM") - start).encode())
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        grown = int(pipe.read())
+    os.waitpid(pid, 0)
+    return grown / 1024
+
+
+def client_for(app, username: str | None):
+    client = app.test_client()
+    if username:
+        response = client.post("/login", data={"username": username, "password": PASSWORD})
+        assert response.status_code == 302, response.status_code
+    return client
+
+
+def filter_arg(app, endpoint: str, name: str) -> str:
+    """The URL argument of the first filter called `name` (for these columns, the “equals” one)."""
+    view = next(v for admin in app.extensions["admin"] for v in admin._views if getattr(v, "endpoint", None) == endpoint)
+    for index, flt in enumerate(view._filters):
+        if str(flt.name) == name:
+            return f"flt{index}_{view.get_filter_arg(index, flt)}"
+    raise KeyError(name)
+
+
+def get(client, url: str) -> None:
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+
+
+def ledger_pages(app, unit_id: int, firm_name: str, far_page: int) -> dict[str, tuple[str, str]]:
+    """The measured pages: (ledger URL, stock URL). `far_page` counts from 1."""
+    status, unit = filter_arg(app, "problem", "办理状态"), filter_arg(app, "problem", "责任单位")
+    stock_status = filter_arg(app, "stock_problem", "Status")
+    stock_unit = filter_arg(app, "stock_problem", "Responsible Unit Id")
+    return {
+        "第1页": ("/admin/problem/", "/stock/problem/"),
+        f"第{far_page}页": (f"/admin/problem/?page={far_page - 1}", f"/stock/problem/?page={far_page - 1}"),
+        "按状态和责任单位筛选": (f"/admin/problem/?{status}=办理中&{unit.replace('flt0', 'flt1')}={unit_id}",
+                       f"/stock/problem/?{stock_status}=办理中&{stock_unit.replace('flt0', 'flt1')}={unit_id}"),
+        "按企业名称搜索": (f"/admin/problem/?search={firm_name}", f"/stock/problem/?search={firm_name}"),
+    }
+
+
+@contextmanager
+def section(title: str):
+    print(f"\n== {title}")
+    yield
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="5,000 problems; finishes in under a minute")
+    parser.add_argument("--problems", type=int, help="how many problems to build (default 100,000; 5,000 with --quick)")
+    parser.add_argument("--repeat", type=int, help="requests per measurement (default 15; 7 with --quick)")
+    args = parser.parse_args()
+    problems = args.problems or (5_000 if args.quick else 100_000)
+    repeat = args.repeat or (7 if args.quick else 15)
+    export_rows = min(2_000 if args.quick else 10_000, problems)
+    data_dir = ROOT / "bench" / ".data"
+    data_dir.mkdir(exist_ok=True)
+    url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{data_dir}/bench-{problems}.db"
+    app = build_app(url)
+    add_stock_admin(app)
+    print(f"数据库：{app.config['SQLALCHEMY_DATABASE_URI'].split('@')[-1]}  问题：{problems:,}  每项重复：{repeat} 次（取中位数）")
+
+    with section("建库"):
+        start = time.perf_counter()
+        build_database(app, problems)
+        with app.app_context():
+            counts = {m.__tablename__: db.session.query(m).count() for m in (Problem, Enterprise, ProblemUpdate)}
+        print(f"用时 {time.perf_counter() - start:.1f} s；问题 {counts['problem']:,}，企业 {counts['enterprise']:,}，"
+              f"办理进展 {counts['problem_update']:,}")
+
+    with app.app_context():
+        unit_id = db.session.scalar(select(Unit.id).where(Unit.name == "市发改局"))
+        firm_name = db.session.scalar(select(Enterprise.name).join(Campaign).where(Campaign.code == "SJY")
+                                      .order_by(Enterprise.id).limit(1))
+        # Page 1,000, or a user's last page when they see fewer rows (the working group sees about a sixth).
+        far = {who: min(1000, math.ceil(db.session.query(Problem).filter(
+            read_filter(Problem, db.session.scalar(select(User).where(User.username == who)))).count() / ProblemView.page_size))
+            for who in USERS}
+    stock = client_for(app, None)
+    failures = []
+
+    with section(f"台账列表页（每页 {ProblemView.page_size} 行，服务器端，毫秒，中位数）与原生 Flask-Admin 同页对比"):
+        results = {}
+        for who in USERS:
+            client = client_for(app, who)
+            pages = ledger_pages(app, unit_id, firm_name, far[who])
+            for label, (ours, theirs) in pages.items():
+                mine, base = paired_ms(lambda: get(client, ours), lambda: get(stock, theirs), repeat)
+                results[(who, label)] = mine
+                ratio = mine / base
+                print(f"{who:<12} {label:<12} 本系统 {mine:8.1f} ms   原生 {base:8.1f} ms   比值 {ratio:5.2f}×  (目标 ≤ 1.00×)")
+                if ratio > 1.0:
+                    failures.append(f"{who} {label} {ratio:.2f}×")
+            ratio = results[(who, f"第{far[who]}页")] / results[(who, "第1页")]
+            print(f"{who:<12} 第{far[who]}页 ÷ 第1页 = {ratio:5.2f}×  (目标 ≤ 1.50×)")
+            if ratio > 1.5:
+                failures.append(f"{who} 第{far[who]}页/第1页 {ratio:.2f}×")
+
+    with section("每页 SQL 语句数（不应随页码、每页条数或数据量增长）"):
+        with app.app_context():
+            counter = QueryCounter(db.engine)
+        worst = 0
+        for who in USERS:
+            client = client_for(app, who)
+            for page_size in (20, 100):
+                for label, (ours, _) in ledger_pages(app, unit_id, firm_name, far[who]).items():
+                    sep = "&" if "?" in ours else "?"
+                    get(client, f"{ours}{sep}page_size={page_size}")
+                    counter.count = 0
+                    get(client, f"{ours}{sep}page_size={page_size}")
+                    worst = max(worst, counter.count)
+                    print(f"{who:<12} 每页{page_size:>3}条  {label:<12} {counter.count} 条 SQL")
+        print(f"最多 {worst} 条  (目标 ≤ 6)")
+        if worst > 6:
+            failures.append(f"每页 SQL {worst} 条")
+
+    with section(f"附件2导出（{export_rows:,} 个问题）与裸 openpyxl 只写导出对比"):
+        with app.app_context():
+            campaign = db.session.scalar(select(Campaign).where(Campaign.code == "SJY"))
+            rows = db.session.scalars(select(Problem).where(Problem.campaign_id == campaign.id)
+                                      .order_by(*ledger.urgency_order()).limit(export_rows)).all()
+            for problem in rows:  # load what the rows show, so both sides write from memory
+                annex2_row(1, problem, ANCHOR, 3)
+
+            def ours():
+                out = io.BytesIO()
+                annex2_workbook(rows, campaign.name, "市推进机制办公室", ANCHOR, ANCHOR).save(out)
+                return out
+
+            def bare():
+                book = Workbook(write_only=True)
+                sheet = book.create_sheet()
+                for number, problem in enumerate(rows, start=1):  # the same rows, unstyled
+                    sheet.append(annex2_row(number, problem, ANCHOR, 3))
+                out = io.BytesIO()
+                book.save(out)
+                return out
+
+            mine, base = paired_ms(ours, bare, max(3, repeat // 3))
+            peak, bare_peak = extra_peak_mb(ours), extra_peak_mb(bare)
+            print(f"本系统 {mine:8.1f} ms   裸导出 {base:8.1f} ms   比值 {mine / base:5.2f}×  (目标 ≤ 2.00×)")
+            print(f"内存峰值（导出期间常驻内存的增量）本系统 {peak:6.1f} MB   裸导出 {bare_peak:6.1f} MB  (目标 < 250 MB)")
+            if mine / base > 2.0:
+                failures.append(f"导出 {mine / base:.2f}×")
+            if peak >= 250:
+                failures.append(f"导出内存 {peak:.0f} MB")
+            exported = ours().getvalue()
+
+    with section(f"导入 {export_rows:,} 行附件2（每行修改备注，全部更新）"):
+        book = load_workbook(io.BytesIO(exported))
+        for row in range(4, book.active.max_row + 1):
+            book.active.cell(row, 20).value = "基准测试修改的备注"
+        out = io.BytesIO()
+        book.save(out)
+        with app.app_context():
+            campaign = db.session.scalar(select(Campaign).where(Campaign.code == "SJY"))
+            start = time.perf_counter()
+            result = import_problems(out.getvalue(), campaign, CommandLineUser())
+            seconds = time.perf_counter() - start
+        print(f"{result.summary()}  用时 {seconds:.1f} s  (目标 < 15 s)")
+        if result.errors:
+            failures.append(f"导入出错：{result.errors[0]}")
+        if seconds >= 15:
+            failures.append(f"导入 {seconds:.1f} s")
+
+    print("\n== 结论")
+    print("全部达标。" if not failures else "未达标：" + "；".join(failures))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -155,30 +155,41 @@ def in_campaign(model, campaign_id: int | None):
 
 
 def group_filters(model, user):
-    """What a working-group member sees beyond the campaign's shared reference data; None for shared tables."""
+    """What a working-group member sees beyond the campaign's shared reference data; None for shared tables.
+    (Each table's condition is built only when asked for: building SQL is not free and a page asks often.)"""
     group = user.body_id
-    linked = select(EnterpriseGroup.enterprise_id).where(EnterpriseGroup.body_id == group)
-    bodies = select(Body.id).where(Body.campaign_id == user.campaign_id, or_(Body.kind != "工作组", Body.id == group))
-    own_problems = or_(Problem.collected_by_body_id == group, Problem.enterprise_id.in_(linked))
-    problems = select(Problem.id).where(Problem.campaign_id == user.campaign_id, own_problems)
-    enterprises = or_(Enterprise.id.in_(linked),
-                      Enterprise.id.in_(select(Problem.enterprise_id).where(Problem.collected_by_body_id == group)))
-    return {
-        Body: Body.id.in_(bodies),
-        BodyUnit: BodyUnit.body_id.in_(bodies),
-        Post: Post.body_id.in_(bodies),
-        BodyTown: BodyTown.body_id.in_(bodies),
+
+    def linked():
+        return select(EnterpriseGroup.enterprise_id).where(EnterpriseGroup.body_id == group)
+
+    def bodies():
+        return select(Body.id).where(Body.campaign_id == user.campaign_id, or_(Body.kind != "工作组", Body.id == group))
+
+    def own_problems():
+        return or_(Problem.collected_by_body_id == group, Problem.enterprise_id.in_(linked()))
+
+    def enterprises():
+        return or_(Enterprise.id.in_(linked()),
+                   Enterprise.id.in_(select(Problem.enterprise_id).where(Problem.collected_by_body_id == group)))
+
+    rule = {
+        Body: lambda: Body.id.in_(bodies()),
+        BodyUnit: lambda: BodyUnit.body_id.in_(bodies()),
+        Post: lambda: Post.body_id.in_(bodies()),
+        BodyTown: lambda: BodyTown.body_id.in_(bodies()),
         Enterprise: enterprises,
-        EnterpriseGroup: EnterpriseGroup.body_id == group,
-        Visit: Visit.body_id == group,
-        Event: or_(Event.organiser_id.is_(None), Event.organiser_id.in_(bodies)),
+        EnterpriseGroup: lambda: EnterpriseGroup.body_id == group,
+        Visit: lambda: Visit.body_id == group,
+        Event: lambda: or_(Event.organiser_id.is_(None), Event.organiser_id.in_(bodies())),
         Problem: own_problems,
-        ProblemUpdate: ProblemUpdate.problem_id.in_(problems),
-        Report: Report.body_id == group,
-        PolicyPush: PolicyPush.enterprise_id.in_(select(Enterprise.id).where(enterprises)),
-        AuditLog: false(),
-        User: false(),
+        ProblemUpdate: lambda: ProblemUpdate.problem_id.in_(
+            select(Problem.id).where(Problem.campaign_id == user.campaign_id, own_problems())),
+        Report: lambda: Report.body_id == group,
+        PolicyPush: lambda: PolicyPush.enterprise_id.in_(select(Enterprise.id).where(enterprises())),
+        AuditLog: false,
+        User: false,
     }.get(model)
+    return rule() if rule is not None else None
 
 
 def handler_own(user):
@@ -194,19 +205,19 @@ def handler_problems(user):
 
 def handler_filters(model, user):
     """What a responsible unit sees beyond the campaign's shared reference data; None for shared tables."""
-    problems = handler_problems(user)
-    return {
-        Problem: handler_own(user),
-        ProblemUpdate: ProblemUpdate.problem_id.in_(problems),
-        Enterprise: Enterprise.id.in_(select(Problem.enterprise_id).where(Problem.id.in_(problems))),
-        Visit: false(),
-        EnterpriseGroup: false(),
-        BodyTown: false(),
-        Report: false(),
-        PolicyPush: false(),
-        AuditLog: false(),
-        User: false(),
+    rule = {
+        Problem: lambda: handler_own(user),
+        ProblemUpdate: lambda: ProblemUpdate.problem_id.in_(handler_problems(user)),
+        Enterprise: lambda: Enterprise.id.in_(select(Problem.enterprise_id).where(Problem.id.in_(handler_problems(user)))),
+        Visit: false,
+        EnterpriseGroup: false,
+        BodyTown: false,
+        Report: false,
+        PolicyPush: false,
+        AuditLog: false,
+        User: false,
     }.get(model)
+    return rule() if rule is not None else None
 
 
 def read_filter(model, user):
@@ -230,11 +241,12 @@ def write_narrowing(model, user):
     if user.role in ("leader", "handler"):  # which steps a unit may take on its problems, models.workflow decides
         return None if model in (Problem, ProblemUpdate) else false()
     if user.role == "group":
-        return {
-            Visit: Visit.body_id == user.body_id,
-            Report: Report.body_id == user.body_id,
-            Problem: and_(Problem.collected_by_body_id == user.body_id, Problem.status == "待交办"),
-        }.get(model, false())
+        rule = {
+            Visit: lambda: Visit.body_id == user.body_id,
+            Report: lambda: Report.body_id == user.body_id,
+            Problem: lambda: and_(Problem.collected_by_body_id == user.body_id, Problem.status == "待交办"),
+        }.get(model, false)
+        return rule()
     return false()
 
 

@@ -7,7 +7,8 @@ PostgreSQL server, emptied and rebuilt), makes one account per simulated user (c
 responsible units, leaders), serves the app with gunicorn the way `make serve` does, and runs bench/locustfile.py
 with locust (installed apart from the app by `make loadtest`, see bench/requirements-load.txt). It prints
 throughput, p50 / p95 latency and errors per kind of request and in all, and whether the targets hold
-(no errors, p95 under 300 ms).
+(no errors, p95 under 300 ms). Each user pauses 1–5 s between clicks, as a person reading a page does;
+LOAD_WAIT_MIN and LOAD_WAIT_MAX change that.
 """
 from __future__ import annotations
 
@@ -173,7 +174,9 @@ def main() -> int:
                                 cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_until_healthy(base)
-        print(f"gunicorn：{args.workers} 个工作进程；locust：{args.users} 个用户，{args.seconds} 秒\n")
+        wait = (os.environ.get("LOAD_WAIT_MIN", "1"), os.environ.get("LOAD_WAIT_MAX", "5"))
+        print(f"gunicorn：{args.workers} 个工作进程；locust：{args.users} 个用户，{args.seconds} 秒，"
+              f"每次点击之间停 {wait[0]}–{wait[1]} 秒（LOAD_WAIT_MIN / LOAD_WAIT_MAX）\n")
         subprocess.run([args.locust, "-f", str(ROOT / "bench" / "locustfile.py"), "--headless", "--only-summary",
                         "-u", str(args.users), "-r", str(args.users), "-t", f"{args.seconds}s", "--host", base,
                         "--csv", str(DATA / "load"), "--loglevel", "WARNING"],

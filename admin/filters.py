@@ -42,9 +42,6 @@ class VisibleOptions:
         return [(str(pk), name) for _, pk, name, _ in db.session.execute(self.statement(0).order_by("position"))]
 
 
-visible_options = VisibleOptions
-
-
 class ChoiceFilter(FilterEqual):
     """Equals one of a dropdown's values; ids are compared as numbers."""
 
@@ -77,7 +74,7 @@ class TownFilter(ChoiceFilter):
 
     def __init__(self, name="所在镇（园区）"):
         towns = select(Enterprise.town_id).where(Enterprise.town_id.is_not(None))
-        super().__init__(Problem.enterprise_id, name, options=visible_options(Unit, Unit.id.in_(towns)), numeric=True)
+        super().__init__(Problem.enterprise_id, name, options=VisibleOptions(Unit, Unit.id.in_(towns)), numeric=True)
 
     def apply(self, query, value, alias=None):
         return query.filter(Problem.enterprise_id.in_(select(Enterprise.id).where(Enterprise.town_id == value)))
@@ -93,8 +90,8 @@ def ledger_filters():
         ChoiceFilter(Problem.status, "办理状态", fixed(PROBLEM_STATUSES)),
         LightFilter(),
         ChoiceFilter(Problem.category, "问题类型", fixed(PROBLEM_CATEGORIES)),
-        ChoiceFilter(Problem.responsible_unit_id, "责任单位", visible_options(Unit), numeric=True),
-        ChoiceFilter(Problem.collected_by_body_id, "收集工作组", visible_options(Body, Body.kind == "工作组", order=Body.id), numeric=True),
+        ChoiceFilter(Problem.responsible_unit_id, "责任单位", VisibleOptions(Unit), numeric=True),
+        ChoiceFilter(Problem.collected_by_body_id, "收集工作组", VisibleOptions(Body, Body.kind == "工作组", order=Body.id), numeric=True),
         TownFilter(),
         ChoiceFilter(Problem.escalation_level, "上报层级", fixed(ESCALATION_LEVELS)),
         BooleanEqualFilter(Problem.flagged, "挂牌督办"),
@@ -102,5 +99,5 @@ def ledger_filters():
         DateBetweenFilter(Problem.assigned_on, "交办日期"),
         DateBetweenFilter(Problem.deadline, "办理时限"),
         DateBetweenFilter(Problem.closed_on, "销号时间"),
-        ChoiceFilter(Problem.campaign_id, "专项行动", visible_options(Campaign), numeric=True),
+        ChoiceFilter(Problem.campaign_id, "专项行动", VisibleOptions(Campaign), numeric=True),
     ]

@@ -97,23 +97,16 @@ class QueryCounter:
         self.count += 1
 
 
-def median_ms(fn, repeat: int) -> float:
-    return paired_ms(fn, None, repeat)[0]
-
-
 def paired_ms(fn, baseline, repeat: int) -> tuple[float, float]:
     """Median milliseconds of `fn` and of `baseline`, run in turns so that both meet the same machine load."""
+    fn(), baseline()  # warm caches and compile templates
     times: tuple[list, list] = ([], [])
-    for index, f in enumerate((fn, baseline)):
-        if f is not None:
-            f()  # warm caches and compile templates
     for _ in range(repeat):
         for index, f in enumerate((fn, baseline)):
-            if f is not None:
-                start = time.perf_counter()
-                f()
-                times[index].append((time.perf_counter() - start) * 1000)
-    return tuple(statistics.median(t) if t else 0.0 for t in times)
+            start = time.perf_counter()
+            f()
+            times[index].append((time.perf_counter() - start) * 1000)
+    return statistics.median(times[0]), statistics.median(times[1])
 
 
 def status_kb(field: str) -> int:

@@ -59,19 +59,23 @@ def sqlite_path(url) -> str:
     return url.database
 
 
+def sqlite_copy(source, target) -> None:
+    """Copy the SQLite database file `source` onto `target` with SQLite's online backup API."""
+    reader, writer = sqlite3.connect(source), sqlite3.connect(target)
+    try:
+        with writer:
+            reader.backup(writer)
+    finally:
+        writer.close()
+        reader.close()
+
+
 def backup(url_text: str, target: Path) -> None:
     """Write a backup of the database at `url_text` to `target`."""
     url = make_url(url_text)
     backend = url.get_backend_name()
     if backend == "sqlite":
-        source = sqlite3.connect(sqlite_path(url))
-        copy = sqlite3.connect(target)
-        try:
-            with copy:
-                source.backup(copy)
-        finally:
-            copy.close()
-            source.close()
+        sqlite_copy(sqlite_path(url), target)
     elif backend == "postgresql":
         args, env = connection(url)
         run([tool("pg_dump"), *args, "--format=custom", "--no-owner", "--file", str(target), url.database], env)
@@ -87,19 +91,13 @@ def restore(url_text: str, source: Path) -> None:
     """Replace the database at `url_text` with the backup in `source`."""
     url = make_url(url_text)
     backend = url.get_backend_name()
-    head = source.read_bytes()[:64]
+    with open(source, "rb") as backup_file:
+        head = backup_file.read(64)
     expected = MAGIC.get(backend)
     if (expected and not head.startswith(expected)) or (backend == "mysql" and b"dump" not in head.lower()):
         raise CliError(f"{source} 不是本数据库（{backend}）的备份文件。")
     if backend == "sqlite":
-        backup_db = sqlite3.connect(source)
-        target = sqlite3.connect(sqlite_path(url))
-        try:
-            with target:
-                backup_db.backup(target)
-        finally:
-            target.close()
-            backup_db.close()
+        sqlite_copy(source, sqlite_path(url))
     elif backend == "postgresql":
         args, env = connection(url)
         run([tool("pg_restore"), *args, "--clean", "--if-exists", "--no-owner", "--single-transaction",

@@ -28,7 +28,7 @@ def reporting_unit(campaign: Campaign) -> str:
     return office or campaign.issuer or campaign.name
 
 
-def campaign_problems(campaign: Campaign, scope, today: date):
+def campaign_problems(campaign: Campaign, scope):
     """A campaign's problems within `scope`, most urgent first, as the ledger shows them."""
     query = select(Problem).where(Problem.campaign_id == campaign.id).options(*ANNEX2_RELATIONS)
     if scope is not None:
@@ -46,7 +46,7 @@ def build(kind: str, campaign: Campaign, day: date, unit: str, problem_scope=Non
     today = local_now().date()
     yellow = current_app.config["LIGHT_YELLOW_DAYS"]
     if kind == "problems":
-        book = annex2_workbook(campaign_problems(campaign, problem_scope, today), campaign.name, unit, day, today, yellow)
+        book = annex2_workbook(campaign_problems(campaign, problem_scope), campaign.name, unit, day, today, yellow)
         name = f"附件2 问题清单（{campaign.name}，{day:%Y-%m-%d}）.xlsx"
     elif kind == "tasks":
         book = annex1_workbook(campaign_tasks(campaign), campaign.name, unit, day)

@@ -25,5 +25,5 @@ def enterprises_workbook(firms, campaign_name: str, reporting_unit: str, filled_
     wb = workbook()
     line = filled_line(reporting_unit, filled_on)
     table_sheet(wb, "企业名单", f"{campaign_name}企业名单", line, list(ENTERPRISE_COLUMNS),
-                (enterprise_row(f) for f in firms), first=True)
+                (enterprise_row(f) for f in firms))
     return wb

@@ -154,8 +154,7 @@ def period_workbook(figures: PeriodFigures, today: date, yellow_days: int = ledg
     """The 周调度 or 旬通报 as a workbook: one sheet per part, each in the house style."""
     wb = workbook()
     title, when = title_of(figures), period_line(figures)
-    table_sheet(wb, "工作组情况", title, when, LINE_HEADERS, [line_values(g) for g in [*figures.groups, figures.totals]],
-                first=True)
+    table_sheet(wb, "工作组情况", title, when, LINE_HEADERS, [line_values(g) for g in [*figures.groups, figures.totals]])
     table_sheet(wb, "责任单位情况", title, when, UNIT_HEADERS,
                 [[u.name, u.assigned, u.resolved, u.overdue, percent(u.finish_rate), percent(u.on_time_rate)] for u in figures.units])
     from .problems import ANNEX2_COLUMNS

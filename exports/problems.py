@@ -64,5 +64,5 @@ def annex2_workbook(problems, campaign_name: str, reporting_unit: str, filled_on
     wb = workbook()
     line = filled_line(reporting_unit, filled_on)
     rows = (annex2_row(number, problem, today, yellow_days) for number, problem in enumerate(problems, start=1))
-    table_sheet(wb, "问题清单", annex2_title(campaign_name), line, list(ANNEX2_COLUMNS), rows, first=True)
+    table_sheet(wb, "问题清单", annex2_title(campaign_name), line, list(ANNEX2_COLUMNS), rows)
     return wb

@@ -114,11 +114,10 @@ def row_height(values, widths) -> float:
 
 
 def table_sheet(wb: Workbook, sheet_title: str, title: str, line: str | None, headers: list[tuple[str, int]],
-                rows, first: bool = False):
+                rows):
     """A sheet: merged title (row 1), an optional 填报单位 / 填报时间 line (row 2), the header, then the rows.
 
     `headers` pairs each column's text with its width in characters; `rows` yields lists of values.
-    (`first` is kept for callers; streaming workbooks start without a sheet.)
     """
     ws = StyledSheet(parent=wb, title=sheet_title[:31])
     wb._add_sheet(ws)  # what Workbook.create_sheet does, with the sheet class above

@@ -25,5 +25,5 @@ def annex1_workbook(tasks, campaign_name: str, reporting_unit: str, filled_on: d
     wb = workbook()
     line = filled_line(reporting_unit, filled_on)
     table_sheet(wb, "工作任务清单", f"{campaign_name}工作任务清单", line, list(ANNEX1_COLUMNS),
-                (task_row(t) for t in tasks), first=True)
+                (task_row(t) for t in tasks))
     return wb

@@ -122,8 +122,6 @@ class SecureModelView(ModelView):
         if self.column_details_list is None:
             self.column_details_list = details_columns(model, self.column_details_exclude_list)
         super().__init__(model, session or db, **kwargs)
-        if self.list_loads:
-            self._auto_joins = ()
 
     # --- the policy table, applied to every endpoint ---
     def allowed(self, op: str) -> bool:

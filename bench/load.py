@@ -35,7 +35,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 from admin.ledger import ProblemView  # noqa: E402
 from admin.policy import read_filter  # noqa: E402
-from bench.run import PASSWORD, build_app, build_database, filter_arg  # noqa: E402
+from bench.run import PASSWORD, build_app, build_database, count_of, filter_arg  # noqa: E402
 from models import Body, Campaign, Problem, Unit, User, db  # noqa: E402
 
 DATA = ROOT / "bench" / ".data"
@@ -135,11 +135,11 @@ def report(stats_csv: Path, seconds: int) -> bool:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--problems", type=int, default=100_000)
-    parser.add_argument("--users", type=int, default=20)
-    parser.add_argument("--seconds", type=int, default=60)
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes (make serve's default)")
-    parser.add_argument("--port", type=int, default=5077)
+    parser.add_argument("--problems", type=count_of(100), default=100_000)
+    parser.add_argument("--users", type=count_of(1), default=20)
+    parser.add_argument("--seconds", type=count_of(1), default=60)
+    parser.add_argument("--workers", type=count_of(1), default=4, help="gunicorn worker processes (make serve's default)")
+    parser.add_argument("--port", type=count_of(1024), default=5077)
     parser.add_argument("--reuse", action="store_true", help="keep the database of an earlier run of the same size")
     parser.add_argument("--locust", default=str(DATA / "load-venv" / "bin" / "locust"))
     args = parser.parse_args()

@@ -52,6 +52,15 @@ PASSWORD = "bench-password-1"
 USERS = ("coordinator", "group")
 
 
+def count_of(least: int):
+    """An argparse type: a whole number of at least `least`, refused in Chinese otherwise."""
+    def parse(text: str) -> int:
+        if not text.strip().isdigit() or int(text) < least:
+            raise argparse.ArgumentTypeError(f"“{text}”无效：应为不小于 {least:,} 的整数")
+        return int(text)
+    return parse
+
+
 def build_app(url: str):
     return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "REQUEST_LOG": False,
                        "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
@@ -178,11 +187,11 @@ def section(title: str):
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="5,000 problems; finishes in under a minute")
-    parser.add_argument("--problems", type=int, help="how many problems to build (default 100,000; 5,000 with --quick)")
-    parser.add_argument("--repeat", type=int, help="requests per measurement (default 15; 7 with --quick)")
+    parser.add_argument("--problems", type=count_of(100), help="how many problems to build (default 100,000; 5,000 with --quick)")
+    parser.add_argument("--repeat", type=count_of(1), help="requests per measurement (default 15; 7 with --quick)")
     args = parser.parse_args()
-    problems = args.problems or (5_000 if args.quick else 100_000)
-    repeat = args.repeat or (7 if args.quick else 15)
+    problems = args.problems if args.problems is not None else (5_000 if args.quick else 100_000)
+    repeat = args.repeat if args.repeat is not None else (7 if args.quick else 15)
     export_rows = min(2_000 if args.quick else 10_000, problems)
     data_dir = ROOT / "bench" / ".data"
     data_dir.mkdir(exist_ok=True)

@@ -25,9 +25,12 @@ from models.base import campaign_mismatch
 from models.errors import DomainError
 from models.vocab import PROBLEM_CATEGORIES, PROBLEM_STATUSES, SATISFACTION_LEVELS
 
-from .workbook import CellError, ImportFailure, RowRefusal, parse_date, read_sheet, split_names, text
+from .workbook import CellError, RowRefusal, parse_date, read_sheet, split_names, text
 
 COLUMN = {header: index for index, header in enumerate(HEADERS, start=1)}
+# Rows applied between flushes: what the session holds unwritten (and the memory a flush takes) stays small, so that
+# a 20,000-row file imports within the memory limit of the hardening issue (tests/test_upload_limits.py).
+FLUSH_EVERY = 1_000
 # What a row is compared with, loaded with the problems in a few queries rather than one per row.
 ROW_RELATIONS = [selectinload(getattr(Problem, name)) for name in (
     "enterprise", "collected_by_body", "responsible_unit", "co_units", "lead_person", "supervisor", "campaign")]
@@ -53,7 +56,6 @@ class Outcome:
     number: str | None
     action: str  # 新增 / 更新 / 不变, with the workflow step taken, if any
     detail: str = ""
-    row_object: object = None  # the problem or enterprise written, to check it is within the importer's scope
 
 
 @dataclass
@@ -164,8 +166,9 @@ def step_args(step: str, values: dict) -> dict:
     }.get(step, {})
 
 
-def apply_row(number: int, values: dict, campaign: Campaign, user, problems: dict[str, Problem]) -> Outcome:
-    """Change the database as the row says; raises (column, DomainError) before changing anything it refuses."""
+def apply_row(number: int, values: dict, campaign: Campaign, user, problems: dict[str, Problem]) -> tuple[Outcome, Problem | None]:
+    """Change the database as the row says, and tell which problem it wrote; raises RowRefusal before changing
+    anything it refuses."""
     status = values["status"]
     if values["number"] is None:
         if status not in (None, "待交办", "已交办"):
@@ -173,11 +176,11 @@ def apply_row(number: int, values: dict, campaign: Campaign, user, problems: dic
         problem = Problem(campaign=campaign, **{name: values[name] for name in PLAIN})
         if status == "已交办":
             run_step(problem, "assign", user, values)  # adds the problem once the step is allowed
-            return Outcome(number, None, "新增并交办", row_object=problem)
+            return Outcome(number, None, "新增并交办"), problem
         if any(values[name] for name in ASSIGNMENT):
             raise RowRefusal("责任单位", "待交办的问题不应填写责任单位、责任人或办理时限；要交办请把办理状态写为“已交办”。")
         db.session.add(problem)
-        return Outcome(number, None, "新增", row_object=problem)
+        return Outcome(number, None, "新增"), problem
     problem = problems.get(values["number"])
     if problem is None:
         raise RowRefusal("问题编号", f"问题编号“{values['number']}”不存在（或您无权查看）；新问题请留空问题编号。")
@@ -197,7 +200,7 @@ def apply_row(number: int, values: dict, campaign: Campaign, user, problems: dic
     if status == problem.status and problem.status == "已销号" and not same(problem.satisfaction, values["satisfaction"]):
         raise RowRefusal("满意度", "满意度只能在销号时填写，不能再修改。")
     if not changed and step is None:
-        return Outcome(number, problem.number, "不变")
+        return Outcome(number, problem.number, "不变"), None
     if changed and not workflow_allows_edit(problem, user):
         raise RowRefusal(FIELD_COLUMN[changed[0]], f"您无权修改问题{problem.number}的内容。")
     for name in changed:
@@ -205,8 +208,8 @@ def apply_row(number: int, values: dict, campaign: Campaign, user, problems: dic
     detail = "、".join(FIELD_COLUMN[name] for name in changed)
     if step is not None:
         run_step(problem, step, user, values)
-        return Outcome(number, problem.number, f"更新（{workflow.STEPS[step].label}）", detail, problem)
-    return Outcome(number, problem.number, "更新", detail, problem)
+        return Outcome(number, problem.number, f"更新（{workflow.STEPS[step].label}）", detail), problem
+    return Outcome(number, problem.number, "更新", detail), problem
 
 
 def workflow_allows_edit(problem: Problem, user) -> bool:
@@ -247,6 +250,16 @@ def run_step(problem: Problem, step: str, user, values: dict) -> None:
         raise RowRefusal("办理状态", str(error)) from None
 
 
+def flushed(result: ImportResult) -> bool:
+    """Write what the rows so far changed (inside the import's transaction); a refusal becomes the import's error."""
+    try:
+        db.session.flush()
+        return True
+    except DomainError as error:
+        result.errors.append(CellError(0, None, None, f"写入时被拒绝：{error}"))
+        return False
+
+
 def import_problems(data: bytes, campaign: Campaign, user, dry_run: bool = False) -> ImportResult:
     """Check every row of a 附件2 file, then write all of it or nothing (nothing at all on a dry run)."""
     result = ImportResult(dry_run=dry_run)
@@ -264,22 +277,21 @@ def import_problems(data: bytes, campaign: Campaign, user, dry_run: bool = False
                           .options(*ROW_RELATIONS), Problem, user)
     problems = {p.number: p for p in db.session.scalars(visible)}
     try:
-        with db.session.no_autoflush:  # one flush at the end: every row is checked as it is applied
-            for number, values in parsed:
+        with db.session.no_autoflush:  # flushed every FLUSH_EVERY rows: every row is checked as it is applied
+            for position, (number, values) in enumerate(parsed, start=1):
                 try:
-                    outcome = apply_row(number, values, campaign, user, problems)
-                    if outcome.row_object is not None:
-                        check_row(outcome.row_object)
-                        if not within_scope(outcome.row_object, user):
+                    outcome, written = apply_row(number, values, campaign, user, problems)
+                    if written is not None:
+                        check_row(written)
+                        if not within_scope(written, user):
                             raise RowRefusal("收集工作组", "该问题不在您的权限范围内（工作组只能录入和修改本组收集、尚未交办的问题）")
                     result.outcomes.append(outcome)
                 except RowRefusal as refusal:
                     result.errors.append(CellError(number, COLUMN.get(refusal.header), refusal.header, refusal.message))
+                if not result.errors and position % FLUSH_EVERY == 0 and not flushed(result):
+                    break
         if not result.errors:
-            try:
-                db.session.flush()
-            except DomainError as error:
-                result.errors.append(CellError(0, None, None, f"写入时被拒绝：{error}"))
+            flushed(result)
         if result.errors or dry_run:
             db.session.rollback()
         else:

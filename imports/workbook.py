@@ -9,13 +9,9 @@ from datetime import date, datetime
 
 from python_calamine import CalamineWorkbook
 
-MAX_BYTES = 10 * 1024 * 1024
-MAX_ROWS = 20_000
+from .package import MAX_BYTES, MAX_ROWS, ImportFailure, check_xlsx
+
 HEADER_SEARCH_ROWS = 10
-
-
-class ImportFailure(Exception):
-    """The whole file is refused; the message says why, in Chinese. Nothing has been written."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +49,7 @@ def read_sheet(data: bytes, headers: tuple[str, ...], what: str) -> Sheet:
         raise ImportFailure("文件是空的。")
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise ImportFailure("这不是 Excel 工作簿（.xlsx）文件，或文件已损坏。请在表格软件中“另存为”Excel 工作簿后再导入。")
+    check_xlsx(data)  # before the reader expands anything
     try:
         sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
         height = sheet.height

@@ -2,19 +2,9 @@
 server processes on one database behaving as one (sessions, login lockout, edit conflicts, workflow steps)."""
 from __future__ import annotations
 
-import http.cookiejar
 import logging
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -23,11 +13,10 @@ from app import create_app
 from models import Person, Problem, Unit, Visit, db, workflow
 from ops import request_log
 from seeds.demo import load_demo
-from tests.conftest import PASSWORD, csrf_token, hidden_inputs, login, make_app, make_user
+from tests.conftest import hidden_inputs, login, make_app, make_user
 from tests.factories import named, scoped_world
+from tests.servers import Client, gunicorn
 from tests.test_seeds import table_counts
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_health_check(app, tmp_path):
@@ -89,67 +78,12 @@ def test_backup_and_restore_bring_back_every_row(seeded, tmp_path):
 
 # --- two server processes on one database ---
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Client:
-    """A cookie-keeping HTTP client, like a browser without the browser."""
-
-    def __init__(self, base: str, jar=None):
-        self.base = base
-        self.jar = jar if jar is not None else http.cookiejar.CookieJar()
-        handlers = [urllib.request.HTTPCookieProcessor(self.jar), NoRedirect()]
-        self.opener = urllib.request.build_opener(*handlers)
-
-    def request(self, path: str, data: dict | None = None) -> tuple[int, str, dict]:
-        body = urllib.parse.urlencode(data, doseq=True).encode() if data is not None else None
-        try:
-            with self.opener.open(self.base + path, data=body, timeout=30) as response:
-                return response.status, response.read().decode(), dict(response.headers)
-        except urllib.error.HTTPError as error:
-            return error.code, error.read().decode(), dict(error.headers)
-
-    def login(self, username: str, password: str = PASSWORD) -> int:
-        page = self.request("/login")[1]
-        return self.request("/login", {"username": username, "password": password, "csrf_token": csrf_token(page)})[0]
-
-
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
 @pytest.fixture
 def two_servers(seeded, tmp_path):
     """Two gunicorn processes, each with one worker, on the test database."""
-    env = {**os.environ, "DATABASE_URL": seeded.config["SQLALCHEMY_DATABASE_URI"], "SECRET_KEY": "s" * 40,
-           "APP_ENV": "development", "PYTHONPATH": str(ROOT)}
-    servers, bases = [], []
-    for _ in range(2):
-        port = free_port()
-        log = open(tmp_path / f"server-{port}.log", "w")
-        servers.append((subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "1", "--bind", f"127.0.0.1:{port}",
-                                          "--chdir", str(ROOT), "app:create_app()"], env=env, stdout=log, stderr=log), log))
-        bases.append(f"http://127.0.0.1:{port}")
-    try:
-        for base in bases:
-            for _ in range(100):
-                try:
-                    if urllib.request.urlopen(base + "/healthz", timeout=2).status == 200:
-                        break
-                except OSError:
-                    time.sleep(0.2)
-            else:
-                pytest.fail(f"server {base} did not start: {(tmp_path / 'server.log')}")
-        yield bases
-    finally:
-        for process, log in servers:
-            process.terminate()
-            process.wait(timeout=20)
-            log.close()
+    url = seeded.config["SQLALCHEMY_DATABASE_URI"]
+    with gunicorn(url, tmp_path) as first, gunicorn(url, tmp_path) as second:
+        yield first.base, second.base
 
 
 def test_two_processes_behave_as_one(seeded, two_servers):

@@ -2,6 +2,8 @@
 working-group links (联点工作组). All rows are checked first; one error and nothing is written."""
 from __future__ import annotations
 
+from collections import Counter
+
 from sqlalchemy import select
 
 from admin.policy import scope_query
@@ -11,7 +13,7 @@ from models.errors import DomainError
 from models.uscc import uscc_error
 from models.vocab import OWNERSHIPS
 
-from .problems import ImportResult, Lookup, Outcome
+from .problems import FLUSH_EVERY, ImportResult, Lookup, Outcome
 from .workbook import CellError, read_sheet, split_names, text
 
 COLUMN = {header: index for index, header in enumerate(HEADERS, start=1)}
@@ -75,12 +77,12 @@ def import_enterprises(data: bytes, campaign: Campaign, user, dry_run: bool = Fa
     sheet = read_sheet(data, HEADERS, "企业名单")
     lookup = Lookup(campaign, user)
     parsed = [(number, parse(number, cells, lookup, result.errors)) for number, cells in sheet.rows]
-    names = [v["name"] for _, v in parsed if v["name"]]
-    codes = [v["credit_code"] for _, v in parsed if v["credit_code"]]
+    names = Counter(v["name"] for _, v in parsed if v["name"])
+    codes = Counter(v["credit_code"] for _, v in parsed if v["credit_code"])
     for number, values in parsed:
-        if values["name"] and names.count(values["name"]) > 1:
+        if values["name"] and names[values["name"]] > 1:
             result.errors.append(CellError(number, COLUMN["企业名称"], "企业名称", f"企业“{values['name']}”在文件中出现了不止一次"))
-        if values["credit_code"] and codes.count(values["credit_code"]) > 1:
+        if values["credit_code"] and codes[values["credit_code"]] > 1:
             result.errors.append(CellError(number, COLUMN["统一社会信用代码"], "统一社会信用代码", "统一社会信用代码在文件中重复"))
     existing = {f.name: f for f in db.session.scalars(
         scope_query(select(Enterprise).where(Enterprise.campaign_id == campaign.id), Enterprise, user))}
@@ -93,7 +95,7 @@ def import_enterprises(data: bytes, campaign: Campaign, user, dry_run: bool = Fa
     if result.errors:
         return result
     try:
-        for number, values in parsed:
+        for position, (number, values) in enumerate(parsed, start=1):
             firm = existing.get(values["name"])
             created = firm is None
             if created:
@@ -113,6 +115,8 @@ def import_enterprises(data: bytes, campaign: Campaign, user, dry_run: bool = Fa
             moved = linked != wanted
             action = "新增" if created else "更新" if changed or moved else "不变"
             result.outcomes.append(Outcome(number, values["name"], action, "、".join(changed)))
+            if position % FLUSH_EVERY == 0:
+                db.session.flush()
         db.session.flush()
         if dry_run:
             db.session.rollback()

@@ -21,6 +21,8 @@ from models.vocab import ROLE_LABELS, ROLES
 
 from exports import find_campaign
 
+from .fields import plain_text
+
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 login_manager.login_message = "请先登录。"
@@ -42,7 +44,7 @@ def load_user(session_key: str) -> User | None:
 
 
 class LoginForm(FlaskForm):
-    username = StringField("用户名", validators=[DataRequired("请输入用户名"), Length(max=64)])
+    username = StringField("用户名", validators=[DataRequired("请输入用户名"), Length(max=64), plain_text])
     password = PasswordField("密码", validators=[DataRequired("请输入密码"), Length(max=256)])
 
 

@@ -13,7 +13,6 @@ from flask import abort, current_app, flash, g, has_request_context, redirect, r
 from flask_admin import AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.form import AdminModelConverter
-from flask_admin.form import BaseForm
 from flask_admin.model.base import ViewArgs
 from flask_login import current_user
 from sqlalchemy import UniqueConstraint, case, inspect, literal_column, select, union_all
@@ -28,6 +27,7 @@ from models.errors import DomainError
 
 from . import policy
 from .ajax import SafeAjaxLoader
+from .fields import CheckedForm
 from .filters import VisibleOptions
 from .ids import parse_id
 from .labels import COMMON_LABELS
@@ -103,7 +103,7 @@ class SecureIndexView(AdminIndexView):
 class SecureModelView(ModelView):
     """Base class of every model view. Subclasses declare attributes only."""
 
-    form_base_class = BaseForm
+    form_base_class = CheckedForm
     model_form_converter = ScopedModelConverter
     can_view_details = True
     can_export = False

@@ -5,6 +5,8 @@ import io
 
 from flask import send_file
 
+from models.text import clean
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -12,7 +14,7 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 def download(content: bytes, name: str):
     """A file with a Chinese name (Content-Disposition with RFC 5987 filename*, and an ASCII fallback)."""
     return send_file(io.BytesIO(content), mimetype=DOCX if name.endswith(".docx") else XLSX, as_attachment=True,
-                     download_name=name)
+                     download_name=clean(name).replace("\t", " ").replace("\n", " ").replace("\r", " "))
 
 
 def xlsx_bytes(book) -> bytes:

@@ -7,7 +7,6 @@ from flask import abort, current_app, flash, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
-from flask_admin.form import BaseForm
 from flask_admin.form.fields import Select2Field
 from flask_admin.form.widgets import DatePickerWidget, Select2Widget
 from flask_login import current_user
@@ -26,6 +25,7 @@ from exports import reporting_unit
 from exports.problems import annex2_workbook, problems_in_order
 
 from .base import SecureModelView, scoped
+from .fields import CheckedForm
 from .files import download, xlsx_bytes
 from .filters import ledger_filters, today, yellow_days
 from .ids import parse_id
@@ -289,7 +289,7 @@ def step_form(name: str, problem: Problem, formdata):
         "comment": {"note": note_field("批示内容", True)},
         "withdraw": {"reason": note_field("撤销理由", True)},
     }[name]
-    form_class = type(f"{name.title()}Form", (BaseForm,), dict(fields))
+    form_class = type(f"{name.title()}Form", (CheckedForm,), dict(fields))
     return form_class(formdata)
 
 

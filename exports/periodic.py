@@ -19,6 +19,7 @@ from sqlalchemy import and_, distinct, func, select
 
 from models import Body, Campaign, Problem, Task, Unit, Visit, db, ledger
 from models.periods import Period, period_for
+from models.text import clean
 
 from .problems import ANNEX2_RELATIONS, annex2_row
 from .style import table_sheet, workbook
@@ -175,6 +176,11 @@ def period_workbook(figures: PeriodFigures, today: date, yellow_days: int = ledg
     return wb
 
 
+def run_of(paragraph, text: str):
+    """A run of `text` in `paragraph`, without the control characters Word cannot hold (models.text)."""
+    return paragraph.add_run(clean(text))
+
+
 def styled(run, size: float, font: str = "仿宋_GB2312", bold: bool = False) -> None:
     """Set a run's Chinese font (the east-Asian font is a separate attribute in Word)."""
     run.font.name = font
@@ -191,7 +197,7 @@ def paragraph(doc, text: str, size: float = 16, font: str = "仿宋_GB2312", bol
     elif indent:
         p.paragraph_format.first_line_indent = Pt(size * 2)
     p.paragraph_format.line_spacing = Pt(28)
-    styled(p.add_run(text), size, font, bold)
+    styled(run_of(p, text), size, font, bold)
     return p
 
 
@@ -200,12 +206,12 @@ def table(doc, headers: list[str], rows: list[list]) -> None:
     grid.style = "Table Grid"
     for cell, text in zip(grid.rows[0].cells, headers):
         cell.text = ""
-        styled(cell.paragraphs[0].add_run(text), 10.5, "黑体")
+        styled(run_of(cell.paragraphs[0], text), 10.5, "黑体")
     for values in rows:
         cells = grid.add_row().cells
         for cell, value in zip(cells, values):
             cell.text = ""
-            styled(cell.paragraphs[0].add_run("" if value is None else str(value)), 10.5)
+            styled(run_of(cell.paragraphs[0], "" if value is None else str(value)), 10.5)
 
 
 def bulletin_docx(figures: PeriodFigures, issuer: str) -> Document:

@@ -1,6 +1,6 @@
 """The house style of every exported sheet: a merged title, a 填报单位 / 填报时间 line, a bordered header that
-repeats on every printed page, wrapped text in Chinese fonts, A4 landscape fitted to the page width, and text
-that a spreadsheet program could take for a formula written as plain text.
+repeats on every printed page, wrapped text in Chinese fonts, A4 landscape fitted to the page width, text
+that a spreadsheet program could take for a formula written as plain text, and no control character (models.text).
 
 Sheets are written in openpyxl's streaming (write-only) mode, row by row, so that a 10,000-row export neither
 holds every cell in memory nor costs much more than a bare dump: each kind of cell is styled once, and every cell
@@ -17,6 +17,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.worksheet import Worksheet
+
+from models.text import clean
 
 TITLE_FONT = Font(name="方正小标宋简体", size=16, bold=True)
 LINE_FONT = Font(name="仿宋", size=11)
@@ -64,6 +66,7 @@ class Styles:
         """One cell with the style its value calls for; text that looks like a formula stays text."""
         if isinstance(value, Decimal):
             value = float(value)
+        value = clean(value)  # a control character stored before it was refused would make the file unwritable
         cell = WriteOnlyCell(self.ws, value)
         if style is None:
             if isinstance(value, str):

@@ -75,6 +75,7 @@ def import_enterprises(data: bytes, campaign: Campaign, user, dry_run: bool = Fa
     if user.role not in MAY_IMPORT:
         raise DomainError("只有推进办或系统管理员可以导入企业名单。")
     sheet = read_sheet(data, HEADERS, "企业名单")
+    result.errors += sheet.errors
     lookup = Lookup(campaign, user)
     parsed = [(number, parse(number, cells, lookup, result.errors)) for number, cells in sheet.rows]
     names = Counter(v["name"] for _, v in parsed if v["name"])

@@ -262,8 +262,8 @@ def flushed(result: ImportResult) -> bool:
 
 def import_problems(data: bytes, campaign: Campaign, user, dry_run: bool = False) -> ImportResult:
     """Check every row of a 附件2 file, then write all of it or nothing (nothing at all on a dry run)."""
-    result = ImportResult(dry_run=dry_run)
     sheet = read_sheet(data, HEADERS, "附件2问题清单")
+    result = ImportResult(errors=list(sheet.errors), dry_run=dry_run)
     lookup = Lookup(campaign, user)
     parsed = [(number, parse_row(number, cells, lookup, result.errors)) for number, cells in sheet.rows]
     numbers = [v["number"] for _, v in parsed if v["number"]]

@@ -9,6 +9,8 @@ from datetime import date, datetime
 
 from python_calamine import CalamineWorkbook
 
+from models.text import refusal
+
 from .package import MAX_BYTES, MAX_ROWS, ImportFailure, check_xlsx
 
 HEADER_SEARCH_ROWS = 10
@@ -39,6 +41,7 @@ class RowRefusal(Exception):
 class Sheet:
     header_row: int
     rows: list[tuple[int, dict[str, object]]]  # (row number in the file, {header: value})
+    errors: list[CellError]  # cells no report could carry (control characters), found as the rows are read
 
 
 def read_sheet(data: bytes, headers: tuple[str, ...], what: str) -> Sheet:
@@ -58,7 +61,7 @@ def read_sheet(data: bytes, headers: tuple[str, ...], what: str) -> Sheet:
     if height > MAX_ROWS + HEADER_SEARCH_ROWS:
         raise ImportFailure(f"数据行超过{MAX_ROWS}行，请分成几个文件导入。")
     found = None
-    rows = []
+    rows, errors = [], []
     for number, values in enumerate(sheet.iter_rows(), start=1):
         values = [None if v == "" else v for v in values[: len(headers)]]
         if found is None:
@@ -71,10 +74,12 @@ def read_sheet(data: bytes, headers: tuple[str, ...], what: str) -> Sheet:
             raise ImportFailure(f"数据行超过{MAX_ROWS}行，请分成几个文件导入。")
         if any(v is not None for v in values):
             rows.append((number, dict(zip(headers, values))))
+            errors += [CellError(number, column, header, message) for column, (header, value) in enumerate(zip(headers, values), 1)
+                       if (message := refusal("单元格", value))]
     if found is None:
         raise ImportFailure(f"没有找到{what}的表头。前{HEADER_SEARCH_ROWS}行中应有一行依次为：{'、'.join(headers)}。"
                             "请使用本系统导出的模板，不要增删或改动表头。")
-    return Sheet(found, rows)
+    return Sheet(found, rows, errors)
 
 
 def text(value) -> str | None:

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column, relationship
 
 from .errors import DomainError
+from .text import refusal
 
 # Stable constraint names, so that migrations can drop them on every database.
 NAMING_CONVENTION = {
@@ -164,15 +165,26 @@ def campaign_mismatch(obj) -> str | None:
     return None
 
 
+def text_refusal(obj) -> str | None:
+    """A Chinese message when a text column of the row holds a character no report could carry (models.text)."""
+    for column in obj.__table__.columns:
+        if isinstance(column.type, String):
+            message = refusal(f"{obj.__label__}的“{column.key}”", obj.__dict__.get(column.key))
+            if message:
+                return message
+    return None
+
+
 @event.listens_for(Session, "before_flush")
 def _check_rows(session: Session, flush_context, instances) -> None:
-    """Apply every table's rules, and the one-campaign rule, to each new or changed row, whoever writes it."""
+    """Apply every table's rules, the one-campaign rule and the text rule to each new or changed row, whoever
+    writes it (screens, imports and commands name the field first; this is what holds for every way in)."""
     for obj in [*session.new, *session.dirty]:
         if not isinstance(obj, db.Model):
             continue
         with session.no_autoflush:
             obj.before_save()
             obj.check()
-            message = campaign_mismatch(obj)
+            message = campaign_mismatch(obj) or text_refusal(obj)
         if message:
             raise DomainError(message)

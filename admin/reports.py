@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import uuid
-from datetime import date
 
 from flask import abort, current_app, flash, redirect, request, session, url_for
 from flask_admin import BaseView, expose
@@ -19,6 +18,7 @@ from imports.problems import import_problems
 from imports.workbook import MAX_BYTES, ImportFailure
 from models import Body, Enterprise, Problem, Visit, db, local_now
 from models.errors import DomainError
+from models.periods import report_day
 
 from .files import download, xlsx_bytes
 from .ledger import chosen_campaign, user_campaigns
@@ -61,9 +61,9 @@ class ReportsView(PageView):
             abort(404)
         kind = request.args.get("kind", "")
         try:
-            day = date.fromisoformat(request.args.get("date") or local_now().date().isoformat())
-        except ValueError:
-            flash("日期格式应为 YYYY-MM-DD。", "error")
+            day = report_day(request.args.get("date") or local_now().date().isoformat())
+        except DomainError as error:
+            flash(str(error), "error")
             return redirect(self.get_url(".index", campaign=campaign.id))
         unit = user_unit() or reporting_unit(campaign)
         if kind == "enterprises":

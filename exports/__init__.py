@@ -14,6 +14,7 @@ from sqlalchemy import select
 from models import Body, Campaign, Problem, Task, db, ledger, local_now
 from models.errors import CliError, DomainError
 from models.org import campaign_named
+from models.periods import report_day
 
 from .periodic import KINDS, bulletin_docx, period_figures, period_workbook
 from .problems import ANNEX2_RELATIONS, annex2_workbook
@@ -85,9 +86,9 @@ def export_command(kind, out_path, campaign, day, unit):
     if kind not in EXPORT_KINDS:
         raise CliError(f"不认识的报表“{kind}”，可选：problems（附件2问题清单）、tasks（附件1工作任务清单）、weekly（周调度）、dekad（旬通报）。")
     try:
-        when = date.fromisoformat(day) if day else local_now().date()
-    except ValueError:
-        raise CliError(f"--date 应为 YYYY-MM-DD 格式的日期，当前为“{day}”。") from None
+        when = report_day(day) if day else local_now().date()
+    except DomainError as error:
+        raise CliError(f"--date：{error}") from None
     path = Path(out_path)
     if path.suffix.lower() not in (".xlsx", ".docx") or (path.suffix.lower() == ".docx" and kind != "dekad"):
         raise CliError("--out 应以 .xlsx 结尾（旬通报也可以是 .docx）。")

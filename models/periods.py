@@ -5,6 +5,12 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from .errors import DomainError
+
+# The dates a report may be asked for: wide enough for any campaign, narrow enough that a period's arithmetic never
+# leaves the calendar (0001-01-01 and 9999-12-31 have no week around them).
+FIRST_REPORT_DAY, LAST_REPORT_DAY = date(2000, 1, 1), date(2099, 12, 31)
+
 
 @dataclass(frozen=True)
 class Period:
@@ -19,6 +25,17 @@ class Period:
             part = "上旬" if self.start.day == 1 else "中旬" if self.start.day == 11 else "下旬"
             return f"{self.start.year}年{self.start.month}月{part}"
         return f"{self.start:%Y-%m-%d}至{self.end:%Y-%m-%d}"
+
+
+def report_day(text: str) -> date:
+    """The date of a report from user input (YYYY-MM-DD), or a DomainError in Chinese."""
+    try:
+        day = date.fromisoformat(text.strip())
+    except (ValueError, AttributeError):
+        raise DomainError(f"日期“{str(text)[:20]}”无效，应为 YYYY-MM-DD 格式，如 2024-09-15。") from None
+    if not FIRST_REPORT_DAY <= day <= LAST_REPORT_DAY:
+        raise DomainError(f"日期 {day} 超出范围：报表日期应在 {FIRST_REPORT_DAY} 至 {LAST_REPORT_DAY} 之间。")
+    return day
 
 
 def week(day: date, due_weekday: int = 3) -> Period:

@@ -21,6 +21,7 @@ from models import db
 from models.errors import CliError
 
 MAGIC = {"sqlite": b"SQLite format 3\0", "postgresql": b"PGDMP"}
+MARIADB_END = b"-- Dump completed"  # the last line mariadb-dump writes: a dump without it was cut short
 
 
 def tool(*names: str) -> str:
@@ -87,6 +88,29 @@ def backup(url_text: str, target: Path) -> None:
         raise CliError(f"不支持备份 {backend} 数据库。")
 
 
+def check_whole(backend: str, source: Path) -> None:
+    """Refuse a backup that was damaged or cut short, before anything is replaced. (PostgreSQL's restore needs no
+    check: it runs in one transaction and leaves the database as it was when the file turns out damaged.)"""
+    damaged = CliError(f"备份文件 {source} 已损坏或不完整，未做任何恢复，数据库保持原样。")
+    if backend == "sqlite":
+        try:
+            reader = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
+            try:
+                whole = reader.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+                ours = reader.execute("SELECT 1 FROM sqlite_master WHERE name = 'alembic_version'").fetchone()
+            finally:
+                reader.close()
+        except sqlite3.DatabaseError:
+            raise damaged from None
+        if not whole or not ours:
+            raise damaged
+    elif backend == "mysql":
+        with open(source, "rb") as dump:
+            dump.seek(max(source.stat().st_size - 512, 0))
+            if MARIADB_END not in dump.read():
+                raise damaged
+
+
 def restore(url_text: str, source: Path) -> None:
     """Replace the database at `url_text` with the backup in `source`."""
     url = make_url(url_text)
@@ -96,6 +120,7 @@ def restore(url_text: str, source: Path) -> None:
     expected = MAGIC.get(backend)
     if (expected and not head.startswith(expected)) or (backend == "mysql" and b"dump" not in head.lower()):
         raise CliError(f"{source} 不是本数据库（{backend}）的备份文件。")
+    check_whole(backend, source)
     if backend == "sqlite":
         sqlite_copy(source, sqlite_path(url))
     elif backend == "postgresql":

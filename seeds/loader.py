@@ -36,7 +36,8 @@ from models import (
     local_now,
 )
 from models.base import ProvenanceMixin
-from models.errors import CliError
+from models.errors import CliError, DomainError
+from models.periods import report_day
 
 from .normalise import normalise
 
@@ -333,9 +334,9 @@ def parse_demo_options(problems: str, anchor: str | None) -> tuple[int, date | N
     if anchor == "today":
         return int(problems), local_now().date()
     try:
-        return int(problems), date.fromisoformat(anchor)
-    except ValueError:
-        raise CliError(f"--anchor 应为 YYYY-MM-DD 格式的日期或 today，当前为“{anchor}”。") from None
+        return int(problems), report_day(anchor)
+    except DomainError as error:
+        raise CliError(f"--anchor 应为 YYYY-MM-DD 格式的日期或 today：{error}") from None
 
 
 @click.command("seed")

@@ -142,3 +142,39 @@ def test_seed_refuses_unknown_keys(app, tmp_path):
     assert result.exit_code == 1 and "未知字段" in result.output
     with app.app_context():
         assert db.session.query(Campaign).count() == 0
+
+
+@pytest.mark.parametrize("args, message", [
+    (["seed", "--demo", "--problems", "-5"], "--problems"),
+    (["seed", "--demo", "--anchor", "9999-99-99"], "--anchor"),
+    (["export", "nonsense", "--out", "{tmp}/x.xlsx"], "不认识的报表"),
+    (["export", "weekly", "--out", "{tmp}/w.xlsx", "--campaign", MILUO, "--date", "0001-01-01"], "--date"),
+    (["export", "dekad", "--out", "{tmp}/d.docx", "--campaign", MILUO, "--date", "9999-12-31"], "--date"),
+    (["export", "problems", "--out", "{tmp}/p.xlsx", "--campaign", MILUO, "--unit", "填报\x01单位"], "--unit"),
+    (["export", "problems", "--out", "{tmp}/no/such/dir/p.xlsx", "--campaign", MILUO], "目录不存在"),
+    (["import", "problems", "{tmp}/garbage.xlsx", "--campaign", MILUO], "不是 Excel 工作簿"),
+    (["import", "problems", "{tmp}/far.xlsx", "--campaign", MILUO], "超过上限"),
+    (["import", "enterprises", "{tmp}/missing.xlsx", "--campaign", MILUO], "找不到文件"),
+    (["create-user", "x\x07y", "--role", "admin", "--password", "long-enough-1"], "NAME"),
+    (["create-user", "boss", "--role", "admin", "--display-name", "张\x0b三", "--password", "long-enough-1"], "--display-name"),
+    (["backup", "{tmp}/no/such/dir/b.dump"], "目录不存在"),
+    (["restore", "{tmp}/garbage.xlsx", "--yes"], "不是本数据库"),
+    (["restore", "{tmp}/damaged-backup", "--yes"], "已损坏"),
+])
+def test_every_command_fails_with_a_chinese_sentence_and_changes_nothing(cli, seeded, tmp_path, args, message):
+    """No command ends in a traceback: a bad argument, a damaged file or an unexpected failure is one line starting
+    错误：, the exit status is 1, and the database is as it was."""
+    from tests.helpers import fingerprint
+    from tests.workbooks import far_cell
+
+    (tmp_path / "garbage.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
+    far_cell(tmp_path / "far.xlsx")
+    assert cli("backup", str(tmp_path / "whole-backup")).exit_code == 0
+    whole = (tmp_path / "whole-backup").read_bytes()
+    (tmp_path / "damaged-backup").write_bytes(whole[: len(whole) // 2])
+    before = fingerprint(seeded)
+    result = cli(*[arg.replace("{tmp}", str(tmp_path)) for arg in args])
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit), result.exception  # not an exception escaping the command
+    assert result.output.startswith("错误：") and message in result.output, result.output
+    assert fingerprint(seeded) == before

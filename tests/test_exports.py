@@ -131,7 +131,7 @@ def test_bad_export_arguments(seeded, tmp_path):
         (["nope", "--out", str(tmp_path / "x.xlsx")], "不认识的报表“nope”"),
         (["problems", "--out", str(tmp_path / "x.xlsx")], "请用 --campaign 指定专项行动"),
         (["problems", "--out", str(tmp_path / "x.xlsx"), "--campaign", "没有这个行动"], "找不到专项行动“没有这个行动”"),
-        (["weekly", "--out", str(tmp_path / "x.xlsx"), "--campaign", MILUO, "--date", "2024-02-30"], "--date 应为 YYYY-MM-DD"),
+        (["weekly", "--out", str(tmp_path / "x.xlsx"), "--campaign", MILUO, "--date", "2024-02-30"], "--date：日期“2024-02-30”无效，应为 YYYY-MM-DD 格式"),
         (["problems", "--out", str(tmp_path / "x.docx"), "--campaign", MILUO], "--out 应以 .xlsx 结尾"),
         (["problems", "--out", str(tmp_path / "no" / "x.xlsx"), "--campaign", MILUO], "目录不存在"),
     ):
@@ -180,7 +180,7 @@ def test_report_downloads_from_the_panel_are_scoped(seeded, world):
     firms = load_workbook(io.BytesIO(group.get("/admin/reports/download", query_string={"kind": "enterprises"}).data)).active
     assert [firms.cell(r, 1).value for r in range(4, firms.max_row + 1)] == ["甲企业（合成）"]
     assert group.get("/admin/reports/download", query_string={"kind": "nope"}).status_code == 404
-    assert "日期格式" in group.get("/admin/reports/download", query_string={"kind": "weekly", "date": "x"},
+    assert "应为 YYYY-MM-DD 格式" in group.get("/admin/reports/download", query_string={"kind": "weekly", "date": "x"},
                                    follow_redirects=True).text
 
 

@@ -39,7 +39,7 @@ from models import audit
 
 from . import auth, ledger, policy, views
 from . import reports
-from .base import SecureIndexView, SecureModelView
+from .base import SecureIndexView, SecureModelView, check_forms
 
 LOCALE = "zh_Hans_CN"
 TRANSLATIONS = os.path.join(os.path.dirname(__file__), "translations")
@@ -133,4 +133,5 @@ def init_app(app: Flask) -> None:
     register_views(admin)
     policy.check_complete({v.endpoint for v in admin._views if isinstance(v, SecureModelView)},
                           {v.endpoint for v in admin._views if not isinstance(v, SecureModelView)} - {"admin"})
+    check_forms([v for v in admin._views if isinstance(v, SecureModelView)])
     audit.actor_provider = web_actor

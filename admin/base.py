@@ -8,11 +8,13 @@ Views themselves declare attributes only.
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 
 from flask import abort, current_app, flash, g, has_request_context, redirect, request, url_for
 from flask_admin import AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.form import AdminModelConverter
+from flask_admin.model.form import converts
 from flask_admin.model.base import ViewArgs
 from flask_login import current_user
 from sqlalchemy import UniqueConstraint, case, inspect, literal_column, select, union_all
@@ -20,14 +22,17 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField
+from wtforms.fields.core import UnboundField
 from wtforms.validators import ValidationError
 
-from models import AuditLog, db
+from models import AuditLog, Problem, db
 from models.errors import DomainError
+from models.workflow import WORKFLOW_COLUMNS
 
 from . import policy
 from .ajax import SafeAjaxLoader
-from .fields import CheckedForm
+from .fields import (CheckedForm, ScopedAjaxSelect, ScopedAjaxSelectMultiple, ScopedSelect, ScopedSelectMultiple,
+                     WithinRange)
 from .filters import VisibleOptions
 from .ids import parse_id
 from .labels import COMMON_LABELS
@@ -35,6 +40,10 @@ from .labels import COMMON_LABELS
 log = logging.getLogger(__name__)
 
 MAX_PAGE = 100_000
+MAX_INTEGER = 2**31 - 1  # an INTEGER column on every database
+# Columns the system keeps (version counters, timestamps, sequences, hashes): never a form field, for anyone.
+INTERNAL_COLUMNS = frozenset({"id", "version", "created_at", "updated_at", "last_problem_seq", "urgency",
+                              "password_hash", "last_login_at", "last_progress_at"})
 ROW_ID = "0000000000"  # stands for a row's id in a URL built once for every row (SecureModelView.get_url)
 
 # Flask-Admin's endpoints and the operation of the policy table each one needs.
@@ -72,12 +81,26 @@ def scoped(model, query, write: bool = False):
 
 
 class ScopedModelConverter(AdminModelConverter):
-    """Relationship dropdowns list only the rows the current user may see."""
+    """Relationship fields offer, and accept, only the rows the current user may see; numbers stay within what the
+    database can store."""
 
     def _model_select_field(self, prop, multiple, remote_model, **kwargs):
-        if prop.key not in getattr(self.view, "_form_ajax_refs", {}):  # ajax fields are scoped by their loader
-            kwargs.setdefault("query_factory", lambda: scoped(remote_model, db.session.query(remote_model)))
-        return super()._model_select_field(prop, multiple, remote_model, **kwargs)
+        loader = getattr(self.view, "_form_ajax_refs", {}).get(prop.key)
+        if loader is not None:  # searchable: scoped by its loader
+            return (ScopedAjaxSelectMultiple if multiple else ScopedAjaxSelect)(loader, **kwargs)
+        kwargs.setdefault("query_factory", lambda: scoped(remote_model, db.session.query(remote_model)))
+        return (ScopedSelectMultiple if multiple else ScopedSelect)(**kwargs)
+
+    @converts("Integer")
+    def handle_integer_types(self, column, field_args, **extra):
+        field_args["validators"].append(WithinRange(MAX_INTEGER))
+        return super().handle_integer_types(column=column, field_args=field_args, **extra)
+
+    @converts("Numeric")
+    def handle_decimal_types(self, column, field_args, **extra):
+        digits = (column.type.precision or 15) - (column.type.scale or 0)
+        field_args["validators"].append(WithinRange(Decimal(10) ** digits - 1))
+        return super().handle_decimal_types(column=column, field_args=field_args, **extra)
 
 
 class SecureIndexView(AdminIndexView):
@@ -112,13 +135,14 @@ class SecureModelView(ModelView):
     page_size_options = (20, 50, 100, 200)
     column_display_pk = False
     column_default_sort = ("id", True)
-    form_excluded_columns = ("created_at", "updated_at", "version")
+    form_excluded_columns = ()  # INTERNAL_COLUMNS are added to every view's own
     column_details_exclude_list = ()
     list_template = "admin/zq_list.html"
     create_defaults = ("campaign", "body", "collected_by_body")  # filled from the user's scope on a new form
 
     def __init__(self, model, session=None, **kwargs):
         self.column_labels = {**COMMON_LABELS, **(self.column_labels or {})}
+        self.form_excluded_columns = (*(self.form_excluded_columns or ()), *sorted(INTERNAL_COLUMNS))
         if self.column_details_list is None:
             self.column_details_list = details_columns(model, self.column_details_exclude_list)
         super().__init__(model, session or db, **kwargs)
@@ -358,6 +382,25 @@ class SecureModelView(ModelView):
 
     def get_save_return_url(self, model, is_created: bool = False) -> str:
         return self.get_url(".details_view", id=model.id)
+
+
+def form_fields(view) -> set[str]:
+    """The fields of a view's create and edit forms."""
+    return {name for form_class in (view._create_form_class, view._edit_form_class)
+            for name in dir(form_class) if isinstance(getattr(form_class, name, None), UnboundField)}
+
+
+def check_forms(views) -> None:
+    """Refuse to start when a form would offer a column the system keeps, or a column of a problem that only the
+    workflow changes (models.workflow.WORKFLOW_COLUMNS): a screen could otherwise step around the workflow."""
+    for view in views:
+        fields = form_fields(view)
+        internal = fields & INTERNAL_COLUMNS
+        owned = fields & WORKFLOW_COLUMNS if view.model is Problem else set()
+        if internal:
+            raise RuntimeError(f"视图 {view.endpoint} 的表单含有系统维护的内部字段：{sorted(internal)}")
+        if owned:
+            raise RuntimeError(f"视图 {view.endpoint} 的表单含有只能由办理流程修改的字段：{sorted(owned)}")
 
 
 def details_columns(model, excluded) -> list[str]:

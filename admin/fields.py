@@ -1,7 +1,11 @@
 """Form parts shared by views; each applies a rule of the model layer and says what is wrong in Chinese."""
+from decimal import Decimal
+
+from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
 from flask_admin.form import BaseForm
+from flask_admin.model.fields import AjaxSelectField, AjaxSelectMultipleField
 from wtforms import PasswordField
-from wtforms.validators import ValidationError
+from wtforms.validators import StopValidation, ValidationError
 
 from models.text import refusal
 from models.uscc import uscc_error
@@ -34,3 +38,69 @@ class CheckedForm(BaseForm):
                 field.errors = [*field.errors, message]
                 valid = False
         return valid
+
+
+INVALID_CHOICE = "这个选项无效：所选记录不存在，或不在您的权限范围内。请从下拉列表中重新选择。"
+
+
+class ScopedSelect(QuerySelectField):
+    """A dropdown of related rows (the user's scope) that refuses an id it does not list, rather than saving nothing
+    in its place (Flask-Admin's own field, when the relation may be empty, silently stores NULL)."""
+
+    def pre_validate(self, form) -> None:
+        self.data  # match the submitted id against the choices
+        if self._formdata not in (None, "", "__None"):
+            raise StopValidation(INVALID_CHOICE)  # the reason, not a later 'required'
+        super().pre_validate(form)
+
+
+class ScopedSelectMultiple(QuerySelectMultipleField):
+    """Several related rows; one id that is not listed refuses the whole selection (Flask-Admin's own field checks
+    before it has looked the ids up, and drops the unknown ones)."""
+
+    def pre_validate(self, form) -> None:
+        if self._formdata:
+            self._formdata.discard("")
+        self.data
+        if self._invalid_formdata:
+            raise StopValidation(INVALID_CHOICE)  # the reason, not a later 'required'
+        super().pre_validate(form)
+
+
+class ScopedAjaxSelect(AjaxSelectField):
+    """A searchable related row: an id its (scoped) loader cannot find is refused, not stored as NULL."""
+
+    def pre_validate(self, form) -> None:
+        self.data
+        if self._formdata not in (None, "", "__None"):
+            raise StopValidation(INVALID_CHOICE)  # the reason, not a later 'required'
+        super().pre_validate(form)
+
+
+class ScopedAjaxSelectMultiple(AjaxSelectMultipleField):
+    """Several searchable related rows, each of which its (scoped) loader must find."""
+
+    def pre_validate(self, form) -> None:
+        if self._formdata:
+            self._formdata.discard("")
+        self.data
+        if self._invalid_formdata:
+            raise StopValidation(INVALID_CHOICE)  # the reason, not a later 'required'
+        super().pre_validate(form)
+
+
+class WithinRange:
+    """A number the database can store: finite, and within the column's range (an integer of 32 bits, a decimal of
+    its precision). Beyond it, the database would refuse with an internal message."""
+
+    def __init__(self, limit):
+        self.limit = limit
+
+    def __call__(self, form, field) -> None:
+        value = field.data
+        if value is None:
+            return
+        if isinstance(value, Decimal) and not value.is_finite():
+            raise ValidationError("请输入一个有效的数值。")
+        if not -self.limit <= value <= self.limit:
+            raise ValidationError(f"数值超出范围：应在 {-self.limit} 与 {self.limit} 之间。")

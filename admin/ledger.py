@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_admin.actions import action
-from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
 from flask_admin.form.fields import Select2Field
 from flask_admin.form.widgets import DatePickerWidget, Select2Widget
 from flask_login import current_user
@@ -25,7 +24,7 @@ from exports import reporting_unit
 from exports.problems import annex2_workbook, problems_in_order
 
 from .base import SecureModelView, scoped
-from .fields import CheckedForm
+from .fields import CheckedForm, ScopedSelect, ScopedSelectMultiple
 from .files import download, xlsx_bytes
 from .filters import ledger_filters, today, yellow_days
 from .ids import parse_id
@@ -256,15 +255,15 @@ def step_form(name: str, problem: Problem, formdata):
     date_widget = DatePickerWidget()
     fields = {
         "assign": {
-            "responsible_unit": QuerySelectField("责任单位", query_factory=campaign_query(Unit, campaign_id),
+            "responsible_unit": ScopedSelect("责任单位", query_factory=campaign_query(Unit, campaign_id),
                                                  widget=Select2Widget(), allow_blank=True,
                                                  validators=[DataRequired("请选择责任单位。")]),
-            "co_units": QuerySelectMultipleField("协办单位", query_factory=campaign_query(Unit, campaign_id),
+            "co_units": ScopedSelectMultiple("协办单位", query_factory=campaign_query(Unit, campaign_id),
                                                  widget=Select2Widget(multiple=True)),
-            "lead_person": QuerySelectField("责任人", query_factory=campaign_query(Person, campaign_id),
+            "lead_person": ScopedSelect("责任人", query_factory=campaign_query(Person, campaign_id),
                                             widget=Select2Widget(), allow_blank=True,
                                             validators=[DataRequired("请选择责任人。")]),
-            "supervisor": QuerySelectField("督办人", query_factory=campaign_query(Person, campaign_id),
+            "supervisor": ScopedSelect("督办人", query_factory=campaign_query(Person, campaign_id),
                                            widget=Select2Widget(), allow_blank=True),
             "deadline": DateField("办理时限", widget=date_widget, validators=[DataRequired("请填写办理时限。")]),
             "note": note_field("交办说明", False),

@@ -72,9 +72,10 @@ POLICY: dict[str, dict[str, frozenset[str]]] = {
     # 督办 listings: the ledger narrowed; read and export them, and take the workflow's steps from them
     **{listing: {role: ops("action", "export") for role in ROLES}
        for listing in ("overdue", "due_soon", "flagged", "escalated", "stale")},
+    # the timeline: written only by the workflow's steps (a note here is one: 报告进展 or 领导批示), never edited
     "problem_update": {
-        "admin": CRUD,
-        "coordinator": ops("create"),
+        "admin": ops("create"),
+        "coordinator": READ,
         "group": READ,
         "handler": ops("create"),
         "leader": ops("create"),

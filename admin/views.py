@@ -5,13 +5,13 @@ from flask_login import current_user
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, Optional, ValidationError
 
-from models import local_now, workflow
+from models import db, workflow
 
 from .base import SecureModelView
 from .fields import credit_code_validator
 
 PROVENANCE = ("source_document", "source_excerpt")
-FORM_EXCLUDED = ("created_at", "updated_at", "version", *PROVENANCE)
+FORM_EXCLUDED = PROVENANCE  # with the columns the system keeps, which the base view never offers
 UNIT_AJAX = {"fields": ("name", "full_name"), "placeholder": "输入单位名称搜索", "minimum_input_length": 0}
 PERSON_AJAX = {"fields": ("name", "position"), "placeholder": "输入姓名搜索", "minimum_input_length": 0}
 ENTERPRISE_AJAX = {"fields": ("name", "credit_code"), "placeholder": "输入企业名称或信用代码搜索", "minimum_input_length": 0}
@@ -36,7 +36,7 @@ class CampaignView(SecureModelView):
     }
     column_searchable_list = ("name", "doc_number", "issuer")
     column_filters = ("region", "issued_on", "start_on")
-    form_excluded_columns = (*FORM_EXCLUDED, "last_problem_seq")
+    form_excluded_columns = FORM_EXCLUDED
     column_default_sort = ("id", False)
 
 
@@ -45,7 +45,6 @@ class SourceDocumentView(SecureModelView):
     column_list = ("code", "title", "filename", "created_at")
     column_labels = {"code": "代号", "title": "标题", "filename": "文件名", "raw_text": "原文", "text": "规范化文本"}
     column_searchable_list = ("title", "code")
-    form_excluded_columns = ("created_at", "updated_at")
     column_default_sort = ("code", False)
 
 
@@ -298,13 +297,18 @@ class ProblemUpdateView(SecureModelView):
 
     column_default_sort = ("created_at", True)
 
-    def on_model_change(self, form, model, is_created):
-        if is_created:
-            model.author_id = current_user.id
-            model.action = workflow.note_action(current_user)
-            model.created_at = local_now()
-            workflow.show_progress(model.problem, model.action, model.note, model.created_at)
-        super().on_model_change(form, model, is_created)
+    def create_model(self, form):
+        """A note is the step of the user's role (报告进展, 领导批示), under that step's rules: who, in which status,
+        on which problems (models.workflow). The timeline has no other door."""
+        try:
+            update = workflow.add_note(form.problem.data, current_user._get_current_object(), form.note.data)
+            db.session.commit()
+        except Exception as error:
+            db.session.rollback()
+            if not self.handle_view_exception(error):
+                raise
+            return False
+        return update
 
 
 class ReportView(SecureModelView):
@@ -320,7 +324,6 @@ class ReportView(SecureModelView):
         "filename": "附件文件名",
     }
     column_filters = ("campaign.name", "kind", "body.name", "period_start")
-    form_excluded_columns = ("created_at", "updated_at")
     form_ajax_refs = {"body": BODY_AJAX}
     column_default_sort = ("period_start", True)
 
@@ -344,7 +347,6 @@ class UserView(SecureModelView):
     column_filters = ("role", "active")
     form_columns = ("username", "display_name", "role", "campaign", "unit", "body", "person", "active", "password")
     column_details_exclude_list = ("password_hash",)
-    form_excluded_columns = ("created_at", "updated_at", "password_hash", "last_login_at")
     form_extra_fields = {"password": PasswordField("新密码", description="新建用户必填；编辑时留空表示不修改")}
     form_ajax_refs = {"unit": UNIT_AJAX, "body": BODY_AJAX, "person": PERSON_AJAX}
     column_default_sort = ("id", False)

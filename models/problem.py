@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Column, Computed, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, event, select, update
+from sqlalchemy import Boolean, CheckConstraint, Column, Computed, ForeignKey, Index, String, Table, Text, UniqueConstraint, event, inspect, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from .base import VersionMixin, NAME_LENGTH, CampaignOwnedMixin, IdMixin, ProvenanceMixin, TimestampMixin, choice, db, local_now
@@ -130,6 +130,17 @@ class ProblemUpdate(IdMixin, VersionMixin, db.Model):
     to_status: Mapped[str | None] = mapped_column(choice(PROBLEM_STATUSES, "update_to_status"))
     action: Mapped[str] = mapped_column(String(32))
     note: Mapped[str | None] = mapped_column(Text)
+
+    recorded = False  # set by models.workflow.record, the only way onto a timeline
+
+    def check(self) -> None:
+        """The timeline is written by the workflow's steps alone (their role, status and scope rules), and never
+        rewritten: a step taken stays in the record."""
+        state = inspect(self)
+        if state.persistent and state.modified:
+            raise DomainError("办理进展记录一经写入不能修改。")
+        if not state.persistent and not self.recorded:
+            raise DomainError("办理进展只能通过问题的办理步骤添加（如报告进展、领导批示）。")
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d} {self.action}"

@@ -107,6 +107,7 @@ def record(problem: Problem, user, action: str, note: str | None = None, to_stat
     now = local_now()
     update = ProblemUpdate(problem=problem, author_id=getattr(user, "id", None), action=action, note=note or None,
                            from_status=problem.status if to_status else None, to_status=to_status, created_at=now)
+    update.recorded = True  # the one door of the timeline (ProblemUpdate.check)
     if to_status:
         problem.status = to_status
     show_progress(problem, action, note, now)
@@ -253,14 +254,13 @@ def withdraw(problem: Problem, user, reason: str) -> ProblemUpdate:
     return record(problem, user, "撤销", note=needed(reason, "撤销问题必须填写理由。"), to_status="已撤销")
 
 
-def note_action(user) -> str:
-    """What a free note on a problem's timeline is called: a leader's comment or a progress note."""
-    return "领导批示" if user.role == "leader" else "进展说明"
-
-
 def add_note(problem: Problem, user, note: str) -> ProblemUpdate:
-    """A note on the timeline without a status change."""
-    return record(problem, user, note_action(user), note=needed(note, "请填写说明内容。"))
+    """A note on the timeline without a status change: a leader's 批示, or the responsible unit's progress note, each
+    under the rules of its step (who, in which status, on which problems)."""
+    step = NOTE_STEPS.get(user.role)
+    if step is None:
+        raise DomainError(f"您的角色（{user.role_label}）不能在问题上添加说明；请使用问题页面上的办理步骤。")
+    return ACTIONS[step](problem, user, note=note)
 
 
 # The functions behind the steps, for the screens that offer them.
@@ -271,3 +271,11 @@ ACTIONS = {
     "flag": lambda p, u, note=None: set_flag(p, u, True, note), "unflag": lambda p, u, note=None: set_flag(p, u, False, note),
     "comment": comment, "withdraw": withdraw,
 }
+NOTE_STEPS = {"handler": "progress", "admin": "progress", "leader": "comment"}  # the step a free note is, per role
+
+# The columns of a problem that only these functions change: no form offers them (admin.base checks at start-up).
+WORKFLOW_COLUMNS = frozenset({
+    "status", "progress", "last_progress_at", "responsible_unit", "co_units", "lead_person", "supervisor",
+    "assigned_on", "deadline", "resolution", "resolved_on", "closed_on", "closed_by", "satisfaction",
+    "escalation_level", "flagged", "extension_requested_until",
+})

@@ -16,12 +16,12 @@ from models import (
     Policy,
     PolicyPush,
     Problem,
-    ProblemUpdate,
     Report,
     Unit,
     Visit,
     db,
 )
+from models.workflow import record  # the timeline's one door, for test rows too
 
 VALID_CREDIT_CODE = "91110000600037341L"
 
@@ -53,7 +53,7 @@ def one_of_everything() -> dict[str, int]:
         Report(campaign=campaign, kind="周调度", period_start=date(2024, 9, 5), period_end=date(2024, 9, 11),
                body=group, content="测试报送"),
         problem,
-        ProblemUpdate(problem=problem, action="收集", to_status="待交办", note="测试"),
+        record(problem, None, "收集", note="测试", to_status="待交办"),
         AuditLog(username="test", table_name="problem", row_id="1", action="insert", changes={"k": [None, 1]}),
         LoginAttempt(username="test", address="127.0.0.1", succeeded=False),
     ]
@@ -90,9 +90,9 @@ def scoped_world() -> dict[str, tuple[str, int]]:
         "VA": Visit(campaign=campaign, body=group_a, enterprise=ea, visited_on=date(2024, 9, 12)),
         "VB": Visit(campaign=campaign, body=group_b, enterprise=eb, visited_on=date(2024, 9, 13)),
         "PA": pa, "PA2": pa2, "PB": pb, "PB2": pb2,
-        "UA": ProblemUpdate(problem=pa, action="收集", to_status="待交办"),
-        "UPB": ProblemUpdate(problem=pb, action="收集", to_status="待交办"),
-        "UPB2": ProblemUpdate(problem=pb2, action="收集", to_status="待交办"),
+        "UA": record(pa, None, "收集", to_status="待交办"),
+        "UPB": record(pb, None, "收集", to_status="待交办"),
+        "UPB2": record(pb2, None, "收集", to_status="待交办"),
         "RA": Report(campaign=campaign, kind="周调度", period_start=date(2024, 9, 5), period_end=date(2024, 9, 11), body=group_a),
         "RB": Report(campaign=campaign, kind="周调度", period_start=date(2024, 9, 5), period_end=date(2024, 9, 11), body=group_b),
         "PPA": PolicyPush(policy=policy, enterprise=ea, pushed_on=date(2024, 9, 14)),

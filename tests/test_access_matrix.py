@@ -51,7 +51,8 @@ EXPECTED_OPS = {
                 "leader": R | {"action", "export"}},
     **{listing: {role: R | {"action", "export"} for role in ROLES}
        for listing in ("overdue", "due_soon", "flagged", "escalated", "stale")},
-    "problem_update": {"admin": CRUD, "coordinator": R | {"create"}, "group": R, "handler": R | {"create"},
+    # the timeline is written by workflow steps only, never edited or deleted (a note here is a step)
+    "problem_update": {"admin": R | {"create"}, "coordinator": R, "group": R, "handler": R | {"create"},
                        "leader": R | {"create"}},
     "report": {**NO_HANDLER, "group": R | {"create", "edit"}},
     "user": {"admin": CRUD, "coordinator": set(), "group": set(), "handler": set(), "leader": set()},

@@ -4,13 +4,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app import create_app
 from models import AuditLog, LoginAttempt, Problem, ProblemUpdate, Unit, User, Visit, db
+from models.errors import DomainError
 from tests.conftest import PASSWORD, csrf_token, hidden_inputs, login, make_app, make_user
 from tests.factories import named, scoped_world
-from tests.helpers import field_errors, flashes
+from tests.helpers import field_errors, fingerprint, flashes
 
 
 @pytest.fixture
@@ -168,18 +169,108 @@ def test_handler_and_leader_cannot_withdraw(seeded, world, role):
     assert client.get(f"/admin/problem/step/withdraw/?id={world['PB'][1]}").status_code == 403
 
 
-def test_notes_on_a_problem_carry_author_and_kind(seeded, world):
-    client = logged_in(seeded, "h", "handler")
+def set_status(app, key_ids, status):
+    """Put problems in a status directly, as earlier steps would have (the test's starting point)."""
+    with app.app_context():
+        db.session.execute(update(Problem).where(Problem.id.in_(key_ids)).values(status=status))
+        db.session.commit()
+
+
+def post_note(client, problem_id, note):
     page = client.get("/admin/problem_update/new/")
-    response = client.post("/admin/problem_update/new/", data={**hidden_inputs(page.text), "problem": world["PB"][1],
-                                                                "note": "已联系企业，正在协调"})
-    assert response.status_code == 302
-    response = client.post("/admin/problem_update/new/", data={**hidden_inputs(page.text), "problem": world["PB2"][1],
-                                                                "note": "越权的说明"})
-    assert response.status_code == 200
+    return client.post("/admin/problem_update/new/", data={**hidden_inputs(page.text), "problem": problem_id, "note": note})
+
+
+def test_notes_on_a_problem_carry_author_and_kind(seeded, world):
+    set_status(seeded, [world["PB"][1], world["PB2"][1]], "办理中")
+    client = logged_in(seeded, "h", "handler")
+    assert post_note(client, world["PB"][1], "已联系企业，正在协调").status_code == 302
+    assert post_note(client, world["PB2"][1], "越权的说明").status_code == 200  # not its unit's: not even offered
     with seeded.app_context():
         notes = db.session.scalars(select(ProblemUpdate).where(ProblemUpdate.action == "进展说明")).all()
         assert [(n.problem_id, n.note, n.author.username) for n in notes] == [(world["PB"][1], "已联系企业，正在协调", "h")]
+        assert db.session.get(Problem, world["PB"][1]).progress.endswith("进展说明：已联系企业，正在协调")
+
+
+# --- the workflow has one door ---
+
+@pytest.mark.parametrize("status", ["待交办", "已办结", "已销号", "已撤销"])
+def test_a_progress_note_outside_the_handling_statuses_is_refused(seeded, world, status):
+    set_status(seeded, [world["PB"][1]], status)
+    client = logged_in(seeded, "h", "handler")
+    before = fingerprint(seeded)
+    response = post_note(client, world["PB"][1], "补一条进展")
+    assert response.status_code == 200
+    assert f"当前为“{status}”，不能“报告进展”" in " ".join(flashes(response.text))
+    assert fingerprint(seeded) == before  # 办理进展 of the problem kept, nothing on its timeline
+
+
+def test_a_leaders_comment_follows_the_comment_steps_rules(seeded, world):
+    leader = logged_in(seeded, "boss", "leader")
+    set_status(seeded, [world["PB"][1]], "已销号")
+    assert post_note(leader, world["PB"][1], "请总结经验").status_code == 302  # the workflow allows 批示 on 已销号
+    set_status(seeded, [world["PB2"][1]], "已撤销")
+    before = fingerprint(seeded)
+    response = post_note(leader, world["PB2"][1], "批示一个已撤销的问题")
+    assert "当前为“已撤销”，不能“领导批示”" in " ".join(flashes(response.text))
+    assert fingerprint(seeded) == before
+    with seeded.app_context():
+        notes = db.session.scalars(select(ProblemUpdate).where(ProblemUpdate.action == "领导批示")).all()
+        assert [(n.problem_id, n.note) for n in notes] == [(world["PB"][1], "请总结经验")]
+
+
+def test_no_screen_rewrites_or_removes_the_timeline(seeded, world):
+    admin = logged_in(seeded, "root", "admin")
+    office = logged_in(seeded, "office", "coordinator")
+    entry = world["UPB"][1]
+    before = fingerprint(seeded)
+    assert admin.get(f"/admin/problem_update/edit/?id={entry}").status_code == 403
+    token = csrf_token(admin.get("/admin/").text)
+    assert admin.post(f"/admin/problem_update/edit/?id={entry}", data={"csrf_token": token, "note": "改写"}).status_code == 403
+    assert admin.post("/admin/problem_update/delete/", data={"csrf_token": token, "id": entry}).status_code == 403
+    assert office.get("/admin/problem_update/new/").status_code == 403
+    # the generic problem screens offer none of the workflow's columns, whatever is posted
+    owned = ("status", "progress", "flagged", "satisfaction", "deadline", "responsible_unit_id", "last_progress_at")
+
+    def workflow_columns():
+        with seeded.app_context():
+            problem = db.session.get(Problem, world["PA"][1])
+            return {name: getattr(problem, name) for name in owned}
+
+    original = workflow_columns()
+    url = f"/admin/problem/edit/?id={world['PA'][1]}"
+    form = hidden_inputs(office.get(url).text)
+    response = office.post(url, data={**form, "campaign": world["C"][1], "enterprise": world["EA"][1],
+                                      "description": "甲问题：改了描述", "status": "已销号", "progress": "伪造的进展",
+                                      "flagged": "y", "satisfaction": "满意", "responsible_unit": world["U"][1],
+                                      "deadline": "2030-01-01"})
+    assert response.status_code == 302
+    assert workflow_columns() == original
+    changed = {k for k, v in fingerprint(seeded).items() if before[k] != v}
+    assert changed == {"problem", "audit_log"}  # the description, and its audit line; the timeline untouched
+
+
+def test_the_model_layer_keeps_the_one_door(seeded, world):
+    """Whatever screen or command comes next: an entry made outside the workflow, or a change to a stored one, is
+    refused when it is written."""
+    with seeded.app_context():
+        problem = db.session.get(Problem, world["PB"][1])
+        db.session.add(ProblemUpdate(problem=problem, action="进展说明", note="旁门"))
+        with pytest.raises(DomainError, match="只能通过问题的办理步骤添加"):
+            db.session.flush()
+        db.session.rollback()
+        db.session.get(ProblemUpdate, world["UPB"][1]).note = "改写历史"
+        with pytest.raises(DomainError, match="一经写入不能修改"):
+            db.session.flush()
+        db.session.rollback()
+
+
+def test_a_form_with_a_workflow_column_stops_the_app_at_start_up(seeded, monkeypatch):
+    from admin.ledger import ProblemView
+
+    monkeypatch.setattr(ProblemView, "form_columns", (*ProblemView.form_columns, "status"))
+    with pytest.raises(RuntimeError, match="problem.*只能由办理流程修改的字段.*status"):
+        make_app(seeded.config["SQLALCHEMY_DATABASE_URI"])
 
 
 # --- login throttling ---

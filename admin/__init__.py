@@ -32,6 +32,7 @@ from models import (
     Task,
     Unit,
     User,
+    UserSession,
     Visit,
 )
 
@@ -92,6 +93,7 @@ def register_views(admin: Admin) -> None:
     admin.add_view(views.UserView(User, name="用户", category=system, endpoint="user"))
     admin.add_view(views.AuditLogView(AuditLog, name="审计日志", category=system, endpoint="audit_log"))
     admin.add_view(views.LoginAttemptView(LoginAttempt, name="登录记录", category=system, endpoint="login_attempt"))
+    admin.add_view(views.UserSessionView(UserSession, name="在线会话", category=system, endpoint="user_session"))
     admin.add_view(views.SourceDocumentView(SourceDocument, name="来源文件", category=system, endpoint="source_document"))
     admin.add_view(auth.AccountView(name="修改密码", endpoint="account", url="/admin/account"))
 

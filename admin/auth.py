@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 
 from models import Body, Campaign, Unit, User, db, local_now
 from models.errors import CliError, DomainError
-from models.user import MIN_PASSWORD_LENGTH, login_locked_until, record_login_attempt
+from models.user import MIN_PASSWORD_LENGTH, claim_login_attempt, logged_in_user, password_matches
 from models.vocab import ROLE_LABELS, ROLES
 
 from exports import find_campaign
@@ -33,14 +33,10 @@ bp = Blueprint("auth", __name__)
 
 @login_manager.user_loader
 def load_user(session_key: str) -> User | None:
-    """The logged-in account, or None when the session names no active account or an old password."""
+    """The account of the session's login, or None when that login has ended (logout, a new password,
+    deactivation, its age) or never existed."""
     user_id, _, token = str(session_key).partition(":")
-    if not user_id.isdigit():
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.active or not secrets.compare_digest(token, user.session_token()):
-        return None
-    return user
+    return logged_in_user(user_id, token)
 
 
 class LoginForm(FlaskForm):
@@ -66,20 +62,18 @@ def login():
     status = 200
     if form.validate_on_submit():
         username = form.username.data.strip()
-        address = request.remote_addr or "unknown"
-        locked_until = login_locked_until(username, address)
+        attempt, locked_until = claim_login_attempt(username, request.remote_addr or "unknown")
         if locked_until is not None:
             flash(f"登录失败次数过多，已暂停登录，请于{locked_until:%H:%M}后再试。", "error")
             return render_template("auth/login.html", form=form), 429
         user = db.session.scalar(select(User).where(User.username == username))
-        succeeded = user is not None and user.check_password(form.password.data) and user.active
-        record_login_attempt(username, address, succeeded)
-        if succeeded:
-            login_user(user)
+        if password_matches(user, form.password.data):
+            attempt.succeeded = True
             user.last_login_at = local_now()
+            user.start_login()
             db.session.commit()
+            login_user(user)
             return redirect(safe_next(request.args.get("next")))
-        db.session.commit()
         flash("用户名或密码错误，或账号已停用。", "error")
         status = 401
     elif request.method == "POST":
@@ -93,7 +87,9 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    """End the session."""
+    """End the login, on the server too: a copy of the session cookie opens nothing afterwards."""
+    current_user.end_login()
+    db.session.commit()
     logout_user()
     flash("已退出登录。", "info")
     return redirect(url_for("auth.login"))
@@ -132,8 +128,8 @@ class AccountView(BaseView):
                 form.new.errors.append("新密码不能与当前密码相同。")
             else:
                 current_user.set_password(form.new.data)
+                current_user.keep_login()  # this login goes on; the others, made with the old password, have ended
                 db.session.commit()
-                login_user(current_user._get_current_object())  # keep this session; the new password ends the others
                 flash("密码已修改。其他已登录的会话需要用新密码重新登录。", "success")
                 return redirect(url_for("admin.index"))
         return self.render("admin/account_password.html", form=form)

@@ -26,6 +26,7 @@ from models import (
     Report,
     SourceDocument,
     User,
+    UserSession,
     Visit,
     problem_co_unit,
 )
@@ -84,6 +85,8 @@ POLICY: dict[str, dict[str, frozenset[str]]] = {
     "user": {"admin": CRUD, "coordinator": NONE, "group": NONE, "handler": NONE, "leader": NONE},
     "audit_log": {"admin": READ, "coordinator": READ, "group": NONE, "handler": NONE, "leader": NONE},
     "login_attempt": {"admin": READ, "coordinator": NONE, "group": NONE, "handler": NONE, "leader": NONE},
+    # open logins: the system administrator may end one (delete)
+    "user_session": {"admin": READ | {"delete"}, "coordinator": NONE, "group": NONE, "handler": NONE, "leader": NONE},
 }
 
 # Custom actions of a family of views, with the roles that may use them (on rows within their write scope).
@@ -150,7 +153,7 @@ def in_campaign(model, campaign_id: int | None):
         return PolicyPush.policy_id.in_(select(PolicyDoc.id).where(PolicyDoc.campaign_id == campaign_id))
     if model is ProblemUpdate:
         return ProblemUpdate.problem_id.in_(select(Problem.id).where(Problem.campaign_id == campaign_id))
-    if model is LoginAttempt:
+    if model in (LoginAttempt, UserSession):
         return false()
     return model.campaign_id == campaign_id
 

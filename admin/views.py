@@ -385,3 +385,14 @@ class LoginAttemptView(SecureModelView):
     column_labels = {"at": "时间", "username": "用户名", "address": "来源地址", "succeeded": "成功"}
     column_filters = ("username", "address", "succeeded", "at")
     column_default_sort = ("at", True)
+
+
+class UserSessionView(SecureModelView):
+    """The logins that are open now; the system administrator may end one (the user must log in again)."""
+
+    column_list = ("user", "created_at")
+    column_labels = {"user": "用户", "user.username": "用户名", "created_at": "登录时间", "token_hash": "登录凭据摘要",
+                     "password_mark": "密码标记"}
+    column_details_exclude_list = ("token_hash", "password_mark")
+    column_filters = ("user.username", "created_at")
+    column_default_sort = ("created_at", True)

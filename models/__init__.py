@@ -5,7 +5,7 @@ from .enterprise import Enterprise, EnterpriseGroup, Event, Visit
 from .org import Body, BodyTown, BodyUnit, Campaign, Person, Post, SourceDocument, StatedFigure, Unit
 from .problem import Problem, ProblemUpdate, Report, problem_co_unit
 from .task import Policy, PolicyPush, Task, task_body
-from .user import AuditLog, LoginAttempt, User
+from .user import AuditLog, LoginAttempt, LoginLock, User, UserSession
 
 __all__ = [
     "AuditLog",
@@ -18,6 +18,7 @@ __all__ = [
     "EnterpriseGroup",
     "Event",
     "LoginAttempt",
+    "LoginLock",
     "Person",
     "Policy",
     "PolicyPush",
@@ -30,6 +31,7 @@ __all__ = [
     "Task",
     "Unit",
     "User",
+    "UserSession",
     "Visit",
     "db",
     "local_now",

@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import PASSIVE_NO_INITIALIZE, get_history
 
 from .base import campaign_of, db, local_now
-from .user import AuditLog, LoginAttempt
+from .user import AuditLog, LoginAttempt, LoginLock, UserSession
 
-UNAUDITED = (AuditLog, LoginAttempt)
+UNAUDITED = (AuditLog, LoginAttempt, LoginLock, UserSession)  # the trail itself, and the machinery of logging in
 NOISE = {"updated_at", "version", "urgency"}  # follow from every write; not worth a line of the trail
 SECRET = {"password_hash"}
 

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import hashlib
+import secrets
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, func, select
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, delete, func, select, update
+from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -20,6 +23,7 @@ DEFAULT_HASH_METHOD = "scrypt"
 MAX_LOGIN_FAILURES = 5
 LOGIN_WINDOW = timedelta(minutes=15)  # 5 failures within it lock the account and the address ...
 LOGIN_LOCKOUT = timedelta(minutes=15)  # ... for this long
+SESSION_MAX_AGE = timedelta(days=7)  # a login lasts at most this long, whatever the browser keeps
 
 
 class User(IdMixin, TimestampMixin, VersionMixin, UserMixin, db.Model):
@@ -62,11 +66,15 @@ class User(IdMixin, TimestampMixin, VersionMixin, UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
         return bool(self.active)
 
+    login_token = None  # the current login's secret, when the user logged in or was loaded by it
+
     def get_id(self) -> str:
-        """The session's user key; it changes with the password, so changing it ends every other session."""
-        return f"{self.id}:{self.session_token()}"
+        """The session's user key: the account and its login (UserSession), which logout, a new password or the
+        login's age end on the server, whoever holds a copy of the cookie."""
+        return f"{self.id}:{self.login_token}"
 
     def session_token(self) -> str:
+        """A mark of the current password: logins made with an older one no longer count."""
         return hashlib.sha256((self.password_hash or "").encode()).hexdigest()[:16]
 
     @property
@@ -83,6 +91,24 @@ class User(IdMixin, TimestampMixin, VersionMixin, UserMixin, db.Model):
     def check_password(self, password: str) -> bool:
         """Whether `password` matches the stored hash."""
         return check_password_hash(self.password_hash, password)
+
+    def start_login(self) -> str:
+        """Open a login (UserSession) and return its secret; expired logins of every account are cleared out."""
+        now = local_now()
+        db.session.execute(delete(UserSession).where(UserSession.created_at < now - SESSION_MAX_AGE))
+        self.login_token = secrets.token_urlsafe(32)
+        db.session.add(UserSession(user=self, token_hash=token_hash(self.login_token), password_mark=self.session_token(),
+                                   created_at=now))
+        return self.login_token
+
+    def keep_login(self) -> None:
+        """After a new password: this login goes on (the others, made with the old one, have ended)."""
+        db.session.execute(update(UserSession).where(UserSession.token_hash == token_hash(self.login_token or ""))
+                           .values(password_mark=self.session_token()))
+
+    def end_login(self) -> None:
+        """Log out: this login no longer opens anything, even from a copy of its cookie."""
+        db.session.execute(delete(UserSession).where(UserSession.token_hash == token_hash(self.login_token or "")))
 
     def __str__(self) -> str:
         return f"{self.display_name}（{self.username}）" if self.display_name else self.username
@@ -105,6 +131,92 @@ class LoginAttempt(IdMixin, db.Model):
 
     def __str__(self) -> str:
         return f"{self.at} {self.username}@{self.address} {'成功' if self.succeeded else '失败'}"
+
+
+def token_hash(token: str) -> str:
+    """What is stored of a login's secret: a database reader cannot log in with it."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class UserSession(IdMixin, db.Model):
+    """One login, from logging in to logging out (or a new password, deactivation, or SESSION_MAX_AGE)."""
+
+    __tablename__ = "user_session"
+    __label__ = "登录会话"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    user: Mapped[User] = relationship()
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    password_mark: Mapped[str] = mapped_column(String(16))  # User.session_token() when it began
+    created_at: Mapped[datetime] = mapped_column(default=local_now, index=True)
+
+
+def logged_in_user(user_id: str, token: str) -> User | None:
+    """The account of a login that still holds: active, its password unchanged, younger than SESSION_MAX_AGE."""
+    if not user_id.isdigit() or not token:
+        return None
+    found = db.session.execute(
+        select(User, UserSession.password_mark).join(UserSession, UserSession.user_id == User.id)
+        .where(UserSession.token_hash == token_hash(token), User.id == int(user_id),
+               UserSession.created_at >= local_now() - SESSION_MAX_AGE)
+    ).first()
+    if found is None:
+        return None
+    user, mark = found
+    if not user.active or not secrets.compare_digest(mark, user.session_token()):
+        return None
+    user.login_token = token
+    return user
+
+
+class LoginLock(db.Model):
+    """One row per account name and per address that login attempts take turns on (claim_login_attempt)."""
+
+    __tablename__ = "login_lock"
+    __label__ = "登录锁"
+
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)  # user:<name> or addr:<address>
+
+
+@lru_cache(maxsize=4)
+def dummy_hash(method: str) -> str:
+    """A hash to check a password against when the account does not exist, so that the answer takes as long."""
+    return generate_password_hash(secrets.token_hex(16), method=method)
+
+
+def password_matches(user: User | None, password: str) -> bool:
+    """Whether `password` opens `user` (an active account), costing the same time whether or not it exists."""
+    if user is None:
+        method = current_app.config["PASSWORD_HASH_METHOD"] if has_app_context() else DEFAULT_HASH_METHOD
+        check_password_hash(dummy_hash(method), password)
+        return False
+    return user.check_password(password) and bool(user.active)
+
+
+def take_turn(keys: list[str]) -> None:
+    """Wait for, and hold until the transaction ends, the locks on `keys` (every process and database alike: an
+    upsert locks the row on PostgreSQL and MariaDB, and any write takes SQLite's one write lock)."""
+    rows = [{"name": key} for key in sorted(keys)]
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "mysql":
+        statement = mysql.insert(LoginLock.__table__).values(rows)
+        statement = statement.on_duplicate_key_update(name=statement.inserted.name)
+    else:
+        statement = (postgresql if dialect == "postgresql" else sqlite).insert(LoginLock.__table__).values(rows)
+        statement = statement.on_conflict_do_update(index_elements=["name"], set_={"name": statement.excluded.name})
+    db.session.execute(statement)
+
+
+def claim_login_attempt(username: str, address: str) -> tuple[LoginAttempt | None, datetime | None]:
+    """Take a turn on the account name and the address, and within it either find them locked (None, until when)
+    or record this attempt as a failure until its password proves right (the attempt, None). Parallel attempts, in
+    any number of processes, count one another: no more passwords are checked than the limit allows."""
+    db.session.commit()  # a fresh transaction, so that the counts see every attempt committed before the turn
+    take_turn([f"user:{username}"[:80], f"addr:{address}"[:80]])
+    locked_until = login_locked_until(username, address)
+    attempt = None if locked_until else record_login_attempt(username, address, False)
+    db.session.commit()
+    return attempt, locked_until
 
 
 def login_locked_until(username: str, address: str) -> datetime | None:
@@ -130,9 +242,11 @@ def login_locked_until(username: str, address: str) -> datetime | None:
     return None
 
 
-def record_login_attempt(username: str, address: str, succeeded: bool) -> None:
+def record_login_attempt(username: str, address: str, succeeded: bool) -> LoginAttempt:
     """Keep an attempt in the database, where every server process sees it."""
-    db.session.add(LoginAttempt(username=username[:64], address=address[:64], succeeded=succeeded, at=local_now()))
+    attempt = LoginAttempt(username=username[:64], address=address[:64], succeeded=succeeded, at=local_now())
+    db.session.add(attempt)
+    return attempt
 
 
 class AuditLog(IdMixin, db.Model):

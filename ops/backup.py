@@ -125,8 +125,11 @@ def restore(url_text: str, source: Path) -> None:
         sqlite_copy(source, sqlite_path(url))
     elif backend == "postgresql":
         args, env = connection(url)
-        run([tool("pg_restore"), *args, "--clean", "--if-exists", "--no-owner", "--single-transaction",
-             "--dbname", url.database, str(source)], env)
+        try:  # one transaction: a file that turns out damaged halfway leaves the database as it was
+            run([tool("pg_restore"), *args, "--clean", "--if-exists", "--no-owner", "--single-transaction",
+                 "--dbname", url.database, str(source)], env)
+        except CliError as error:
+            raise CliError(f"恢复未完成，数据库保持原样（备份文件可能已损坏或不完整）。{error.format_message()}") from None
     elif backend == "mysql":
         args, env = connection(url)
         with open(source, "rb") as dump:

@@ -58,6 +58,7 @@ EXPECTED_OPS = {
     "user": {"admin": CRUD, "coordinator": set(), "group": set(), "handler": set(), "leader": set()},
     "audit_log": {"admin": R, "coordinator": R, "group": set(), "handler": set(), "leader": set()},
     "login_attempt": {"admin": R, "coordinator": set(), "group": set(), "handler": set(), "leader": set()},
+    "user_session": {"admin": R | {"delete"}, "coordinator": set(), "group": set(), "handler": set(), "leader": set()},
 }
 # Tables whose every row in the test database is keyed, so list counts can be checked exactly.
 COUNTED = ("enterprise", "enterprise_group", "body_town", "visit", "problem", "report", "policy_push")

@@ -37,7 +37,7 @@ def test_every_table_has_a_view(seeded):
     """Adding a table without a view fails here."""
     registered = {v.model.__tablename__ for v in model_views(seeded)}
     mapped = {m.local_table.name for m in db.Model.registry.mappers}
-    assert mapped == registered
+    assert mapped - {"login_lock"} == registered  # login_lock: rows that login attempts take turns on, nothing to show
 
 
 def test_every_column_has_a_chinese_label(seeded):

@@ -4,9 +4,19 @@ from __future__ import annotations
 import os
 
 from flask import Flask
+from zxcvbn import zxcvbn
+
+from models.errors import CliError
 
 DEV_SECRET = "dev-only-not-secret"
 MIN_SECRET_LENGTH = 32
+MIN_SECRET_GUESSES = 30  # log10 of the guesses zxcvbn estimates: a random key of 32 hex digits or more has 31 and up,
+# a phrase of words, a repeated character or a keyboard row far fewer
+APP_ENVS = ("development", "production")
+
+
+class ConfigError(CliError, RuntimeError):
+    """A setting the app refuses to start with: a Chinese sentence (错误：… on the command line), never a traceback."""
 
 DRIVERS = {
     "postgres://": "postgresql+psycopg://",
@@ -63,23 +73,27 @@ def load(app: Flask, test_config: dict | None = None) -> None:
         value = os.environ.get(key)
         if value:
             if not value.isdigit():
-                raise RuntimeError(f"环境变量 {key} 应为天数（非负整数），当前为“{value}”。")
+                raise ConfigError(f"环境变量 {key} 应为天数（非负整数），当前为“{value}”。")
             app.config[key] = int(value)
     if os.environ.get("APP_TIMEZONE"):
         app.config["TIMEZONE"] = os.environ["APP_TIMEZONE"]
     if test_config:
         app.config.update(test_config)
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if app.config["APP_ENV"] not in APP_ENVS:
+        raise ConfigError(f"APP_ENV 只能是 development（开发、试用）或 production（正式部署），当前为“{app.config['APP_ENV']}”。")
     if app.config["APP_ENV"] == "production":
         secure_for_production(app)
 
 
 def secure_for_production(app: Flask) -> None:
-    """In production, refuse a missing or weak SECRET_KEY and send cookies over HTTPS only."""
+    """In production, refuse a missing, short or guessable SECRET_KEY and send cookies over HTTPS only."""
     secret = app.config.get("SECRET_KEY") or ""
-    if secret == DEV_SECRET or len(secret) < MIN_SECRET_LENGTH:
-        raise RuntimeError(
-            f"APP_ENV=production 时必须通过环境变量 SECRET_KEY 设置至少{MIN_SECRET_LENGTH}个字符的随机密钥，"
+    weak = secret == DEV_SECRET or len(secret) < MIN_SECRET_LENGTH or zxcvbn(secret[:100])["guesses_log10"] < MIN_SECRET_GUESSES
+    if weak:
+        raise ConfigError(
+            f"APP_ENV=production 时必须通过环境变量 SECRET_KEY 设置至少{MIN_SECRET_LENGTH}个字符、无规律的随机密钥"
+            "（同一字符重复、常见单词或短语、键盘顺序都容易被猜中），"
             "例如：export SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')"
         )
     app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)

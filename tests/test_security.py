@@ -1,6 +1,10 @@
 """Audit trail, lost-edit protection, withdrawing problems, login throttling, sessions, cookies, production settings."""
 from __future__ import annotations
 
+import os
+import secrets
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
@@ -12,6 +16,7 @@ from models.errors import DomainError
 from tests.conftest import PASSWORD, csrf_token, hidden_inputs, login, make_app, make_user
 from tests.factories import named, scoped_world
 from tests.helpers import field_errors, fingerprint, flashes
+from tests.servers import ROOT
 
 
 @pytest.fixture
@@ -344,18 +349,43 @@ def test_session_cookie_is_httponly_and_samesite(seeded):
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
 
 
-def test_production_refuses_to_start_without_a_real_secret(monkeypatch, tmp_path):
+@pytest.mark.parametrize("secret", [
+    None, "short", "x" * 48, "password" * 5, "zhuqi-secret-key-for-production-2024", "0123456789abcdef" * 2,
+    "qwertyuiopasdfghjklzxcvbnm1234567890", "dev-only-not-secret",
+])
+def test_production_refuses_to_start_with_a_missing_short_or_guessable_secret(monkeypatch, tmp_path, secret):
     monkeypatch.setenv("APP_ENV", "production")
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/p.db")
-    monkeypatch.delenv("SECRET_KEY", raising=False)
+    if secret is None:
+        monkeypatch.delenv("SECRET_KEY", raising=False)
+    else:
+        monkeypatch.setenv("SECRET_KEY", secret)
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app()
-    monkeypatch.setenv("SECRET_KEY", "short")
-    with pytest.raises(RuntimeError, match="SECRET_KEY"):
-        create_app()
-    monkeypatch.setenv("SECRET_KEY", "x" * 48)
+
+
+@pytest.mark.parametrize("secret", [secrets.token_hex(32), secrets.token_hex(16), secrets.token_urlsafe(32)])
+def test_production_starts_with_a_random_secret(monkeypatch, tmp_path, secret):
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/p.db")
+    monkeypatch.setenv("SECRET_KEY", secret)
     app = create_app()
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
+
+
+@pytest.mark.parametrize("value", ["prod", "Production", "staging", "test", " "])
+def test_an_unknown_app_env_refuses_to_start(monkeypatch, tmp_path, value):
+    monkeypatch.setenv("APP_ENV", value)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/p.db")
+    with pytest.raises(RuntimeError, match="APP_ENV 只能是 development"):
+        create_app()
+
+
+def test_a_refused_setting_is_one_chinese_line_on_the_command_line(tmp_path):
+    env = {**os.environ, "APP_ENV": "production", "SECRET_KEY": "x" * 48, "DATABASE_URL": f"sqlite:///{tmp_path}/p.db"}
+    done = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "seed"], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 1 and done.stderr.startswith("错误：APP_ENV=production 时必须") and "Traceback" not in done.stderr
 
 
 def test_admin_creates_an_account_in_the_panel(seeded, world):

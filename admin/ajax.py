@@ -5,11 +5,13 @@ from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_login import current_user
 
 from models import db
+from models.text import clean
 
 from .ids import parse_id
 from .policy import scope_query
 
 MAX_OFFSET = 100_000
+MAX_TERM = 100  # characters of what is typed into the box
 
 
 class SafeAjaxLoader(QueryAjaxModelLoader):
@@ -27,4 +29,4 @@ class SafeAjaxLoader(QueryAjaxModelLoader):
 
     def get_list(self, term: str, offset: int = 0, limit: int = 10):
         offset = min(max(offset or 0, 0), MAX_OFFSET)
-        return super().get_list(term or "", offset, limit)
+        return super().get_list(clean(term or "")[:MAX_TERM], offset, limit)

@@ -27,6 +27,7 @@ from wtforms.validators import ValidationError
 
 from models import AuditLog, Problem, db
 from models.errors import DomainError
+from models.text import clean, control_character
 from models.workflow import WORKFLOW_COLUMNS
 
 from . import policy
@@ -40,6 +41,11 @@ from .labels import COMMON_LABELS
 log = logging.getLogger(__name__)
 
 MAX_PAGE = 100_000
+# What a list URL may ask for: more is trimmed, with a message, before any of it reaches the database.
+MAX_SEARCH_LENGTH = 100  # characters of a search
+MAX_SEARCH_TERMS = 5  # words of a search (each word is a condition on every searchable column)
+MAX_FILTERS = 20  # filter conditions at once
+MAX_FILTER_LENGTH = 200  # characters of one filter's value
 MAX_INTEGER = 2**31 - 1  # an INTEGER column on every database
 # Columns the system keeps (version counters, timestamps, sequences, hashes): never a form field, for anyone.
 INTERNAL_COLUMNS = frozenset({"id", "version", "created_at", "updated_at", "last_problem_seq", "urgency",
@@ -319,6 +325,8 @@ class SecureModelView(ModelView):
             args.page_size = 0
         if args.sort is not None and not (0 <= args.sort < len(self._list_columns)):
             args.sort = None
+        if args.search:
+            args.search = bounded_search(args.search)
         return args
 
     def filter_options(self, index: int) -> list[tuple[str, str]] | None:
@@ -349,14 +357,20 @@ class SecureModelView(ModelView):
         """Filters from the URL, dropping (with a message) values outside a filter's fixed options."""
         filters = super()._get_list_filter_args()
         valid = []
+        if filters and len(filters) > MAX_FILTERS:
+            warn_once(f"筛选条件过多：最多同时使用{MAX_FILTERS}个，其余已忽略。")
+            filters = filters[:MAX_FILTERS]
         for idx, name, value in filters or []:
             flt = self._filters[idx]
+            if len(value) > MAX_FILTER_LENGTH or control_character(value):
+                warn_once(f"筛选条件“{name}”的值过长（最多{MAX_FILTER_LENGTH}个字）或含有控制字符，已忽略。")
+                continue
             options = self.filter_options(idx)
             if options:
                 cleaned = flt.clean(value)
                 values = cleaned if isinstance(cleaned, list | tuple) else [value]
                 if not {str(v) for v in values} <= {str(option) for option, _ in options}:
-                    flash(f"筛选条件“{name}”的值“{value}”无效，已忽略。", "error")
+                    warn_once(f"筛选条件“{name}”的值“{value}”无效，已忽略。")
                     continue
             valid.append((idx, name, value))
         return valid if filters is not None else None
@@ -382,6 +396,24 @@ class SecureModelView(ModelView):
 
     def get_save_return_url(self, model, is_created: bool = False) -> str:
         return self.get_url(".details_view", id=model.id)
+
+
+def warn_once(message: str) -> None:
+    """Flash `message` once per request (a list page reads its arguments more than once)."""
+    shown = g.setdefault("warned", set())
+    if message not in shown:
+        shown.add(message)
+        flash(message, "error")
+
+
+def bounded_search(text: str) -> str:
+    """A search of at most MAX_SEARCH_TERMS words and MAX_SEARCH_LENGTH characters, without control characters
+    (PostgreSQL refuses a NUL in a pattern); a longer one is trimmed and the user told."""
+    terms = clean(text).split()
+    kept = " ".join(terms[:MAX_SEARCH_TERMS])[:MAX_SEARCH_LENGTH].strip()
+    if kept != " ".join(text.split()):
+        warn_once(f"搜索内容过长或含有控制字符（最多{MAX_SEARCH_TERMS}个词、{MAX_SEARCH_LENGTH}个字），已按“{kept}”搜索。")
+    return kept
 
 
 def form_fields(view) -> set[str]:

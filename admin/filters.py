@@ -9,6 +9,7 @@ from sqlalchemy import func, literal_column, select
 from models import Body, Campaign, Enterprise, Problem, Unit, db, ledger, local_now
 from models.vocab import ESCALATION_LEVELS, PROBLEM_CATEGORIES, PROBLEM_STATUSES
 
+from .ids import parse_id
 from .policy import scope_query
 
 
@@ -53,7 +54,7 @@ class ChoiceFilter(FilterEqual):
         return int(value) if self.numeric else value
 
     def validate(self, value) -> bool:
-        return not self.numeric or str(value).isdigit()
+        return not self.numeric or parse_id(value) is not None
 
     def operation(self):
         return "等于"

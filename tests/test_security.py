@@ -364,8 +364,10 @@ def test_production_refuses_to_start_with_a_missing_short_or_guessable_secret(mo
         create_app()
 
 
-@pytest.mark.parametrize("secret", [secrets.token_hex(32), secrets.token_hex(16), secrets.token_urlsafe(32)])
-def test_production_starts_with_a_random_secret(monkeypatch, tmp_path, secret):
+@pytest.mark.parametrize("make_secret", [lambda: secrets.token_hex(32), lambda: secrets.token_hex(16),
+                                         lambda: secrets.token_urlsafe(32)], ids=["hex32", "hex16", "urlsafe32"])
+def test_production_starts_with_a_random_secret(monkeypatch, tmp_path, make_secret):
+    secret = make_secret()
     monkeypatch.setenv("APP_ENV", "production")
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/p.db")
     monkeypatch.setenv("SECRET_KEY", secret)

@@ -33,7 +33,7 @@ from models.workflow import WORKFLOW_COLUMNS
 from . import policy
 from .ajax import SafeAjaxLoader
 from .fields import (CheckedForm, ScopedAjaxSelect, ScopedAjaxSelectMultiple, ScopedSelect, ScopedSelectMultiple,
-                     WithinRange)
+                     WithinRange, within_calendar)
 from .filters import VisibleOptions
 from .ids import parse_id
 from .labels import COMMON_LABELS
@@ -101,6 +101,16 @@ class ScopedModelConverter(AdminModelConverter):
     def handle_integer_types(self, column, field_args, **extra):
         field_args["validators"].append(WithinRange(MAX_INTEGER))
         return super().handle_integer_types(column=column, field_args=field_args, **extra)
+
+    @converts("Date")
+    def convert_date(self, field_args, **extra):
+        field_args["validators"].append(within_calendar)
+        return super().convert_date(field_args=field_args, **extra)
+
+    @converts("DateTime")
+    def convert_datetime(self, field_args, **extra):
+        field_args["validators"].append(within_calendar)
+        return super().convert_datetime(field_args=field_args, **extra)
 
     @converts("Numeric")
     def handle_decimal_types(self, column, field_args, **extra):

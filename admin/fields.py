@@ -7,6 +7,7 @@ from flask_admin.model.fields import AjaxSelectField, AjaxSelectMultipleField
 from wtforms import PasswordField
 from wtforms.validators import StopValidation, ValidationError
 
+from models.periods import date_refusal
 from models.text import refusal
 from models.uscc import uscc_error
 
@@ -22,6 +23,13 @@ def credit_code_validator(form, field) -> None:
 def plain_text(form, field) -> None:
     """Refuse text with a control character that no report could carry (models.text)."""
     message = refusal("此项", field.data)
+    if message:
+        raise ValidationError(message)
+
+
+def within_calendar(form, field) -> None:
+    """Refuse a date outside the calendar the system keeps (0001-01-01, a typed 0024 for 2024)."""
+    message = date_refusal(field.data)
     if message:
         raise ValidationError(message)
 

@@ -24,7 +24,7 @@ from exports import reporting_unit
 from exports.problems import annex2_workbook, problems_in_order
 
 from .base import SecureModelView, scoped
-from .fields import CheckedForm, ScopedSelect, ScopedSelectMultiple
+from .fields import CheckedForm, ScopedSelect, ScopedSelectMultiple, within_calendar
 from .files import download, xlsx_bytes
 from .filters import ledger_filters, today, yellow_days
 from .ids import parse_id
@@ -265,17 +265,17 @@ def step_form(name: str, problem: Problem, formdata):
                                             validators=[DataRequired("请选择责任人。")]),
             "supervisor": ScopedSelect("督办人", query_factory=campaign_query(Person, campaign_id),
                                            widget=Select2Widget(), allow_blank=True),
-            "deadline": DateField("办理时限", widget=date_widget, validators=[DataRequired("请填写办理时限。")]),
+            "deadline": DateField("办理时限", widget=date_widget, validators=[DataRequired("请填写办理时限。"), within_calendar]),
             "note": note_field("交办说明", False),
         },
         "accept": {"note": note_field("签收说明", False)},
         "progress": {"note": note_field("办理进展", True)},
         "resolve": {"resolution": note_field("办理结果", True), "note": note_field("补充说明", False)},
         "return": {"reason": note_field("退回理由", True)},
-        "request_extension": {"until": DateField("申请延至", widget=date_widget, validators=[DataRequired("请填写申请延至的日期。")]),
+        "request_extension": {"until": DateField("申请延至", widget=date_widget, validators=[DataRequired("请填写申请延至的日期。"), within_calendar]),
                               "reason": note_field("延期理由", True)},
         "approve_extension": {"until": DateField("批准延至", widget=date_widget, default=problem.extension_requested_until,
-                                                 validators=[DataRequired("请填写批准延至的日期。")]),
+                                                 validators=[DataRequired("请填写批准延至的日期。"), within_calendar]),
                               "note": note_field("审批意见", False)},
         "reject_extension": {"reason": note_field("驳回理由", True)},
         "close": {"satisfaction": Select2Field("企业满意度", choices=[(s, s) for s in SATISFACTION_LEVELS],
@@ -301,8 +301,8 @@ class OverdueView(ProblemView):
 
 class DueSoonView(ProblemView):
     def listing(self):
-        days = request.args.get("days", "")
-        days = int(days) if days.isdigit() and int(days) <= 365 else current_app.config["DUE_SOON_DAYS"]
+        days = request.args.get("days", "")  # ASCII digits: ² and ① are digits too, but int() refuses them
+        days = int(days) if days.isascii() and days.isdigit() and int(days) <= 365 else current_app.config["DUE_SOON_DAYS"]
         return ledger.due_within(today(), days)
 
 

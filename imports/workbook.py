@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 from python_calamine import CalamineWorkbook
 
+from models.periods import date_refusal
 from models.text import refusal
 
 from .package import MAX_BYTES, MAX_ROWS, ImportFailure, check_xlsx
@@ -100,20 +101,29 @@ DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日")
 
 
 def parse_date(value) -> date | None:
-    """A date from a date cell or from text such as 2024-09-08, 2024/9/8 or 2024年9月8日; ValueError otherwise."""
+    """A date from a date cell or from text such as 2024-09-08, 2024/9/8 or 2024年9月8日; ValueError otherwise (also
+    for a date outside the calendar the system keeps)."""
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
-        return value.date()
+        value = value.date()
     if isinstance(value, date):
-        return value
+        return within_calendar(value)
     raw = str(value).strip()
     for pattern in DATE_FORMATS:
         try:
-            return datetime.strptime(raw, pattern).date()
+            day = datetime.strptime(raw, pattern).date()
         except ValueError:
             continue
-    raise ValueError(f"无法识别的日期“{raw}”，请写成 2024-09-08 的形式")
+        return within_calendar(day)
+    raise ValueError(f"无法识别的日期“{raw[:40]}”，请写成 2024-09-08 的形式")
+
+
+def within_calendar(day: date) -> date:
+    message = date_refusal(day)
+    if message:
+        raise ValueError(message)
+    return day
 
 
 def split_names(value) -> list[str]:

@@ -7,11 +7,12 @@ from zoneinfo import ZoneInfo
 from flask import current_app, has_app_context
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import Enum, ForeignKey, Integer, MetaData, String, Text, event
+from sqlalchemy import Date, DateTime, Enum, ForeignKey, Integer, MetaData, String, Text, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column, relationship
 
 from .errors import DomainError
+from .periods import date_refusal
 from .text import refusal
 
 # Stable constraint names, so that migrations can drop them on every database.
@@ -165,19 +166,25 @@ def campaign_mismatch(obj) -> str | None:
     return None
 
 
-def text_refusal(obj) -> str | None:
-    """A Chinese message when a text column of the row holds a character no report could carry (models.text)."""
+def value_refusal(obj) -> str | None:
+    """A Chinese message when a column of the row holds what no report could carry: text with a control character
+    (models.text), a date outside the calendar the system keeps (models.periods)."""
     for column in obj.__table__.columns:
+        what, value = f"{obj.__label__}的“{column.key}”", obj.__dict__.get(column.key)
         if isinstance(column.type, String):
-            message = refusal(f"{obj.__label__}的“{column.key}”", obj.__dict__.get(column.key))
-            if message:
-                return message
+            message = refusal(what, value)
+        elif isinstance(column.type, Date | DateTime):
+            message = date_refusal(value) and f"{what}：{date_refusal(value)}"
+        else:
+            continue
+        if message:
+            return message
     return None
 
 
 @event.listens_for(Session, "before_flush")
 def _check_rows(session: Session, flush_context, instances) -> None:
-    """Apply every table's rules, the one-campaign rule and the text rule to each new or changed row, whoever
+    """Apply every table's rules, the one-campaign rule and the value rules to each new or changed row, whoever
     writes it (screens, imports and commands name the field first; this is what holds for every way in)."""
     for obj in [*session.new, *session.dirty]:
         if not isinstance(obj, db.Model):
@@ -185,6 +192,6 @@ def _check_rows(session: Session, flush_context, instances) -> None:
         with session.no_autoflush:
             obj.before_save()
             obj.check()
-            message = campaign_mismatch(obj) or text_refusal(obj)
+            message = campaign_mismatch(obj) or value_refusal(obj)
         if message:
             raise DomainError(message)

@@ -3,13 +3,22 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from .errors import DomainError
 
-# The dates a report may be asked for: wide enough for any campaign, narrow enough that a period's arithmetic never
-# leaves the calendar (0001-01-01 and 9999-12-31 have no week around them).
-FIRST_REPORT_DAY, LAST_REPORT_DAY = date(2000, 1, 1), date(2099, 12, 31)
+# The dates the system stores or reports on: wide enough for any campaign and the policies it cites, narrow enough
+# that a period's arithmetic never leaves the calendar (0001-01-01 and 9999-12-31 have no week around them) and that
+# a typed 0024 for 2024 is caught.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2099, 12, 31)
+
+
+def date_refusal(value) -> str | None:
+    """The Chinese message refusing a date (or date and time) outside FIRST_DAY … LAST_DAY, or None."""
+    day = value.date() if isinstance(value, datetime) else value
+    if isinstance(day, date) and not FIRST_DAY <= day <= LAST_DAY:
+        return f"日期 {day} 超出范围：应在 {FIRST_DAY} 至 {LAST_DAY} 之间。"
+    return None
 
 
 @dataclass(frozen=True)
@@ -33,8 +42,9 @@ def report_day(text: str) -> date:
         day = date.fromisoformat(text.strip())
     except (ValueError, AttributeError):
         raise DomainError(f"日期“{str(text)[:20]}”无效，应为 YYYY-MM-DD 格式，如 2024-09-15。") from None
-    if not FIRST_REPORT_DAY <= day <= LAST_REPORT_DAY:
-        raise DomainError(f"日期 {day} 超出范围：报表日期应在 {FIRST_REPORT_DAY} 至 {LAST_REPORT_DAY} 之间。")
+    message = date_refusal(day)
+    if message:
+        raise DomainError(message)
     return day
 
 

@@ -1,6 +1,7 @@
 """Text that XML 1.0 cannot carry (\\x00–\\x08, \\x0b, \\x0c, \\x0e–\\x1f): refused at every way in with a message
 naming the field, and removed on every way out, so that one such text already in the database never makes a report,
-an export or a Word document fail for everyone who downloads it."""
+an export or a Word document fail for everyone who downloads it. (And the other value an import must not bring in:
+a date outside the calendar the system keeps.)"""
 from __future__ import annotations
 
 import io
@@ -121,3 +122,17 @@ def test_reports_stay_downloadable_when_such_text_is_already_stored(seeded, worl
     assert SHOWN in [c.value for row in load_workbook(out).active.iter_rows() for c in row]
     with seeded.app_context():  # the stored text itself is left as it was: the office decides what it should say
         assert db.session.scalar(select(Problem.description).where(Problem.id == world["PA"][1])) == BAD
+
+
+def test_an_import_refuses_a_date_outside_the_calendar(seeded, world, tmp_path):
+    out = tmp_path / "p.xlsx"
+    assert seeded.test_cli_runner().invoke(args=["export", "problems", "--out", str(out), "--campaign", MILUO]).exit_code == 0
+    book = load_workbook(out)
+    book.active.cell(4, 9).value = "0024年9月18日"  # 收集时间, 2024 mistyped
+    data = io.BytesIO()
+    book.save(data)
+    before = fingerprint(seeded)
+    with seeded.app_context():
+        result = import_problems(data.getvalue(), miluo(), CommandLineUser())
+    assert [str(e) for e in result.errors] == ["第4行第9列（收集时间）：日期 0024-09-18 超出范围：应在 1900-01-01 至 2099-12-31 之间。"]
+    assert fingerprint(seeded) == before

@@ -139,3 +139,19 @@ def test_numbers_within_range_are_saved(seeded, world, clients):
     assert response.status_code == 302
     with seeded.app_context():
         assert db.session.scalar(select(Event.attendance_total).where(Event.title == "大型宣讲会")) == 2147483647
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "0024-09-12", "9999-12-31", "1899-12-31", "2100-01-01"])
+def test_a_date_outside_the_calendar_is_a_field_error(seeded, world, clients, day):
+    """0024 typed for 2024 is caught; 0001-01-01 would otherwise be stored and break every report's week."""
+    before = fingerprint(seeded)
+    response = post(clients["group"], "/admin/visit/new/", {"campaign": world["C"][1], "body": world["GA"][1],
+                                                            "enterprise": world["EA"][1], "visited_on": day, "form": "实地走访"})
+    assert response.status_code == 200
+    assert f"日期 {day} 超出范围：应在 1900-01-01 至 2099-12-31 之间。" in field_errors(response.text)
+    url = f"/admin/problem/step/assign/?id={world['PA'][1]}"
+    page = clients["coordinator"].get(url)
+    response = clients["coordinator"].post(url, data={"csrf_token": csrf_token(page.text), "responsible_unit": world["U"][1],
+                                                      "deadline": day})
+    assert f"日期 {day} 超出范围：应在 1900-01-01 至 2099-12-31 之间。" in field_errors(response.text)
+    assert fingerprint(seeded) == before

@@ -116,7 +116,7 @@ def test_oversized_list_arguments_are_trimmed_with_a_message(admin_client, seede
     assert fingerprint(seeded) == before
 
 
-@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "1999-12-31", "2100-01-01", "2024-02-30", "x" * 5000])
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "1899-12-31", "2100-01-01", "2024-02-30", "x" * 5000])
 def test_report_dates_out_of_range_get_a_message(admin_client, seeded, day):
     for kind in ("weekly", "dekad", "problems"):
         response = admin_client.get("/admin/reports/download", query_string={"kind": kind, "date": day}, follow_redirects=True)

@@ -51,50 +51,44 @@ class CheckedForm(BaseForm):
 INVALID_CHOICE = "这个选项无效：所选记录不存在，或不在您的权限范围内。请从下拉列表中重新选择。"
 
 
-class ScopedSelect(QuerySelectField):
-    """A dropdown of related rows (the user's scope) that refuses an id it does not list, rather than saving nothing
-    in its place (Flask-Admin's own field, when the relation may be empty, silently stores NULL)."""
+class OneKnownRow:
+    """For a field of one related row: an id it cannot find among those the user may use is refused, rather than
+    stored as nothing (Flask-Admin's fields, when the relation may be empty, silently store NULL)."""
 
     def pre_validate(self, form) -> None:
-        self.data  # match the submitted id against the choices
+        self.data  # look the submitted id up
         if self._formdata not in (None, "", "__None"):
-            raise StopValidation(INVALID_CHOICE)  # the reason, not a later 'required'
+            raise StopValidation(INVALID_CHOICE)  # the reason, not a later "required"
         super().pre_validate(form)
 
 
-class ScopedSelectMultiple(QuerySelectMultipleField):
-    """Several related rows; one id that is not listed refuses the whole selection (Flask-Admin's own field checks
-    before it has looked the ids up, and drops the unknown ones)."""
+class KnownRows:
+    """For a field of several related rows: one id it cannot find refuses the whole selection (Flask-Admin's fields
+    check before they have looked the ids up, and drop the unknown ones)."""
 
     def pre_validate(self, form) -> None:
         if self._formdata:
-            self._formdata.discard("")
+            self._formdata.discard("")  # nothing chosen
         self.data
         if self._invalid_formdata:
-            raise StopValidation(INVALID_CHOICE)  # the reason, not a later 'required'
+            raise StopValidation(INVALID_CHOICE)
         super().pre_validate(form)
 
 
-class ScopedAjaxSelect(AjaxSelectField):
-    """A searchable related row: an id its (scoped) loader cannot find is refused, not stored as NULL."""
-
-    def pre_validate(self, form) -> None:
-        self.data
-        if self._formdata not in (None, "", "__None"):
-            raise StopValidation(INVALID_CHOICE)  # the reason, not a later 'required'
-        super().pre_validate(form)
+class ScopedSelect(OneKnownRow, QuerySelectField):
+    """A dropdown of the related rows the user may see."""
 
 
-class ScopedAjaxSelectMultiple(AjaxSelectMultipleField):
-    """Several searchable related rows, each of which its (scoped) loader must find."""
+class ScopedSelectMultiple(KnownRows, QuerySelectMultipleField):
+    """A multiple dropdown of the related rows the user may see."""
 
-    def pre_validate(self, form) -> None:
-        if self._formdata:
-            self._formdata.discard("")
-        self.data
-        if self._invalid_formdata:
-            raise StopValidation(INVALID_CHOICE)  # the reason, not a later 'required'
-        super().pre_validate(form)
+
+class ScopedAjaxSelect(OneKnownRow, AjaxSelectField):
+    """A searchable related row, looked up among those the user may see (SafeAjaxLoader)."""
+
+
+class ScopedAjaxSelectMultiple(KnownRows, AjaxSelectMultipleField):
+    """Several searchable related rows, each looked up among those the user may see."""
 
 
 class WithinRange:

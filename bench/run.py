@@ -35,6 +35,7 @@ from flask_admin import Admin  # noqa: E402
 from flask_admin.contrib.sqla import ModelView  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 from openpyxl import Workbook, load_workbook  # noqa: E402
+from python_calamine import CalamineWorkbook  # noqa: E402
 from sqlalchemy import event, select, text  # noqa: E402
 
 from admin.ledger import ProblemView  # noqa: E402
@@ -42,6 +43,7 @@ from admin.policy import read_filter  # noqa: E402
 from app import create_app  # noqa: E402
 from exports.problems import annex2_row, annex2_workbook  # noqa: E402
 from imports import CommandLineUser  # noqa: E402
+from imports.package import check_xlsx  # noqa: E402
 from imports.problems import import_problems  # noqa: E402
 from models import Body, Campaign, Enterprise, Problem, ProblemUpdate, Unit, User, db, ledger  # noqa: E402
 from seeds.demo import load_demo  # noqa: E402
@@ -140,6 +142,11 @@ def extra_peak_mb(fn) -> float:
         grown = int(pipe.read())
     os.waitpid(pid, 0)
     return grown / 1024
+
+
+def read_with_calamine(data: bytes) -> list:
+    """What the import's reader does with a file, alone: every row of the first sheet as Python values."""
+    return CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).to_python()
 
 
 def client_for(app, username: str | None):
@@ -292,10 +299,26 @@ def main() -> int:
             book.active.cell(row, 20).value = "基准测试修改的备注"
         out = io.BytesIO()
         book.save(out)
+        upload = out.getvalue()
+        checked, read = paired_ms(lambda: check_xlsx(upload), lambda: read_with_calamine(upload), max(3, repeat // 3))
+        print(f"上传检查（流式，炸弹防护）{checked:8.1f} ms   calamine 读取同一文件 {read:8.1f} ms   比值 {checked / read:5.2f}×  (目标 ≤ 2.00×)")
+        if checked / read > 2.0:
+            failures.append(f"上传检查 {checked / read:.2f}×")
+
+        def dry_run():
+            with app.app_context():
+                db.engine.dispose(close=False)  # a forked child opens connections of its own
+                campaign = db.session.scalar(select(Campaign).where(Campaign.code == "SJY"))
+                import_problems(upload, campaign, CommandLineUser(), dry_run=True)
+
+        peak = extra_peak_mb(dry_run)
+        print(f"内存峰值（预检期间常驻内存的增量）{peak:6.1f} MB  (目标 < 300 MB)")
+        if peak >= 300:
+            failures.append(f"导入内存 {peak:.0f} MB")
         with app.app_context():
             campaign = db.session.scalar(select(Campaign).where(Campaign.code == "SJY"))
             start = time.perf_counter()
-            result = import_problems(out.getvalue(), campaign, CommandLineUser())
+            result = import_problems(upload, campaign, CommandLineUser())
             seconds = time.perf_counter() - start
         print(f"{result.summary()}  用时 {seconds:.1f} s  (目标 < 15 s)")
         if result.errors:

@@ -141,7 +141,9 @@ class XmlScan:
     """One XML part parsed as a stream: the rows, cells and shared texts of a worksheet, the lengths of the shared
     texts. Elements are matched by local name, as the reader matches them; text is looked at only where it counts
     (a shared text's length, a cell's shared-text index): inline text is no longer than the part itself. A document
-    type declaration (the way to an entity expansion bomb) has no place in a workbook and is refused."""
+    type declaration (the way to an entity expansion bomb) has no place in a workbook and is refused.
+
+    It runs for every cell of an upload, so the cell's path is written out rather than split into small calls."""
 
     def __init__(self, name: str, budget: Budget):
         self.name, self.budget = name, budget
@@ -154,8 +156,7 @@ class XmlScan:
         self.parser.buffer_text = True
         self.parser.StartDoctypeDeclHandler = self.doctype
         self.parser.EntityDeclHandler = self.doctype
-        self.parser.StartElementHandler = self.start
-        self.parser.EndElementHandler = self.end
+        self.parser.StartElementHandler = self.start  # (end and character handlers only while they matter)
 
     def feed(self, chunk: bytes, final: bool = False) -> None:
         self.parser.Parse(chunk, final)
@@ -164,20 +165,37 @@ class XmlScan:
         raise ImportFailure(f"文件的“{self.name}”部分含有文档类型声明，Excel 工作簿中不应出现，可能是异常文件。")
 
     def start(self, name: str, attributes: dict) -> None:
-        local = name.rpartition(":")[2]
-        if self.sheet is not None:
-            if local == "c":
-                self.sheet.cell(attributes.get("r"))
+        if ":" in name:
+            name = name.rpartition(":")[2]
+        sheet = self.sheet
+        if sheet is not None:
+            if name == "c":
+                sheet.cells += 1
+                if sheet.cells > MAX_CELLS:
+                    raise ImportFailure(f"工作表有超过{number(MAX_CELLS)}个单元格（含空白单元格）。{LIMIT_ADVICE}")
+                ref = attributes.get("r")
+                if ref:
+                    letters = ref.rstrip(DIGITS)
+                    column, row = COLUMNS.get(letters), ref[len(letters):]
+                    if column is None or not (row.isascii() and row.isdigit() and len(row) <= 7):
+                        raise ImportFailure(f"文件已损坏（单元格位置“{ref[:20]}”无效），或不是 .xlsx 格式的 Excel 工作簿。")
+                    sheet.column, sheet.row_number = column, int(row)
+                else:
+                    sheet.column += 1
+                if sheet.row_number > MAX_SHEET_ROWS or sheet.column > MAX_COLUMNS:
+                    raise too_far(f"（单元格 {ref}）" if ref else "", sheet.row_number, sheet.column)
                 self.shared_cell = attributes.get("t") == "s"
-            elif local == "v" and self.shared_cell:
-                self.index = []
-                self.parser.CharacterDataHandler = self.index.append
-            elif local == "row":
-                self.sheet.row(attributes.get("r"))
-        elif local == "sheetData":
+            elif name == "v":
+                if self.shared_cell:
+                    self.index = []
+                    self.parser.CharacterDataHandler = self.index.append
+                    self.parser.EndElementHandler = self.end
+            elif name == "row":
+                sheet.row(attributes.get("r"))
+        elif name == "sheetData":  # the part is a worksheet from here on (what follows its rows has no cells)
             self.sheet = SheetScan()
             self.budget.sheets.append(self.sheet)
-        elif local == "si":
+        elif name == "si":
             if self.lengths is None:
                 self.lengths = array("q")
                 self.budget.shared_lengths.append(self.lengths)
@@ -185,22 +203,23 @@ class XmlScan:
                 raise ImportFailure(f"文件中的文字超过{number(MAX_CELLS)}段。{LIMIT_ADVICE}")
             self.text = 0
             self.parser.CharacterDataHandler = self.count
-        elif local == "dimension":
+            self.parser.EndElementHandler = self.end
+        elif name == "dimension":
             check_dimension(attributes.get("ref") or "")
 
     def end(self, name: str) -> None:
-        if self.parser.CharacterDataHandler is None:
-            if self.sheet is not None and name.rpartition(":")[2] == "sheetData":
-                self.sheet = None
-            return
-        local = name.rpartition(":")[2]
-        if local == "si":
+        """The end of a shared text (its length) or of a shared-text cell's value (its index); the elements
+        inside a shared text (runs, phonetic hints) end too, and count on."""
+        if ":" in name:
+            name = name.rpartition(":")[2]
+        if name == "si":
             self.lengths.append(self.text)
-            self.parser.CharacterDataHandler = None
-        elif local == "v":
+        elif name == "v" and self.sheet is not None:
             index = "".join(self.index).strip()
-            self.sheet.shared.append(int(index) if index.isdigit() and len(index) < 10 else -1)
-            self.parser.CharacterDataHandler = None
+            self.sheet.shared.append(int(index) if index.isascii() and index.isdigit() and len(index) < 10 else -1)
+        else:
+            return
+        self.parser.CharacterDataHandler = self.parser.EndElementHandler = None
 
     def count(self, data: str) -> None:
         self.text += len(data)
@@ -208,11 +227,24 @@ class XmlScan:
             raise ImportFailure(f"文件中有一段文字超过{number(MAX_TEXT)}个字。{LIMIT_ADVICE}")
 
 
+DIGITS = "0123456789"
+COLUMNS = {}  # the columns A … ZZZ by their letters, the way a cell reference names them
+
+
+def name_columns() -> None:
+    letters = [chr(c) for c in range(65, 91)]
+    names = letters + [a + b for a in letters for b in letters] + [a + b + c for a in letters for b in letters for c in letters]
+    COLUMNS.update((name, column_number(name)) for name in names)
+
+
 def column_number(letters: str) -> int:
     number = 0
     for letter in letters:
         number = number * 26 + ord(letter) - 64
     return number
+
+
+name_columns()
 
 
 def too_far(where: str, row: int, column: int) -> ImportFailure | None:
@@ -236,7 +268,8 @@ def check_dimension(ref: str) -> None:
 
 
 class SheetScan:
-    """The rows and cells of one worksheet, positioned as the reader positions them, and the shared texts they show."""
+    """The rows and cells of one worksheet, positioned as the reader positions them (the cells by XmlScan.start),
+    and the shared texts they show."""
 
     def __init__(self):
         self.rows = self.cells = 0
@@ -247,26 +280,9 @@ class SheetScan:
         self.rows += 1
         if self.rows > MAX_SHEET_ROWS:
             raise ImportFailure(f"工作表有超过{MAX_SHEET_ROWS}行（含空白行）。{LIMIT_ADVICE}")
-        self.row_number = int(number) if number and number.isdigit() else self.row_number + 1
+        self.row_number = int(number) if number and number.isascii() and number.isdigit() and len(number) <= 7 else self.row_number + 1
         self.column = 0
-        self.check("")
-
-    def cell(self, ref: str | None) -> None:
-        self.cells += 1
-        if self.cells > MAX_CELLS:
-            raise ImportFailure(f"工作表有超过{number(MAX_CELLS)}个单元格（含空白单元格）。{LIMIT_ADVICE}")
-        match = CELL_REF.fullmatch(ref) if ref else None
-        if match:
-            self.column, self.row_number = column_number(match.group(1)), int(match.group(2))
-        elif ref:
-            raise ImportFailure(f"文件已损坏（单元格位置“{ref[:20]}”无效），或不是 .xlsx 格式的 Excel 工作簿。")
-        else:
-            self.column += 1
-        self.check(f"（单元格 {ref}）" if ref else "")
-
-    def check(self, where: str) -> None:
-        """Refuse a position past the limits; `where` names the cell, if the file does."""
-        refusal = too_far(where, self.row_number, self.column)
+        refusal = too_far("", self.row_number, self.column)
         if refusal:
             raise refusal
 

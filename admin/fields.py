@@ -22,7 +22,7 @@ def credit_code_validator(form, field) -> None:
 
 def plain_text(form, field) -> None:
     """Refuse text with a control character that no report could carry (models.text)."""
-    message = refusal("此项", field.data)
+    message = refusal(f"“{field.label.text}”", field.data)
     if message:
         raise ValidationError(message)
 

@@ -292,7 +292,9 @@ class ProblemUpdateView(SecureModelView):
     column_searchable_list = ("note", "action")
     column_filters = ("problem.number", "action", "to_status", "created_at")
     form_columns = ("problem", "note")
-    form_args = {"note": {"validators": [DataRequired("请填写说明内容。")]}}
+    form_args = {"note": {"validators": [DataRequired("请填写说明内容。")],
+                          "description": "责任单位的说明记为“报告进展”（问题须为已交办或办理中），领导的记为“领导批示”；"
+                                         "写入问题的办理进展后不能修改。"}}
     form_ajax_refs = {"problem": PROBLEM_AJAX}
 
     column_default_sort = ("created_at", True)

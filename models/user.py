@@ -10,6 +10,7 @@ from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, delete, func, select, update
 from sqlalchemy.dialects import mysql, postgresql, sqlite
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -193,6 +194,9 @@ def password_matches(user: User | None, password: str) -> bool:
     return user.check_password(password) and bool(user.active)
 
 
+TURN_TRIES = 3
+
+
 def take_turn(keys: list[str]) -> None:
     """Wait for, and hold until the transaction ends, the locks on `keys` (every process and database alike: an
     upsert locks the row on PostgreSQL and MariaDB, and any write takes SQLite's one write lock)."""
@@ -211,12 +215,18 @@ def claim_login_attempt(username: str, address: str) -> tuple[LoginAttempt | Non
     """Take a turn on the account name and the address, and within it either find them locked (None, until when)
     or record this attempt as a failure until its password proves right (the attempt, None). Parallel attempts, in
     any number of processes, count one another: no more passwords are checked than the limit allows."""
-    db.session.commit()  # a fresh transaction, so that the counts see every attempt committed before the turn
-    take_turn([f"user:{username}"[:80], f"addr:{address}"[:80]])
-    locked_until = login_locked_until(username, address)
-    attempt = None if locked_until else record_login_attempt(username, address, False)
-    db.session.commit()
-    return attempt, locked_until
+    for tries in range(TURN_TRIES):
+        db.session.commit()  # a fresh transaction, so that the counts see every attempt committed before the turn
+        try:
+            take_turn([f"user:{username}"[:80], f"addr:{address}"[:80]])
+            locked_until = login_locked_until(username, address)
+            attempt = None if locked_until else record_login_attempt(username, address, False)
+            db.session.commit()
+            return attempt, locked_until
+        except OperationalError:  # chosen as a deadlock's victim, or SQLite busy past its timeout: queue again
+            db.session.rollback()
+            if tries == TURN_TRIES - 1:
+                raise
 
 
 def login_locked_until(username: str, address: str) -> datetime | None:

@@ -74,7 +74,7 @@ class User(IdMixin, TimestampMixin, VersionMixin, UserMixin, db.Model):
         login's age end on the server, whoever holds a copy of the cookie."""
         return f"{self.id}:{self.login_token}"
 
-    def session_token(self) -> str:
+    def password_mark(self) -> str:
         """A mark of the current password: logins made with an older one no longer count."""
         return hashlib.sha256((self.password_hash or "").encode()).hexdigest()[:16]
 
@@ -98,14 +98,14 @@ class User(IdMixin, TimestampMixin, VersionMixin, UserMixin, db.Model):
         now = local_now()
         db.session.execute(delete(UserSession).where(UserSession.created_at < now - SESSION_MAX_AGE))
         self.login_token = secrets.token_urlsafe(32)
-        db.session.add(UserSession(user=self, token_hash=token_hash(self.login_token), password_mark=self.session_token(),
+        db.session.add(UserSession(user=self, token_hash=token_hash(self.login_token), password_mark=self.password_mark(),
                                    created_at=now))
         return self.login_token
 
     def keep_login(self) -> None:
         """After a new password: this login goes on (the others, made with the old one, have ended)."""
         db.session.execute(update(UserSession).where(UserSession.token_hash == token_hash(self.login_token or ""))
-                           .values(password_mark=self.session_token()))
+                           .values(password_mark=self.password_mark()))
 
     def end_login(self) -> None:
         """Log out: this login no longer opens anything, even from a copy of its cookie."""
@@ -148,7 +148,7 @@ class UserSession(IdMixin, db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
     user: Mapped[User] = relationship()
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    password_mark: Mapped[str] = mapped_column(String(16))  # User.session_token() when it began
+    password_mark: Mapped[str] = mapped_column(String(16))  # User.password_mark() when it began
     created_at: Mapped[datetime] = mapped_column(default=local_now, index=True)
 
 
@@ -164,7 +164,7 @@ def logged_in_user(user_id: str, token: str) -> User | None:
     if found is None:
         return None
     user, mark = found
-    if not user.active or not secrets.compare_digest(mark, user.session_token()):
+    if not user.active or not secrets.compare_digest(mark, user.password_mark()):
         return None
     user.login_token = token
     return user

@@ -21,7 +21,7 @@ from models import (
     Event,
     LoginAttempt,
     Person,
-    Policy,
+    PolicyDocument,
     PolicyPush,
     Post,
     Problem,
@@ -38,7 +38,7 @@ from models import (
 
 from models import audit
 
-from . import auth, ledger, policy, views
+from . import access, auth, ledger, views
 from . import reports
 from .base import SecureIndexView, SecureModelView, check_forms
 
@@ -70,7 +70,7 @@ def register_views(admin: Admin) -> None:
     admin.add_view(views.BodyTownView(BodyTown, name="联点镇、园区", category=org, endpoint="body_town"))
     admin.add_view(views.StatedFigureView(StatedFigure, name="文件所述数据", category=org, endpoint="stated_figure"))
     admin.add_view(views.TaskView(Task, name="工作任务", category=tasks, endpoint="task"))
-    admin.add_view(views.PolicyView(Policy, name="政策清单", category=tasks, endpoint="policy"))
+    admin.add_view(views.PolicyView(PolicyDocument, name="政策清单", category=tasks, endpoint="policy"))
     admin.add_view(views.PolicyPushView(PolicyPush, name="政策推送", category=tasks, endpoint="policy_push"))
     admin.add_view(views.EnterpriseView(Enterprise, name="企业", category=firms, endpoint="enterprise"))
     admin.add_view(views.EnterpriseGroupView(EnterpriseGroup, name="联点企业", category=firms, endpoint="enterprise_group"))
@@ -133,7 +133,7 @@ def init_app(app: Flask) -> None:
         translations_path=TRANSLATIONS,
     )
     register_views(admin)
-    policy.check_complete({v.endpoint for v in admin._views if isinstance(v, SecureModelView)},
+    access.check_complete({v.endpoint for v in admin._views if isinstance(v, SecureModelView)},
                           {v.endpoint for v in admin._views if not isinstance(v, SecureModelView)} - {"admin"})
     check_forms([v for v in admin._views if isinstance(v, SecureModelView)])
     audit.actor_provider = web_actor

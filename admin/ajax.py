@@ -8,7 +8,7 @@ from models import db
 from models.text import clean
 
 from .ids import parse_id
-from .policy import scope_query
+from models.scope import scope_query
 
 MAX_OFFSET = 100_000
 MAX_TERM = 100  # characters of what is typed into the box

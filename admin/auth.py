@@ -17,7 +17,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 from models import Body, Campaign, Unit, User, db, local_now
 from models.errors import CliError, DomainError
 from models.user import MIN_PASSWORD_LENGTH, claim_login_attempt, logged_in_user, password_matches
-from models.vocab import ROLE_LABELS, ROLES
+from models.vocab import ROLE_LABELS, ROLES, BodyKind
 
 from exports import find_campaign
 
@@ -180,7 +180,7 @@ def create_user_command(name, role, unit, group, campaign, display_name, passwor
     if not name or len(name) > 64:
         raise CliError("用户名不能为空，且不超过64个字符。")
     unit_row = find_one(Unit, unit, campaign, "单位") if unit else None
-    body_row = find_one(Body, group, campaign, "工作组", kind="工作组") if group else None
+    body_row = find_one(Body, group, campaign, "工作组", kind=BodyKind.WORKING_GROUP) if group else None
     campaign_row = find_campaign(campaign) if role in ("coordinator", "leader") else None  # they see one campaign
     if password is None:
         password = click.prompt("密码", hide_input=True, confirmation_prompt="再次输入密码")

@@ -1,6 +1,6 @@
 """The one secure base for every admin view.
 
-It applies the policy table (admin/policy.py) to every endpoint, scopes every query (lists, counts, details,
+It applies the access table (admin/access.py) to every endpoint, scopes every query (lists, counts, details,
 edits, deletes, actions, dropdowns, lookups) to the rows the user may see or change, refuses a save that would
 overwrite someone else's newer edit, and turns what the database or the model refuses into Chinese messages.
 Views themselves declare attributes only.
@@ -30,7 +30,9 @@ from models.errors import DomainError
 from models.text import clean, control_character
 from models.workflow import WORKFLOW_COLUMNS
 
-from . import policy
+from models import scope
+
+from . import access
 from .ajax import SafeAjaxLoader
 from .fields import (CheckedForm, ScopedAjaxSelect, ScopedAjaxSelectMultiple, ScopedSelect, ScopedSelectMultiple,
                      WithinRange, within_calendar)
@@ -83,7 +85,7 @@ def is_write_endpoint() -> bool:
 
 def scoped(model, query, write: bool = False):
     """`query` on `model` narrowed to the rows the current user may see (or, with `write`, change)."""
-    return policy.scope_query(query, model, current_user, write)
+    return scope.scope_query(query, model, current_user, write)
 
 
 class ScopedModelConverter(AdminModelConverter):
@@ -165,7 +167,7 @@ class SecureModelView(ModelView):
 
     # --- the policy table, applied to every endpoint ---
     def allowed(self, op: str) -> bool:
-        return policy.allows(user_role(), self.endpoint, op)
+        return access.allows(user_role(), self.endpoint, op)
 
     def is_accessible(self) -> bool:
         return current_user.is_authenticated and self.allowed("list")
@@ -199,7 +201,7 @@ class SecureModelView(ModelView):
     action_family: str | None = None  # views sharing custom actions (the ledger and its listings) name them once
 
     def is_action_allowed(self, name: str) -> bool:
-        return (policy.allows_action(user_role(), self.endpoint, name, self.action_family)
+        return (access.allows_action(user_role(), self.endpoint, name, self.action_family)
                 and super().is_action_allowed(name))
 
     # What the list page loads with its rows (SQLAlchemy loader options), in place of Flask-Admin's joins of
@@ -252,7 +254,7 @@ class SecureModelView(ModelView):
             _, query = super().get_list(page, sort_column, sort_desc, search, filters, False, page_size)
         finally:
             g.count_later = False
-        narrowing = policy.write_narrowing(self.model, current_user)  # which of the page's rows the user may change
+        narrowing = scope.write_narrowing(self.model, current_user)  # which of the page's rows the user may change
         writable = literal_column("1") if narrowing is None else case((narrowing, 1), else_=0)
         page_rows = query.with_entities(self.model.id, writable).enable_eagerloads(False).all()
         ids = [pk for pk, _ in page_rows]

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from models import Problem, Unit, db, ledger
 from models.vocab import PROBLEM_CATEGORIES, PROBLEM_STATUSES
 
-from .policy import read_filter
+from models.scope import read_filter
 
 TREND_WEEKS = 12
 

@@ -7,10 +7,10 @@ from flask_login import current_user
 from sqlalchemy import func, literal_column, select
 
 from models import Body, Campaign, Enterprise, Problem, Unit, db, ledger, local_now
-from models.vocab import ESCALATION_LEVELS, PROBLEM_CATEGORIES, PROBLEM_STATUSES
+from models.vocab import ESCALATION_LEVELS, PROBLEM_CATEGORIES, PROBLEM_STATUSES, BodyKind
 
 from .ids import parse_id
-from .policy import scope_query
+from models.scope import scope_query
 
 
 def today():
@@ -92,7 +92,7 @@ def ledger_filters():
         LightFilter(),
         ChoiceFilter(Problem.category, "问题类型", fixed(PROBLEM_CATEGORIES)),
         ChoiceFilter(Problem.responsible_unit_id, "责任单位", VisibleOptions(Unit), numeric=True),
-        ChoiceFilter(Problem.collected_by_body_id, "收集工作组", VisibleOptions(Body, Body.kind == "工作组", order=Body.id), numeric=True),
+        ChoiceFilter(Problem.collected_by_body_id, "收集工作组", VisibleOptions(Body, Body.kind == BodyKind.WORKING_GROUP, order=Body.id), numeric=True),
         TownFilter(),
         ChoiceFilter(Problem.escalation_level, "上报层级", fixed(ESCALATION_LEVELS)),
         BooleanEqualFilter(Problem.flagged, "挂牌督办"),

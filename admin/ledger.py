@@ -18,6 +18,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from models import Body, Campaign, Enterprise, EnterpriseGroup, Person, Problem, Unit, db, ledger, local_now, workflow
 from models.errors import DomainError
+from models.ledger import Light
 from models.vocab import SATISFACTION_LEVELS
 
 from exports import reporting_unit
@@ -28,7 +29,7 @@ from .fields import CheckedForm, ScopedSelect, ScopedSelectMultiple, within_cale
 from .files import download, xlsx_bytes
 from .filters import ledger_filters, today, yellow_days
 from .ids import parse_id
-from .policy import read_filter, scope_query
+from models.scope import read_filter, scope_query
 from .views import BODY_AJAX, ENTERPRISE_AJAX, PERSON_AJAX
 
 
@@ -68,7 +69,7 @@ PROBLEM_LABELS = {
     "extension_requested_until": "申请延期至",
     "urgency": "紧急程度排序",
 }
-LIGHT_CLASSES = {"红": "danger", "黄": "warning", "绿": "success", "灰": "secondary"}
+LIGHT_CLASSES = {Light.RED: "danger", Light.YELLOW: "warning", Light.GREEN: "success", Light.GREY: "secondary"}
 
 
 def light_cell(view, context, model, name):

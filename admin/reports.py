@@ -22,7 +22,9 @@ from models.periods import report_day
 
 from .files import download, xlsx_bytes
 from .ledger import chosen_campaign, user_campaigns
-from .policy import PAGES, read_filter, scope_query
+from models.scope import read_filter, scope_query
+
+from .access import PAGES
 
 IMPORTS = {"problems": ("附件2问题清单", import_problems), "enterprises": ("企业名单", import_enterprises)}
 IMPORT_ROLES = {"problems": ("admin", "coordinator", "group"), "enterprises": ("admin", "coordinator")}

@@ -34,9 +34,10 @@ from sqlalchemy import func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from admin.ledger import ProblemView  # noqa: E402
-from admin.policy import read_filter  # noqa: E402
+from models.scope import read_filter  # noqa: E402
 from bench.run import PASSWORD, build_app, build_database, count_of, filter_arg  # noqa: E402
 from models import Body, Campaign, Problem, Unit, User, db  # noqa: E402
+from models.vocab import BodyKind, Status  # noqa: E402
 
 DATA = ROOT / "bench" / ".data"
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/zq_load"
@@ -62,10 +63,10 @@ def make_accounts(app, users: int) -> list[dict]:
     """One account per simulated user: the mix of roles an office would have logged in at once."""
     with app.app_context():
         campaign = db.session.scalar(select(Campaign).where(Campaign.code == "SJY"))
-        groups = db.session.scalars(select(Body).where(Body.campaign_id == campaign.id, Body.kind == "工作组").order_by(Body.id)).all()
+        groups = db.session.scalars(select(Body).where(Body.campaign_id == campaign.id, Body.kind == BodyKind.WORKING_GROUP).order_by(Body.id)).all()
         busy_units = db.session.scalars(
             select(Unit).join(Problem, Problem.responsible_unit_id == Unit.id)
-            .where(Problem.campaign_id == campaign.id, Problem.status == "办理中")
+            .where(Problem.campaign_id == campaign.id, Problem.status == Status.HANDLING)
             .group_by(Unit.id).order_by(func.count().desc(), Unit.id).limit(len(groups))).all()
         plan = []
         for n in range(users):
@@ -84,7 +85,7 @@ def make_accounts(app, users: int) -> list[dict]:
                 db.session.flush()
             seen = db.session.scalar(select(func.count()).select_from(Problem).where(read_filter(Problem, user)))
             running = db.session.scalar(select(func.count()).select_from(Problem)
-                                        .where(read_filter(Problem, user), Problem.status == "办理中"))
+                                        .where(read_filter(Problem, user), Problem.status == Status.HANDLING))
             accounts.append({
                 "username": username, "password": PASSWORD, "role": role,
                 "pages": max(1, min(MAX_PAGES, math.ceil(seen / ProblemView.page_size))),

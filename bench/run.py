@@ -39,7 +39,7 @@ from python_calamine import CalamineWorkbook  # noqa: E402
 from sqlalchemy import event, select, text  # noqa: E402
 
 from admin.ledger import ProblemView  # noqa: E402
-from admin.policy import read_filter  # noqa: E402
+from models.scope import read_filter  # noqa: E402
 from app import create_app  # noqa: E402
 from exports.problems import annex2_row, annex2_workbook  # noqa: E402
 from imports import CommandLineUser  # noqa: E402

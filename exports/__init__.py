@@ -15,6 +15,7 @@ from models import Body, Campaign, Problem, Task, db, ledger, local_now
 from models.errors import CliError, DomainError
 from models.org import campaign_named
 from models.periods import report_day
+from models.vocab import BodyKind
 
 from .periodic import KINDS, bulletin_docx, period_figures, period_workbook
 from .problems import ANNEX2_RELATIONS, annex2_workbook
@@ -25,7 +26,7 @@ EXPORT_KINDS = ("problems", "tasks", "weekly", "dekad")
 
 def reporting_unit(campaign: Campaign) -> str:
     """Who fills in a report by default: the campaign's office, else its issuing body."""
-    office = db.session.scalar(select(Body.name).where(Body.campaign_id == campaign.id, Body.kind == "推进机制办公室").limit(1))
+    office = db.session.scalar(select(Body.name).where(Body.campaign_id == campaign.id, Body.kind == BodyKind.OFFICE).limit(1))
     return office or campaign.issuer or campaign.name
 
 

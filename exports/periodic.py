@@ -18,13 +18,15 @@ from openpyxl import Workbook
 from sqlalchemy import and_, distinct, func, select
 
 from models import Body, Campaign, Problem, Task, Unit, Visit, db, ledger
+from models.ledger import Board
 from models.periods import Period, period_for
 from models.text import clean
+from models.vocab import BodyKind, ReportKind
 
 from .problems import ANNEX2_RELATIONS, annex2_row
 from .style import table_sheet, workbook
 
-KINDS = {"weekly": "周调度", "dekad": "旬通报"}
+KINDS = {"weekly": ReportKind.WEEKLY, "dekad": ReportKind.DEKAD}
 
 
 @dataclass
@@ -60,14 +62,14 @@ def task_day(campaign: Campaign, kind: str) -> int:
     """The day the campaign's reporting task for `kind` recurs on (周三 → 3, 每旬8日前 → 8)."""
     day = db.session.scalar(select(Task.recurrence_day).where(Task.campaign_id == campaign.id, Task.report_kind == kind,
                                                               Task.recurrence_day.is_not(None)).order_by(Task.id).limit(1))
-    return day or (3 if kind == "周调度" else 8)
+    return day or (3 if kind == ReportKind.WEEKLY else 8)
 
 
 def issue_number(campaign: Campaign, period: Period) -> int | None:
     """第N期: how many periods of this kind since the campaign started, this one included."""
     if campaign.start_on is None or period.end < campaign.start_on:
         return None
-    if period.kind == "周调度":
+    if period.kind == ReportKind.WEEKLY:
         return (period.end - campaign.start_on).days // 7 + 1
     months = (period.start.year - campaign.start_on.year) * 12 + period.start.month - campaign.start_on.month
     part = lambda d: 0 if d.day <= 10 else 1 if d.day <= 20 else 2  # noqa: E731
@@ -104,7 +106,7 @@ def period_figures(campaign: Campaign, kind: str, day: date, today: date, proble
     own = Problem.campaign_id == campaign.id
     scope = own if problem_scope is None else and_(own, problem_scope)
     visits = Visit.campaign_id == campaign.id if visit_scope is None else and_(Visit.campaign_id == campaign.id, visit_scope)
-    groups = db.session.scalars(select(Body).where(Body.campaign_id == campaign.id, Body.kind == "工作组").order_by(Body.id)).all()
+    groups = db.session.scalars(select(Body).where(Body.campaign_id == campaign.id, Body.kind == BodyKind.WORKING_GROUP).order_by(Body.id)).all()
     groups = [g for g in groups if body_scope is None or body_scope(g)]
     unit_ids = db.session.scalars(select(Problem.responsible_unit_id).where(scope, Problem.responsible_unit_id.is_not(None))
                                   .distinct()).all()
@@ -235,8 +237,8 @@ def bulletin_docx(figures: PeriodFigures, issuer: str) -> Document:
     table(doc, [h for h, _ in UNIT_HEADERS],
           [[u.name, u.assigned, u.resolved, u.overdue, percent(u.finish_rate), percent(u.on_time_rate)] for u in figures.units])
     paragraph(doc, "四、红黑榜", 16, "黑体")
-    red = "、".join(r.unit.name for r in figures.ranking if r.board == "红榜") or "无"
-    black = "、".join(r.unit.name for r in figures.ranking if r.board == "黑榜") or "无"
+    red = "、".join(r.unit.name for r in figures.ranking if r.board == Board.RED) or "无"
+    black = "、".join(r.unit.name for r in figures.ranking if r.board == Board.BLACK) or "无"
     paragraph(doc, f"红榜（办结率、按期办结率靠前）：{red}。")
     paragraph(doc, f"黑榜（办结率靠后或逾期较多）：{black}。")
     paragraph(doc, "五、信息报送情况", 16, "黑体")

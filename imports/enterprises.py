@@ -6,12 +6,12 @@ from collections import Counter
 
 from sqlalchemy import select
 
-from admin.policy import scope_query
 from exports.enterprises import HEADERS
 from models import Campaign, Enterprise, EnterpriseGroup, db
 from models.errors import DomainError
 from models.uscc import uscc_error
 from models.vocab import OWNERSHIPS
+from models.scope import scope_query
 
 from .problems import FLUSH_EVERY, ImportResult, Lookup, Outcome
 from .workbook import CellError, read_sheet, split_names, text

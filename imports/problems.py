@@ -18,12 +18,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from admin.policy import scope_query
 from exports.problems import HEADERS
 from models import Body, Campaign, Enterprise, Person, Problem, Unit, db, workflow
 from models.base import campaign_mismatch
 from models.errors import DomainError
-from models.vocab import PROBLEM_CATEGORIES, PROBLEM_STATUSES, SATISFACTION_LEVELS
+from models.vocab import OPEN_STATUSES, PROBLEM_CATEGORIES, PROBLEM_STATUSES, SATISFACTION_LEVELS, BodyKind, Status
+from models.workflow import StepName
+from models.scope import change_refusal, scope_query
 
 from .workbook import CellError, RowRefusal, parse_date, read_sheet, split_names, text
 
@@ -44,9 +45,10 @@ FIELD_COLUMN = {
 }
 # The one step that takes a problem from the file's old status to its new one.
 STEP_FOR = {
-    ("待交办", "已交办"): "assign", ("已交办", "办理中"): "accept", ("已交办", "已办结"): "resolve",
-    ("办理中", "已办结"): "resolve", ("已办结", "已销号"): "close", ("已办结", "办理中"): "reopen",
-    **{(s, "已撤销"): "withdraw" for s in ("待交办", "已交办", "办理中")},
+    (Status.UNASSIGNED, Status.ASSIGNED): StepName.ASSIGN, (Status.ASSIGNED, Status.HANDLING): StepName.ACCEPT,
+    (Status.ASSIGNED, Status.RESOLVED): StepName.RESOLVE, (Status.HANDLING, Status.RESOLVED): StepName.RESOLVE,
+    (Status.RESOLVED, Status.CLOSED): StepName.CLOSE, (Status.RESOLVED, Status.HANDLING): StepName.REOPEN,
+    **{(s, Status.WITHDRAWN): StepName.WITHDRAW for s in OPEN_STATUSES},
 }
 
 
@@ -88,7 +90,7 @@ class Lookup:
             return found
 
         self.enterprises = visible(Enterprise)
-        self.groups = visible(Body, Body.kind == "工作组")
+        self.groups = visible(Body, Body.kind == BodyKind.WORKING_GROUP)
         self.units = visible(Unit)
         self.people = visible(Person)
 
@@ -158,11 +160,11 @@ def same(old, new) -> bool:
 def step_args(step: str, values: dict) -> dict:
     """What the workflow function of `step` takes from the row."""
     return {
-        "assign": {name: values[name] for name in ASSIGNMENT},
-        "resolve": {"resolution": values["progress"]},
-        "close": {"satisfaction": values["satisfaction"]},
-        "reopen": {"reason": values["progress"]},
-        "withdraw": {"reason": values["remark"] or values["progress"]},
+        StepName.ASSIGN: {name: values[name] for name in ASSIGNMENT},
+        StepName.RESOLVE: {"resolution": values["progress"]},
+        StepName.CLOSE: {"satisfaction": values["satisfaction"]},
+        StepName.REOPEN: {"reason": values["progress"]},
+        StepName.WITHDRAW: {"reason": values["remark"] or values["progress"]},
     }.get(step, {})
 
 
@@ -171,11 +173,14 @@ def apply_row(number: int, values: dict, campaign: Campaign, user, problems: dic
     anything it refuses."""
     status = values["status"]
     if values["number"] is None:
-        if status not in (None, "待交办", "已交办"):
+        if status not in (None, Status.UNASSIGNED, Status.ASSIGNED):
             raise RowRefusal("办理状态", "新问题的办理状态只能是“待交办”或“已交办”（交办时须同时填写责任单位、责任人和办理时限）。")
         problem = Problem(campaign=campaign, **{name: values[name] for name in PLAIN})
-        if status == "已交办":
-            run_step(problem, "assign", user, values)  # adds the problem once the step is allowed
+        refused = change_refusal(problem, user)
+        if refused:
+            raise RowRefusal("收集工作组", refused)
+        if status == Status.ASSIGNED:
+            run_step(problem, StepName.ASSIGN, user, values)  # adds the problem once the step is allowed
             return Outcome(number, None, "新增并交办"), problem
         if any(values[name] for name in ASSIGNMENT):
             raise RowRefusal("责任单位", "待交办的问题不应填写责任单位、责任人或办理时限；要交办请把办理状态写为“已交办”。")
@@ -193,16 +198,17 @@ def apply_row(number: int, values: dict, campaign: Campaign, user, problems: dic
             raise RowRefusal("办理状态", f"办理状态不能从“{problem.status}”直接改为“{status}”，请逐步办理。")
     else:
         moved = [name for name in ASSIGNMENT if not same(getattr(problem, name), values[name])]
-        if moved and problem.status == "待交办":
+        if moved and problem.status == Status.UNASSIGNED:
             raise RowRefusal(FIELD_COLUMN[moved[0]], "待交办的问题不应填写责任单位、责任人或办理时限；要交办请把办理状态写为“已交办”。")
         if moved:
             raise RowRefusal(FIELD_COLUMN[moved[0]], "已交办问题的责任单位、协办单位、责任人、督办人和办理时限不能直接修改，请在系统中通过交办、延期等流程办理。")
-    if status == problem.status and problem.status == "已销号" and not same(problem.satisfaction, values["satisfaction"]):
+    if status == problem.status and problem.status == Status.CLOSED and not same(problem.satisfaction, values["satisfaction"]):
         raise RowRefusal("满意度", "满意度只能在销号时填写，不能再修改。")
     if not changed and step is None:
         return Outcome(number, problem.number, "不变"), None
-    if changed and not workflow_allows_edit(problem, user):
-        raise RowRefusal(FIELD_COLUMN[changed[0]], f"您无权修改问题{problem.number}的内容。")
+    refused = change_refusal(problem, user) if changed else None
+    if refused:
+        raise RowRefusal(FIELD_COLUMN[changed[0]], refused)
     for name in changed:
         setattr(problem, name, values[name])
     detail = "、".join(FIELD_COLUMN[name] for name in changed)
@@ -210,26 +216,6 @@ def apply_row(number: int, values: dict, campaign: Campaign, user, problems: dic
         run_step(problem, step, user, values)
         return Outcome(number, problem.number, f"更新（{workflow.STEPS[step].label}）", detail), problem
     return Outcome(number, problem.number, "更新", detail), problem
-
-
-def workflow_allows_edit(problem: Problem, user) -> bool:
-    """Editing a problem's content: the office, or the collecting group while it is still unassigned."""
-    if user.role in ("admin", "coordinator"):
-        return True
-    writable = scope_query(select(Problem.id).where(Problem.id == problem.id), Problem, user, write=True)
-    return user.role == "group" and problem.status == "待交办" and db.session.scalar(writable) is not None
-
-
-def within_scope(problem: Problem, user) -> bool:
-    """Whether the importing user may have written `problem`: the office within its campaign, a working group
-    only problems it collected (the workflow has already refused anything else it may not do)."""
-    if user.role == "admin":
-        return True
-    if user.role == "coordinator":
-        return problem.campaign_id == user.campaign_id or (problem.campaign is not None and problem.campaign.id == user.campaign_id)
-    if user.role == "group":
-        return problem.collected_by_body is not None and problem.collected_by_body.id == user.body_id
-    return False
 
 
 def check_row(problem: Problem) -> None:
@@ -283,8 +269,6 @@ def import_problems(data: bytes, campaign: Campaign, user, dry_run: bool = False
                     outcome, written = apply_row(number, values, campaign, user, problems)
                     if written is not None:
                         check_row(written)
-                        if not within_scope(written, user):
-                            raise RowRefusal("收集工作组", "该问题不在您的权限范围内（工作组只能录入和修改本组收集、尚未交办的问题）")
                     result.outcomes.append(outcome)
                 except RowRefusal as refusal:
                     result.errors.append(CellError(number, COLUMN.get(refusal.header), refusal.header, refusal.message))

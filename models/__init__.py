@@ -4,7 +4,7 @@ from .base import Base, db, local_now, migrate
 from .enterprise import Enterprise, EnterpriseGroup, Event, Visit
 from .org import Body, BodyTown, BodyUnit, Campaign, Person, Post, SourceDocument, StatedFigure, Unit
 from .problem import Problem, ProblemUpdate, Report, problem_co_unit
-from .task import Policy, PolicyPush, Task, task_body
+from .task import PolicyDocument, PolicyPush, Task, task_body
 from .user import AuditLog, LoginAttempt, LoginLock, User, UserSession
 
 __all__ = [
@@ -20,7 +20,7 @@ __all__ = [
     "LoginAttempt",
     "LoginLock",
     "Person",
-    "Policy",
+    "PolicyDocument",
     "PolicyPush",
     "Post",
     "Problem",

@@ -20,16 +20,33 @@ from .enterprise import EnterpriseGroup, Visit
 from .org import Body, Unit
 from .periods import Period, period_for
 from .problem import Problem, Report
-from .vocab import RUNNING_STATUSES
 from .task import Task
+from .vocab import (ENDED_STATUSES, FINISHED_STATUSES, RUNNING_STATUSES, SATISFIED_LEVELS, Escalation, Status,
+                    TaskSection)
 
-LIGHTS = ("红", "黄", "绿", "灰")
+
+class Light:
+    """亮灯."""
+
+    RED = "红"
+    YELLOW = "黄"
+    GREEN = "绿"
+    GREY = "灰"
+
+
+class Board:
+    """红黑榜."""
+
+    RED = "红榜"
+    BLACK = "黑榜"
+
+
+LIGHTS = (Light.RED, Light.YELLOW, Light.GREEN, Light.GREY)
 ASSIGNED = RUNNING_STATUSES
-FINISHED = ("已办结", "已销号")
+FINISHED = FINISHED_STATUSES
 HANDLED = (*ASSIGNED, *FINISHED)  # 已交办 and later, withdrawn ones aside
-GREY = (*FINISHED, "已撤销")
-CLOSED = ("已销号", "已撤销")
-SATISFIED = ("满意", "基本满意")
+GREY = (*FINISHED, Status.WITHDRAWN)
+CLOSED = ENDED_STATUSES
 DEFAULT_YELLOW_DAYS = 3
 DEFAULT_STALE_DAYS = 7
 
@@ -37,10 +54,10 @@ DEFAULT_STALE_DAYS = 7
 def light(problem: Problem, today: date, yellow_days: int = DEFAULT_YELLOW_DAYS) -> str | None:
     """The deadline light of one problem."""
     if problem.status in GREY:
-        return "灰"
+        return Light.GREY
     if problem.status in ASSIGNED and problem.deadline is not None:
         left = (problem.deadline - today).days
-        return "红" if left < 0 else "黄" if left <= yellow_days else "绿"
+        return Light.RED if left < 0 else Light.YELLOW if left <= yellow_days else Light.GREEN
     return None
 
 
@@ -49,10 +66,10 @@ def light_condition(value: str, today: date, yellow_days: int = DEFAULT_YELLOW_D
     running = and_(Problem.status.in_(ASSIGNED), Problem.deadline.is_not(None))
     horizon = today + timedelta(days=yellow_days)
     return {
-        "红": and_(running, Problem.deadline < today),
-        "黄": and_(running, Problem.deadline >= today, Problem.deadline <= horizon),
-        "绿": and_(running, Problem.deadline > horizon),
-        "灰": Problem.status.in_(GREY),
+        Light.RED: and_(running, Problem.deadline < today),
+        Light.YELLOW: and_(running, Problem.deadline >= today, Problem.deadline <= horizon),
+        Light.GREEN: and_(running, Problem.deadline > horizon),
+        Light.GREY: Problem.status.in_(GREY),
     }[value]
 
 
@@ -65,7 +82,7 @@ def urgency_order() -> list:
 # --- supervision listings (督办) ---
 
 def overdue(today: date):
-    return light_condition("红", today)
+    return light_condition(Light.RED, today)
 
 
 def due_within(today: date, days: int):
@@ -77,7 +94,7 @@ def flagged():
 
 
 def escalated():
-    return and_(Problem.escalation_level != "本级", not_(Problem.status.in_(CLOSED)))
+    return and_(Problem.escalation_level != Escalation.LOCAL, not_(Problem.status.in_(CLOSED)))
 
 
 def stale(now: datetime, days: int = DEFAULT_STALE_DAYS):
@@ -126,13 +143,13 @@ def figure_columns(today: date):
     finished = Problem.status.in_(FINISHED)
     return [
         func.count(Problem.id),
-        count(Problem.status == "待交办"),
+        count(Problem.status == Status.UNASSIGNED),
         count(Problem.status.in_(HANDLED)),
         count(finished),
         count(and_(finished, Problem.resolved_on.is_not(None), Problem.deadline.is_not(None), Problem.resolved_on <= Problem.deadline)),
         count(overdue(today)),
-        count(and_(Problem.status == "已销号", Problem.satisfaction.is_not(None))),
-        count(and_(Problem.status == "已销号", Problem.satisfaction.in_(SATISFIED))),
+        count(and_(Problem.status == Status.CLOSED, Problem.satisfaction.is_not(None))),
+        count(and_(Problem.status == Status.CLOSED, Problem.satisfaction.in_(SATISFIED_LEVELS))),
     ]
 
 
@@ -170,20 +187,10 @@ def unit_ranking(scope, today: date, board_size: int = 3) -> list[Ranked]:
     rated = [r for r in ranked if r.figures.assigned]
     size = min(board_size, len(rated) // 2)
     for item in rated[:size]:
-        item.board = "红榜"
+        item.board = Board.RED
     for item in rated[len(rated) - size:] if size else []:
-        item.board = "黑榜"
+        item.board = Board.BLACK
     return ranked
-
-
-def group_figures(scope, today: date) -> list[tuple[Body, Figures]]:
-    """Figures per collecting working group."""
-    query = select(Problem.collected_by_body_id, *figure_columns(today)).where(Problem.collected_by_body_id.is_not(None))
-    if scope is not None:
-        query = query.where(scope)
-    rows = db.session.execute(query.group_by(Problem.collected_by_body_id)).all()
-    bodies = {b.id: b for b in db.session.scalars(select(Body).where(Body.id.in_([r[0] for r in rows])))}
-    return sorted(((bodies[r[0]], Figures(*[int(v) for v in r[1:]])) for r in rows), key=lambda x: x[0].id)
 
 
 # --- visits during the 集中上门 phase ---
@@ -203,7 +210,7 @@ class Compliance:
 def visit_phase(campaign_id: int) -> Task | None:
     """The phase whose target is a number of visits per linked enterprise (五(二) 集中上门: 不少于3次)."""
     return db.session.scalar(
-        select(Task).where(Task.campaign_id == campaign_id, Task.section == "实施步骤", Task.target_unit == "次",
+        select(Task).where(Task.campaign_id == campaign_id, Task.section == TaskSection.STEPS, Task.target_unit == "次",
                            Task.target_value.is_not(None), Task.start_on.is_not(None), Task.due_on.is_not(None))
         .order_by(Task.id).limit(1)
     )

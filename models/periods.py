@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from .errors import DomainError
+from .vocab import ReportKind
 
 # The dates the system stores or reports on: wide enough for any campaign and the policies it cites, narrow enough
 # that a period's arithmetic never leaves the calendar (0001-01-01 and 9999-12-31 have no week around them) and that
@@ -30,7 +31,7 @@ class Period:
 
     @property
     def label(self) -> str:
-        if self.kind == "旬通报":
+        if self.kind == ReportKind.DEKAD:
             part = "上旬" if self.start.day == 1 else "中旬" if self.start.day == 11 else "下旬"
             return f"{self.start.year}年{self.start.month}月{part}"
         return f"{self.start:%Y-%m-%d}至{self.end:%Y-%m-%d}"
@@ -51,7 +52,7 @@ def report_day(text: str) -> date:
 def week(day: date, due_weekday: int = 3) -> Period:
     """The 周调度 week containing `day`: it ends on its due weekday (ISO, 3 = 周三) and starts six days before."""
     end = day + timedelta(days=(due_weekday - day.isoweekday()) % 7)
-    return Period("周调度", end - timedelta(days=6), end, end)
+    return Period(ReportKind.WEEKLY, end - timedelta(days=6), end, end)
 
 
 def dekad(day: date, due_day: int = 8) -> Period:
@@ -60,9 +61,9 @@ def dekad(day: date, due_day: int = 8) -> Period:
     last = calendar.monthrange(day.year, day.month)[1]
     end_day = 10 if start_day == 1 else 20 if start_day == 11 else last
     start = day.replace(day=start_day)
-    return Period("旬通报", start, day.replace(day=end_day), start + timedelta(days=min(due_day, end_day - start_day + 1) - 1))
+    return Period(ReportKind.DEKAD, start, day.replace(day=end_day), start + timedelta(days=min(due_day, end_day - start_day + 1) - 1))
 
 
 def period_for(kind: str, day: date, recurrence_day: int) -> Period:
     """The period of report `kind` containing `day`, given the day its task recurs on."""
-    return week(day, recurrence_day) if kind == "周调度" else dekad(day, recurrence_day)
+    return week(day, recurrence_day) if kind == ReportKind.WEEKLY else dekad(day, recurrence_day)

@@ -19,6 +19,7 @@ from .vocab import (
     REPORT_KINDS,
     RUNNING_STATUSES,
     SATISFACTION_LEVELS,
+    Status,
 )
 
 # The ledger's "most urgent first" order needs no date: a running problem's light (红, 黄, 绿) follows its
@@ -27,9 +28,9 @@ from .vocab import (
 # (screens, imports, bulk inserts) keeps it, and an index on it serves the default page without a sort.
 URGENCY_SQL = (
     "CASE WHEN status IN ({}) AND deadline IS NOT NULL THEN 0"
-    " WHEN status = '待交办' THEN (CASE WHEN deadline IS NULL THEN 2 ELSE 1 END)"
+    " WHEN status = '{}' THEN (CASE WHEN deadline IS NULL THEN 2 ELSE 1 END)"
     " WHEN deadline IS NULL THEN 4 ELSE 3 END"
-).format(", ".join(f"'{s}'" for s in RUNNING_STATUSES))
+).format(", ".join(f"'{s}'" for s in RUNNING_STATUSES), Status.UNASSIGNED)
 
 problem_co_unit = Table(
     "problem_co_unit",
@@ -77,8 +78,9 @@ class Problem(IdMixin, TimestampMixin, VersionMixin, CampaignOwnedMixin, Provena
     supervisor: Mapped[Person | None] = relationship(foreign_keys=[supervisor_id])  # 督办
     assigned_on: Mapped[date | None]
     deadline: Mapped[date | None] = mapped_column(index=True)
-    status: Mapped[str] = mapped_column(choice(PROBLEM_STATUSES, "problem_status"), default="待交办", index=True)
-    escalation_level: Mapped[str] = mapped_column(choice(ESCALATION_LEVELS, "escalation_level"), default="本级", index=True)
+    status: Mapped[str] = mapped_column(choice(PROBLEM_STATUSES, "problem_status"), default=Status.UNASSIGNED, index=True)
+    escalation_level: Mapped[str] = mapped_column(choice(ESCALATION_LEVELS, "escalation_level"), default=ESCALATION_LEVELS[0],
+                                                  index=True)
     flagged: Mapped[bool] = mapped_column(Boolean, default=False, index=True)  # 挂牌督办
     resolution: Mapped[str | None] = mapped_column(Text)
     resolved_on: Mapped[date | None]  # 办结

@@ -11,7 +11,7 @@ from .base import VersionMixin, NAME_LENGTH, CampaignOwnedMixin, IdMixin, Proven
 from .enterprise import Enterprise
 from .errors import DomainError
 from .org import Body, Person, Unit
-from .vocab import POLICY_LEVELS, RECURRENCE_KINDS, REPORT_KINDS, TASK_SECTIONS, TASK_STATUSES
+from .vocab import POLICY_LEVELS, RECURRENCE_KINDS, REPORT_KINDS, TASK_SECTIONS, TASK_STATUSES, Recurrence
 
 task_body = Table(
     "task_body",
@@ -65,9 +65,9 @@ class Task(IdMixin, TimestampMixin, VersionMixin, CampaignOwnedMixin, Provenance
     def check(self) -> None:
         if (self.recurrence is None) != (self.recurrence_day is None):
             raise DomainError("“周期”和“周期日”须同时填写或同时留空。")
-        if self.recurrence == "每周" and not 1 <= self.recurrence_day <= 7:
+        if self.recurrence == Recurrence.WEEKLY and not 1 <= self.recurrence_day <= 7:
             raise DomainError("每周任务的周期日应为1～7（1为周一，3为周三，7为周日）。")
-        if self.recurrence == "每旬" and not 1 <= self.recurrence_day <= 10:
+        if self.recurrence == Recurrence.DEKAD and not 1 <= self.recurrence_day <= 10:
             raise DomainError("每旬任务的周期日应为1～10（如8表示每旬8日前）。")
         if self.start_on and self.due_on and self.start_on > self.due_on:
             raise DomainError("开始日期不能晚于完成时限。")
@@ -76,7 +76,7 @@ class Task(IdMixin, TimestampMixin, VersionMixin, CampaignOwnedMixin, Provenance
         return f"{self.code} {self.title}"
 
 
-class Policy(IdMixin, TimestampMixin, VersionMixin, CampaignOwnedMixin, ProvenanceMixin, db.Model):
+class PolicyDocument(IdMixin, TimestampMixin, VersionMixin, CampaignOwnedMixin, ProvenanceMixin, db.Model):
     """A policy on the campaign's policy list (政策清单)."""
 
     __label__ = "政策"
@@ -106,7 +106,7 @@ class PolicyPush(IdMixin, TimestampMixin, VersionMixin, db.Model):
     __table_args__ = (UniqueConstraint("policy_id", "enterprise_id"),)
 
     policy_id: Mapped[int] = mapped_column(ForeignKey("policy.id", ondelete="CASCADE"), index=True)
-    policy: Mapped[Policy] = relationship()
+    policy: Mapped[PolicyDocument] = relationship()
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id", ondelete="CASCADE"), index=True)
     enterprise: Mapped[Enterprise] = relationship()
     pushed_on: Mapped[date]

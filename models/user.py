@@ -17,7 +17,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from .base import VersionMixin, IdMixin, TimestampMixin, choice, db, local_now
 from .org import Body, Campaign, Person, Unit
 from .errors import DomainError
-from .vocab import AUDIT_ACTIONS, ROLE_LABELS, ROLES
+from .vocab import AUDIT_ACTIONS, ROLE_LABELS, ROLES, BodyKind
 
 MIN_PASSWORD_LENGTH = 8
 DEFAULT_HASH_METHOD = "scrypt"
@@ -56,7 +56,7 @@ class User(IdMixin, TimestampMixin, VersionMixin, UserMixin, db.Model):
             self.campaign = scope.campaign
 
     def check(self) -> None:
-        if self.role == "group" and (self.body is None or self.body.kind != "工作组"):
+        if self.role == "group" and (self.body is None or self.body.kind != BodyKind.WORKING_GROUP):
             raise DomainError("工作组角色的账号必须指定所属工作组。")
         if self.role == "handler" and self.unit is None:
             raise DomainError("责任单位角色的账号必须指定所属单位。")

@@ -1,9 +1,63 @@
-"""Allowed values of the coded columns. Values are the Chinese terms the office uses; the database
-enforces them with CHECK constraints (see `models.base.choice`)."""
+"""Allowed values of the coded columns, and the names code branches use for them.
 
-UNIT_KINDS = ("人民政府", "政府部门", "党委部门", "园区", "镇", "垂直管理", "群团", "事业单位", "上级专班", "其他")
+Values are the Chinese terms the office uses; the database enforces them with CHECK constraints (see
+`models.base.choice`). A value that code tests (a status, a kind of body, a kind of report) has a named constant in
+one of the classes below, and code says `Status.UNASSIGNED`, never "待交办"; the tuples list every allowed value.
+"""
 
-BODY_KINDS = ("推进机制", "推进机制办公室", "专班", "工作组", "调研小组")
+
+class Status:
+    """办理状态: the problem workflow's states (models.workflow moves problems between them)."""
+
+    UNASSIGNED = "待交办"
+    ASSIGNED = "已交办"
+    HANDLING = "办理中"
+    RESOLVED = "已办结"
+    CLOSED = "已销号"
+    WITHDRAWN = "已撤销"
+
+
+class BodyKind:
+    MECHANISM = "推进机制"
+    OFFICE = "推进机制办公室"
+    TASK_FORCE = "专班"
+    WORKING_GROUP = "工作组"
+    SURVEY_GROUP = "调研小组"
+
+
+class ReportKind:
+    WEEKLY = "周调度"
+    DEKAD = "旬通报"
+
+
+class Recurrence:
+    WEEKLY = "每周"
+    DEKAD = "每旬"
+
+
+class Escalation:
+    LOCAL = "本级"
+    CITY = "市级"
+    PROVINCE = "省级"
+
+
+class Satisfaction:
+    SATISFIED = "满意"
+    FAIRLY = "基本满意"
+    UNSATISFIED = "不满意"
+
+
+class UnitKind:
+    PARK = "园区"
+
+
+class TaskSection:
+    STEPS = "实施步骤"
+
+
+UNIT_KINDS = ("人民政府", "政府部门", "党委部门", UnitKind.PARK, "镇", "垂直管理", "群团", "事业单位", "上级专班", "其他")
+
+BODY_KINDS = (BodyKind.MECHANISM, BodyKind.OFFICE, BodyKind.TASK_FORCE, BodyKind.WORKING_GROUP, BodyKind.SURVEY_GROUP)
 
 BODY_UNIT_ROLES = ("成员单位", "牵头单位", "参加单位", "联合组建")
 
@@ -11,13 +65,13 @@ POST_ROLES = ("总召集人", "召集人", "副召集人", "办公室主任", "�
 
 OWNERSHIPS = ("民营", "国有", "外资", "港澳台资", "集体", "混合所有制", "其他")
 
-TASK_SECTIONS = ("主要任务", "工作方式", "实施步骤", "工作机制", "工作要求")
+TASK_SECTIONS = ("主要任务", "工作方式", TaskSection.STEPS, "工作机制", "工作要求")
 
 TASK_STATUSES = ("未开始", "进行中", "已完成", "已逾期")
 
-RECURRENCE_KINDS = ("每周", "每旬")
+RECURRENCE_KINDS = (Recurrence.WEEKLY, Recurrence.DEKAD)
 
-REPORT_KINDS = ("周调度", "旬通报")
+REPORT_KINDS = (ReportKind.WEEKLY, ReportKind.DEKAD)
 
 POLICY_LEVELS = ("国家级", "省级", "市级", "县级")
 
@@ -31,13 +85,17 @@ PROBLEM_NATURES = ("个性", "共性")
 
 PROBLEM_SOURCES = ("走访", "座谈会", "政务窗口", "热线", "服务平台", "政企微信群", "领导交办", "上级交办")
 
-PROBLEM_STATUSES = ("待交办", "已交办", "办理中", "已办结", "已销号", "已撤销")
+PROBLEM_STATUSES = (Status.UNASSIGNED, Status.ASSIGNED, Status.HANDLING, Status.RESOLVED, Status.CLOSED, Status.WITHDRAWN)
 
-RUNNING_STATUSES = ("已交办", "办理中")  # assigned and not yet finished: these have a deadline light
+RUNNING_STATUSES = (Status.ASSIGNED, Status.HANDLING)  # assigned and not yet finished: these have a deadline light
+FINISHED_STATUSES = (Status.RESOLVED, Status.CLOSED)  # 办结 (the unit's report) and 销号 (the office's sign-off)
+ENDED_STATUSES = (Status.CLOSED, Status.WITHDRAWN)  # nothing more happens to these
+OPEN_STATUSES = (Status.UNASSIGNED, *RUNNING_STATUSES)
 
-ESCALATION_LEVELS = ("本级", "市级", "省级")
+ESCALATION_LEVELS = (Escalation.LOCAL, Escalation.CITY, Escalation.PROVINCE)
 
-SATISFACTION_LEVELS = ("满意", "基本满意", "不满意")
+SATISFACTION_LEVELS = (Satisfaction.SATISFIED, Satisfaction.FAIRLY, Satisfaction.UNSATISFIED)
+SATISFIED_LEVELS = (Satisfaction.SATISFIED, Satisfaction.FAIRLY)  # count towards 满意率
 
 ROLES = ("admin", "coordinator", "group", "handler", "leader")
 

@@ -29,11 +29,11 @@ from models import (
     db,
     ledger,
     local_now,
-    problem_co_unit,
 )
 from models.audit import actor_provider
 from models.uscc import ALPHABET, check_character
-from models.vocab import PROBLEM_SOURCES
+from models.vocab import (OPEN_STATUSES, PROBLEM_SOURCES, RUNNING_STATUSES, BodyKind, Escalation, Satisfaction, Status,
+                          UnitKind)
 
 MARK = "（演示）"
 BATCH = 5000
@@ -64,7 +64,8 @@ TOPICS = {
 WORDS = ("恒", "兴", "盛", "源", "达", "创", "鑫", "华", "瑞", "丰", "泰", "嘉", "宏", "德", "新", "联")
 TRADES = (("科技", "电子信息"), ("再生资源", "循环经济"), ("机械制造", "装备制造"), ("新材料", "新材料"),
           ("食品", "农产品加工"), ("纺织", "轻工"), ("建材", "建材"), ("物流", "现代物流"))
-STATUS_WEIGHTS = (("待交办", 10), ("已交办", 15), ("办理中", 30), ("已办结", 15), ("已销号", 25), ("已撤销", 5))
+STATUS_WEIGHTS = ((Status.UNASSIGNED, 10), (Status.ASSIGNED, 15), (Status.HANDLING, 30), (Status.RESOLVED, 15),
+                  (Status.CLOSED, 25), (Status.WITHDRAWN, 5))
 
 
 class DemoError(Exception):
@@ -114,12 +115,12 @@ class DemoBuilder:
     # --- the campaign's own rows the demo hangs on ---
     def lookup(self):
         cid = self.campaign.id
-        self.groups = db.session.scalars(select(Body).where(Body.campaign_id == cid, Body.kind == "工作组").order_by(Body.id)).all()
+        self.groups = db.session.scalars(select(Body).where(Body.campaign_id == cid, Body.kind == BodyKind.WORKING_GROUP).order_by(Body.id)).all()
         self.units = {u.name: u for u in db.session.scalars(select(Unit).where(Unit.campaign_id == cid))}
         missing = {n for names in CATEGORY_UNITS.values() for n in names} - set(self.units)
         if not self.groups or missing:
             raise DemoError("汨罗专项行动的种子数据不完整（缺少工作组或单位），请先运行：flask --app app seed")
-        self.parks = [u for u in self.units.values() if u.kind == "园区"]
+        self.parks = [u for u in self.units.values() if u.kind == UnitKind.PARK]
         self.phase = ledger.visit_phase(cid)
 
     def build(self) -> None:
@@ -182,11 +183,11 @@ class DemoBuilder:
                 "enterprise_id": firm, "description": f"【演示】{rng.choice(TOPICS[category])}",
                 "demand": "希望相关部门协调解决（演示数据）", "category": category,
                 "nature": rng.choice(("个性", "个性", "共性")), "source": rng.choice(PROBLEM_SOURCES[:6]),
-                "collected_by_body_id": group, "collected_on": collected, "status": "待交办", "escalation_level": "本级",
+                "collected_by_body_id": group, "collected_on": collected, "status": Status.UNASSIGNED, "escalation_level": Escalation.LOCAL,
                 "flagged": False, "remark": "演示数据（合成，非真实情况）",
             }
-            steps = [(collected, "录入", None, "待交办", "工作组走访收集")]
-            if status != "待交办" and not (status == "已撤销" and rng.random() < 0.5):
+            steps = [(collected, "录入", None, Status.UNASSIGNED, "工作组走访收集")]
+            if status != Status.UNASSIGNED and not (status == Status.WITHDRAWN and rng.random() < 0.5):
                 unit_name = rng.choice(CATEGORY_UNITS[category])
                 assigned = collected + timedelta(days=rng.randint(1, 5))
                 deadline = assigned + timedelta(days=rng.randint(10, 40))
@@ -195,30 +196,30 @@ class DemoBuilder:
                                supervisor_id=rng.choice(self.supervisors), assigned_on=assigned, deadline=deadline)
                 if rng.random() < 0.25 and others:
                     co_unit = rng.choice(others).id
-                steps.append((assigned, "交办", "待交办", "已交办", f"责任单位：{unit_name}；办理时限：{deadline}"))
-                if status in ("办理中", "已办结", "已销号") or (status == "已撤销" and rng.random() < 0.5):
+                steps.append((assigned, "交办", Status.UNASSIGNED, Status.ASSIGNED, f"责任单位：{unit_name}；办理时限：{deadline}"))
+                if status in (Status.HANDLING, Status.RESOLVED, Status.CLOSED) or (status == Status.WITHDRAWN and rng.random() < 0.5):
                     accepted = assigned + timedelta(days=rng.randint(0, 3))
-                    steps.append((accepted, "签收", "已交办", "办理中", None))
+                    steps.append((accepted, "签收", Status.ASSIGNED, Status.HANDLING, None))
                     for _ in range(rng.randint(0, 2)):
                         steps.append((accepted + timedelta(days=rng.randint(1, 10)), "进展说明", None, None, "正在协调办理（演示）"))
-                if status in ("已办结", "已销号"):
+                if status in (Status.RESOLVED, Status.CLOSED):
                     resolved = assigned + timedelta(days=rng.randint(3, 45))
                     problem.update(resolution="已协调解决（演示数据）", resolved_on=resolved)
-                    steps.append((resolved, "申请办结", "办理中", "已办结", "已协调解决（演示数据）"))
-                if status == "已销号":
+                    steps.append((resolved, "申请办结", Status.HANDLING, Status.RESOLVED, "已协调解决（演示数据）"))
+                if status == Status.CLOSED:
                     closed = problem["resolved_on"] + timedelta(days=rng.randint(1, 5))
-                    satisfaction = rng.choices(("满意", "基本满意", "不满意"), (70, 20, 10))[0]
+                    satisfaction = rng.choices((Satisfaction.SATISFIED, Satisfaction.FAIRLY, Satisfaction.UNSATISFIED), (70, 20, 10))[0]
                     problem.update(closed_on=closed, satisfaction=satisfaction)
-                    steps.append((closed, "销号", "已办结", "已销号", f"企业满意度：{satisfaction}"))
-            if status == "已撤销":
+                    steps.append((closed, "销号", Status.RESOLVED, Status.CLOSED, f"企业满意度：{satisfaction}"))
+            if status == Status.WITHDRAWN:
                 last = max(day for day, *_ in steps)
-                steps.append((last + timedelta(days=1), "撤销", steps[-1][3] or "待交办", "已撤销", "企业已自行解决（演示）"))
-            if status in ("待交办", "已交办", "办理中") and rng.random() < 0.08:
+                steps.append((last + timedelta(days=1), "撤销", steps[-1][3] or Status.UNASSIGNED, Status.WITHDRAWN, "企业已自行解决（演示）"))
+            if status in OPEN_STATUSES and rng.random() < 0.08:
                 problem["flagged"] = True
-            if status in ("已交办", "办理中") and rng.random() < 0.06:
-                problem["escalation_level"] = rng.choice(("市级", "市级", "省级"))
+            if status in RUNNING_STATUSES and rng.random() < 0.06:
+                problem["escalation_level"] = rng.choice((Escalation.CITY, Escalation.CITY, Escalation.PROVINCE))
             steps = [s for s in sorted(steps, key=lambda s: s[0]) if s[0] <= self.anchor] or steps[:1]
-            state = "待交办"
+            state = Status.UNASSIGNED
             for order, (day, action, before, after, note) in enumerate(steps):
                 at = datetime.combine(day, time(9, 0)) + timedelta(minutes=30 * order + rng.randint(0, 20))
                 self.add(ProblemUpdate, problem_id=problem["id"], created_at=at, author_id=None, action=action,
@@ -227,9 +228,9 @@ class DemoBuilder:
                 problem["progress"] = f"{day:%Y-%m-%d} {action}" + (f"：{note}" if note else "")
                 problem["last_progress_at"] = at
             problem["status"] = state
-            if state in ("待交办", "已交办", "办理中"):  # what has not happened by the anchor is not there
+            if state in OPEN_STATUSES:  # what has not happened by the anchor is not there
                 problem.update(resolution=None, resolved_on=None, closed_on=None, satisfaction=None)
-            if state == "待交办":
+            if state == Status.UNASSIGNED:
                 problem.update(responsible_unit_id=None, lead_person_id=None, supervisor_id=None, assigned_on=None,
                                deadline=None)
             elif co_unit is not None:
@@ -241,7 +242,7 @@ class DemoBuilder:
         """Some bodies have sent this week's 周调度 and this 旬's 旬通报, some have not."""
         from models.periods import dekad, week
 
-        bodies = db.session.scalars(select(Body).where(Body.campaign_id == self.campaign.id, Body.kind.in_(("专班", "工作组")))
+        bodies = db.session.scalars(select(Body).where(Body.campaign_id == self.campaign.id, Body.kind.in_((BodyKind.TASK_FORCE, BodyKind.WORKING_GROUP)))
                                     .order_by(Body.id)).all()
         for period in (week(self.anchor, 3), dekad(self.anchor, 8), week(self.anchor - timedelta(days=7), 3)):
             for body in bodies:

@@ -25,7 +25,7 @@ from models import (
     Enterprise,
     Event,
     Person,
-    Policy,
+    PolicyDocument,
     Post,
     Problem,
     SourceDocument,
@@ -192,7 +192,7 @@ class CampaignSeed:
         for item in self.data.get("bodies", []):
             self.load_body(item)
         for item in self.data.get("policies", []):
-            self.get_or_create(Policy, {"campaign": self.campaign, "title": item["title"]},
+            self.get_or_create(PolicyDocument, {"campaign": self.campaign, "title": item["title"]},
                                **self.pick(item, "doc_number", "level", "issuer", "domain"),
                                **self.cite(item, f"政策“{item['title']}”"))
         for item in self.data.get("tasks", []):

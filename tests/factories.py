@@ -13,7 +13,7 @@ from models import (
     Enterprise,
     EnterpriseGroup,
     LoginAttempt,
-    Policy,
+    PolicyDocument,
     PolicyPush,
     Problem,
     Report,
@@ -40,7 +40,7 @@ def one_of_everything() -> dict[str, int]:
     campaign = miluo()
     group = named(Body, "工作组（循环园）")
     town = named(Unit, "循环园")
-    policy = db.session.scalars(select(Policy).where(Policy.campaign_id == campaign.id)).first()
+    policy = db.session.scalars(select(PolicyDocument).where(PolicyDocument.campaign_id == campaign.id)).first()
     firm = Enterprise(campaign=campaign, name="测试企业（合成数据）", credit_code=VALID_CREDIT_CODE, town=town)
     problem = Problem(campaign=campaign, enterprise=firm, description="测试问题（合成数据）", category="用工",
                       collected_by_body=group, collected_on=date(2024, 9, 12))
@@ -74,7 +74,7 @@ def scoped_world() -> dict[str, tuple[str, int]]:
     group_a, group_b = named(Body, "工作组（循环园）"), named(Body, "工作组（配套园）")
     fgj, czj = named(Unit, "市发改局"), named(Unit, "市财政局")
     park_a, park_b = named(Unit, "循环园"), named(Unit, "配套园")
-    policy = db.session.scalars(select(Policy).where(Policy.campaign_id == campaign.id)).first()
+    policy = db.session.scalars(select(PolicyDocument).where(PolicyDocument.campaign_id == campaign.id)).first()
     ea = Enterprise(campaign=campaign, name="甲企业（合成）", town=park_a)
     eb = Enterprise(campaign=campaign, name="乙企业（合成）", town=park_b)
     pa = Problem(campaign=campaign, enterprise=ea, description="甲问题：待交办", collected_by_body=group_a, responsible_unit=czj)

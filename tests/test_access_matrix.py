@@ -1,6 +1,6 @@
 """The access matrix: every role × every view × list / details / create / edit / delete / action / export,
 including requests by id for rows outside the user's scope. Expectations are written out here, independently
-of admin/policy.py, so that a policy change that opens a hole fails this test."""
+of admin/access.py, so that a policy change that opens a hole fails this test."""
 from __future__ import annotations
 
 import re
@@ -8,7 +8,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from admin.policy import POLICY
+from admin.access import POLICY
 from models import Problem, db
 from tests.conftest import csrf_token, login, make_user
 from tests.factories import scoped_world
@@ -35,7 +35,7 @@ VISIBLE = {
 # Rows each role may open for editing (admin: every row of a view it may edit; coordinator: every row of its
 # campaign in a view it may edit).
 GROUP_WRITABLE = {"VA", "PA", "RA"}
-# What each role may do, written out independently of admin/policy.py.
+# What each role may do, written out independently of admin/access.py.
 R, CRUD = {"list", "details"}, {"list", "details", "create", "edit", "delete", "action"}
 ORG = {"admin": CRUD, "coordinator": CRUD, "group": R, "handler": R, "leader": R}
 NO_HANDLER = {**ORG, "handler": set()}

@@ -9,7 +9,7 @@ from sqlalchemy import inspect, select
 
 from flask_login import login_user
 
-from admin import policy
+from admin import access
 from models import User, db
 from tests.factories import one_of_everything
 
@@ -63,9 +63,9 @@ def test_every_view_opens_list_create_edit_details(everything, seeded):
         assert shown or view.endpoint in LISTINGS, f"no row to open in {view.endpoint}"
         pages = [f"{base}/details/?id={shown.group(1)}"] if shown else []
         pk = shown.group(1) if shown else first_id(seeded, view)
-        if policy.allows("admin", view.endpoint, "create"):
+        if access.allows("admin", view.endpoint, "create"):
             pages.append(f"{base}/new/")
-        if policy.allows("admin", view.endpoint, "edit"):
+        if access.allows("admin", view.endpoint, "edit"):
             pages.append(f"{base}/edit/?id={pk}")
         for url in [f"{base}/", *pages]:
             response = client.get(url)

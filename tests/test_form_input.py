@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from admin.base import INTERNAL_COLUMNS, SecureModelView
 from admin.fields import INVALID_CHOICE
-from admin.policy import POLICY
+from admin.access import POLICY
 from models import Enterprise, Event, Person, db, workflow
 from tests.conftest import csrf_token, hidden_inputs, login, make_user
 from tests.factories import named, scoped_world

@@ -49,7 +49,8 @@ from openpyxl import Workbook
 from sqlalchemy import Date, DateTime, Integer, Numeric, String, func, inspect, literal, select, union_all
 from werkzeug.datastructures import MultiDict
 
-from admin import policy
+from admin import access
+from models import scope
 from admin.reports import IMPORTS
 from models import Campaign, Enterprise, Person, Problem, Unit, User, db
 from models.base import CampaignOwnedMixin
@@ -150,13 +151,13 @@ class World:
 
     # what the app's policy table lets each role reach
     def views(self, role: str, op: str) -> list[ModelView]:
-        return [v for v in self.model_views if policy.allows(role, v.endpoint, op)]
+        return [v for v in self.model_views if access.allows(role, v.endpoint, op)]
 
     def page_views(self, role: str) -> list:
-        return [v for v in self.pages if role in policy.PAGES.get(v.endpoint, ROLES)]
+        return [v for v in self.pages if role in access.PAGES.get(v.endpoint, ROLES)]
 
     def steps(self, role: str, view) -> list[str]:
-        return [name for name in STEPS if policy.allows_action(role, view.endpoint, name, view.action_family)]
+        return [name for name in STEPS if access.allows_action(role, view.endpoint, name, view.action_family)]
 
     # rows, looked up once
     def cached(self, key, make):
@@ -178,11 +179,11 @@ class World:
 
     def visible(self, role: str, model) -> set[int]:
         return self.cached(("visible", role, model), lambda: set(db.session.scalars(
-            policy.scope_query(select(model.id), model, self.user(role)))))
+            scope.scope_query(select(model.id), model, self.user(role)))))
 
     def writable(self, role: str, model) -> list[int]:
         return self.cached(("writable", role, model), lambda: sorted(db.session.scalars(
-            policy.scope_query(select(model.id), model, self.user(role), write=True))))
+            scope.scope_query(select(model.id), model, self.user(role), write=True))))
 
     def row_campaign(self, model, pk: int) -> int | None:
         from models.audit import audit_campaign
@@ -698,7 +699,7 @@ def record_pages(world, role, data):
     view = draw_view(data, world.views(role, "details"))
     query = data.draw(id_query(world.ids(view.model)), label="query")
     world.get(role, f"{view.url}/details/?{query}")
-    if policy.allows(role, view.endpoint, "edit"):
+    if access.allows(role, view.endpoint, "edit"):
         world.get(role, f"{view.url}/edit/?{query}")
 
 
@@ -919,7 +920,7 @@ def sweep_role(world, role: str) -> list[str]:
             sweep.request("GET", f"{view.url}/details/?" + encode([("id", str(ids[-1])), ("id", "99999999999999999999")]))
         else:
             sweep.request("GET", f"{view.url}/details/?{odd}")
-        if policy.allows(role, view.endpoint, "edit"):
+        if access.allows(role, view.endpoint, "edit"):
             sweep.request("GET", f"{view.url}/edit/?{odd}")
     for view in world.views(role, "edit"):
         if rows := world.writable(role, view.model):
@@ -943,7 +944,7 @@ def sweep_role(world, role: str) -> list[str]:
     campaigns = world.ids(Campaign)
     for view in world.page_views(role) + world.listings:
         sweep.request("GET", f"{view.url}/?campaign=99999999999999999999&campaign={campaigns[-1]}&days=%C2%B2")
-    if role in policy.PAGES.get(world.reports.endpoint, ()):
+    if role in access.PAGES.get(world.reports.endpoint, ()):
         for kind in world.cached("report kinds", lambda: report_kinds(world)):
             for day in ("0001-01-01", "9999-12-31") if kind in ("weekly", "dekad") else ("2024-13-45",):
                 sweep.request("GET", f"{world.reports.url}/download?" + encode(
@@ -971,7 +972,7 @@ def needs(world, role, available) -> None:
     assert available, f"the policy gives {role} nothing of this kind: leave the role out of the test's parameters"
 
 
-EDITORS = [role for role in ROLES if any("edit" in ops.get(role, ()) for ops in policy.POLICY.values())]  # (handlers
+EDITORS = [role for role in ROLES if any("edit" in ops.get(role, ()) for ops in access.POLICY.values())]  # (handlers
 # and leaders edit no record: what they change, they change by workflow steps)
 
 
@@ -996,7 +997,7 @@ FAMILIES = {
     "ledger_steps": (ledger_steps, 10, lambda world, role: [v for v in world.ledgers if world.steps(role, v)]),
     "annex2_exports": (annex2_exports, 10, lambda world, role: world.views(role, "export")),
     "supervision_pages": (supervision_pages, 10, None),
-    "report_downloads": (report_downloads, 6, lambda world, role: role in policy.PAGES.get(world.reports.endpoint, ())),
+    "report_downloads": (report_downloads, 6, lambda world, role: role in access.PAGES.get(world.reports.endpoint, ())),
     "imports": (imports, 10, None),
 }
 CASES = [(family, role) for family in FAMILIES for role in (EDITORS if family == "edit_posts" else ROLES)]

@@ -1,0 +1,113 @@
+"""Who may use which screen: the role × view × operation table, and its start-up check.
+
+POLICY is data: for every admin view, the operations each role may perform; PAGES, the roles that may open each
+page that is not a table. A view missing from them, or a line for a view that does not exist, stops the app at
+start-up, so adding a view forces a decision. Which rows a user may see and change is the model layer's rule
+(models.scope); the secure base views apply both.
+"""
+from __future__ import annotations
+
+from models.vocab import ROLES
+from models.workflow import STEPS
+
+OPS = ("list", "details", "create", "edit", "delete", "action", "export")
+NONE: frozenset[str] = frozenset()
+READ = frozenset({"list", "details"})
+CRUD = READ | {"create", "edit", "delete", "action"}
+
+
+def ops(*names: str) -> frozenset[str]:
+    return READ | frozenset(names)
+
+
+ORG = {"admin": CRUD, "coordinator": CRUD, "group": READ, "handler": READ, "leader": READ}
+
+POLICY: dict[str, dict[str, frozenset[str]]] = {
+    "campaign": {"admin": CRUD, "coordinator": READ, "group": READ, "handler": READ, "leader": READ},
+    "source_document": {"admin": READ, "coordinator": READ, "group": READ, "handler": READ, "leader": READ},
+    "stated_figure": ORG,
+    "unit": ORG,
+    "person": ORG,
+    "body": ORG,
+    "body_unit": ORG,
+    "post": ORG,
+    "body_town": {**ORG, "handler": NONE},
+    "task": ORG,
+    "policy": ORG,
+    "policy_push": {**ORG, "handler": NONE},
+    "enterprise": ORG,
+    "enterprise_group": {**ORG, "handler": NONE},
+    "visit": {**ORG, "group": CRUD, "handler": NONE},
+    "event": ORG,
+    "problem": {  # export: 附件2 of the rows each user sees
+        "admin": CRUD | {"export"},  # only the admin may hard-delete a problem; everyone else withdraws it (已撤销)
+        "coordinator": ops("create", "edit", "action", "export"),
+        "group": ops("create", "edit", "action", "export"),
+        "handler": ops("action", "export"),  # the responsible unit's steps: 签收, 进展, 申请办结, 退回, 申请延期
+        "leader": ops("action", "export"),
+    },
+    # 督办 listings: the ledger narrowed; read and export them, and take the workflow's steps from them
+    **{listing: {role: ops("action", "export") for role in ROLES}
+       for listing in ("overdue", "due_soon", "flagged", "escalated", "stale")},
+    # the timeline: written only by the workflow's steps (a note here is one: 报告进展 or 领导批示), never edited
+    "problem_update": {
+        "admin": ops("create"),
+        "coordinator": READ,
+        "group": READ,
+        "handler": ops("create"),
+        "leader": ops("create"),
+    },
+    "report": {**ORG, "group": ops("create", "edit"), "handler": NONE},
+    "user": {"admin": CRUD, "coordinator": NONE, "group": NONE, "handler": NONE, "leader": NONE},
+    "audit_log": {"admin": READ, "coordinator": READ, "group": NONE, "handler": NONE, "leader": NONE},
+    "login_attempt": {"admin": READ, "coordinator": NONE, "group": NONE, "handler": NONE, "leader": NONE},
+    # open logins: the system administrator may end one (delete)
+    "user_session": {"admin": READ | {"delete"}, "coordinator": NONE, "group": NONE, "handler": NONE, "leader": NONE},
+}
+
+# Custom actions of a family of views, with the roles that may use them (on rows within their write scope).
+# The ledger's actions are the workflow's steps, whose roles models.workflow declares.
+ACTIONS: dict[str, dict[str, frozenset[str]]] = {
+    "problem": {name: frozenset(step.roles) for name, step in STEPS.items()},
+}
+
+
+# Pages that are not tables, and the roles that may open them.
+PAGES: dict[str, frozenset[str]] = {
+    "account": frozenset(ROLES),  # changing one's own password
+    # 督办 tables, computed over the rows each user may see
+    "ranking": frozenset(ROLES),
+    "visit_compliance": frozenset(ROLES),
+    "submissions": frozenset(ROLES),
+    # 报表 downloads (within each user's scope) and imports (the office; working groups import their own problems)
+    "reports": frozenset(ROLES),
+    "imports": frozenset({"admin", "coordinator", "group"}),
+}
+
+
+def allows(role: str | None, view: str, op: str) -> bool:
+    """Whether `role` may perform `op` on `view`."""
+    return op in POLICY.get(view, {}).get(role or "", NONE)
+
+
+def allows_action(role: str | None, view: str, action: str, family: str | None = None) -> bool:
+    """Whether `role` may run custom action `action` of `view` (the built-in delete follows the delete operation)."""
+    if action == "delete":
+        return allows(role, view, "delete")
+    return allows(role, view, "action") and role in ACTIONS.get(family or view, {}).get(action, NONE)
+
+
+def check_complete(view_endpoints: set[str], page_endpoints: set[str]) -> None:
+    """Refuse to start unless every view has a policy line for every role, and every line has a view."""
+    missing = (view_endpoints - set(POLICY)) | (page_endpoints - set(PAGES))
+    extra = (set(POLICY) - view_endpoints) | (set(PAGES) - page_endpoints)
+    if missing or extra:
+        raise RuntimeError(f"权限表与视图不一致：缺少 {sorted(missing)}，多余 {sorted(extra)}")
+    for view, roles in POLICY.items():
+        if set(roles) != set(ROLES):
+            raise RuntimeError(f"权限表中视图 {view} 未对全部角色作出规定：{sorted(set(ROLES) ^ set(roles))}")
+        for granted in roles.values():
+            if not granted <= set(OPS):
+                raise RuntimeError(f"权限表中视图 {view} 含未知操作：{sorted(granted - set(OPS))}")
+
+

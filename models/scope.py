@@ -1,0 +1,171 @@
+"""Row scope: which rows of each table a user may see, and which of those they may change.
+
+One rule for every way in: the panel's views, lists, dropdowns and lookups, the importers, the exporters, the
+supervision tables and the bench all narrow their queries with these functions. (What each role may do with each
+screen is admin.access's role × view × operation table; which workflow steps a user may take, models.workflow.)
+"""
+from __future__ import annotations
+
+from sqlalchemy import and_, false, or_, select
+
+from .base import campaign_of
+from .enterprise import Enterprise, EnterpriseGroup, Event, Visit
+from .org import Body, BodyTown, BodyUnit, Campaign, Post, SourceDocument
+from .problem import Problem, ProblemUpdate, Report, problem_co_unit
+from .task import PolicyDocument, PolicyPush
+from .user import AuditLog, LoginAttempt, User, UserSession
+from .vocab import BodyKind, Status
+
+def in_campaign(model, campaign_id: int | None):
+    """Rows of `model` that belong to campaign `campaign_id`, directly or through the row they hang on."""
+    if campaign_id is None:
+        return false()
+    if model is Campaign:
+        return Campaign.id == campaign_id
+    if model is SourceDocument:
+        return SourceDocument.id.in_(select(Campaign.document_id).where(Campaign.id == campaign_id))
+    if model in (BodyUnit, Post, BodyTown):
+        return model.body_id.in_(select(Body.id).where(Body.campaign_id == campaign_id))
+    if model is EnterpriseGroup:
+        return EnterpriseGroup.enterprise_id.in_(select(Enterprise.id).where(Enterprise.campaign_id == campaign_id))
+    if model is PolicyPush:
+        return PolicyPush.policy_id.in_(select(PolicyDocument.id).where(PolicyDocument.campaign_id == campaign_id))
+    if model is ProblemUpdate:
+        return ProblemUpdate.problem_id.in_(select(Problem.id).where(Problem.campaign_id == campaign_id))
+    if model in (LoginAttempt, UserSession):
+        return false()
+    return model.campaign_id == campaign_id
+
+
+def group_filters(model, user):
+    """What a working-group member sees beyond the campaign's shared reference data; None for shared tables.
+    (Each table's condition is built only when asked for: building SQL is not free and a page asks often.)"""
+    group = user.body_id
+
+    def linked():
+        return select(EnterpriseGroup.enterprise_id).where(EnterpriseGroup.body_id == group)
+
+    def bodies():
+        return select(Body.id).where(Body.campaign_id == user.campaign_id, or_(Body.kind != BodyKind.WORKING_GROUP, Body.id == group))
+
+    def own_problems():
+        return or_(Problem.collected_by_body_id == group, Problem.enterprise_id.in_(linked()))
+
+    def enterprises():
+        return or_(Enterprise.id.in_(linked()),
+                   Enterprise.id.in_(select(Problem.enterprise_id).where(Problem.collected_by_body_id == group)))
+
+    rule = {
+        Body: lambda: Body.id.in_(bodies()),
+        BodyUnit: lambda: BodyUnit.body_id.in_(bodies()),
+        Post: lambda: Post.body_id.in_(bodies()),
+        BodyTown: lambda: BodyTown.body_id.in_(bodies()),
+        Enterprise: enterprises,
+        EnterpriseGroup: lambda: EnterpriseGroup.body_id == group,
+        Visit: lambda: Visit.body_id == group,
+        Event: lambda: or_(Event.organiser_id.is_(None), Event.organiser_id.in_(bodies())),
+        Problem: own_problems,
+        ProblemUpdate: lambda: ProblemUpdate.problem_id.in_(
+            select(Problem.id).where(Problem.campaign_id == user.campaign_id, own_problems())),
+        Report: lambda: Report.body_id == group,
+        PolicyPush: lambda: PolicyPush.enterprise_id.in_(select(Enterprise.id).where(enterprises())),
+        AuditLog: false,
+        User: false,
+    }.get(model)
+    return rule() if rule is not None else None
+
+
+def handler_own(user):
+    """The problems a responsible unit handles, as 主办 or 协办 (within its campaign, which the caller adds)."""
+    co = select(problem_co_unit.c.problem_id).where(problem_co_unit.c.unit_id == user.unit_id)
+    return or_(Problem.responsible_unit_id == user.unit_id, Problem.id.in_(co))
+
+
+def handler_problems(user):
+    """Ids of the problems a responsible unit handles."""
+    return select(Problem.id).where(Problem.campaign_id == user.campaign_id, handler_own(user))
+
+
+def handler_filters(model, user):
+    """What a responsible unit sees beyond the campaign's shared reference data; None for shared tables."""
+    rule = {
+        Problem: lambda: handler_own(user),
+        ProblemUpdate: lambda: ProblemUpdate.problem_id.in_(handler_problems(user)),
+        Enterprise: lambda: Enterprise.id.in_(select(Problem.enterprise_id).where(Problem.id.in_(handler_problems(user)))),
+        Visit: false,
+        EnterpriseGroup: false,
+        BodyTown: false,
+        Report: false,
+        PolicyPush: false,
+        AuditLog: false,
+        User: false,
+    }.get(model)
+    return rule() if rule is not None else None
+
+
+def read_filter(model, user):
+    """A condition on `model`'s rows that `user` may see; None means all rows."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return false()
+    if user.role == "admin":
+        return None
+    campaign = in_campaign(model, user.campaign_id)
+    if user.role in ("coordinator", "leader"):
+        return false() if model is User else campaign
+    extra = group_filters(model, user) if user.role == "group" else handler_filters(model, user) if user.role == "handler" else false()
+    return campaign if extra is None else and_(campaign, extra)
+
+
+def write_narrowing(model, user):
+    """What narrows the rows of `model` that `user` may see down to those they may change; None when they may
+    change every row they see."""
+    if user.role in ("admin", "coordinator"):
+        return None
+    if user.role in ("leader", "handler"):  # which steps a unit may take on its problems, models.workflow decides
+        return None if model in (Problem, ProblemUpdate) else false()
+    if user.role == "group":
+        rule = {
+            Visit: lambda: Visit.body_id == user.body_id,
+            Report: lambda: Report.body_id == user.body_id,
+            Problem: lambda: and_(Problem.collected_by_body_id == user.body_id, Problem.status.in_(GROUP_CHANGES)),
+        }.get(model, false)
+        return rule()
+    return false()
+
+
+# A working group changes only the problems it collected, and only while they wait to be assigned. The rule is said
+# twice, side by side: as SQL for queries (write_narrowing) and in Python for a row in memory (change_refusal).
+GROUP_CHANGES = (Status.UNASSIGNED,)
+
+
+def change_refusal(problem: Problem, user, what: str = "修改") -> str | None:
+    """Why `user` may not change `problem` (a row in memory: a new one, or one a step or an import is about to
+    change), in Chinese; None when they may. The same rule as write_filter's for problems."""
+    name = f"问题{problem.number}" if problem.number else "该问题"
+    if user.role == "group":
+        collected = problem.collected_by_body_id
+        if collected is None and problem.collected_by_body is not None:
+            collected = problem.collected_by_body.id
+        if collected != user.body_id:
+            return f"{name}不是本工作组收集的，不在您的权限范围内（工作组只能录入和修改本组收集、尚未交办的问题）。"
+        if (problem.status or Status.UNASSIGNED) not in GROUP_CHANGES:
+            return f"{name}已交办，工作组不能再{what}；请联系推进办。"
+    elif user.role == "coordinator" and campaign_of(problem) != user.campaign_id:
+        return f"{name}不属于您的专项行动，不在您的权限范围内。"
+    return None
+
+
+def write_filter(model, user):
+    """A condition on `model`'s rows that `user` may change (edit, delete, act on); None means all rows."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return false()
+    readable, narrowing = read_filter(model, user), write_narrowing(model, user)
+    if narrowing is None:
+        return readable
+    return narrowing if readable is None else and_(readable, narrowing)
+
+
+def scope_query(query, model, user, write: bool = False):
+    """`query` on `model` narrowed to the rows `user` may see (or, with `write`, change)."""
+    condition = (write_filter if write else read_filter)(model, user)
+    return query if condition is None else query.filter(condition)

@@ -6,12 +6,13 @@ import os
 from flask import Flask
 from zxcvbn import zxcvbn
 
-from models.errors import CliError
+from cli import CliError
 
 DEV_SECRET = "dev-only-not-secret"
 MIN_SECRET_LENGTH = 32
-MIN_SECRET_GUESSES = 30  # log10 of the guesses zxcvbn estimates: a random key of 32 hex digits or more has 31 and up,
-# a phrase of words, a repeated character or a keyboard row far fewer
+MIN_SECRET_GUESSES = 30  # log10 of the guesses zxcvbn estimates: 32 random bytes (token_hex(32), token_urlsafe(32),
+# as the README says) score 41 and up; a phrase of words, a repeated character or a keyboard row 26 and below (a key of
+# only 16 random bytes scores 28 to 35 and may be refused)
 APP_ENVS = ("development", "production")
 
 

@@ -11,9 +11,9 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from cli import CliError, find_campaign
 from models import Body, Campaign, Problem, Task, db, ledger, local_now
-from models.errors import CliError, DomainError
-from models.org import campaign_named
+from models.errors import DomainError
 from models.periods import report_day
 from models.vocab import BodyKind
 
@@ -65,14 +65,6 @@ def build(kind: str, campaign: Campaign, day: date, unit: str, problem_scope=Non
     out = io.BytesIO()
     book.save(out)
     return out.getvalue(), name
-
-
-def find_campaign(name: str | None) -> Campaign:
-    """The campaign a command works on (CliError in Chinese when it cannot tell)."""
-    try:
-        return campaign_named(name)
-    except DomainError as error:
-        raise CliError(str(error)) from None
 
 
 @click.command("export")

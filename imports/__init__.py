@@ -8,7 +8,7 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
-from models.errors import CliError
+from cli import CliError, find_campaign
 
 from .workbook import ImportFailure
 
@@ -34,8 +34,6 @@ class CommandLineUser:
 @click.option("--campaign", help="专项行动名称（只有一个专项行动时可省略）")
 def import_command(kind, path, dry_run, campaign):
     """Import a 附件2 problem list (KIND=problems) or an enterprise list (KIND=enterprises); all rows or none."""
-    from exports import find_campaign
-
     from .enterprises import import_enterprises
     from .problems import import_problems
 

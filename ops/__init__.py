@@ -1,5 +1,5 @@
 """Running the app in production: a health check, one log line per request, trusted reverse proxies, the backup and
-restore commands, and the way every command fails (ops.commands)."""
+restore commands, and the account commands; every command of the app is guarded here (cli)."""
 from __future__ import annotations
 
 import logging
@@ -13,8 +13,10 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from models import db
 
+from cli import guard_commands
+
+from .accounts import create_user_command, demo_accounts_command
 from .backup import backup_command, restore_command
-from .commands import guard_commands
 
 bp = Blueprint("ops", __name__)
 request_log = logging.getLogger("zhuqi.requests")
@@ -61,4 +63,6 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(demo_accounts_command)
     guard_commands(app.cli)  # ops is set up last (app.py): every command of every module is registered by now

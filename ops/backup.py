@@ -18,7 +18,7 @@ from flask.cli import with_appcontext
 from sqlalchemy.engine import make_url
 
 from models import db
-from models.errors import CliError
+from cli import CliError
 
 MAGIC = {"sqlite": b"SQLite format 3\0", "postgresql": b"PGDMP"}
 MARIADB_END = b"-- Dump completed"  # the last line mariadb-dump writes: a dump without it was cut short

@@ -36,7 +36,8 @@ from models import (
     local_now,
 )
 from models.base import ProvenanceMixin
-from models.errors import CliError, DomainError
+from cli import CliError
+from models.errors import DomainError
 from models.periods import report_day
 
 from .normalise import normalise

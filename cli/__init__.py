@@ -1,7 +1,12 @@
-"""Every command of the app ends the same way on failure: 错误：… on standard error and exit status 1, nothing half
-written. A text argument with a control character is refused before the command runs; a domain rule's refusal
-becomes its message; anything unexpected (a damaged file, a database that went away) is named without a traceback,
-its transaction rolled back."""
+"""What every command of the app shares: its error type, the lookup of the campaign it works on, and the way it
+fails.
+
+Every command ends the same way on failure: 错误：… on standard error and exit status 1, nothing half written. A
+text argument with a control character is refused before the command runs; a domain rule's refusal becomes its
+message; anything unexpected (a damaged file, a database that went away) is named without a traceback, its
+transaction rolled back. Commands live next to what they act on (seeds, exports, imports, ops); this is their
+common helper.
+"""
 from __future__ import annotations
 
 import functools
@@ -9,10 +14,26 @@ import logging
 
 import click
 
-from models.errors import CliError, DomainError
+from models.errors import DomainError
+from models.org import Campaign, campaign_named
 from models.text import refusal
 
 log = logging.getLogger("zhuqi.cli")
+
+
+class CliError(click.ClickException):
+    """A command-line error, printed as “错误：…” with exit status 1."""
+
+    def show(self, file=None) -> None:
+        click.echo(f"错误：{self.format_message()}", err=True)
+
+
+def find_campaign(name: str | None) -> Campaign:
+    """The campaign a command works on (CliError in Chinese when it cannot tell)."""
+    try:
+        return campaign_named(name)
+    except DomainError as error:
+        raise CliError(str(error)) from None
 
 
 def option_name(param: click.Parameter) -> str:

@@ -38,9 +38,10 @@ from models import (
 
 from models import audit
 
-from . import access, auth, ledger, views
-from . import reports
-from .base import SecureIndexView, SecureModelView, check_forms
+from . import access, auth, ledger, reports, supervision, views
+from .base import SecureModelView, check_forms
+from .dashboard import HomeView
+from .pages import check_pages
 
 LOCALE = "zh_Hans_CN"
 TRANSLATIONS = os.path.join(os.path.dirname(__file__), "translations")
@@ -83,10 +84,11 @@ def register_views(admin: Admin) -> None:
     admin.add_view(ledger.FlaggedView(Problem, name="挂牌督办", category=watch, endpoint="flagged"))
     admin.add_view(ledger.EscalatedView(Problem, name="已上报问题", category=watch, endpoint="escalated"))
     admin.add_view(ledger.StaleView(Problem, name="7日无进展", category=watch, endpoint="stale"))
-    admin.add_view(ledger.RankingView(name="单位红黑榜", category=watch, endpoint="ranking", url="/admin/ranking"))
-    admin.add_view(ledger.VisitComplianceView(name="走访达标", category=watch, endpoint="visit_compliance",
-                                              url="/admin/visit-compliance"))
-    admin.add_view(ledger.SubmissionView(name="报送情况", category=watch, endpoint="submissions", url="/admin/submissions"))
+    admin.add_view(supervision.RankingView(name="单位红黑榜", category=watch, endpoint="ranking", url="/admin/ranking"))
+    admin.add_view(supervision.VisitComplianceView(name="走访达标", category=watch, endpoint="visit_compliance",
+                                                   url="/admin/visit-compliance"))
+    admin.add_view(supervision.SubmissionView(name="报送情况", category=watch, endpoint="submissions",
+                                              url="/admin/submissions"))
     admin.add_view(reports.ReportsView(name="报表导出", category=report_menu, endpoint="reports", url="/admin/reports"))
     admin.add_view(reports.ImportView(name="导入", category=report_menu, endpoint="imports", url="/admin/import"))
     admin.add_view(views.ReportView(Report, name="报送记录", category=report_menu, endpoint="report"))
@@ -129,11 +131,12 @@ def init_app(app: Flask) -> None:
         app,
         name=APP_NAME,
         theme=Bootstrap4Theme(swatch="default", base_template="admin/zq_base.html", fluid=True),
-        index_view=SecureIndexView(name="首页", url="/admin"),
+        index_view=HomeView(name="首页", url="/admin"),
         translations_path=TRANSLATIONS,
     )
     register_views(admin)
-    access.check_complete({v.endpoint for v in admin._views if isinstance(v, SecureModelView)},
-                          {v.endpoint for v in admin._views if not isinstance(v, SecureModelView)} - {"admin"})
-    check_forms([v for v in admin._views if isinstance(v, SecureModelView)])
+    tables = [v for v in admin._views if isinstance(v, SecureModelView)]
+    access.check_complete({v.endpoint for v in tables}, {v.endpoint for v in admin._views if v not in tables})
+    check_pages(admin._views, SecureModelView)
+    check_forms(tables)
     audit.actor_provider = web_actor

@@ -74,6 +74,7 @@ ACTIONS: dict[str, dict[str, frozenset[str]]] = {
 
 # Pages that are not tables, and the roles that may open them.
 PAGES: dict[str, frozenset[str]] = {
+    "admin": frozenset(ROLES),  # 首页 (the panel's index page)
     "account": frozenset(ROLES),  # changing one's own password
     # 督办 tables, computed over the rows each user may see
     "ranking": frozenset(ROLES),

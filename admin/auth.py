@@ -4,7 +4,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
-from flask_admin import BaseView, expose
+from flask_admin import expose
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -15,6 +15,7 @@ from models import User, db, local_now
 from models.user import MIN_PASSWORD_LENGTH, claim_login_attempt, logged_in_user, password_matches
 
 from .fields import plain_text
+from .pages import SecurePage
 
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
@@ -99,17 +100,11 @@ class PasswordForm(FlaskForm):
     confirm = PasswordField("再次输入新密码", validators=[EqualTo("new", "两次输入的新密码不一致。")])
 
 
-class AccountView(BaseView):
+class AccountView(SecurePage):
     """Every user changes their own password here (linked from the top bar, not the menu)."""
 
     def is_visible(self) -> bool:
         return False
-
-    def is_accessible(self) -> bool:
-        return current_user.is_authenticated
-
-    def inaccessible_callback(self, name, **kwargs):
-        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
     @expose("/", methods=("GET", "POST"))
     def index(self):

@@ -10,8 +10,7 @@ from __future__ import annotations
 import logging
 from decimal import Decimal
 
-from flask import abort, current_app, flash, g, has_request_context, redirect, request, url_for
-from flask_admin import AdminIndexView, expose
+from flask import abort, current_app, flash, g, has_request_context, request
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.model.form import converts
@@ -39,6 +38,7 @@ from .fields import (CheckedForm, ScopedAjaxSelect, ScopedAjaxSelectMultiple, Sc
 from .filters import VisibleOptions
 from .ids import parse_id
 from .labels import COMMON_LABELS
+from .pages import login_redirect
 
 log = logging.getLogger(__name__)
 
@@ -67,11 +67,6 @@ ENDPOINT_OPS = {
     "ajax_update": "edit",
 }
 READ_ENDPOINTS = {"index_view", "details_view", "create_view", "export", "annex2_view", "ajax_lookup"}
-
-
-def login_redirect():
-    """Send an anonymous visitor to the login page, remembering where they were going."""
-    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
 def user_role() -> str | None:
@@ -119,26 +114,6 @@ class ScopedModelConverter(AdminModelConverter):
         digits = (column.type.precision or 15) - (column.type.scale or 0)
         field_args["validators"].append(WithinRange(Decimal(10) ** digits - 1))
         return super().handle_decimal_types(column=column, field_args=field_args, **extra)
-
-
-class SecureIndexView(AdminIndexView):
-    """The panel's home page; only for logged-in users."""
-
-    def is_accessible(self) -> bool:
-        return current_user.is_authenticated
-
-    def inaccessible_callback(self, name, **kwargs):
-        return login_redirect()
-
-    @expose("/")
-    def index(self):
-        from .dashboard import dashboard
-        from .filters import today
-        from .ledger import chosen_campaign, user_campaigns
-
-        campaign = chosen_campaign()
-        return self.render("admin/home.html", campaign=campaign, campaigns=user_campaigns(),
-                           figures=dashboard(campaign, today()))
 
 
 class SecureModelView(ModelView):

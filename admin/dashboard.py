@@ -1,17 +1,21 @@
-"""The home page's figures, over the problems the user may see: totals, rates, overdue, by status, by category,
-by unit, and a weekly trend of problems collected and resolved."""
+"""The home page (首页) and its figures, over the problems the user may see: totals, rates, overdue, by status, by
+category, by unit, and a weekly trend of problems collected and resolved."""
 from __future__ import annotations
 
 from collections import Counter
 from datetime import date, timedelta
 
+from flask_admin import expose
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from models import Problem, Unit, db, ledger
+from models.scope import read_filter
 from models.vocab import PROBLEM_CATEGORIES, PROBLEM_STATUSES
 
-from models.scope import read_filter
+from .campaigns import chosen_campaign, user_campaigns
+from .filters import today
+from .pages import SecureIndex
 
 TREND_WEEKS = 12
 
@@ -34,20 +38,20 @@ def weekly(column, scope, weeks: list[date]) -> list[int]:
     return [per_week[w] for w in weeks]
 
 
-def dashboard(campaign, today: date) -> dict:
+def dashboard(campaign, day: date) -> dict:
     """Everything the home page shows for one campaign, scoped to the current user."""
     scope = read_filter(Problem, current_user)
     if campaign is not None:
         own = Problem.campaign_id == campaign.id
         scope = own if scope is None else scope & own
-    totals = ledger.figures(scope, today)
+    totals = ledger.figures(scope, day)
     statuses = counts_by(Problem.status, scope)
     categories = counts_by(Problem.category, scope)
     units = counts_by(Problem.responsible_unit_id, scope)
     units.pop(None, None)
     names = dict(db.session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(units))).all())
     top_units = sorted(units.items(), key=lambda kv: (-kv[1], names.get(kv[0], "")))[:10]
-    monday = today - timedelta(days=today.weekday())
+    monday = day - timedelta(days=day.weekday())
     weeks = [monday - timedelta(days=7 * i) for i in range(TREND_WEEKS - 1, -1, -1)]
     return {
         "totals": totals,
@@ -58,3 +62,13 @@ def dashboard(campaign, today: date) -> dict:
         "collected": weekly(Problem.collected_on, scope, weeks),
         "resolved": weekly(Problem.resolved_on, scope, weeks),
     }
+
+
+class HomeView(SecureIndex):
+    """首页: the figures of the chosen campaign."""
+
+    @expose("/")
+    def index(self):
+        campaign = chosen_campaign()
+        return self.render("admin/home.html", campaign=campaign, campaigns=user_campaigns(),
+                           figures=dashboard(campaign, today()))

@@ -1,35 +1,29 @@
-"""The problem ledger (问题台账) in the panel: the 附件2 columns with the deadline light, most urgent first;
-the workflow steps as buttons and bulk actions with small forms; and the supervision listings (督办).
-Every rule is in models.workflow and models.ledger; these views only collect input and show results."""
+"""The problem ledger (问题台账) in the panel: the 附件2 columns with the deadline light, most urgent first; the
+workflow steps as buttons and bulk actions, each with its small form (admin.steps); and the supervision listings
+(督办), the ledger narrowed by one condition. Every rule is in models.workflow and models.ledger; these views only
+collect input and show results."""
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, request, url_for
-from flask_admin import BaseView, expose
+from flask import abort, current_app, flash, redirect, request
+from flask_admin import expose
 from flask_admin.actions import action
-from flask_admin.form.fields import Select2Field
-from flask_admin.form.widgets import DatePickerWidget, Select2Widget
 from flask_login import current_user
 from markupsafe import Markup, escape
-from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
-from wtforms import DateField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
-
-from models import Body, Campaign, Enterprise, EnterpriseGroup, Person, Problem, Unit, db, ledger, local_now, workflow
-from models.errors import DomainError
-from models.ledger import Light
-from models.vocab import SATISFACTION_LEVELS
 
 from exports import reporting_unit
 from exports.problems import annex2_workbook, problems_in_order
+from models import Campaign, Enterprise, Problem, db, ledger, local_now, workflow
+from models.errors import DomainError
+from models.ledger import Light
 
 from .base import SecureModelView, scoped
-from .fields import CheckedForm, ScopedSelect, ScopedSelectMultiple, within_calendar
+from .campaigns import chosen_campaign
 from .files import download, xlsx_bytes
 from .filters import ledger_filters, today, yellow_days
 from .ids import parse_id
-from models.scope import read_filter, scope_query
+from .steps import step_form
 from .views import BODY_AJAX, ENTERPRISE_AJAX, PERSON_AJAX
 
 
@@ -240,59 +234,6 @@ class ProblemView(SecureModelView):
                            form=form, skipped=skipped)
 
 
-def campaign_query(model, campaign_id):
-    """A factory of the rows of `model` in one campaign that the current user may see, for a step's dropdown."""
-    return lambda: scoped(model, db.session.query(model)).filter(model.campaign_id == campaign_id).order_by(model.name)
-
-
-def note_field(label: str, required: bool):
-    validators = [DataRequired(f"请填写{label}。")] if required else [Optional()]
-    return TextAreaField(label, validators=[*validators, Length(max=4000)], render_kw={"rows": 3})
-
-
-def step_form(name: str, problem: Problem, formdata):
-    """The small form of one step: exactly the data models.workflow needs for it."""
-    campaign_id = problem.campaign_id
-    date_widget = DatePickerWidget()
-    fields = {
-        "assign": {
-            "responsible_unit": ScopedSelect("责任单位", query_factory=campaign_query(Unit, campaign_id),
-                                                 widget=Select2Widget(), allow_blank=True,
-                                                 validators=[DataRequired("请选择责任单位。")]),
-            "co_units": ScopedSelectMultiple("协办单位", query_factory=campaign_query(Unit, campaign_id),
-                                                 widget=Select2Widget(multiple=True)),
-            "lead_person": ScopedSelect("责任人", query_factory=campaign_query(Person, campaign_id),
-                                            widget=Select2Widget(), allow_blank=True,
-                                            validators=[DataRequired("请选择责任人。")]),
-            "supervisor": ScopedSelect("督办人", query_factory=campaign_query(Person, campaign_id),
-                                           widget=Select2Widget(), allow_blank=True),
-            "deadline": DateField("办理时限", widget=date_widget, validators=[DataRequired("请填写办理时限。"), within_calendar]),
-            "note": note_field("交办说明", False),
-        },
-        "accept": {"note": note_field("签收说明", False)},
-        "progress": {"note": note_field("办理进展", True)},
-        "resolve": {"resolution": note_field("办理结果", True), "note": note_field("补充说明", False)},
-        "return": {"reason": note_field("退回理由", True)},
-        "request_extension": {"until": DateField("申请延至", widget=date_widget, validators=[DataRequired("请填写申请延至的日期。"), within_calendar]),
-                              "reason": note_field("延期理由", True)},
-        "approve_extension": {"until": DateField("批准延至", widget=date_widget, default=problem.extension_requested_until,
-                                                 validators=[DataRequired("请填写批准延至的日期。"), within_calendar]),
-                              "note": note_field("审批意见", False)},
-        "reject_extension": {"reason": note_field("驳回理由", True)},
-        "close": {"satisfaction": Select2Field("企业满意度", choices=[(s, s) for s in SATISFACTION_LEVELS],
-                                               validators=[DataRequired("请选择企业满意度。")]),
-                  "note": note_field("销号说明", False)},
-        "reopen": {"reason": note_field("重新办理的理由", True)},
-        "escalate": {"reason": note_field("上报理由", True)},
-        "flag": {"note": note_field("督办要求", False)},
-        "unflag": {"note": note_field("说明", False)},
-        "comment": {"note": note_field("批示内容", True)},
-        "withdraw": {"reason": note_field("撤销理由", True)},
-    }[name]
-    form_class = type(f"{name.title()}Form", (CheckedForm,), dict(fields))
-    return form_class(formdata)
-
-
 # --- supervision listings (督办): the ledger narrowed by one condition of models.ledger ---
 
 class OverdueView(ProblemView):
@@ -320,66 +261,3 @@ class EscalatedView(ProblemView):
 class StaleView(ProblemView):
     def listing(self):
         return ledger.stale(local_now(), current_app.config["STALE_DAYS"])
-
-
-def user_campaigns() -> list[Campaign]:
-    """The campaigns the current user may see."""
-    return scope_query(db.session.query(Campaign), Campaign, current_user).order_by(Campaign.id).all()
-
-
-def chosen_campaign() -> Campaign | None:
-    """The campaign a supervision page shows: ?campaign=ID among the user's, else the user's own or the latest."""
-    campaigns = user_campaigns()
-    wanted = parse_id(request.args.get("campaign"))
-    return (next((c for c in campaigns if c.id == wanted), None)
-            or next((c for c in campaigns if c.id == current_user.campaign_id), None)
-            or (campaigns[-1] if campaigns else None))
-
-
-class SupervisionPage(BaseView):
-    """A computed supervision table (督办); open to every role, over the rows the user may see."""
-
-    def is_accessible(self) -> bool:
-        return current_user.is_authenticated
-
-    def inaccessible_callback(self, name, **kwargs):
-        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-
-
-class RankingView(SupervisionPage):
-    """Units ranked by 办结率, 按期办结率 and overdue count (红黑榜)."""
-
-    @expose("/")
-    def index(self):
-        campaign = chosen_campaign()
-        scope = read_filter(Problem, current_user)
-        if campaign is not None:
-            scope = Problem.campaign_id == campaign.id if scope is None else (scope & (Problem.campaign_id == campaign.id))
-        ranking = ledger.unit_ranking(scope, today()) if campaign else []
-        total = ledger.figures(scope, today()) if campaign else None
-        return self.render("admin/supervision_ranking.html", ranking=ranking, total=total, campaign=campaign,
-                           campaigns=user_campaigns())
-
-
-class VisitComplianceView(SupervisionPage):
-    """Each working group's visits to each linked enterprise in the 集中上门 phase, against the target."""
-
-    @expose("/")
-    def index(self):
-        campaign = chosen_campaign()
-        links = read_filter(EnterpriseGroup, current_user)
-        phase, rows = ledger.visit_compliance(campaign.id, links) if campaign else (None, [])
-        return self.render("admin/supervision_visits.html", phase=phase, rows=rows, campaign=campaign,
-                           campaigns=user_campaigns())
-
-
-class SubmissionView(SupervisionPage):
-    """Which bodies have (not) submitted this period's 周调度 and 旬通报."""
-
-    @expose("/")
-    def index(self):
-        campaign = chosen_campaign()
-        visible = set(db.session.scalars(scope_query(select(Body.id), Body, current_user)))
-        rows = ledger.submissions(campaign.id, today(), lambda body: body.id in visible) if campaign else []
-        return self.render("admin/supervision_reports.html", rows=rows, campaign=campaign, campaigns=user_campaigns(),
-                           today=today())

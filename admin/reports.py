@@ -6,8 +6,8 @@ from __future__ import annotations
 import os
 import uuid
 
-from flask import abort, current_app, flash, redirect, request, session, url_for
-from flask_admin import BaseView, expose
+from flask import abort, current_app, flash, redirect, request, session
+from flask_admin import expose
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -21,10 +21,10 @@ from models.errors import DomainError
 from models.periods import report_day
 
 from .files import download, xlsx_bytes
-from .ledger import chosen_campaign, user_campaigns
+from .campaigns import chosen_campaign, user_campaigns
 from models.scope import read_filter, scope_query
 
-from .access import PAGES
+from .pages import SecurePage
 
 IMPORTS = {"problems": ("附件2问题清单", import_problems), "enterprises": ("企业名单", import_enterprises)}
 IMPORT_ROLES = {"problems": ("admin", "coordinator", "group"), "enterprises": ("admin", "coordinator")}
@@ -36,19 +36,7 @@ def user_unit() -> str | None:
     return scope.name if scope is not None else None
 
 
-class PageView(BaseView):
-    """A page open to the roles PAGES names for it."""
-
-    def is_accessible(self) -> bool:
-        return current_user.is_authenticated and current_user.role in PAGES.get(self.endpoint, ())
-
-    def inaccessible_callback(self, name, **kwargs):
-        if not current_user.is_authenticated:
-            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-        abort(403)
-
-
-class ReportsView(PageView):
+class ReportsView(SecurePage):
     """报表导出: every report of a campaign, within the user's scope."""
 
     @expose("/")
@@ -81,7 +69,7 @@ class ReportsView(PageView):
         return download(content, name)
 
 
-class ImportView(PageView):
+class ImportView(SecurePage):
     """导入: upload a filled-in sheet, see what it would change (or every error), then confirm."""
 
     @expose("/", methods=("GET", "POST"))

@@ -8,9 +8,9 @@ import re
 import pytest
 from sqlalchemy import select
 
-from admin.access import POLICY
+from admin.access import PAGES, POLICY
 from models import Problem, db
-from tests.conftest import csrf_token, login, make_user
+from tests.conftest import csrf_token, login, make_app, make_user
 from tests.factories import scoped_world
 
 ROLES = ("admin", "coordinator", "group", "handler", "leader")
@@ -161,6 +161,46 @@ def test_pages_every_role_may_open(seeded, world, role):
     anonymous = seeded.test_client()
     for url in ("/admin/ranking/", "/admin/visit-compliance/", "/admin/submissions/", "/admin/account/"):
         assert anonymous.get(url).status_code == 302
+
+
+PAGE_URLS = {"admin": "/admin/", "account": "/admin/account/", "ranking": "/admin/ranking/",
+             "visit_compliance": "/admin/visit-compliance/", "submissions": "/admin/submissions/",
+             "reports": "/admin/reports/", "imports": "/admin/import/"}
+
+
+def test_every_page_follows_the_pages_table(seeded, world, monkeypatch):
+    """Removing a role from PAGES removes its access to that page, whichever page it is."""
+    assert set(PAGE_URLS) == set(PAGES)
+    make_user(seeded, "boss", "leader")
+    client = seeded.test_client()
+    login(client, "boss")
+    for endpoint, url in PAGE_URLS.items():
+        allowed = "leader" in PAGES[endpoint]
+        assert client.get(url).status_code == (200 if allowed else 403), url
+        monkeypatch.setitem(PAGES, endpoint, PAGES[endpoint] - {"leader"})
+        assert client.get(url).status_code == 403, url
+
+
+def test_a_page_that_skips_the_pages_table_stops_the_app(seeded, monkeypatch):
+    from flask_admin import BaseView, expose
+
+    import admin as panel
+
+    class Loose(BaseView):
+        @expose("/")
+        def index(self):
+            return "anyone"
+
+    register = panel.register_views
+
+    def with_a_loose_page(registry):
+        register(registry)
+        registry.add_view(Loose(name="漏网页面", endpoint="loose", url="/admin/loose"))
+
+    monkeypatch.setattr(panel, "register_views", with_a_loose_page)
+    monkeypatch.setitem(PAGES, "loose", frozenset(ROLES))
+    with pytest.raises(RuntimeError, match="没有使用安全页面基类.*loose"):
+        make_app(seeded.config["SQLALCHEMY_DATABASE_URI"])
 
 
 def test_group_member_dropdowns_and_lookups_show_only_its_own(seeded, world):

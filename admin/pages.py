@@ -1,0 +1,43 @@
+"""The one base of every page that is not a table (the home page, 报表, 导入, the 督办 tables, 修改密码): it opens
+to the roles admin.access.PAGES names for it, and to no one else. The start-up check refuses a page that is not
+built on it, so removing a role from PAGES removes its access everywhere."""
+from __future__ import annotations
+
+from flask import abort, redirect, request, url_for
+from flask_admin import AdminIndexView, BaseView
+from flask_login import current_user
+
+from .access import PAGES
+
+
+def login_redirect():
+    """Send an anonymous visitor to the login page, remembering where they were going."""
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+class PageAccess:
+    """Open to the roles PAGES names for the page's endpoint; a visitor who is not logged in goes to the login page,
+    a user whose role is not named gets 403."""
+
+    def is_accessible(self) -> bool:
+        return current_user.is_authenticated and current_user.role in PAGES.get(self.endpoint, ())
+
+    def inaccessible_callback(self, name, **kwargs):
+        if not current_user.is_authenticated:
+            return login_redirect()
+        abort(403)
+
+
+class SecurePage(PageAccess, BaseView):
+    """A page that is not a table."""
+
+
+class SecureIndex(PageAccess, AdminIndexView):
+    """The panel's home page (its endpoint is "admin")."""
+
+
+def check_pages(views, table_view) -> None:
+    """Refuse to start when a page is not built on the secure page base (and so would skip PAGES)."""
+    loose = [v.endpoint for v in views if not isinstance(v, table_view | PageAccess)]
+    if loose:
+        raise RuntimeError(f"这些页面没有使用安全页面基类（admin.pages.SecurePage），不受权限表约束：{loose}")

@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import func, literal_column, select
 
 from models import Body, Campaign, Enterprise, Problem, Unit, db, ledger, local_now
+from models.annex2 import HEADER_OF
 from models.vocab import ESCALATION_LEVELS, PROBLEM_CATEGORIES, PROBLEM_STATUSES, BodyKind
 
 from .ids import parse_id
@@ -63,7 +64,7 @@ class ChoiceFilter(FilterEqual):
 class LightFilter(ChoiceFilter):
     """亮灯: red, yellow, green or grey, against today's date."""
 
-    def __init__(self, name="亮灯"):
+    def __init__(self, name=HEADER_OF["light"]):
         super().__init__(Problem.deadline, name, options=[(light, light) for light in ledger.LIGHTS])
 
     def apply(self, query, value, alias=None):
@@ -73,7 +74,7 @@ class LightFilter(ChoiceFilter):
 class TownFilter(ChoiceFilter):
     """所在镇（园区）: the town or park of the problem's enterprise."""
 
-    def __init__(self, name="所在镇（园区）"):
+    def __init__(self, name=HEADER_OF["enterprise.town"]):
         towns = select(Enterprise.town_id).where(Enterprise.town_id.is_not(None))
         super().__init__(Problem.enterprise_id, name, options=VisibleOptions(Unit, Unit.id.in_(towns)), numeric=True)
 
@@ -87,18 +88,19 @@ def ledger_filters():
     def fixed(values):
         return [(v, v) for v in values]
 
+    groups = VisibleOptions(Body, Body.kind == BodyKind.WORKING_GROUP, order=Body.id)
     return [
-        ChoiceFilter(Problem.status, "办理状态", fixed(PROBLEM_STATUSES)),
+        ChoiceFilter(Problem.status, HEADER_OF["status"], fixed(PROBLEM_STATUSES)),
         LightFilter(),
-        ChoiceFilter(Problem.category, "问题类型", fixed(PROBLEM_CATEGORIES)),
-        ChoiceFilter(Problem.responsible_unit_id, "责任单位", VisibleOptions(Unit), numeric=True),
-        ChoiceFilter(Problem.collected_by_body_id, "收集工作组", VisibleOptions(Body, Body.kind == BodyKind.WORKING_GROUP, order=Body.id), numeric=True),
+        ChoiceFilter(Problem.category, HEADER_OF["category"], fixed(PROBLEM_CATEGORIES)),
+        ChoiceFilter(Problem.responsible_unit_id, HEADER_OF["responsible_unit"], VisibleOptions(Unit), numeric=True),
+        ChoiceFilter(Problem.collected_by_body_id, HEADER_OF["collected_by_body"], groups, numeric=True),
         TownFilter(),
         ChoiceFilter(Problem.escalation_level, "上报层级", fixed(ESCALATION_LEVELS)),
         BooleanEqualFilter(Problem.flagged, "挂牌督办"),
-        DateBetweenFilter(Problem.collected_on, "收集时间"),
+        DateBetweenFilter(Problem.collected_on, HEADER_OF["collected_on"]),
         DateBetweenFilter(Problem.assigned_on, "交办日期"),
-        DateBetweenFilter(Problem.deadline, "办理时限"),
-        DateBetweenFilter(Problem.closed_on, "销号时间"),
+        DateBetweenFilter(Problem.deadline, HEADER_OF["deadline"]),
+        DateBetweenFilter(Problem.closed_on, HEADER_OF["closed_on"]),
         ChoiceFilter(Problem.campaign_id, "专项行动", VisibleOptions(Campaign), numeric=True),
     ]

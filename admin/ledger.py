@@ -14,7 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from exports import reporting_unit
 from exports.problems import annex2_workbook, problems_in_order
-from models import Campaign, Enterprise, Problem, db, ledger, local_now, workflow
+from models import Campaign, Enterprise, Problem, annex2, db, ledger, local_now, workflow
 from models.errors import DomainError
 from models.ledger import Light
 
@@ -28,36 +28,17 @@ from .views import BODY_AJAX, ENTERPRISE_AJAX, PERSON_AJAX
 
 
 PROBLEM_LABELS = {
-    "row_number": "序号",
-    "number": "问题编号",
-    "enterprise": "企业名称",
-    "enterprise.name": "企业名称",
-    "enterprise.town": "所在镇（园区）",
-    "description": "问题描述",
-    "demand": "企业诉求",
-    "category": "问题类型",
+    **annex2.HEADER_OF,  # the 附件2 columns, by their headers
+    "enterprise.name": annex2.HEADER_OF["enterprise"],
     "nature": "问题性质",
     "source": "问题来源",
-    "collected_by_body": "收集工作组",
     "collected_by_person": "收集人",
-    "collected_on": "收集时间",
-    "responsible_unit": "责任单位",
-    "co_units": "协办单位",
-    "lead_person": "责任人",
-    "supervisor": "督办人",
     "assigned_on": "交办日期",
-    "deadline": "办理时限",
-    "progress": "办理进展",
-    "status": "办理状态",
-    "light": "亮灯",
     "escalation_level": "上报层级",
     "flagged": "挂牌督办",
     "resolution": "办理结果",
     "resolved_on": "办结日期",
-    "closed_on": "销号时间",
     "closed_by": "销号人",
-    "satisfaction": "满意度",
-    "remark": "备注",
     "updates": "办理进展记录",
     "last_progress_at": "最近进展时间",
     "extension_requested_until": "申请延期至",
@@ -93,11 +74,7 @@ def town_of(view, context, model, name):
 class ProblemView(SecureModelView):
     """问题台账: the columns of 附件2, most urgent first."""
 
-    column_list = (
-        "row_number", "number", "enterprise", "enterprise.town", "category", "description", "demand",
-        "collected_by_body", "collected_on", "responsible_unit", "co_units", "lead_person", "supervisor", "deadline",
-        "progress", "status", "light", "closed_on", "satisfaction", "remark",
-    )
+    column_list = tuple(column.key for column in annex2.COLUMNS)
     column_labels = PROBLEM_LABELS
     column_formatters = {"light": light_cell, "row_number": row_number, "co_units": joined, "enterprise.town": town_of}
     column_sortable_list = ("number", "collected_on", "deadline", "status", "closed_on", "category")

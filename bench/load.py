@@ -34,6 +34,7 @@ from sqlalchemy import func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from admin.ledger import ProblemView  # noqa: E402
+from models.annex2 import HEADER_OF  # noqa: E402
 from models.scope import read_filter  # noqa: E402
 from bench.run import PASSWORD, build_app, build_database, count_of, filter_arg  # noqa: E402
 from models import Body, Campaign, Problem, Unit, User, db  # noqa: E402
@@ -73,7 +74,7 @@ def make_accounts(app, users: int) -> list[dict]:
             kind = KINDS[n % len(KINDS)]
             scope = {"group": {"body": groups[n % len(groups)]}, "handler": {"unit": busy_units[n % len(busy_units)]}}
             plan.append((f"load{n:02d}", kind, scope.get(kind, {})))
-        status = filter_arg(app, "problem", "办理状态")
+        status = filter_arg(app, "problem", HEADER_OF["status"])
         accounts = []
         for username, role, scope in plan:
             user = db.session.scalar(select(User).where(User.username == username))

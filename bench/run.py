@@ -39,6 +39,7 @@ from python_calamine import CalamineWorkbook  # noqa: E402
 from sqlalchemy import event, select, text  # noqa: E402
 
 from admin.ledger import ProblemView  # noqa: E402
+from models.annex2 import HEADER_OF  # noqa: E402
 from models.scope import read_filter  # noqa: E402
 from app import create_app  # noqa: E402
 from exports.problems import annex2_row, annex2_workbook  # noqa: E402
@@ -173,7 +174,7 @@ def get(client, url: str) -> None:
 
 def ledger_pages(app, unit_id: int, firm_name: str, far_page: int) -> dict[str, tuple[str, str]]:
     """The measured pages: (ledger URL, stock URL). `far_page` counts from 1."""
-    status, unit = filter_arg(app, "problem", "办理状态"), filter_arg(app, "problem", "责任单位")
+    status, unit = filter_arg(app, "problem", HEADER_OF["status"]), filter_arg(app, "problem", HEADER_OF["responsible_unit"])
     stock_status = filter_arg(app, "stock_problem", "Status")
     stock_unit = filter_arg(app, "stock_problem", "Responsible Unit Id")
     return {

@@ -18,12 +18,13 @@ from openpyxl import Workbook
 from sqlalchemy import and_, distinct, func, select
 
 from models import Body, Campaign, Problem, Task, Unit, Visit, db, ledger
+from models.annex2 import HEADER_OF
 from models.ledger import Board
 from models.periods import Period, period_for
 from models.text import clean
 from models.vocab import BodyKind, ReportKind
 
-from .problems import ANNEX2_RELATIONS, annex2_row
+from .problems import ANNEX2_COLUMNS, ANNEX2_RELATIONS, annex2_row
 from .style import table_sheet, workbook
 
 KINDS = {"weekly": ReportKind.WEEKLY, "dekad": ReportKind.DEKAD}
@@ -160,8 +161,6 @@ def period_workbook(figures: PeriodFigures, today: date, yellow_days: int = ledg
     table_sheet(wb, "工作组情况", title, when, LINE_HEADERS, [line_values(g) for g in [*figures.groups, figures.totals]])
     table_sheet(wb, "责任单位情况", title, when, UNIT_HEADERS,
                 [[u.name, u.assigned, u.resolved, u.overdue, percent(u.finish_rate), percent(u.on_time_rate)] for u in figures.units])
-    from .problems import ANNEX2_COLUMNS
-
     table_sheet(wb, "本期新增问题", f"{title}·本期新增问题", when, list(ANNEX2_COLUMNS),
                 [annex2_row(n, p, today, yellow_days) for n, p in enumerate(figures.new, start=1)])
     table_sheet(wb, "本期办结问题", f"{title}·本期办结问题", when, list(ANNEX2_COLUMNS),
@@ -247,7 +246,7 @@ def bulletin_docx(figures: PeriodFigures, issuer: str) -> Document:
               (f"尚未报送的有：{'、'.join(missing)}。" if missing else "各单位均已按时报送。"))
     if figures.new:
         paragraph(doc, "六、本旬新增问题", 16, "黑体")
-        table(doc, ["问题编号", "企业名称", "问题类型", "问题描述", "办理状态"],
+        table(doc, [HEADER_OF[key] for key in ("number", "enterprise", "category", "description", "status")],
               [[p.number, p.enterprise.name if p.enterprise else "", p.category or "", p.description, p.status] for p in figures.new])
     return doc
 

@@ -1,4 +1,5 @@
-"""附件2 问题清单: problems in, a print-ready workbook out. The same layout comes back in through imports.problems."""
+"""附件2 问题清单: problems in, a print-ready workbook out, in the columns models.annex2 declares (the same layout comes
+back in through imports.problems)."""
 from __future__ import annotations
 
 from datetime import date
@@ -7,17 +8,12 @@ from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from models import Enterprise, Problem, db, ledger
+from models import Enterprise, Problem, annex2, db, ledger
 
 from .style import filled_line, table_sheet, workbook
 
-ANNEX2_COLUMNS = (
-    ("序号", 5), ("问题编号", 15), ("企业名称", 18), ("所在镇（园区）", 10), ("问题类型", 8), ("问题描述", 30),
-    ("企业诉求", 20), ("收集工作组", 12), ("收集时间", 11), ("责任单位", 12), ("协办单位", 12), ("责任人", 9),
-    ("督办人", 9), ("办理时限", 11), ("办理进展", 26), ("办理状态", 8), ("亮灯", 5), ("销号时间", 11), ("满意度", 8),
-    ("备注", 16),
-)
-HEADERS = tuple(text for text, _ in ANNEX2_COLUMNS)
+ANNEX2_COLUMNS = tuple((column.header, column.width) for column in annex2.COLUMNS)  # (header, width) for table_sheet
+HEADERS = annex2.HEADERS
 
 
 # Everything a 附件2 row shows, loaded in a handful of queries instead of several per row.
@@ -38,20 +34,9 @@ def problems_in_order(ids: list[int]) -> list[Problem]:
     return [found[pk] for pk in ids if pk in found]
 
 
-def name_of(row) -> str | None:
-    return row.name if row is not None else None
-
-
 def annex2_row(number: int, problem, today: date, yellow_days: int) -> list:
-    """One problem as a row of 附件2."""
-    enterprise = problem.enterprise
-    return [
-        number, problem.number, name_of(enterprise), name_of(enterprise.town) if enterprise else None, problem.category,
-        problem.description, problem.demand, name_of(problem.collected_by_body), problem.collected_on,
-        name_of(problem.responsible_unit), "、".join(u.name for u in problem.co_units) or None,
-        name_of(problem.lead_person), name_of(problem.supervisor), problem.deadline, problem.progress, problem.status,
-        ledger.light(problem, today, yellow_days), problem.closed_on, problem.satisfaction, problem.remark,
-    ]
+    """One problem as a row of 附件2 (models.annex2 declares the columns)."""
+    return annex2.row_values(problem, annex2.Row(number, today, yellow_days))
 
 
 def annex2_title(campaign_name: str) -> str:

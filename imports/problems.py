@@ -18,8 +18,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from exports.problems import HEADERS
-from models import Body, Campaign, Enterprise, Person, Problem, Unit, db, workflow
+from models import Body, Campaign, Enterprise, Person, Problem, Unit, annex2, db, workflow
 from models.base import campaign_mismatch
 from models.errors import DomainError
 from models.vocab import OPEN_STATUSES, PROBLEM_CATEGORIES, PROBLEM_STATUSES, SATISFACTION_LEVELS, BodyKind, Status
@@ -28,7 +27,7 @@ from models.scope import change_refusal, scope_query
 
 from .workbook import CellError, RowRefusal, parse_date, read_sheet, split_names, text
 
-COLUMN = {header: index for index, header in enumerate(HEADERS, start=1)}
+COLUMN = {header: index for index, header in enumerate(annex2.HEADERS, start=1)}
 # Rows applied between flushes: what the session holds unwritten (and the memory a flush takes) stays small, so that
 # a 20,000-row file imports within the memory limit of the hardening issue (tests/test_upload_limits.py).
 FLUSH_EVERY = 1_000
@@ -37,12 +36,7 @@ ROW_RELATIONS = [selectinload(getattr(Problem, name)) for name in (
     "enterprise", "collected_by_body", "responsible_unit", "co_units", "lead_person", "supervisor", "campaign")]
 PLAIN = ("enterprise", "description", "demand", "category", "collected_by_body", "collected_on", "remark")
 ASSIGNMENT = ("responsible_unit", "co_units", "lead_person", "supervisor", "deadline")
-FIELD_COLUMN = {
-    "enterprise": "企业名称", "description": "问题描述", "demand": "企业诉求", "category": "问题类型",
-    "collected_by_body": "收集工作组", "collected_on": "收集时间", "remark": "备注", "responsible_unit": "责任单位",
-    "co_units": "协办单位", "lead_person": "责任人", "supervisor": "督办人", "deadline": "办理时限",
-    "status": "办理状态", "satisfaction": "满意度", "progress": "办理进展",
-}
+FIELD_COLUMN = {column.field: column.header for column in annex2.READ_BACK}
 # The one step that takes a problem from the file's old status to its new one.
 STEP_FOR = {
     (Status.UNASSIGNED, Status.ASSIGNED): StepName.ASSIGN, (Status.ASSIGNED, Status.HANDLING): StepName.ACCEPT,
@@ -104,17 +98,9 @@ class Lookup:
         return rows[0]
 
 
-def parse_row(number: int, cells: dict, lookup: Lookup, errors: list[CellError]) -> dict:
-    """The row's values as the model's types, or errors naming the row and column."""
-    values = {}
-
-    def read(header: str, convert):
-        try:
-            return convert(cells.get(header))
-        except ValueError as error:
-            errors.append(CellError(number, COLUMN[header], header, str(error)))
-            return None
-
+def parsers(lookup: Lookup) -> dict:
+    """How an imported cell becomes a value, by the `parse` of each column models.annex2 reads back; ValueError (in
+    Chinese) when it cannot."""
     def choice(allowed, what):
         def convert(value):
             value = text(value)
@@ -132,22 +118,31 @@ def parse_row(number: int, cells: dict, lookup: Lookup, errors: list[CellError])
             raise ValueError("不能为空")
         return value
 
-    values["number"] = text(cells.get("问题编号"))
-    values["enterprise"] = read("企业名称", named(lookup.enterprises, "企业"))
-    values["description"] = read("问题描述", required)
-    values["demand"] = text(cells.get("企业诉求"))
-    values["category"] = read("问题类型", choice(PROBLEM_CATEGORIES, "问题类型"))
-    values["collected_by_body"] = read("收集工作组", named(lookup.groups, "工作组"))
-    values["collected_on"] = read("收集时间", parse_date)
-    values["responsible_unit"] = read("责任单位", named(lookup.units, "单位"))
-    values["co_units"] = read("协办单位", lambda v: [Lookup.one(lookup.units, n, "单位") for n in split_names(v)])
-    values["lead_person"] = read("责任人", named(lookup.people, "人员"))
-    values["supervisor"] = read("督办人", named(lookup.people, "人员"))
-    values["deadline"] = read("办理时限", parse_date)
-    values["progress"] = text(cells.get("办理进展"))
-    values["status"] = read("办理状态", choice(PROBLEM_STATUSES, "办理状态"))
-    values["satisfaction"] = read("满意度", choice(SATISFACTION_LEVELS, "满意度"))
-    values["remark"] = text(cells.get("备注"))
+    return {
+        "text": text,
+        "required text": required,
+        "date": parse_date,
+        "category": choice(PROBLEM_CATEGORIES, annex2.HEADER_OF["category"]),
+        "status": choice(PROBLEM_STATUSES, annex2.HEADER_OF["status"]),
+        "satisfaction": choice(SATISFACTION_LEVELS, annex2.HEADER_OF["satisfaction"]),
+        "enterprise": named(lookup.enterprises, "企业"),
+        "group": named(lookup.groups, "工作组"),
+        "unit": named(lookup.units, "单位"),
+        "units": lambda value: [Lookup.one(lookup.units, name, "单位") for name in split_names(value)],
+        "person": named(lookup.people, "人员"),
+    }
+
+
+def parse_row(number: int, cells: dict, convert: dict, errors: list[CellError]) -> dict:
+    """The row's values as the model's types (the columns models.annex2 reads back), or errors naming the row and
+    the column."""
+    values = {}
+    for column in annex2.READ_BACK:
+        try:
+            values[column.field] = convert[column.parse](cells.get(column.header))
+        except ValueError as error:
+            errors.append(CellError(number, COLUMN[column.header], column.header, str(error)))
+            values[column.field] = None
     return values
 
 
@@ -174,28 +169,28 @@ def apply_row(number: int, values: dict, campaign: Campaign, user, problems: dic
     status = values["status"]
     if values["number"] is None:
         if status not in (None, Status.UNASSIGNED, Status.ASSIGNED):
-            raise RowRefusal("办理状态", "新问题的办理状态只能是“待交办”或“已交办”（交办时须同时填写责任单位、责任人和办理时限）。")
+            raise RowRefusal(FIELD_COLUMN["status"], "新问题的办理状态只能是“待交办”或“已交办”（交办时须同时填写责任单位、责任人和办理时限）。")
         problem = Problem(campaign=campaign, **{name: values[name] for name in PLAIN})
         refused = change_refusal(problem, user)
         if refused:
-            raise RowRefusal("收集工作组", refused)
+            raise RowRefusal(FIELD_COLUMN["collected_by_body"], refused)
         if status == Status.ASSIGNED:
             run_step(problem, StepName.ASSIGN, user, values)  # adds the problem once the step is allowed
             return Outcome(number, None, "新增并交办"), problem
         if any(values[name] for name in ASSIGNMENT):
-            raise RowRefusal("责任单位", "待交办的问题不应填写责任单位、责任人或办理时限；要交办请把办理状态写为“已交办”。")
+            raise RowRefusal(FIELD_COLUMN["responsible_unit"], "待交办的问题不应填写责任单位、责任人或办理时限；要交办请把办理状态写为“已交办”。")
         db.session.add(problem)
         return Outcome(number, None, "新增"), problem
     problem = problems.get(values["number"])
     if problem is None:
-        raise RowRefusal("问题编号", f"问题编号“{values['number']}”不存在（或您无权查看）；新问题请留空问题编号。")
+        raise RowRefusal(FIELD_COLUMN["number"], f"问题编号“{values['number']}”不存在（或您无权查看）；新问题请留空问题编号。")
     changed = [name for name in PLAIN if not same(getattr(problem, name), values[name])]
     status = status or problem.status
     step = None
     if status != problem.status:
         step = STEP_FOR.get((problem.status, status))
         if step is None:
-            raise RowRefusal("办理状态", f"办理状态不能从“{problem.status}”直接改为“{status}”，请逐步办理。")
+            raise RowRefusal(FIELD_COLUMN["status"], f"办理状态不能从“{problem.status}”直接改为“{status}”，请逐步办理。")
     else:
         moved = [name for name in ASSIGNMENT if not same(getattr(problem, name), values[name])]
         if moved and problem.status == Status.UNASSIGNED:
@@ -203,7 +198,7 @@ def apply_row(number: int, values: dict, campaign: Campaign, user, problems: dic
         if moved:
             raise RowRefusal(FIELD_COLUMN[moved[0]], "已交办问题的责任单位、协办单位、责任人、督办人和办理时限不能直接修改，请在系统中通过交办、延期等流程办理。")
     if status == problem.status and problem.status == Status.CLOSED and not same(problem.satisfaction, values["satisfaction"]):
-        raise RowRefusal("满意度", "满意度只能在销号时填写，不能再修改。")
+        raise RowRefusal(FIELD_COLUMN["satisfaction"], "满意度只能在销号时填写，不能再修改。")
     if not changed and step is None:
         return Outcome(number, problem.number, "不变"), None
     refused = change_refusal(problem, user) if changed else None
@@ -233,7 +228,7 @@ def run_step(problem: Problem, step: str, user, values: dict) -> None:
     try:
         workflow.ACTIONS[step](problem, user, **step_args(step, values))
     except DomainError as error:
-        raise RowRefusal("办理状态", str(error)) from None
+        raise RowRefusal(FIELD_COLUMN["status"], str(error)) from None
 
 
 def flushed(result: ImportResult) -> bool:
@@ -248,15 +243,15 @@ def flushed(result: ImportResult) -> bool:
 
 def import_problems(data: bytes, campaign: Campaign, user, dry_run: bool = False) -> ImportResult:
     """Check every row of a 附件2 file, then write all of it or nothing (nothing at all on a dry run)."""
-    sheet = read_sheet(data, HEADERS, "附件2问题清单")
+    sheet = read_sheet(data, annex2.HEADERS, "附件2问题清单")
     result = ImportResult(errors=list(sheet.errors), dry_run=dry_run)
-    lookup = Lookup(campaign, user)
-    parsed = [(number, parse_row(number, cells, lookup, result.errors)) for number, cells in sheet.rows]
+    convert = parsers(Lookup(campaign, user))
+    parsed = [(number, parse_row(number, cells, convert, result.errors)) for number, cells in sheet.rows]
     numbers = [v["number"] for _, v in parsed if v["number"]]
     repeated = {n for n, times in Counter(numbers).items() if times > 1}
     for number, values in parsed:
         if values["number"] in repeated:
-            result.errors.append(CellError(number, COLUMN["问题编号"], "问题编号", f"问题编号“{values['number']}”在文件中出现了不止一次"))
+            result.errors.append(CellError(number, COLUMN[FIELD_COLUMN["number"]], FIELD_COLUMN["number"], f"问题编号“{values['number']}”在文件中出现了不止一次"))
     if result.errors:
         return result
     visible = scope_query(select(Problem).where(Problem.campaign_id == campaign.id, Problem.number.in_(numbers))

@@ -6,6 +6,8 @@ from datetime import date
 
 from openpyxl import Workbook
 
+from models.vocab import NO, YES
+
 from .style import filled_line, table_sheet, workbook
 
 ENTERPRISE_COLUMNS = (
@@ -16,7 +18,7 @@ HEADERS = tuple(text for text, _ in ENTERPRISE_COLUMNS)
 
 
 def enterprise_row(firm) -> list:
-    return [firm.name, firm.credit_code, firm.ownership, "是" if firm.above_scale else "否", firm.industry,
+    return [firm.name, firm.credit_code, firm.ownership, YES if firm.above_scale else NO, firm.industry,
             firm.town.name if firm.town else None, firm.contact, firm.phone,
             "、".join(link.body.name for link in firm.groups) or None]
 

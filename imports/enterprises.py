@@ -10,7 +10,7 @@ from exports.enterprises import HEADERS
 from models import Campaign, Enterprise, EnterpriseGroup, db
 from models.errors import DomainError
 from models.uscc import uscc_error
-from models.vocab import OWNERSHIPS
+from models.vocab import NO, OWNERSHIPS, YES
 from models.scope import scope_query
 
 from .problems import FLUSH_EVERY, ImportResult, Lookup, Outcome
@@ -53,9 +53,9 @@ def parse(number: int, cells: dict, lookup: Lookup, errors: list[CellError]) -> 
 
     def yes_no(value):
         value = text(value)
-        if value not in (None, "是", "否"):
+        if value not in (None, YES, NO):
             raise ValueError(f"应填“是”或“否”，当前为“{value}”")
-        return value == "是"
+        return value == YES
 
     values["name"] = read("企业名称", name)
     values["credit_code"] = read("统一社会信用代码", code)

@@ -21,8 +21,8 @@ from .org import Body, Unit
 from .periods import Period, period_for
 from .problem import Problem, Report
 from .task import Task
-from .vocab import (ENDED_STATUSES, FINISHED_STATUSES, RUNNING_STATUSES, SATISFIED_LEVELS, Escalation, Status,
-                    TaskSection)
+from .vocab import (ENDED_STATUSES, FINISHED_STATUSES, RUNNING_STATUSES, SATISFIED_LEVELS, VISIT_TARGET_UNIT,
+                    Escalation, Status, TaskSection)
 
 
 class Light:
@@ -210,7 +210,7 @@ class Compliance:
 def visit_phase(campaign_id: int) -> Task | None:
     """The phase whose target is a number of visits per linked enterprise (五(二) 集中上门: 不少于3次)."""
     return db.session.scalar(
-        select(Task).where(Task.campaign_id == campaign_id, Task.section == TaskSection.STEPS, Task.target_unit == "次",
+        select(Task).where(Task.campaign_id == campaign_id, Task.section == TaskSection.STEPS, Task.target_unit == VISIT_TARGET_UNIT,
                            Task.target_value.is_not(None), Task.start_on.is_not(None), Task.due_on.is_not(None))
         .order_by(Task.id).limit(1)
     )

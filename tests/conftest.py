@@ -1,6 +1,6 @@
 """Fixtures: a fresh app per test on the database named by TEST_DATABASE_URL (default: a temporary SQLite file),
 the schema built once per run by the real migrations, every table emptied after each test, seeded data,
-and a logged-in client per role."""
+and a logged-in client per role (login_as)."""
 from __future__ import annotations
 
 import os
@@ -198,11 +198,36 @@ def login(client, username: str, password: str = PASSWORD):
 
 
 @pytest.fixture
-def admin_client(client, seeded):
-    make_user(seeded, "admin", "admin")
-    response = login(client, "admin")
-    assert response.status_code == 302, response.text
-    return client
+def login_as(seeded):
+    """Log a fresh test client in as an account of `role` and return it, as flaskr's `auth` fixture does.
+
+    `login_as(role, username=None, **scope)` makes the account with make_user (its default scope: the 汨罗 campaign for
+    a coordinator or leader, 工作组（循环园） for a group, 市发改局 for a handler) unless an account of that name exists
+    already; the user name defaults to the role. Each call returns another client, logged in on its own session.
+    Tests of logging in itself (failures, lockouts, sessions) call make_user and login explicitly instead.
+    """
+
+    def log_in_as(role: str, username: str | None = None, **scope):
+        username = username or role
+        with seeded.app_context():
+            existing = db.session.scalar(select(User.role).where(User.username == username))
+            db.session.rollback()
+        if existing is None:
+            make_user(seeded, username, role, **scope)
+        else:  # the same account again: another client, logged in on its own
+            assert existing == role, f"{username} is a {existing} already, not a {role}: pick another user name"
+            assert not scope, f"{username} exists already: its scope was set when it was made"
+        client = seeded.test_client()
+        response = login(client, username)
+        assert response.status_code == 302, response.text
+        return client
+
+    return log_in_as
+
+
+@pytest.fixture
+def admin_client(login_as):
+    return login_as("admin")
 
 
 @contextmanager

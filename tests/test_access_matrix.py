@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from admin.access import PAGES, POLICY
 from models import Problem, db
-from tests.conftest import csrf_token, login, make_app, make_user
+from tests.conftest import csrf_token, make_app
 from tests.factories import scoped_world
 
 ROLES = ("admin", "coordinator", "group", "handler", "leader")
@@ -94,10 +94,8 @@ def version_of(app, table: str, row_id: int):
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_every_view_and_operation_for_a_role(seeded, world, role):
-    make_user(seeded, role, role)
-    client = seeded.test_client()
-    assert login(client, role).status_code == 302
+def test_every_view_and_operation_for_a_role(seeded, world, login_as, role):
+    client = login_as(role)
     token = csrf_token(client.get("/admin/").text)
     keys_by_table: dict[str, list[str]] = {}
     for key, (table, _) in world.items():
@@ -152,10 +150,8 @@ def test_every_view_and_operation_for_a_role(seeded, world, role):
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_pages_every_role_may_open(seeded, world, role):
-    make_user(seeded, role, role)
-    client = seeded.test_client()
-    login(client, role)
+def test_pages_every_role_may_open(seeded, world, login_as, role):
+    client = login_as(role)
     for url in ("/admin/", "/admin/ranking/", "/admin/visit-compliance/", "/admin/submissions/", "/admin/account/"):
         assert client.get(url).status_code == 200, (role, url)
     anonymous = seeded.test_client()
@@ -168,12 +164,10 @@ PAGE_URLS = {"admin": "/admin/", "account": "/admin/account/", "ranking": "/admi
              "reports": "/admin/reports/", "imports": "/admin/import/"}
 
 
-def test_every_page_follows_the_pages_table(seeded, world, monkeypatch):
+def test_every_page_follows_the_pages_table(seeded, world, login_as, monkeypatch):
     """Removing a role from PAGES removes its access to that page, whichever page it is."""
     assert set(PAGE_URLS) == set(PAGES)
-    make_user(seeded, "boss", "leader")
-    client = seeded.test_client()
-    login(client, "boss")
+    client = login_as("leader")
     for endpoint, url in PAGE_URLS.items():
         allowed = "leader" in PAGES[endpoint]
         assert client.get(url).status_code == (200 if allowed else 403), url
@@ -203,10 +197,8 @@ def test_a_page_that_skips_the_pages_table_stops_the_app(seeded, monkeypatch):
         make_app(seeded.config["SQLALCHEMY_DATABASE_URI"])
 
 
-def test_group_member_dropdowns_and_lookups_show_only_its_own(seeded, world):
-    make_user(seeded, "g", "group")
-    client = seeded.test_client()
-    login(client, "g")
+def test_group_member_dropdowns_and_lookups_show_only_its_own(seeded, world, login_as):
+    client = login_as("group")
     firms = [name for _, name in client.get("/admin/visit/ajax/lookup/", query_string={"name": "enterprise", "query": ""}).json]
     assert firms == ["甲企业（合成）"]
     bodies = [name for _, name in client.get("/admin/visit/ajax/lookup/", query_string={"name": "body", "query": "工作组"}).json]
@@ -217,10 +209,8 @@ def test_group_member_dropdowns_and_lookups_show_only_its_own(seeded, world):
     assert "审计日志" not in menu and "用户" not in menu and "登录记录" not in menu
 
 
-def test_handler_lookups_show_only_its_problems(seeded, world):
-    make_user(seeded, "h", "handler")
-    client = seeded.test_client()
-    login(client, "h")
+def test_handler_lookups_show_only_its_problems(seeded, world, login_as):
+    client = login_as("handler")
     numbers = {label.split()[0] for _, label in client.get("/admin/problem_update/ajax/lookup/",
                                                              query_string={"name": "problem", "query": ""}).json}
     with seeded.app_context():
@@ -228,10 +218,8 @@ def test_handler_lookups_show_only_its_problems(seeded, world):
     assert numbers == expected
 
 
-def test_group_cannot_file_a_visit_or_problem_for_another_group(seeded, world):
-    make_user(seeded, "g", "group")
-    client = seeded.test_client()
-    login(client, "g")
+def test_group_cannot_file_a_visit_or_problem_for_another_group(seeded, world, login_as):
+    client = login_as("group")
     with seeded.app_context():
         campaign_id = db.session.get(Problem, world["PA"][1]).campaign_id
     token = csrf_token(client.get("/admin/visit/new/").text)
@@ -249,10 +237,8 @@ def test_group_cannot_file_a_visit_or_problem_for_another_group(seeded, world):
         assert db.session.query(Problem).filter_by(description="冒名的问题").count() == 0
 
 
-def test_group_files_its_own_problem_and_visit_with_defaults(seeded, world):
-    make_user(seeded, "g", "group")
-    client = seeded.test_client()
-    login(client, "g")
+def test_group_files_its_own_problem_and_visit_with_defaults(seeded, world, login_as):
+    client = login_as("group")
     page = client.get("/admin/problem/new/").text
     field = re.search(r'<input[^>]*id="collected_by_body"[^>]*>', page).group(0)
     assert f'value="{world["GA"][1]}"' in field  # 收集工作组 is filled in with the member's own group
@@ -269,36 +255,26 @@ def test_group_files_its_own_problem_and_visit_with_defaults(seeded, world):
         assert (problem.status, problem.collected_by_body_id) == ("待交办", world["GA"][1])
 
 
-def test_permitted_deletes_and_the_problem_rule(seeded, world):
+def test_permitted_deletes_and_the_problem_rule(seeded, world, login_as):
     """Coordinator and group delete visits in their scope; only the admin hard-deletes a problem."""
     for role, key in (("coordinator", "VB"), ("group", "VA")):
-        make_user(seeded, role, role)
-        client = seeded.test_client()
-        login(client, role)
+        client = login_as(role)
         token = csrf_token(client.get("/admin/").text)
         client.post("/admin/visit/delete/", data={"csrf_token": token, "id": world[key][1]})
         assert version_of(seeded, "visit", world[key][1]) is None, role
-    make_user(seeded, "office", "coordinator")
-    client = seeded.test_client()
-    login(client, "office")
+    client = login_as("coordinator")
     token = csrf_token(client.get("/admin/").text)
     assert client.post("/admin/problem/delete/", data={"csrf_token": token, "id": world["PB2"][1]}).status_code == 403
     assert version_of(seeded, "problem", world["PB2"][1]) is not None
-    make_user(seeded, "root", "admin")
-    client = seeded.test_client()
-    login(client, "root")
+    client = login_as("admin")
     token = csrf_token(client.get("/admin/").text)
     client.post("/admin/problem/delete/", data={"csrf_token": token, "id": world["PB2"][1]})
     assert version_of(seeded, "problem", world["PB2"][1]) is None
 
 
-def test_problem_actions_respect_role_and_scope(seeded, world):
+def test_problem_actions_respect_role_and_scope(seeded, world, login_as):
     """A bulk action opens the step's form for the selected problems the user may act on; others are left out."""
-    make_user(seeded, "lead", "leader")
-    make_user(seeded, "g", "group")
-    leader, group = seeded.test_client(), seeded.test_client()
-    login(leader, "lead")
-    login(group, "g")
+    leader, group = login_as("leader"), login_as("group")
     ids = [world[k][1] for k in ("PB", "AHP")]
     token = csrf_token(leader.get("/admin/problem/").text)
     response = leader.post("/admin/problem/action/", data={"csrf_token": token, "action": "flag", "rowid": ids})
@@ -316,10 +292,8 @@ def test_problem_actions_respect_role_and_scope(seeded, world):
     assert 'value="flag"' not in group.get("/admin/problem/").text
 
 
-def test_every_post_needs_a_csrf_token(seeded, world):
-    make_user(seeded, "root", "admin")
-    client = seeded.test_client()
-    login(client, "root")
+def test_every_post_needs_a_csrf_token(seeded, world, login_as):
+    client = login_as("admin")
     for url, data in (
         ("/admin/unit/new/", {"name": "无令牌单位"}),
         (f"/admin/visit/edit/?id={world['VA'][1]}", {"visited_on": "2024-10-01"}),
@@ -338,10 +312,8 @@ def test_every_post_needs_a_csrf_token(seeded, world):
         assert db.session.get(Problem, world["PA"][1]).status == "待交办"
 
 
-def test_list_shows_edit_buttons_only_on_rows_the_user_may_change(seeded, world):
-    make_user(seeded, "g", "group")
-    client = seeded.test_client()
-    login(client, "g")
+def test_list_shows_edit_buttons_only_on_rows_the_user_may_change(seeded, world, login_as):
+    client = login_as("group")
     page = client.get("/admin/problem/").text
     assert f"/admin/problem/edit/?id={world['PA'][1]}&" in page
     assert f"/admin/problem/edit/?id={world['PA2'][1]}&" not in page

@@ -15,7 +15,7 @@ from imports import CommandLineUser
 from imports.problems import import_problems
 from models import Enterprise, Problem, Task, db
 from models.errors import DomainError
-from tests.conftest import csrf_token, hidden_inputs, login, make_user
+from tests.conftest import csrf_token, hidden_inputs
 from tests.factories import miluo, scoped_world
 from tests.helpers import field_errors, fingerprint
 
@@ -30,16 +30,9 @@ def world(seeded):
         return scoped_world()
 
 
-def logged_in(app, username, role):
-    make_user(app, username, role)
-    client = app.test_client()
-    assert login(client, username).status_code == 302
-    return client
-
-
 @pytest.mark.parametrize("character", ["\x00", "\x01", "\x08", "\x0b", "\x0c", "\x0e", "\x1f", "\ufffe"])
-def test_a_form_refuses_the_character_and_names_the_field(seeded, world, character):
-    office = logged_in(seeded, "office", "coordinator")
+def test_a_form_refuses_the_character_and_names_the_field(seeded, world, login_as, character):
+    office = login_as("coordinator")
     before = fingerprint(seeded)
     page = office.get("/admin/problem/new/")
     response = office.post("/admin/problem/new/", data={**hidden_inputs(page.text), "campaign": world["C"][1],
@@ -49,8 +42,8 @@ def test_a_form_refuses_the_character_and_names_the_field(seeded, world, charact
     assert fingerprint(seeded) == before
 
 
-def test_a_workflow_step_refuses_it_too(seeded, world):
-    office = logged_in(seeded, "office", "coordinator")
+def test_a_workflow_step_refuses_it_too(seeded, world, login_as):
+    office = login_as("coordinator")
     before = fingerprint(seeded)
     url = f"/admin/problem/step/withdraw/?id={world['PA'][1]}"
     response = office.post(url, data={"csrf_token": csrf_token(office.get(url).text), "reason": "重复\x0c录入"})
@@ -88,7 +81,7 @@ def test_the_model_layer_refuses_it_for_every_other_way_in(seeded, world):
         db.session.rollback()
 
 
-def test_reports_stay_downloadable_when_such_text_is_already_stored(seeded, world, tmp_path):
+def test_reports_stay_downloadable_when_such_text_is_already_stored(seeded, world, login_as, tmp_path):
     """Text stored before the rule (written here past the ORM, as an old version or a direct SQL edit would have)."""
     with seeded.app_context():
         db.session.execute(update(Problem).where(Problem.id.in_([world["PA"][1], world["PB"][1]]))
@@ -97,8 +90,8 @@ def test_reports_stay_downloadable_when_such_text_is_already_stored(seeded, worl
         db.session.execute(update(Task).where(Task.id == world["T"][1]).values(title="任务\x01标题"))
         db.session.commit()
         day = miluo().start_on.isoformat()
-    office = logged_in(seeded, "office", "coordinator")
-    group = logged_in(seeded, "g", "group")
+    office = login_as("coordinator")
+    group = login_as("group")
     for client, url in [(office, "/admin/problem/annex2/"), (group, "/admin/problem/annex2/"),
                         (office, "/admin/reports/download?kind=problems"), (office, "/admin/reports/download?kind=tasks"),
                         (office, f"/admin/reports/download?kind=weekly&date={day}"),

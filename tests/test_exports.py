@@ -15,7 +15,6 @@ from sqlalchemy import select
 from exports.problems import ANNEX2_COLUMNS, HEADERS
 from exports.style import FORMULA_STARTS
 from models import Problem, Visit, db, workflow
-from tests.conftest import login, make_user
 from tests.factories import miluo, named, scoped_world
 
 MILUO = "汨罗市“两重”“两新”送解优专项行动"
@@ -146,12 +145,8 @@ def download_name(response) -> str:
     return unquote(re.search(r"filename\*=UTF-8''([^;]+)", header).group(1))
 
 
-def test_ledger_export_is_exactly_what_the_user_sees_under_the_filters(seeded, world):
-    make_user(seeded, "g", "group")
-    make_user(seeded, "office", "coordinator")
-    group, office = seeded.test_client(), seeded.test_client()
-    login(group, "g")
-    login(office, "office")
+def test_ledger_export_is_exactly_what_the_user_sees_under_the_filters(seeded, world, login_as):
+    group, office = login_as("group"), login_as("coordinator")
     response = group.get("/admin/problem/annex2/")
     assert response.status_code == 200
     assert download_name(response).startswith("附件2 问题清单（问题台账，")
@@ -165,10 +160,8 @@ def test_ledger_export_is_exactly_what_the_user_sees_under_the_filters(seeded, w
     assert "导出附件2" in office.get("/admin/problem/").text
 
 
-def test_report_downloads_from_the_panel_are_scoped(seeded, world):
-    make_user(seeded, "g", "group")
-    group = seeded.test_client()
-    login(group, "g")
+def test_report_downloads_from_the_panel_are_scoped(seeded, world, login_as):
+    group = login_as("group")
     assert group.get("/admin/reports/").status_code == 200
     response = group.get("/admin/reports/download", query_string={"kind": "weekly", "date": "2024-09-14"})
     book = load_workbook(io.BytesIO(response.data))
@@ -184,9 +177,7 @@ def test_report_downloads_from_the_panel_are_scoped(seeded, world):
                                    follow_redirects=True).text
 
 
-def test_builtin_flask_admin_export_is_closed(seeded, world):
-    make_user(seeded, "root", "admin")
-    client = seeded.test_client()
-    login(client, "root")
+def test_builtin_flask_admin_export_is_closed(seeded, world, login_as):
+    client = login_as("admin")
     assert client.get("/admin/problem/export/csv/").status_code == 403
     assert client.get("/admin/problem/export/xlsx/").status_code == 403

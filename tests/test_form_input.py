@@ -13,7 +13,7 @@ from admin.base import INTERNAL_COLUMNS, SecureModelView
 from admin.fields import INVALID_CHOICE
 from admin.access import POLICY
 from models import Enterprise, Event, Person, db, workflow
-from tests.conftest import csrf_token, hidden_inputs, login, make_user
+from tests.conftest import csrf_token, hidden_inputs
 from tests.factories import named, scoped_world
 from tests.helpers import field_errors, fingerprint
 
@@ -27,13 +27,8 @@ def world(seeded):
 
 
 @pytest.fixture
-def clients(seeded):
-    made = {}
-    for role in ROLES:
-        make_user(seeded, role, role)
-        made[role] = seeded.test_client()
-        assert login(made[role], role).status_code == 302
-    return made
+def clients(login_as):
+    return {role: login_as(role) for role in ROLES}
 
 
 def post(client, url, data):

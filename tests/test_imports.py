@@ -17,7 +17,7 @@ from imports.enterprises import import_enterprises
 from imports.problems import import_problems
 from imports.workbook import MAX_ROWS, ImportFailure
 from models import AuditLog, Enterprise, Problem, User, db, workflow
-from tests.conftest import csrf_token, login, make_user
+from tests.conftest import csrf_token, make_user
 from tests.factories import VALID_CREDIT_CODE, miluo, scoped_world
 
 MILUO = "汨罗市“两重”“两新”送解优专项行动"
@@ -256,11 +256,8 @@ def test_import_command_line(seeded, world, tmp_path):
         assert result.exit_code == 1 and message in result.output
 
 
-def test_upload_preview_and_confirm_in_the_panel(seeded, world, tmp_path):
-    make_user(seeded, "office", "coordinator")
-    make_user(seeded, "h", "handler")
-    office = seeded.test_client()
-    login(office, "office")
+def test_upload_preview_and_confirm_in_the_panel(seeded, world, login_as, tmp_path):
+    office = login_as("coordinator", "office")
     data = edited(annex2(seeded, tmp_path), lambda ws: ws.cell(4, COL["备注"]).__setattr__("value", "上传导入"))
     token = csrf_token(office.get("/admin/import/").text)
     preview = office.post("/admin/import/", data={"csrf_token": token, "kind": "problems",
@@ -269,8 +266,7 @@ def test_upload_preview_and_confirm_in_the_panel(seeded, world, tmp_path):
     with seeded.app_context():
         assert db.session.scalar(select(func.count()).select_from(Problem).where(Problem.remark == "上传导入")) == 0
     pending = preview.text.split('name="token" value="')[1].split('"')[0]
-    other = seeded.test_client()
-    login(other, "office")
+    other = login_as("coordinator", "office")  # the same account, logged in elsewhere
     assert "导入已过期或不存在" in other.post("/admin/import/confirm", data={"csrf_token": csrf_token(other.get("/admin/import/").text),
                                                                           "token": pending}, follow_redirects=True).text
     done = office.post("/admin/import/confirm", data={"csrf_token": token, "token": pending})
@@ -283,16 +279,13 @@ def test_upload_preview_and_confirm_in_the_panel(seeded, world, tmp_path):
     bad = office.post("/admin/import/", data={"csrf_token": token, "kind": "problems", "file": (io.BytesIO(b"not excel"), "x.xlsx")},
                       content_type="multipart/form-data", follow_redirects=True)
     assert "这不是 Excel 工作簿" in bad.text
-    handler = seeded.test_client()
-    login(handler, "h")
+    handler = login_as("handler")
     assert handler.get("/admin/import/").status_code == 403
 
 
-def test_enterprise_list_round_trip_and_errors(seeded, world, tmp_path):
+def test_enterprise_list_round_trip_and_errors(seeded, world, login_as, tmp_path):
     out = tmp_path / "e.xlsx"
-    make_user(seeded, "office", "coordinator")
-    office = seeded.test_client()
-    login(office, "office")
+    office = login_as("coordinator")
     out.write_bytes(office.get("/admin/reports/download", query_string={"kind": "enterprises"}).data)
     data = out.read_bytes()
     with seeded.app_context():

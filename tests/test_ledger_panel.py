@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from admin.filters import LightFilter
 from models import Person, Problem, Unit, db, workflow
-from tests.conftest import csrf_token, hidden_inputs, login, make_user
+from tests.conftest import csrf_token, hidden_inputs
 from tests.factories import named, scoped_world
 from tests.helpers import flashes
 
@@ -23,13 +23,8 @@ def world(seeded):
 
 
 @pytest.fixture
-def clients(seeded, world):
-    result = {}
-    for role in ("coordinator", "group", "handler", "leader"):
-        make_user(seeded, role, role)
-        result[role] = seeded.test_client()
-        assert login(result[role], role).status_code == 302
-    return result
+def clients(login_as, world):
+    return {role: login_as(role) for role in ("coordinator", "group", "handler", "leader")}
 
 
 def step(client, name, ids, **data):

@@ -25,13 +25,6 @@ def world(seeded):
         return scoped_world()
 
 
-def logged_in(app, username, role, **scope):
-    make_user(app, username, role, **scope)
-    client = app.test_client()
-    assert login(client, username).status_code == 302
-    return client
-
-
 def audit_rows(app, table, row_id):
     with app.app_context():
         return [(a.action, a.username, a.changes) for a in db.session.scalars(
@@ -40,8 +33,8 @@ def audit_rows(app, table, row_id):
 
 # --- audit trail ---
 
-def test_screen_edits_are_audited_with_who_and_old_and_new_values(seeded, world):
-    client = logged_in(seeded, "office", "coordinator")
+def test_screen_edits_are_audited_with_who_and_old_and_new_values(seeded, world, login_as):
+    client = login_as("coordinator", "office")
     url = f"/admin/visit/edit/?id={world['VA'][1]}"
     form = hidden_inputs(client.get(url).text)
     response = client.post(url, data={**form, "campaign": world["C"][1], "body": world["GA"][1], "enterprise": world["EA"][1],
@@ -84,8 +77,8 @@ def test_many_to_many_changes_and_passwords_in_the_trail(seeded, world):
     assert user_changes["password_hash"] == [None, "******"]
 
 
-def test_coordinator_reads_only_its_campaigns_audit_entries(seeded, world):
-    client = logged_in(seeded, "office", "coordinator")
+def test_coordinator_reads_only_its_campaigns_audit_entries(seeded, world, login_as):
+    client = login_as("coordinator")
     page = client.get("/admin/audit_log/", query_string={"search": "安徽光明槐祥"})
     with seeded.app_context():
         anhui_entry = db.session.scalar(select(AuditLog.id).where(AuditLog.table_name == "enterprise", AuditLog.row_id == str(world["AHE"][1])))
@@ -97,9 +90,9 @@ def test_coordinator_reads_only_its_campaigns_audit_entries(seeded, world):
 
 # --- lost edits ---
 
-def test_second_save_of_the_same_record_is_refused_with_a_chinese_message(seeded, world):
-    first = logged_in(seeded, "office", "coordinator")
-    second = logged_in(seeded, "office2", "coordinator")
+def test_second_save_of_the_same_record_is_refused_with_a_chinese_message(seeded, world, login_as):
+    first = login_as("coordinator", "office")
+    second = login_as("coordinator", "office2")
     url = f"/admin/unit/edit/?id={world['U'][1]}"
     form_one, form_two = hidden_inputs(first.get(url).text), hidden_inputs(second.get(url).text)
     assert form_one["version_token"] == form_two["version_token"]
@@ -112,8 +105,8 @@ def test_second_save_of_the_same_record_is_refused_with_a_chinese_message(seeded
         assert db.session.get(Unit, world["U"][1]).full_name == "汨罗市发展和改革局"
 
 
-def test_a_save_without_its_version_is_refused(seeded, world):
-    client = logged_in(seeded, "office", "coordinator")
+def test_a_save_without_its_version_is_refused(seeded, world, login_as):
+    client = login_as("coordinator")
     url = f"/admin/unit/edit/?id={world['U'][1]}"
     form = hidden_inputs(client.get(url).text)
     form.pop("version_token")
@@ -138,8 +131,8 @@ def test_the_database_refuses_a_racing_update_too(seeded, world):
 
 # --- withdrawing problems ---
 
-def test_coordinator_withdraws_a_problem_with_a_reason(seeded, world):
-    client = logged_in(seeded, "office", "coordinator")
+def test_coordinator_withdraws_a_problem_with_a_reason(seeded, world, login_as):
+    client = login_as("coordinator")
     url = f"/admin/problem/step/withdraw/?id={world['PB2'][1]}"
     page = client.get(url)
     assert page.status_code == 200 and "撤销理由" in page.text
@@ -157,8 +150,8 @@ def test_coordinator_withdraws_a_problem_with_a_reason(seeded, world):
     assert "当前为“已撤销”，不能“撤销”" in again.text
 
 
-def test_group_withdraws_only_its_own_unassigned_problems(seeded, world):
-    client = logged_in(seeded, "g", "group")
+def test_group_withdraws_only_its_own_unassigned_problems(seeded, world, login_as):
+    client = login_as("group")
     token = csrf_token(client.get("/admin/").text)
     refused = client.get(f"/admin/problem/step/withdraw/?id={world['PA2'][1]}", follow_redirects=True)  # assigned already
     assert "已交办，工作组不能再撤销" in refused.text
@@ -169,8 +162,8 @@ def test_group_withdraws_only_its_own_unassigned_problems(seeded, world):
 
 
 @pytest.mark.parametrize("role", ["handler", "leader"])
-def test_handler_and_leader_cannot_withdraw(seeded, world, role):
-    client = logged_in(seeded, role, role)
+def test_handler_and_leader_cannot_withdraw(seeded, world, login_as, role):
+    client = login_as(role)
     assert client.get(f"/admin/problem/step/withdraw/?id={world['PB'][1]}").status_code == 403
 
 
@@ -186,9 +179,9 @@ def post_note(client, problem_id, note):
     return client.post("/admin/problem_update/new/", data={**hidden_inputs(page.text), "problem": problem_id, "note": note})
 
 
-def test_notes_on_a_problem_carry_author_and_kind(seeded, world):
+def test_notes_on_a_problem_carry_author_and_kind(seeded, world, login_as):
     set_status(seeded, [world["PB"][1], world["PB2"][1]], "办理中")
-    client = logged_in(seeded, "h", "handler")
+    client = login_as("handler", "h")
     assert post_note(client, world["PB"][1], "已联系企业，正在协调").status_code == 302
     assert post_note(client, world["PB2"][1], "越权的说明").status_code == 200  # not its unit's: not even offered
     with seeded.app_context():
@@ -200,9 +193,9 @@ def test_notes_on_a_problem_carry_author_and_kind(seeded, world):
 # --- the workflow has one door ---
 
 @pytest.mark.parametrize("status", ["待交办", "已办结", "已销号", "已撤销"])
-def test_a_progress_note_outside_the_handling_statuses_is_refused(seeded, world, status):
+def test_a_progress_note_outside_the_handling_statuses_is_refused(seeded, world, login_as, status):
     set_status(seeded, [world["PB"][1]], status)
-    client = logged_in(seeded, "h", "handler")
+    client = login_as("handler")
     before = fingerprint(seeded)
     response = post_note(client, world["PB"][1], "补一条进展")
     assert response.status_code == 200
@@ -210,8 +203,8 @@ def test_a_progress_note_outside_the_handling_statuses_is_refused(seeded, world,
     assert fingerprint(seeded) == before  # 办理进展 of the problem kept, nothing on its timeline
 
 
-def test_a_leaders_comment_follows_the_comment_steps_rules(seeded, world):
-    leader = logged_in(seeded, "boss", "leader")
+def test_a_leaders_comment_follows_the_comment_steps_rules(seeded, world, login_as):
+    leader = login_as("leader")
     set_status(seeded, [world["PB"][1]], "已销号")
     assert post_note(leader, world["PB"][1], "请总结经验").status_code == 302  # the workflow allows 批示 on 已销号
     set_status(seeded, [world["PB2"][1]], "已撤销")
@@ -224,9 +217,9 @@ def test_a_leaders_comment_follows_the_comment_steps_rules(seeded, world):
         assert [(n.problem_id, n.note) for n in notes] == [(world["PB"][1], "请总结经验")]
 
 
-def test_no_screen_rewrites_or_removes_the_timeline(seeded, world):
-    admin = logged_in(seeded, "root", "admin")
-    office = logged_in(seeded, "office", "coordinator")
+def test_no_screen_rewrites_or_removes_the_timeline(seeded, world, login_as):
+    admin = login_as("admin")
+    office = login_as("coordinator")
     entry = world["UPB"][1]
     before = fingerprint(seeded)
     assert admin.get(f"/admin/problem_update/edit/?id={entry}").status_code == 403
@@ -390,8 +383,8 @@ def test_a_refused_setting_is_one_chinese_line_on_the_command_line(tmp_path):
     assert done.returncode == 1 and done.stderr.startswith("错误：APP_ENV=production 时必须") and "Traceback" not in done.stderr
 
 
-def test_admin_creates_an_account_in_the_panel(seeded, world):
-    client = logged_in(seeded, "root", "admin")
+def test_admin_creates_an_account_in_the_panel(seeded, world, login_as):
+    client = login_as("admin")
     page = client.get("/admin/user/new/")
     data = {**hidden_inputs(page.text), "username": "cadre", "role": "group", "body": world["GA"][1], "active": "y"}
     response = client.post("/admin/user/new/", data=data)
@@ -406,8 +399,8 @@ def test_admin_creates_an_account_in_the_panel(seeded, world):
     assert login(seeded.test_client(), "cadre", "long-enough-1").status_code == 302
 
 
-def test_visits_of_another_group_cannot_be_reached_by_editing_the_url(seeded, world):
-    client = logged_in(seeded, "g", "group")
+def test_visits_of_another_group_cannot_be_reached_by_editing_the_url(seeded, world, login_as):
+    client = login_as("group")
     url = f"/admin/visit/edit/?id={world['VB'][1]}"
     assert client.get(url).status_code == 302
     client.post(url, data={"csrf_token": csrf_token(client.get("/admin/").text), "summary": "篡改"})

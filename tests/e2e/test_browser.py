@@ -196,9 +196,23 @@ def test_dashboard_draws_its_charts(page, users, seeded):
 
 
 def test_pages_fetch_nothing_from_outside(page, users, world):
-    """The page fixture blocks and reports every outside request; here every kind of page is opened."""
+    """The page fixture blocks and reports every outside request; here every kind of page is opened, and shows its
+    heading and what it is for."""
     log_in(page, "admin")
-    for path in ("/admin/", "/admin/problem/", "/admin/problem/new/", f"/admin/problem/details/?id={world['PA'][1]}",
-                 "/admin/ranking/", "/admin/reports/", "/admin/import/", "/admin/account/", "/admin/unit/new/"):
-        page.goto(page.base + path)
+    shown = {  # path: (the page's heading, where on the page, what it shows there)
+        "/admin/": ("工作概况", "#totals", "问题总数"),
+        "/admin/problem/": ("问题台账", "table tr", "甲问题：待交办"),
+        "/admin/problem/new/": ("问题台账", "label", "问题描述"),
+        f"/admin/problem/details/?id={world['PA'][1]}": ("问题台账", "table tr", "甲问题：待交办"),
+        "/admin/ranking/": ("单位红黑榜", "body", "合计：问题"),
+        "/admin/reports/": ("报表导出", "body", "附件2 问题清单"),
+        "/admin/import/": ("导入", "body", "上传并检查"),
+        "/admin/account/": ("修改密码", "label", "再次输入新密码"),
+        "/admin/unit/new/": ("单位", "label", "全称"),
+    }
+    for path, (heading, where, text) in shown.items():
+        response = page.goto(page.base + path)
         page.wait_for_load_state("networkidle")
+        assert response.status == 200, path
+        assert page.locator("h4").first.inner_text().strip() == heading, path
+        assert page.locator(where, has_text=text).first.is_visible(), (path, text)

@@ -11,6 +11,8 @@ import logging
 from decimal import Decimal
 
 from flask import abort, current_app, flash, g, has_request_context, request
+from flask_admin.actions import action
+from flask_admin.babel import lazy_gettext
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.model.form import converts
@@ -174,6 +176,13 @@ class SecureModelView(ModelView):
         return not has_request_context() or self.allowed("delete")
 
     action_family: str | None = None  # views sharing custom actions (the ledger and its listings) name them once
+
+    @action("delete", lazy_gettext("Delete"), lazy_gettext("Are you sure you want to delete selected records?"))
+    def action_delete(self, ids):
+        """Flask-Admin's bulk delete, given the ids as numbers and the well-formed ones only: PostgreSQL refuses to
+        compare an integer id with text (Flask-Admin passes the form's strings), even "12", and its message would
+        reach the user."""
+        return super().action_delete([pk for pk in map(parse_id, ids) if pk is not None])
 
     def is_action_allowed(self, name: str) -> bool:
         return (access.allows_action(user_role(), self.endpoint, name, self.action_family)

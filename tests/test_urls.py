@@ -56,6 +56,24 @@ def test_malformed_ids_in_bulk_actions(admin_client, seeded):
     assert fingerprint(seeded) == before
 
 
+def test_a_bulk_delete_of_well_formed_ids_deletes_them(admin_client, seeded):
+    """The same action with good ids (PostgreSQL refused Flask-Admin's text ids, even well-formed ones)."""
+    from models import Unit, db
+    from tests.factories import miluo
+
+    with seeded.app_context():
+        units = [Unit(campaign=miluo(), name=f"待删除单位{n}") for n in range(2)]
+        db.session.add_all(units)
+        db.session.commit()
+        ids = [str(u.id) for u in units]
+    token = csrf_token(admin_client.get("/admin/unit/").text)
+    response = admin_client.post("/admin/unit/action/", data={"action": "delete", "rowid": [*ids, "1,2"], "csrf_token": token},
+                                 follow_redirects=True)
+    assert "2 条记录被成功删除。" in flashes(response.text)
+    with seeded.app_context():
+        assert db.session.query(Unit).filter(Unit.id.in_([int(i) for i in ids])).count() == 0
+
+
 def listed(response, view: str) -> tuple[int, list[str]]:
     """What a list page shows: the count on its tab (“列表 (N)”, no number when there are no rows) and the ids of
     its rows, in order."""

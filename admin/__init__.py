@@ -40,7 +40,8 @@ from models import audit
 
 from . import access, auth, ledger, reports, supervision, views
 from .base import SecureModelView, check_forms
-from .dashboard import HomeView
+from .dashboard import StatsView
+from .desk import DeskView
 from .pages import check_pages
 
 LOCALE = "zh_Hans_CN"
@@ -62,6 +63,7 @@ ERRORS = {
 def register_views(admin: Admin) -> None:
     """Every model view, in menu order. Adding a table means adding a line here."""
     org, tasks, firms, problems, watch, report_menu, system = "组织架构", "任务清单", "企业与走访", "问题台账", "督办", "报表", "系统"
+    admin.add_view(StatsView(name="统计", endpoint="stats", url="/admin/stats"))
     admin.add_view(views.CampaignView(Campaign, name="专项行动", category=org, endpoint="campaign"))
     admin.add_view(views.UnitView(Unit, name="单位", category=org, endpoint="unit"))
     admin.add_view(views.PersonView(Person, name="人员", category=org, endpoint="person"))
@@ -131,7 +133,7 @@ def init_app(app: Flask) -> None:
         app,
         name=APP_NAME,
         theme=Bootstrap4Theme(swatch="default", base_template="admin/zq_base.html", fluid=True),
-        index_view=HomeView(name="首页", url="/admin"),
+        index_view=DeskView(name="我的待办", url="/admin"),
         translations_path=TRANSLATIONS,
     )
     register_views(admin)

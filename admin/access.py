@@ -74,7 +74,8 @@ ACTIONS: dict[str, dict[str, frozenset[str]]] = {
 
 # Pages that are not tables, and the roles that may open them.
 PAGES: dict[str, frozenset[str]] = {
-    "admin": frozenset(ROLES),  # 首页 (the panel's index page)
+    "admin": frozenset(ROLES),  # 我的待办 (the panel's index page: each role's desk)
+    "stats": frozenset(ROLES),  # 统计: the figures and charts of the problems each user may see
     "account": frozenset(ROLES),  # changing one's own password
     # 督办 tables, computed over the rows each user may see
     "ranking": frozenset(ROLES),

@@ -175,6 +175,7 @@ class SecureModelView(ModelView):
     def can_delete(self) -> bool:
         return not has_request_context() or self.allowed("delete")
 
+    linked_details = False  # a column of the list links to each row's page, so the row needs no view button
     action_family: str | None = None  # views sharing custom actions (the ledger and its listings) name them once
 
     @action("delete", lazy_gettext("Delete"), lazy_gettext("Are you sure you want to delete selected records?"))

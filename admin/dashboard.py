@@ -1,5 +1,5 @@
-"""The home page (首页) and its figures, over the problems the user may see: totals, rates, overdue, by status, by
-category, by unit, and a weekly trend of problems collected and resolved."""
+"""统计: the figures of the problems the user may see: totals, rates, overdue, by status, by category, by unit, and a
+weekly trend of problems collected and resolved. (Each role's home page is its desk, admin.desk.)"""
 from __future__ import annotations
 
 from collections import Counter
@@ -15,7 +15,7 @@ from models.vocab import PROBLEM_CATEGORIES, PROBLEM_STATUSES
 
 from .campaigns import chosen_campaign, user_campaigns
 from .filters import today
-from .pages import SecureIndex
+from .pages import SecurePage
 
 TREND_WEEKS = 12
 
@@ -64,11 +64,11 @@ def dashboard(campaign, day: date) -> dict:
     }
 
 
-class HomeView(SecureIndex):
-    """首页: the figures of the chosen campaign."""
+class StatsView(SecurePage):
+    """统计: the figures of the chosen campaign, with charts."""
 
     @expose("/")
     def index(self):
         campaign = chosen_campaign()
-        return self.render("admin/home.html", campaign=campaign, campaigns=user_campaigns(),
+        return self.render("admin/stats.html", campaign=campaign, campaigns=user_campaigns(),
                            figures=dashboard(campaign, today()))

@@ -6,7 +6,7 @@ from flask_admin.contrib.sqla.filters import BooleanEqualFilter, DateBetweenFilt
 from flask_login import current_user
 from sqlalchemy import func, literal_column, select
 
-from models import Body, Campaign, Enterprise, Problem, Unit, db, ledger, local_now
+from models import Body, Campaign, Enterprise, Problem, Unit, db, desk, ledger, local_now
 from models.annex2 import HEADER_OF
 from models.vocab import ESCALATION_LEVELS, PROBLEM_CATEGORIES, PROBLEM_STATUSES, BodyKind
 
@@ -20,6 +20,11 @@ def today():
 
 def yellow_days() -> int:
     return int(current_app.config["LIGHT_YELLOW_DAYS"])
+
+
+def desk_clock() -> desk.Clock:
+    """The day the desk and its ledger lines are counted on, with the yellow window."""
+    return desk.Clock(today(), yellow_days(), local_now())
 
 
 class VisibleOptions:

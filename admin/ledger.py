@@ -4,7 +4,10 @@ workflow steps as buttons and bulk actions, each with its small form (admin.step
 collect input and show results."""
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, request
+from datetime import date
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from flask import abort, current_app, flash, has_request_context, jsonify, redirect, request
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_login import current_user
@@ -14,16 +17,21 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from exports import reporting_unit
 from exports.problems import annex2_workbook, problems_in_order
-from models import Campaign, Enterprise, Problem, annex2, db, ledger, local_now, workflow
+from models import Campaign, Enterprise, Person, Problem, Unit, annex2, db, desk, ledger, local_now, workflow
+from models import scope
 from models.errors import DomainError
-from models.ledger import Light
+from models.text import refusal
+from models.vocab import ESCALATION_LEVELS
 
+from . import access
 from .base import SecureModelView, scoped
+from .labels import COMMON_LABELS
 from .campaigns import chosen_campaign
+from .display import days_text, light_badge, safe_next, yes_no
 from .files import download, xlsx_bytes
-from .filters import ledger_filters, today, yellow_days
+from .filters import desk_clock, ledger_filters, today, yellow_days
 from .ids import parse_id
-from .steps import step_form
+from .steps import step_form, step_values
 from .views import BODY_AJAX, ENTERPRISE_AJAX, PERSON_AJAX
 
 
@@ -44,15 +52,76 @@ PROBLEM_LABELS = {
     "extension_requested_until": "申请延期至",
     "urgency": "紧急程度排序",
 }
-LIGHT_CLASSES = {Light.RED: "danger", Light.YELLOW: "warning", Light.GREEN: "success", Light.GREY: "secondary"}
+# The compact ledger: what a clerk needs to pick the next problem, in the width of an office screen (1366 px). The
+# 附件2 全列 switch (remembered per user, User.ledger_all_columns) shows every column of 附件2 instead.
+COMPACT_COLUMNS = ("number", "enterprise", "description", "responsible_unit", "deadline", "status", "light")
+COMPACT_LABELS = {"enterprise": "企业", "description": "问题"}
+
+
+CASE_SECTIONS = (  # the problem page's sections and their fields, labelled as in the ledger (PROBLEM_LABELS)
+    ("问题", ("description", "demand", "enterprise", "enterprise.town", "category", "nature", "source",
+             "collected_by_body", "collected_by_person", "collected_on", "remark", "source_document", "source_excerpt")),
+    ("交办", ("responsible_unit", "co_units", "lead_person", "supervisor", "assigned_on", "deadline", "escalation_level",
+             "flagged")),
+    ("办理", ("status", "progress", "extension_requested_until", "resolution", "resolved_on")),
+    ("销号", ("closed_on", "closed_by", "satisfaction")),
+)
+
+
+def shown_value(problem, key: str) -> str | None:
+    """A field of the problem page as a clerk reads it; None when there is nothing worth a line."""
+    value = problem
+    for part in key.split("."):
+        value = getattr(value, part, None) if value is not None else None
+    if key == "escalation_level" and value == ESCALATION_LEVELS[0]:
+        return None  # 本级: not escalated
+    if key == "flagged":
+        return yes_no(value) if value or problem.assigned_on else None
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value) or None
+    if isinstance(value, date):
+        return f"{value:%Y-%m-%d}"
+    if key == "closed_by" and value is not None:
+        return value.shown_name
+    return None if value in (None, "") else str(value)
+
+
+def case_sections(problem) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The problem page's sections (问题, 交办, 办理, 销号), each with only the fields that have a value."""
+    sections = [(title, [(PROBLEM_LABELS.get(key) or COMMON_LABELS[key], shown_value(problem, key)) for key in keys])
+                for title, keys in CASE_SECTIONS]
+    return [(title, [(label, value) for label, value in fields if value is not None]) for title, fields in sections
+            if any(value is not None for _, value in fields)]
 
 
 def light_cell(view, context, model, name):
     """The coloured 亮灯 cell."""
-    value = ledger.light(model, today(), yellow_days())
-    if value is None:
+    return light_badge(ledger.light(model, today(), yellow_days()))
+
+
+def number_cell(view, context, model, name):
+    """问题编号, opening the problem's page (which leads back to this list)."""
+    url = view.get_url(".details_view", id=model.id, url=context.get("return_url"))
+    return Markup(f'<a href="{escape(url)}">{escape(model.number)}</a>')
+
+
+def one_line(view, context, model, name):
+    """Text on one line, cut to the column's width, all of it on hover (in the compact ledger; wrapped in 全列)."""
+    value = getattr(model, name) if "." not in name else None
+    text = "" if value is None else str(value)
+    if not view.compact():
+        return text
+    return Markup(f'<span class="one-line" title="{escape(text)}">{escape(text)}</span>')
+
+
+def deadline_cell(view, context, model, name):
+    """办理时限, with the days left or overdue while the problem runs."""
+    if model.deadline is None:
         return ""
-    return Markup(f'<span class="badge badge-{LIGHT_CLASSES[value]}" style="font-size:100%">{escape(value)}</span>')
+    left = days_text(model, today())
+    tone = "text-danger" if "逾期" in left else "text-muted"
+    extra = f' <small class="{tone} text-nowrap">{escape(left)}</small>' if left else ""
+    return Markup(f'<span class="text-nowrap">{model.deadline:%Y-%m-%d}</span>{extra}')
 
 
 def row_number(view, context, model, name):
@@ -76,7 +145,9 @@ class ProblemView(SecureModelView):
 
     column_list = tuple(column.key for column in annex2.COLUMNS)
     column_labels = PROBLEM_LABELS
-    column_formatters = {"light": light_cell, "row_number": row_number, "co_units": joined, "enterprise.town": town_of}
+    column_formatters = {"light": light_cell, "row_number": row_number, "co_units": joined, "enterprise.town": town_of,
+                         "number": number_cell, "description": one_line, "enterprise": one_line,
+                         "responsible_unit": one_line, "deadline": deadline_cell}
     column_sortable_list = ("number", "collected_on", "deadline", "status", "closed_on", "category")
     column_searchable_list = ("number", "description", "enterprise.name")
     column_filters = ledger_filters()
@@ -90,14 +161,50 @@ class ProblemView(SecureModelView):
         "collected_by_body": BODY_AJAX,
         "collected_by_person": PERSON_AJAX,
     }
-    list_loads = (
+    full_loads = (
         joinedload(Problem.enterprise).joinedload(Enterprise.town), joinedload(Problem.collected_by_body),
         joinedload(Problem.responsible_unit), joinedload(Problem.lead_person), joinedload(Problem.supervisor),
         selectinload(Problem.co_units),
     )
+    compact_loads = (joinedload(Problem.enterprise), joinedload(Problem.responsible_unit))
     details_template = "admin/problem_details.html"
     list_template = "admin/ledger_list.html"
     action_family = "problem"  # its actions are the workflow's steps
+    linked_details = True  # 问题编号 opens the problem's page
+
+    # --- the compact ledger and the 附件2 全列 switch ---
+    def compact(self) -> bool:
+        """Whether the list shows the compact columns (the user has not switched 附件2 全列 on)."""
+        return not (has_request_context() and current_user.is_authenticated and current_user.ledger_all_columns)
+
+    @property
+    def _list_columns(self):
+        """Flask-Admin's list columns, per the user's switch: sorting (?sort=N) and the export follow what is shown."""
+        if not self.compact():
+            return self._all_list_columns
+        return [(name, COMPACT_LABELS.get(name, label)) for name, label in self._all_list_columns if name in COMPACT_COLUMNS]
+
+    @_list_columns.setter
+    def _list_columns(self, columns):
+        self._all_list_columns = columns
+
+    @property
+    def list_loads(self):
+        return self.compact_loads if self.compact() else self.full_loads
+
+    @expose("/columns/", methods=("POST",))
+    def columns_view(self):
+        """The 附件2 全列 switch: all 20 columns of 附件2, or the compact ledger; remembered for the user."""
+        current_user.ledger_all_columns = request.form.get("all") == "1"
+        db.session.commit()
+        back = urlsplit(safe_next() or self.get_url(".index_view"))  # a sort (?sort=N) counts the columns shown: drop it
+        kept = [(k, v) for k, v in parse_qsl(back.query) if k not in ("sort", "desc")]
+        return redirect(back._replace(query=urlencode(kept)).geturl())
+
+    # --- 我的待办: a desk line narrows the ledger (?todo=KEY), with the same condition as its count ---
+    def todo_line(self):
+        """The user's desk line this list is narrowed to, if any."""
+        return desk.line_for(current_user, request.args.get("todo")) if has_request_context() else None
 
     # The ledger: scoped like every view; a supervision listing narrows what its list shows (its details and
     # steps reach any problem the user may see, so that a problem leaving the listing stays within reach).
@@ -108,9 +215,12 @@ class ProblemView(SecureModelView):
         return self.narrowed(super().get_count_query())
 
     def narrowed(self, query):
-        listing = request.endpoint in (f"{self.endpoint}.index_view", f"{self.endpoint}.annex2_view")
-        condition = self.listing() if listing else None
-        return query if condition is None or query is None else query.filter(condition)
+        if query is None or request.endpoint not in (f"{self.endpoint}.index_view", f"{self.endpoint}.annex2_view"):
+            return query
+        condition, line = self.listing(), self.todo_line()
+        if condition is not None:
+            query = query.filter(condition)
+        return query if line is None else query.filter(line.condition(current_user, desk_clock()))
 
     def listing(self):
         """The condition of a supervision listing (models.ledger); None for the whole ledger."""
@@ -125,6 +235,18 @@ class ProblemView(SecureModelView):
         """The workflow steps the current user may take on `problem` now: (name, label)."""
         return [(name, workflow.STEPS[name].label) for name in workflow.available(problem, current_user)
                 if self.is_action_allowed(name)]
+
+    def case(self, problem) -> dict:
+        """What the problem page (a case file) shows besides the problem itself."""
+        steps = self.steps_for(problem)
+        may_edit = self.allowed("edit") and scope.change_refusal(problem, current_user) is None
+        return {"steps": steps, "primary": workflow.primary([name for name, _ in steps]), "sections": case_sections(problem),
+                "light": ledger.light(problem, today(), yellow_days()), "days": days_text(problem, today()),
+                "may_edit": may_edit, "light_badge": light_badge}
+
+    @action("accept", "签收", None)
+    def action_accept(self, ids):
+        return self.to_step("accept", ids)
 
     @action("assign", "交办", None)
     def action_assign(self, ids):
@@ -149,14 +271,54 @@ class ProblemView(SecureModelView):
         campaigns = {p.campaign_id for p in problems}
         campaign = db.session.get(Campaign, campaigns.pop()) if len(campaigns) == 1 else chosen_campaign()
         title = campaign.name if campaign is not None and not campaigns else "助企服务专项行动"
-        scope = current_user.body or current_user.unit
-        unit = scope.name if scope is not None else (reporting_unit(campaign) if campaign else "")
+        own = current_user.body or current_user.unit
+        unit = own.name if own is not None else (reporting_unit(campaign) if campaign else "")
         book = annex2_workbook(problems, title, unit, today(), today(), yellow_days())
         return download(xlsx_bytes(book), f"附件2 问题清单（{self.name}，{today():%Y-%m-%d}）.xlsx")
 
     def to_step(self, name, ids):
         """A bulk action opens the step's form for the selected problems."""
-        return redirect(self.get_url(".step_view", step=name, ids=",".join(ids)))
+        return redirect(self.get_url(".step_view", step=name, ids=",".join(ids), next=safe_next()))
+
+    @expose("/details/")
+    def details_view(self):
+        """The problem's page (a case file); opening it reads what happened on it (the desk's 新消息)."""
+        response = super().details_view()
+        pk = parse_id(request.args.get("id"))
+        if pk is not None and getattr(response, "status_code", 200) == 200 and self.get_one(str(pk)) is not None:
+            desk.mark_read(current_user, pk)
+            db.session.commit()
+        return response
+
+    def may_add_person(self) -> bool:
+        return access.allows(current_user.role, "person", "create")
+
+    @expose("/people/", methods=("POST",))
+    def person_view(self):
+        """新增人员 from the 交办 form: a person of the chosen unit, for 责任人 or 督办人 (those who may add people)."""
+        if not self.may_add_person():
+            return jsonify(error="您没有新增人员的权限。"), 403
+        unit = scoped(Unit, db.session.query(Unit)).filter(Unit.id == parse_id(request.form.get("unit"))).one_or_none()
+        name = " ".join((request.form.get("name") or "").split())
+        position = " ".join((request.form.get("position") or "").split()) or None
+        phone = (request.form.get("phone") or "").strip() or None
+        problem = self.get_one(request.form.get("problem") or "")
+        error = ("请先选择单位。" if unit is None else "请填写姓名。" if not name else
+                 "姓名最多 64 个字。" if len(name) > 64 else "所选问题不存在或您无权操作。" if problem is None else
+                 "单位与问题不属于同一个专项行动。" if unit.campaign_id != problem.campaign_id else
+                 refusal("姓名", name) or refusal("职务", position) or refusal("电话", phone))
+        if not error and phone and len(phone) > 32:
+            error = "电话最多 32 个字。"
+        if error:
+            return jsonify(error=error), 400
+        person = Person(campaign_id=unit.campaign_id, unit=unit, name=name, position=position, phone=phone)
+        try:
+            db.session.add(person)
+            db.session.commit()
+        except DomainError as refused:
+            db.session.rollback()
+            return jsonify(error=str(refused)), 400
+        return jsonify(id=person.id, text=str(person), unit=unit.id)
 
     @expose("/step/<step>/", methods=("GET", "POST"))
     def step_view(self, step):
@@ -164,16 +326,19 @@ class ProblemView(SecureModelView):
         name = step
         if name not in workflow.STEPS or not self.is_action_allowed(name):
             abort(403 if name in workflow.STEPS else 404)
-        wanted = [parse_id(i) for i in request.args.get("ids", request.args.get("id", "")).split(",")]
+        chosen = request.form.getlist("ids") if request.method == "POST" and "ids" in request.form else None
+        raw = ",".join(chosen) if chosen is not None else request.args.get("ids", request.args.get("id", ""))
+        wanted = [parse_id(i) for i in raw.split(",")]
         wanted = [i for i in wanted if i is not None][:500]
         problems = scoped(Problem, db.session.query(Problem)).filter(Problem.id.in_(wanted)).order_by(Problem.id).all()
         writable = {pk for (pk,) in scoped(Problem, db.session.query(Problem.id), write=True).filter(Problem.id.in_(wanted))}
         refused = [workflow.refusal(name, p, current_user) or (None if p.id in writable else f"您无权对问题{p.number}操作。")
                    for p in problems]
         if not problems:
-            flash("所选问题不存在，或您无权对其操作。", "error")
-            return redirect(self.get_url(".index_view"))
-        back = self.get_url(".details_view", id=problems[0].id) if len(problems) == 1 else self.get_url(".index_view")
+            flash("请先勾选问题。" if not wanted else "所选问题不存在，或您无权对其操作。", "error")
+            return redirect(safe_next() or self.get_url(".index_view"))
+        back = safe_next() or (self.get_url(".details_view", id=problems[0].id) if len(problems) == 1
+                               else self.get_url(".index_view"))
         if any(refused):
             for message in filter(None, refused):
                 flash(message, "error")
@@ -188,7 +353,7 @@ class ProblemView(SecureModelView):
             try:
                 for problem in problems:
                     try:
-                        workflow.ACTIONS[name](problem, current_user, **{f.name: f.data for f in form if f.name != "csrf_token"})
+                        workflow.ACTIONS[name](problem, current_user, **step_values(form))
                     except DomainError as error:
                         errors.append(str(error))
                 if not errors:
@@ -204,11 +369,13 @@ class ProblemView(SecureModelView):
                 flash(f"以上原因，所选{len(problems)}个问题均未{workflow.STEPS[name].label}，未做任何修改。", "error")
             else:
                 flash(f"已对{len(problems)}个问题执行“{workflow.STEPS[name].label}”。", "success")
+                if safe_next():
+                    return redirect(safe_next())
                 if len(problems) == 1:
                     return redirect(self.get_url(".details_view", id=problems[0].id))
                 return redirect(self.get_url(".index_view"))
         return self.render("admin/problem_step.html", step=workflow.STEPS[name], name=name, problems=problems,
-                           form=form, skipped=skipped)
+                           form=form, skipped=skipped, back=back, today=today())
 
 
 # --- supervision listings (督办): the ledger narrowed by one condition of models.ledger ---

@@ -9,8 +9,35 @@ from wtforms.validators import DataRequired, Length, Optional
 from models import Person, Problem, Unit, db
 from models.vocab import SATISFACTION_LEVELS
 
+from sqlalchemy import select
+
 from .base import scoped
 from .fields import CheckedForm, ScopedSelect, ScopedSelectMultiple, within_calendar
+
+UI_PREFIX = "ui_"  # a field that only helps fill the form (e.g. the unit that narrows 督办人); the step never sees it
+
+
+class PersonSelect(ScopedSelect):
+    """A person of the campaign, each option marked with the person's unit (data-unit), so that the form offers only
+    the chosen unit's people (static/steps.js), with 新增人员 beside it."""
+
+    def iter_choices(self):
+        if self.allow_blank:
+            yield "__None", self.blank_text, self.data is None, {}
+        for pk, person in self._get_object_list():
+            yield pk, self.get_label(person), person == self.data, {"data-unit": str(person.unit_id or "")}
+
+
+def last_supervisor_unit(campaign_id):
+    """The unit of the 督办人 named last in the campaign: where the next one most likely comes from."""
+    return db.session.scalar(
+        select(Unit).join(Person, Person.unit_id == Unit.id).join(Problem, Problem.supervisor_id == Person.id)
+        .where(Problem.campaign_id == campaign_id).order_by(Problem.assigned_on.desc(), Problem.id.desc()).limit(1))
+
+
+def step_values(form) -> dict:
+    """What the step's function takes from its form: every field but the CSRF token and the helpers."""
+    return {f.name: f.data for f in form if f.name != "csrf_token" and not f.name.startswith(UI_PREFIX)}
 
 
 def campaign_query(model, campaign_id):
@@ -28,39 +55,47 @@ def step_form(name: str, problem: Problem, formdata):
     campaign_id = problem.campaign_id
     date_widget = DatePickerWidget()
     fields = {
-        "assign": {
+        "assign": lambda: {
             "responsible_unit": ScopedSelect("责任单位", query_factory=campaign_query(Unit, campaign_id),
-                                                 widget=Select2Widget(), allow_blank=True,
-                                                 validators=[DataRequired("请选择责任单位。")]),
+                                             widget=Select2Widget(), allow_blank=True, blank_text="请选择责任单位",
+                                             validators=[DataRequired("请选择责任单位。")]),
             "co_units": ScopedSelectMultiple("协办单位", query_factory=campaign_query(Unit, campaign_id),
-                                                 widget=Select2Widget(multiple=True)),
-            "lead_person": ScopedSelect("责任人", query_factory=campaign_query(Person, campaign_id),
-                                            widget=Select2Widget(), allow_blank=True,
-                                            validators=[DataRequired("请选择责任人。")]),
-            "supervisor": ScopedSelect("督办人", query_factory=campaign_query(Person, campaign_id),
-                                           widget=Select2Widget(), allow_blank=True),
+                                             widget=Select2Widget(multiple=True)),
+            "lead_person": PersonSelect("责任人", query_factory=campaign_query(Person, campaign_id),
+                                        widget=Select2Widget(), allow_blank=True, blank_text="请选择责任单位的人员",
+                                        validators=[DataRequired("请选择责任人。")],
+                                        render_kw={"data-unit-from": "responsible_unit"},
+                                        description="只列出所选责任单位的人员；没有合适的人可点“新增人员”。"),
+            "ui_supervisor_unit": ScopedSelect("督办人所在单位", query_factory=campaign_query(Unit, campaign_id),
+                                               widget=Select2Widget(), allow_blank=True, blank_text="请选择单位",
+                                               default=last_supervisor_unit(campaign_id) if formdata is None else None),
+            "supervisor": PersonSelect("督办人", query_factory=campaign_query(Person, campaign_id),
+                                       widget=Select2Widget(), allow_blank=True, blank_text="（可不填）",
+                                       render_kw={"data-unit-from": "ui_supervisor_unit"},
+                                       description="跟踪督办的人员：先选单位，再从该单位的人员中选择。"),
             "deadline": DateField("办理时限", widget=date_widget, validators=[DataRequired("请填写办理时限。"), within_calendar]),
             "note": note_field("交办说明", False),
         },
-        "accept": {"note": note_field("签收说明", False)},
-        "progress": {"note": note_field("办理进展", True)},
-        "resolve": {"resolution": note_field("办理结果", True), "note": note_field("补充说明", False)},
-        "return": {"reason": note_field("退回理由", True)},
-        "request_extension": {"until": DateField("申请延至", widget=date_widget, validators=[DataRequired("请填写申请延至的日期。"), within_calendar]),
+        "accept": lambda: {"note": note_field("签收说明", False)},
+        "progress": lambda: {"note": note_field("办理进展", True)},
+        "resolve": lambda: {"resolution": note_field("办理结果", True), "note": note_field("补充说明", False)},
+        "return": lambda: {"reason": note_field("退回理由", True)},
+        "request_extension": lambda: {"until": DateField("申请延至", widget=date_widget, validators=[DataRequired("请填写申请延至的日期。"), within_calendar]),
                               "reason": note_field("延期理由", True)},
-        "approve_extension": {"until": DateField("批准延至", widget=date_widget, default=problem.extension_requested_until,
+        "approve_extension": lambda: {"until": DateField("批准延至", widget=date_widget, default=problem.extension_requested_until,
                                                  validators=[DataRequired("请填写批准延至的日期。"), within_calendar]),
                               "note": note_field("审批意见", False)},
-        "reject_extension": {"reason": note_field("驳回理由", True)},
-        "close": {"satisfaction": Select2Field("企业满意度", choices=[(s, s) for s in SATISFACTION_LEVELS],
+        "reject_extension": lambda: {"reason": note_field("驳回理由", True)},
+        "close": lambda: {"satisfaction": Select2Field("企业满意度", choices=[(s, s) for s in SATISFACTION_LEVELS], allow_blank=True,
+                                               blank_text="请选择（按企业的意见）",
                                                validators=[DataRequired("请选择企业满意度。")]),
                   "note": note_field("销号说明", False)},
-        "reopen": {"reason": note_field("重新办理的理由", True)},
-        "escalate": {"reason": note_field("上报理由", True)},
-        "flag": {"note": note_field("督办要求", False)},
-        "unflag": {"note": note_field("说明", False)},
-        "comment": {"note": note_field("批示内容", True)},
-        "withdraw": {"reason": note_field("撤销理由", True)},
-    }[name]
+        "reopen": lambda: {"reason": note_field("重新办理的理由", True)},
+        "escalate": lambda: {"reason": note_field("上报理由", True)},
+        "flag": lambda: {"note": note_field("督办要求", False)},
+        "unflag": lambda: {"note": note_field("说明", False)},
+        "comment": lambda: {"note": note_field("批示内容", True)},
+        "withdraw": lambda: {"reason": note_field("撤销理由", True)},
+    }[name]()
     form_class = type(f"{name.title()}Form", (CheckedForm,), dict(fields))
     return form_class(formdata)

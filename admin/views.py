@@ -341,6 +341,7 @@ class UserView(SecureModelView):
         "body": "所属工作组",
         "active": "启用",
         "last_login_at": "最近登录",
+        "ledger_all_columns": "台账显示附件2全列",
         "password": "新密码",
         "password_hash": "密码哈希",
         "campaign": "专项行动",

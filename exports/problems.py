@@ -14,6 +14,10 @@ from .style import filled_line, table_sheet, workbook
 
 ANNEX2_COLUMNS = tuple((column.header, column.width) for column in annex2.COLUMNS)  # (header, width) for table_sheet
 HEADERS = annex2.HEADERS
+# The 亮灯 cell in the colour of its light: tints that stay readable in black type and on a grey-scale printer.
+LIGHT_FILLS = {ledger.Light.RED: "F4A6AA", ledger.Light.YELLOW: "FFE28A", ledger.Light.GREEN: "A9DDB6",
+               ledger.Light.GREY: "D9D9D9"}
+LIGHT_COLUMN = next(index for index, column in enumerate(annex2.COLUMNS) if column.key == "light")
 
 
 # Everything a 附件2 row shows, loaded in a handful of queries instead of several per row.
@@ -49,5 +53,5 @@ def annex2_workbook(problems, campaign_name: str, reporting_unit: str, filled_on
     wb = workbook()
     line = filled_line(reporting_unit, filled_on)
     rows = (annex2_row(number, problem, today, yellow_days) for number, problem in enumerate(problems, start=1))
-    table_sheet(wb, "问题清单", annex2_title(campaign_name), line, list(ANNEX2_COLUMNS), rows)
+    table_sheet(wb, "问题清单", annex2_title(campaign_name), line, list(ANNEX2_COLUMNS), rows, {LIGHT_COLUMN: LIGHT_FILLS})
     return wb

@@ -61,6 +61,13 @@ class Styles:
         self.number = made(BODY_FONT, CENTER)
         self.date = made(BODY_FONT, CENTER, number_format=DATE_FORMAT)
         self.datetime = made(BODY_FONT, CENTER, number_format=DATETIME_FORMAT)
+        self.made, self.fills = made, {}
+
+    def filled(self, colour: str):
+        """The style of a centred cell on a background of `colour` (RGB hex), made once per colour."""
+        if colour not in self.fills:
+            self.fills[colour] = self.made(BODY_FONT, CENTER, fill=PatternFill("solid", fgColor=colour))
+        return self.fills[colour]
 
     def cell(self, value, style=None) -> WriteOnlyCell:
         """One cell with the style its value calls for; text that looks like a formula stays text."""
@@ -117,10 +124,11 @@ def row_height(values, widths) -> float:
 
 
 def table_sheet(wb: Workbook, sheet_title: str, title: str, line: str | None, headers: list[tuple[str, int]],
-                rows):
+                rows, fills: dict[int, dict[str, str]] | None = None):
     """A sheet: merged title (row 1), an optional 填报单位 / 填报时间 line (row 2), the header, then the rows.
 
-    `headers` pairs each column's text with its width in characters; `rows` yields lists of values.
+    `headers` pairs each column's text with its width in characters; `rows` yields lists of values; `fills` colours
+    the cells of a column by their value ({column index: {value: RGB hex}}, e.g. the 亮灯 column).
     """
     ws = StyledSheet(parent=wb, title=sheet_title[:31])
     wb._add_sheet(ws)  # what Workbook.create_sheet does, with the sheet class above
@@ -144,7 +152,8 @@ def table_sheet(wb: Workbook, sheet_title: str, title: str, line: str | None, he
     for number, values in enumerate(rows, start=header_row + 1):
         values = list(values)
         ws.row_dimensions[number].height = row_height(values, widths)
-        ws.append([styles.cell(value) for value in values])
+        ws.append([styles.cell(value, styles.filled(fills[i][value]) if fills and value in fills.get(i, ()) else None)
+                   for i, value in enumerate(values)])
     return ws
 
 

@@ -22,7 +22,7 @@ from models import Body, Campaign, Enterprise, Person, Problem, Unit, annex2, db
 from models.base import campaign_mismatch
 from models.errors import DomainError
 from models.vocab import OPEN_STATUSES, PROBLEM_CATEGORIES, PROBLEM_STATUSES, SATISFACTION_LEVELS, BodyKind, Status
-from models.workflow import StepName
+from models.workflow import StepName, entered_via
 from models.scope import change_refusal, scope_query
 
 from .workbook import CellError, RowRefusal, parse_date, read_sheet, split_names, text
@@ -171,6 +171,7 @@ def apply_row(number: int, values: dict, campaign: Campaign, user, problems: dic
         if status not in (None, Status.UNASSIGNED, Status.ASSIGNED):
             raise RowRefusal(FIELD_COLUMN["status"], "新问题的办理状态只能是“待交办”或“已交办”（交办时须同时填写责任单位、责任人和办理时限）。")
         problem = Problem(campaign=campaign, **{name: values[name] for name in PLAIN})
+        entered_via(problem, "导入附件2问题清单")
         refused = change_refusal(problem, user)
         if refused:
             raise RowRefusal(FIELD_COLUMN["collected_by_body"], refused)

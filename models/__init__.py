@@ -3,7 +3,7 @@ from .base import Base, db, local_now, migrate
 
 from .enterprise import Enterprise, EnterpriseGroup, Event, Visit
 from .org import Body, BodyTown, BodyUnit, Campaign, Person, Post, SourceDocument, StatedFigure, Unit
-from .problem import Problem, ProblemUpdate, Report, problem_co_unit
+from .problem import Problem, ProblemRead, ProblemUpdate, Report, problem_co_unit
 from .task import PolicyDocument, PolicyPush, Task, task_body
 from .user import AuditLog, LoginAttempt, LoginLock, User, UserSession
 
@@ -24,6 +24,7 @@ __all__ = [
     "PolicyPush",
     "Post",
     "Problem",
+    "ProblemRead",
     "ProblemUpdate",
     "Report",
     "SourceDocument",
@@ -40,3 +41,4 @@ __all__ = [
     "task_body",
 ]
 from . import audit  # noqa: E402,F401  (registers the audit trail listeners)
+from . import desk, ledger, workflow  # noqa: E402,F401

@@ -17,9 +17,11 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import PASSIVE_NO_INITIALIZE, get_history
 
 from .base import campaign_of, db, local_now
+from .problem import ProblemRead
 from .user import AuditLog, LoginAttempt, LoginLock, UserSession
 
-UNAUDITED = (AuditLog, LoginAttempt, LoginLock, UserSession)  # the trail itself, and the machinery of logging in
+UNAUDITED = (AuditLog, LoginAttempt, LoginLock, UserSession, ProblemRead)  # the trail itself, the machinery of logging
+# in, and who has read what
 NOISE = {"updated_at", "version", "urgency"}  # follow from every write; not worth a line of the trail
 SECRET = {"password_hash"}
 

@@ -207,13 +207,15 @@ class Compliance:
         return self.visits >= self.required
 
 
+def visit_phase_conditions(campaign_id: int) -> tuple:
+    """What makes a task the phase whose target is a number of visits per linked enterprise (五(二) 集中上门: 不少于3次)."""
+    return (Task.campaign_id == campaign_id, Task.section == TaskSection.STEPS, Task.target_unit == VISIT_TARGET_UNIT,
+            Task.target_value.is_not(None), Task.start_on.is_not(None), Task.due_on.is_not(None))
+
+
 def visit_phase(campaign_id: int) -> Task | None:
-    """The phase whose target is a number of visits per linked enterprise (五(二) 集中上门: 不少于3次)."""
-    return db.session.scalar(
-        select(Task).where(Task.campaign_id == campaign_id, Task.section == TaskSection.STEPS, Task.target_unit == VISIT_TARGET_UNIT,
-                           Task.target_value.is_not(None), Task.start_on.is_not(None), Task.due_on.is_not(None))
-        .order_by(Task.id).limit(1)
-    )
+    """The campaign's visiting phase (集中上门), if it has one."""
+    return db.session.scalar(select(Task).where(*visit_phase_conditions(campaign_id)).order_by(Task.id).limit(1))
 
 
 def visit_compliance(campaign_id: int, link_scope=None) -> tuple[Task | None, list[Compliance]]:

@@ -91,7 +91,7 @@ class Problem(IdMixin, TimestampMixin, VersionMixin, CampaignOwnedMixin, Provena
     remark: Mapped[str | None] = mapped_column(Text)
     progress: Mapped[str | None] = mapped_column(Text)  # the latest step of the timeline, as the ledger shows it
     last_progress_at: Mapped[datetime | None] = mapped_column(index=True)
-    extension_requested_until: Mapped[date | None]  # a 申请延期 awaiting the office's decision
+    extension_requested_until: Mapped[date | None] = mapped_column(index=True)  # a 申请延期 awaiting the office's decision
     urgency: Mapped[int] = mapped_column(Computed(URGENCY_SQL))  # see URGENCY_SQL; never written by the app
 
     updates: Mapped[list[ProblemUpdate]] = relationship(
@@ -146,6 +146,19 @@ class ProblemUpdate(IdMixin, VersionMixin, db.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d} {self.action}"
+
+
+class ProblemRead(db.Model):
+    """When a user last opened a problem: what happened on it since is new to them (their desk's 新消息). Bookkeeping
+    of reading, not a change of the ledger, so the audit trail leaves it out."""
+
+    __label__ = "阅读记录"
+
+    __tablename__ = "problem_read"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True)
+    problem_id: Mapped[int] = mapped_column(ForeignKey("problem.id", ondelete="CASCADE"), primary_key=True, index=True)
+    read_at: Mapped[datetime] = mapped_column(default=local_now)
 
 
 class Report(IdMixin, TimestampMixin, VersionMixin, CampaignOwnedMixin, db.Model):

@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, delete, func, select, update
+from sqlalchemy import JSON, Boolean, false as sa_false, ForeignKey, Index, String, delete, func, select, update
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -48,6 +48,7 @@ class User(IdMixin, TimestampMixin, VersionMixin, UserMixin, db.Model):
     campaign: Mapped[Campaign | None] = relationship()
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     last_login_at: Mapped[datetime | None]
+    ledger_all_columns: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())  # 附件2 全列
 
     def before_save(self) -> None:
         """A unit or working group fixes the account's campaign."""
@@ -113,6 +114,12 @@ class User(IdMixin, TimestampMixin, VersionMixin, UserMixin, db.Model):
 
     def __str__(self) -> str:
         return f"{self.display_name}（{self.username}）" if self.display_name else self.username
+
+    @property
+    def shown_name(self) -> str:
+        """Who the user is, as colleagues know them: the name, else the unit or working group, else the role."""
+        scope = self.body or self.unit
+        return self.display_name or (scope.name if scope is not None else self.role_label)
 
 
 class LoginAttempt(IdMixin, db.Model):

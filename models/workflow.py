@@ -12,6 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from flask import has_request_context
+from sqlalchemy import event
+
+from . import audit
 from .base import db, local_now
 from .errors import DomainError
 from .problem import Problem, ProblemUpdate
@@ -64,7 +68,7 @@ STEPS: dict[str, Step] = {
     StepName.ASSIGN: Step("交办", OFFICE, (Status.UNASSIGNED,)),
     StepName.ACCEPT: Step("签收", ("admin", "handler"), (Status.ASSIGNED,), lead_only=True),
     StepName.PROGRESS: Step("报告进展", ("admin", "handler"), ASSIGNED),
-    StepName.RESOLVE: Step("申请办结", ("admin", "handler"), ASSIGNED, lead_only=True),
+    StepName.RESOLVE: Step("申请办结", ("admin", "handler"), (Status.HANDLING,), lead_only=True),  # after 签收
     StepName.RETURN: Step("退回", ("admin", "handler"), ASSIGNED, lead_only=True),
     StepName.REQUEST_EXTENSION: Step(
         "申请延期", ("admin", "handler"), ASSIGNED, lead_only=True,
@@ -107,6 +111,16 @@ def refusal(name: str, problem: Problem, user) -> str | None:
     return change_refusal(problem, user, step.label) or (step.unless(problem) if step.unless else None)
 
 
+# The step a problem usually wants next, first found first: what the page offers as its primary button.
+FORWARD = (StepName.APPROVE_EXTENSION, StepName.ASSIGN, StepName.ACCEPT, StepName.RESOLVE, StepName.CLOSE,
+           StepName.COMMENT, StepName.PROGRESS)
+
+
+def primary(steps: list[str]) -> str | None:
+    """Of the steps a user may take now, the one the problem usually wants next."""
+    return next((name for name in FORWARD if name in steps), None)
+
+
 def available(problem: Problem, user) -> list[str]:
     """The steps `user` may take on `problem` now, in the order of STEPS."""
     return [name for name in STEPS if refusal(name, problem, user) is None]
@@ -138,6 +152,24 @@ def record(problem: Problem, user, action: str, note: str | None = None, to_stat
     return update
 
 
+ENTERED = "录入"  # the first line of every timeline: how the problem came in
+
+
+@event.listens_for(Problem, "init")
+def _entered(problem: Problem, args, kwargs) -> None:
+    """Every problem's timeline starts with 录入, however it is created (a screen, an import, a command, a seed): who
+    entered it, and how (changed by the caller with entered_via)."""
+    user_id, _ = audit.actor_provider()
+    update = ProblemUpdate(problem=problem, author_id=user_id, action=ENTERED, to_status=Status.UNASSIGNED,
+                           note="在页面录入" if has_request_context() else "由命令行录入", created_at=local_now())
+    update.recorded = True
+
+
+def entered_via(problem: Problem, how: str) -> None:
+    """Say how a new problem came in (the note of its 录入 line), e.g. 导入附件2问题清单."""
+    problem.updates[0].note = how
+
+
 def show_progress(problem: Problem, action: str, note: str | None, when) -> None:
     """Keep the ledger's 办理进展 column and the no-progress clock in step with the latest update."""
     problem.progress = f"{when:%Y-%m-%d} {action}" + (f"：{note}" if note else "")
@@ -151,6 +183,8 @@ def assign(problem: Problem, user, responsible_unit, deadline: date, lead_person
     needed(responsible_unit, "交办必须指定责任单位。")
     needed(lead_person, "交办必须指定责任人。")
     needed(deadline, "交办必须指定办理时限。")
+    if lead_person.unit_id != responsible_unit.id and lead_person.unit is not responsible_unit:
+        raise DomainError(f"责任人“{lead_person}”不是责任单位“{responsible_unit}”的人员，请从该单位的人员中选择（或先为该单位新增人员）。")
     if deadline < today():
         raise DomainError("办理时限不能早于今天。")
     if responsible_unit in co_units:
@@ -174,7 +208,7 @@ def accept(problem: Problem, user, note: str | None = None) -> ProblemUpdate:
 def progress(problem: Problem, user, note: str) -> ProblemUpdate:
     """报告进展: the responsible unit (主办 or 协办) reports how handling goes."""
     require(StepName.PROGRESS, problem, user)
-    return record(problem, user, "进展说明", note=needed(note, "请填写办理进展。"))
+    return record(problem, user, STEPS[StepName.PROGRESS].label, note=needed(note, "请填写办理进展。"))
 
 
 def resolve(problem: Problem, user, resolution: str, note: str | None = None) -> ProblemUpdate:
@@ -255,7 +289,7 @@ def escalate(problem: Problem, user, reason: str) -> ProblemUpdate:
     reason = needed(reason, "上报必须填写理由。")
     level = ESCALATION_LEVELS[ESCALATION_LEVELS.index(problem.escalation_level) + 1]
     problem.escalation_level = level
-    return record(problem, user, f"上报{level}", note=reason)
+    return record(problem, user, STEPS[StepName.ESCALATE].label, note=f"上报至{level}：{reason}")
 
 
 def set_flag(problem: Problem, user, flagged: bool, note: str | None = None) -> ProblemUpdate:

@@ -201,7 +201,7 @@ class DemoBuilder:
                     accepted = assigned + timedelta(days=rng.randint(0, 3))
                     steps.append((accepted, "签收", Status.ASSIGNED, Status.HANDLING, None))
                     for _ in range(rng.randint(0, 2)):
-                        steps.append((accepted + timedelta(days=rng.randint(1, 10)), "进展说明", None, None, "正在协调办理（演示）"))
+                        steps.append((accepted + timedelta(days=rng.randint(1, 10)), "报告进展", None, None, "正在协调办理（演示）"))
                 if status in (Status.RESOLVED, Status.CLOSED):
                     resolved = assigned + timedelta(days=rng.randint(3, 45))
                     problem.update(resolution="已协调解决（演示数据）", resolved_on=resolved)

@@ -13,6 +13,7 @@ from models import (
     Enterprise,
     EnterpriseGroup,
     LoginAttempt,
+    Person,
     PolicyDocument,
     PolicyPush,
     Problem,
@@ -33,6 +34,18 @@ def miluo() -> Campaign:
 def named(model, name: str, campaign: Campaign | None = None):
     campaign = campaign or miluo()
     return db.session.scalar(select(model).where(model.campaign_id == campaign.id, model.name == name))
+
+
+def staff_of(unit_name: str, name: str | None = None) -> Person:
+    """A person of unit `unit_name` (a 责任人 must be one of the responsible unit's people): the seeded one if there is
+    one, else a synthetic one made for the test."""
+    unit = named(Unit, unit_name)
+    found = db.session.scalars(select(Person).where(Person.unit_id == unit.id).order_by(Person.id)).first()
+    if found is None or name is not None:
+        found = Person(campaign=unit.campaign, unit=unit, name=name or f"{unit_name}测试人员")
+        db.session.add(found)
+        db.session.flush()
+    return found
 
 
 def one_of_everything() -> dict[str, int]:

@@ -159,7 +159,7 @@ def test_pages_every_role_may_open(seeded, world, login_as, role):
         assert anonymous.get(url).status_code == 302
 
 
-PAGE_URLS = {"admin": "/admin/", "account": "/admin/account/", "ranking": "/admin/ranking/",
+PAGE_URLS = {"admin": "/admin/", "stats": "/admin/stats/", "account": "/admin/account/", "ranking": "/admin/ranking/",
              "visit_compliance": "/admin/visit-compliance/", "submissions": "/admin/submissions/",
              "reports": "/admin/reports/", "imports": "/admin/import/"}
 

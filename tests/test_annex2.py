@@ -16,9 +16,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_the_ledger_list_shows_the_declared_columns_under_their_headers(seeded):
+    """附件2 全列 (the ledger's full columns) are 附件2's columns, under its headers."""
     view = next(v for v in seeded.extensions["admin"][0]._views if isinstance(v, ProblemView) and v.endpoint == "problem")
-    assert [key for key, _ in view._list_columns] == [column.key for column in annex2.COLUMNS]
-    assert [label for _, label in view._list_columns] == list(annex2.HEADERS)
+    assert [key for key, _ in view._all_list_columns] == [column.key for column in annex2.COLUMNS]
+    assert [label for _, label in view._all_list_columns] == list(annex2.HEADERS)
     assert all(PROBLEM_LABELS[column.key] == column.header for column in annex2.COLUMNS)
 
 

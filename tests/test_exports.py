@@ -12,7 +12,7 @@ from docx import Document
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from exports.problems import ANNEX2_COLUMNS, HEADERS
+from exports.problems import ANNEX2_COLUMNS, HEADERS, LIGHT_FILLS
 from exports.style import FORMULA_STARTS
 from models import Problem, Visit, db, workflow
 from tests.factories import miluo, named, scoped_world
@@ -51,6 +51,20 @@ def test_annex2_layout_read_back(seeded, world, tmp_path):
     numbers = [ws.cell(row, 2).value for row in range(4, ws.max_row + 1)]
     assert len(numbers) == 4 and all(n.startswith("SJY-2024-") for n in numbers)
     assert [ws.cell(row, 1).value for row in range(4, ws.max_row + 1)] == [1, 2, 3, 4]
+
+
+def test_the_light_cell_is_coloured_as_its_light(seeded, world, tmp_path):
+    with seeded.app_context():
+        row = db.session.get(Problem, world["PA2"][1])
+        row.assigned_on, row.deadline = workflow.today() - timedelta(days=9), workflow.today() - timedelta(days=1)
+        db.session.commit()
+    out = tmp_path / "p.xlsx"
+    export(seeded, "problems", "--out", str(out), "--campaign", MILUO)
+    ws = load_workbook(out).active
+    light = HEADERS.index("亮灯") + 1
+    cells = {ws.cell(r, light).value: ws.cell(r, light) for r in range(4, ws.max_row + 1)}
+    assert cells["红"].fill.fgColor.rgb.endswith(LIGHT_FILLS["红"]) and cells["红"].border.left.style == "thin"
+    assert cells[None].fill.fill_type is None  # 待交办 has no light and no colour
 
 
 def test_formula_like_text_stays_text(seeded, world, tmp_path):

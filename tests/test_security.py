@@ -185,9 +185,9 @@ def test_notes_on_a_problem_carry_author_and_kind(seeded, world, login_as):
     assert post_note(client, world["PB"][1], "已联系企业，正在协调").status_code == 302
     assert post_note(client, world["PB2"][1], "越权的说明").status_code == 200  # not its unit's: not even offered
     with seeded.app_context():
-        notes = db.session.scalars(select(ProblemUpdate).where(ProblemUpdate.action == "进展说明")).all()
+        notes = db.session.scalars(select(ProblemUpdate).where(ProblemUpdate.action == "报告进展")).all()
         assert [(n.problem_id, n.note, n.author.username) for n in notes] == [(world["PB"][1], "已联系企业，正在协调", "h")]
-        assert db.session.get(Problem, world["PB"][1]).progress.endswith("进展说明：已联系企业，正在协调")
+        assert db.session.get(Problem, world["PB"][1]).progress.endswith("报告进展：已联系企业，正在协调")
 
 
 # --- the workflow has one door ---

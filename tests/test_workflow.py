@@ -9,7 +9,7 @@ from sqlalchemy import select
 from models import AuditLog, Person, Problem, Unit, User, db, workflow
 from models.errors import DomainError
 from tests.conftest import make_user
-from tests.factories import named, scoped_world
+from tests.factories import named, scoped_world, staff_of
 
 
 @pytest.fixture
@@ -50,7 +50,7 @@ def test_the_whole_cycle_from_collected_to_closed(ctx):
     db.session.commit()
     assert (problem.status, problem.satisfaction, problem.closed_by_id) == ("已销号", "满意", users["coordinator"].id)
     steps = [(u.action, u.from_status, u.to_status) for u in problem.updates]
-    assert steps[-5:] == [("交办", "待交办", "已交办"), ("签收", "已交办", "办理中"), ("进展说明", None, None),
+    assert steps[-5:] == [("交办", "待交办", "已交办"), ("签收", "已交办", "办理中"), ("报告进展", None, None),
                           ("申请办结", "办理中", "已办结"), ("销号", "已办结", "已销号")]
     assert problem.progress.endswith("销号：企业满意度：满意")
     audited = db.session.scalars(select(AuditLog).where(AuditLog.table_name == "problem", AuditLog.row_id == str(problem.id),
@@ -81,6 +81,31 @@ def test_illegal_steps_are_refused_in_chinese(ctx, role, step, message):
     assert (problem.status, len(problem.updates)) == before
 
 
+def test_the_lead_person_is_one_of_the_responsible_units_people(ctx):
+    problem, office = ctx["problem"], ctx["users"]["coordinator"]
+    with pytest.raises(DomainError, match="责任人“周雄伟（局长）”不是责任单位“市工信局”的人员"):
+        workflow.assign(problem, office, responsible_unit=named(Unit, "市工信局"), lead_person=named(Person, "周雄伟"),
+                        deadline=workflow.today())
+    db.session.rollback()
+    assert problem.status == "待交办" and problem.responsible_unit is None
+
+
+def test_resolving_needs_signing_for_first(ctx):
+    users, problem = ctx["users"], ctx["problem"]
+    assign(ctx)
+    with pytest.raises(DomainError, match="当前为“已交办”，不能“申请办结”"):
+        workflow.resolve(problem, users["handler"], "已解决")
+
+
+def test_every_timeline_starts_with_how_the_problem_came_in(ctx, seeded):
+    """录入 is the first line, whoever creates the problem: here the command line (no request)."""
+    problem = Problem(campaign=ctx["problem"].campaign, description="新问题（合成数据）")
+    db.session.add(problem)
+    db.session.commit()
+    first = problem.updates[0]
+    assert (first.action, first.to_status, first.note, len(problem.updates)) == ("录入", "待交办", "由命令行录入", 1)
+
+
 def test_assignment_needs_unit_person_and_a_future_deadline(ctx):
     problem, office = ctx["problem"], ctx["users"]["coordinator"]
     unit, person = named(Unit, "市发改局"), named(Person, "周雄伟")
@@ -99,7 +124,7 @@ def test_assignment_needs_unit_person_and_a_future_deadline(ctx):
 
 def test_only_the_lead_unit_signs_for_and_asks_to_close(ctx, seeded):
     users, problem = ctx["users"], ctx["problem"]
-    assign(ctx, responsible_unit=named(Unit, "市工信局"), co_units=[named(Unit, "市发改局")])
+    assign(ctx, responsible_unit=named(Unit, "市工信局"), co_units=[named(Unit, "市发改局")], lead_person=staff_of("市工信局"))
     handler = users["handler"]  # 市发改局: 协办 here
     with pytest.raises(DomainError, match="只有主办单位可以"):
         workflow.accept(problem, handler)
@@ -151,7 +176,8 @@ def test_rejected_extension_keeps_the_deadline(ctx):
 def test_escalation_goes_up_one_level_at_a_time(ctx):
     users, problem = ctx["users"], ctx["problem"]
     workflow.escalate(problem, users["coordinator"], "本级不能解决")
-    assert problem.escalation_level == "市级" and problem.updates[-1].action == "上报市级"
+    assert problem.escalation_level == "市级" and problem.updates[-1].action == "上报"  # as the button says
+    assert problem.updates[-1].note == "上报至市级：本级不能解决"
     workflow.escalate(problem, users["coordinator"], "市级不能解决")
     assert problem.escalation_level == "省级"
     with pytest.raises(DomainError, match="已上报至省级，不能再上报"):
@@ -189,5 +215,7 @@ def test_available_steps_follow_role_status_and_unit(ctx):
     assert workflow.available(problem, users["group"]) == ["withdraw"]
     assert workflow.available(problem, users["leader"]) == ["flag", "comment"]
     assign(ctx)
-    assert workflow.available(problem, users["handler"]) == ["accept", "progress", "resolve", "return", "request_extension"]
+    assert workflow.available(problem, users["handler"]) == ["accept", "progress", "return", "request_extension"]
     assert workflow.available(problem, users["group"]) == []
+    workflow.accept(problem, users["handler"])  # 申请办结 follows 签收 (README's diagram)
+    assert workflow.available(problem, users["handler"]) == ["progress", "resolve", "return", "request_extension"]

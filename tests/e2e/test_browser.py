@@ -74,15 +74,15 @@ def pick(page, container, label: str) -> None:
 def fill_date(page, selector: str, value: str) -> None:
     """Type a date and close the date picker, as a user clicking elsewhere on the page does."""
     page.fill(selector, value)
-    page.locator("h4").first.click()
+    page.locator(".page-head, h4").first.click()
     assert page.input_value(selector) == value
 
 
 def step(page, number: str, label: str, fields: dict | None = None) -> None:
     """Open a problem's details, take a workflow step by its button, fill its small form and confirm."""
     page.goto(page.base + f"/admin/problem/?search={number}")
-    page.click(f"tr:has-text('{number}') a[title='查看记录']")
-    page.click(f"a.btn:text-is('{label}')")
+    page.click(f"tr:has-text('{number}') td.col-number a")  # 问题编号 opens the problem's page
+    page.click(f"#case-steps a.btn:text-is('{label}')")
     for selector, value in (fields or {}).items():
         if selector.startswith("select"):
             pick(page, page.locator(f"#s2id_{selector.split('#')[1]}"), value)
@@ -119,9 +119,8 @@ def test_a_problem_from_collection_to_sign_off(page, seeded, users, world):
     page.click("text=退出")
     log_in(page, "coordinator")  # 销号
     step(page, number, "销号", {"select#satisfaction": "满意"})
-    timeline = page.locator("h4:text-is('办理进展') + table").inner_text()
-    for action in ("交办", "签收", "申请办结", "领导批示", "销号"):
-        assert action in timeline
+    timeline = page.locator("#timeline .tl-what").all_inner_texts()
+    assert timeline == ["录入", "交办", "签收", "申请办结", "领导批示", "销号"]
     with seeded.app_context():
         problem = db.session.scalar(select(Problem).where(Problem.number == number))
         assert (problem.status, problem.satisfaction, problem.responsible_unit.name) == ("已销号", "满意", "市发改局")
@@ -186,6 +185,7 @@ def test_dashboard_draws_its_charts(page, users, seeded):
     with seeded.app_context():
         load_demo(40, workflow.today())
     log_in(page, "coordinator")
+    page.goto(page.base + "/admin/stats/")
     page.wait_for_selector("body[data-charts=drawn]")
     for chart in ("chart-status", "chart-category", "chart-unit", "chart-trend"):
         points = page.evaluate(f"Chart.getChart('{chart}').data.datasets[0].data.length")
@@ -200,10 +200,11 @@ def test_pages_fetch_nothing_from_outside(page, users, world):
     heading and what it is for."""
     log_in(page, "admin")
     shown = {  # path: (the page's heading, where on the page, what it shows there)
-        "/admin/": ("工作概况", "#totals", "问题总数"),
+        "/admin/": ("我的待办", "#desk-lines", "待交办"),
+        "/admin/stats/": ("统计", "#totals", "问题总数"),
         "/admin/problem/": ("问题台账", "table tr", "甲问题：待交办"),
         "/admin/problem/new/": ("问题台账", "label", "问题描述"),
-        f"/admin/problem/details/?id={world['PA'][1]}": ("问题台账", "table tr", "甲问题：待交办"),
+        f"/admin/problem/details/?id={world['PA'][1]}": ("SJY-2024", "#section-1", "甲问题：待交办"),
         "/admin/ranking/": ("单位红黑榜", "body", "合计：问题"),
         "/admin/reports/": ("报表导出", "body", "附件2 问题清单"),
         "/admin/import/": ("导入", "body", "上传并检查"),
@@ -214,5 +215,5 @@ def test_pages_fetch_nothing_from_outside(page, users, world):
         response = page.goto(page.base + path)
         page.wait_for_load_state("networkidle")
         assert response.status == 200, path
-        assert page.locator("h4").first.inner_text().strip() == heading, path
+        assert page.locator("h4, h5, .case-title").first.inner_text().strip().startswith(heading), path
         assert page.locator(where, has_text=text).first.is_visible(), (path, text)

@@ -1,0 +1,35 @@
+"""我的待办: each role's home page, the lines of its desk (models.desk) with their counts, the most urgent problems of
+each line with the step they want, and 签收 in bulk."""
+from __future__ import annotations
+
+from flask import url_for
+from flask_admin import expose
+from flask_login import current_user
+
+from models import desk, ledger, workflow
+
+from .display import days_text, light_badge
+from .filters import desk_clock
+from .pages import SecureIndex
+
+
+def line_url(line) -> str:
+    """Where a desk line opens: the ledger narrowed to it, or its own page."""
+    return url_for(line.page) if line.page else url_for("problem.index_view", todo=line.key)
+
+
+class DeskView(SecureIndex):
+    """我的待办 (the panel's home page)."""
+
+    @expose("/")
+    def index(self):
+        clock = desk_clock()
+        lines = desk.lines_for(current_user)
+        counts = desk.counts(current_user, clock)
+        reports = desk.reports_due(current_user, clock.today)
+        if any(line.key == "reports" for line in lines):
+            counts["reports"] = len(reports)
+        return self.render("admin/desk.html", lines=lines, counts=counts, items=desk.items(current_user, clock),
+                           reports=reports, steps=workflow.STEPS, line_url=line_url, light_badge=light_badge,
+                           days_text=days_text, light_of=lambda p: ledger.light(p, clock.today, clock.yellow_days),
+                           today=clock.today)

@@ -1,0 +1,107 @@
+"""Take the README's screenshots again: each role's desk, the ledger and a problem page at 1366×768, and the desk and
+ledger on a phone (375 px), from a fresh SQLite database with the seeds and 80 demo problems around today.
+
+    .venv/bin/python docs/screens.py          # writes docs/screens/*.png
+
+Needs Debian's Chromium (as the browser tests do).
+"""
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+import threading
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from flask_migrate import upgrade  # noqa: E402
+from playwright.sync_api import sync_playwright  # noqa: E402
+from sqlalchemy import select  # noqa: E402
+from werkzeug.serving import make_server  # noqa: E402
+
+from app import create_app  # noqa: E402
+from models import Body, Campaign, Problem, Unit, User, db  # noqa: E402
+from models.vocab import Status  # noqa: E402
+from seeds.demo import load_demo  # noqa: E402
+from seeds.loader import load_seeds  # noqa: E402
+
+OUT = ROOT / "docs" / "screens"
+PASSWORD = "screens-password-1"
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+               "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+OFFICE, PHONE = {"width": 1366, "height": 768}, {"width": 375, "height": 812}
+
+
+def build(app) -> int:
+    """Schema, seeds, demo problems and one account per role; the id of a problem worth showing."""
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+        load_seeds()
+        load_demo(80, date.today())
+        campaign = db.session.scalar(select(Campaign).where(Campaign.code == "SJY"))
+        group = db.session.scalar(select(Body).where(Body.campaign_id == campaign.id, Body.name == "工作组（循环园）"))
+        unit = db.session.scalar(select(Unit).where(Unit.campaign_id == campaign.id, Unit.name == "市发改局"))
+        for role, name, scope in (("admin", "系统管理员", {}), ("coordinator", "推进办 王丽", {"campaign": campaign}),
+                                  ("group", "循环园工作组 李强", {"body": group}), ("handler", "市发改局 张敏", {"unit": unit}),
+                                  ("leader", "刘副市长", {"campaign": campaign})):
+            user = User(username=role, role=role, display_name=name, active=True, **scope)
+            user.set_password(PASSWORD)
+            db.session.add(user)
+        db.session.commit()
+        return db.session.scalar(select(Problem.id).where(Problem.campaign_id == campaign.id,
+                                                          Problem.responsible_unit_id == unit.id,
+                                                          Problem.status == Status.HANDLING).order_by(Problem.deadline))
+
+
+def main() -> int:
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        print("错误：未找到 Chromium（Debian 包 chromium）", file=sys.stderr)
+        return 1
+    folder = tempfile.mkdtemp()
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/screens.db", "SECRET_KEY": "screens",
+                      "REQUEST_LOG": False})
+    problem = build(app)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    OUT.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=LAUNCH_ARGS)
+
+        def shot(role: str, path: str, name: str, viewport=OFFICE, full_page=False):
+            context = browser.new_context(viewport=viewport, locale="zh-CN")
+            page = context.new_page()
+            page.goto(base + "/login")
+            page.fill("#username", role)
+            page.fill("#password", PASSWORD)
+            page.click("button[type=submit]")
+            page.goto(base + path)
+            page.wait_for_load_state("networkidle")
+            page.screenshot(path=str(OUT / name), full_page=full_page)
+            context.close()
+            print(OUT / name)
+
+        for role in ("coordinator", "handler", "group", "leader"):
+            shot(role, "/admin/", f"desk_{role}.png")
+        shot("coordinator", "/admin/problem/", "ledger.png")
+        shot("handler", f"/admin/problem/details/?id={problem}", "problem.png")
+        shot("coordinator", f"/admin/problem/step/assign/?id={first_unassigned(app)}", "assign.png")
+        shot("handler", "/admin/", "phone_desk.png", PHONE)
+        shot("handler", "/admin/problem/", "phone_ledger.png", PHONE)
+        browser.close()
+    server.shutdown()
+    shutil.rmtree(folder, ignore_errors=True)
+    return 0
+
+
+def first_unassigned(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(Problem.id).where(Problem.status == Status.UNASSIGNED).order_by(Problem.id))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

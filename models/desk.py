@@ -1,0 +1,263 @@
+"""我的待办: each role's daily work, as lines of the ledger narrowed by one condition, with their counts.
+
+A desk line is a saved ledger filter plus a count (DESIGN.md): its condition is a SQL condition on problems, applied
+on top of the user's row scope (models.scope), so the desk's count and the ledger it opens (?todo=KEY) always agree.
+A few lines count something else (a working group's visits below target, its reports due) and open their own page.
+All of a desk's counts come from one SELECT of scalar subqueries, each answered from an index.
+
+Which lines a role has, in the order of its desk, is DESKS; the conditions are plain functions of the user and the day.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import and_, exists, func, literal, not_, or_, select, union_all
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased, joinedload
+
+from .base import db, local_now
+from .enterprise import EnterpriseGroup, Visit
+from .ledger import (ASSIGNED, CLOSED, Light, escalated, flagged, light_condition, urgency_order,
+                     visit_phase_conditions)
+from .periods import period_for
+from .problem import Problem, ProblemRead, ProblemUpdate, Report
+from .scope import read_filter
+from .task import Task, task_body
+from .vocab import Status
+from .workflow import STEPS, StepName
+
+ITEMS_PER_LINE = 5  # problems listed under a line of the desk, most urgent first, each with its step button
+
+# What happens on a unit's problem that the unit must read: a leader's 批示, the office sending a result back, the
+# office's decision on a 延期 request (催办 joins them with the reminders).
+NOTICES = tuple(STEPS[name].label for name in
+                (StepName.COMMENT, StepName.REOPEN, StepName.APPROVE_EXTENSION, StepName.REJECT_EXTENSION))
+RETURNED = STEPS[StepName.RETURN].label
+COMMENTED = STEPS[StepName.COMMENT].label
+RAISED = (STEPS[StepName.FLAG].label, STEPS[StepName.ESCALATE].label)  # what calls for a leader's 批示
+EPOCH = datetime(1900, 1, 1)
+
+
+@dataclass(frozen=True)
+class Clock:
+    """The day a desk is counted on, and the campaign's windows."""
+
+    today: date
+    yellow_days: int
+    now: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of a desk: what it counts, what it says, and the step its problems usually want next."""
+
+    key: str
+    label: str
+    hint: str
+    tone: str  # how urgent it reads: danger, warning, primary, info, secondary
+    condition: Callable | None = None  # (user, clock) -> a SQL condition on Problem; None for a line of another page
+    step: str | None = None  # the step its problems usually want next
+    bulk: bool = False  # the step can be taken on several of them at once, from the desk
+    counter: Callable | None = None  # (user, clock) -> a scalar subquery, for a line that is not of problems
+    page: str | None = None  # the endpoint such a line opens
+
+
+# --- conditions (each on top of the user's row scope) ---
+
+def unassigned(user, clock):
+    return Problem.status == Status.UNASSIGNED
+
+
+def to_accept(user, clock):
+    return and_(Problem.status == Status.ASSIGNED, Problem.responsible_unit_id == user.unit_id)
+
+
+def yellow(user, clock):
+    return light_condition(Light.YELLOW, clock.today, clock.yellow_days)
+
+
+def red(user, clock):
+    return light_condition(Light.RED, clock.today, clock.yellow_days)
+
+
+def extension_pending(user, clock):
+    return and_(Problem.extension_requested_until.is_not(None), Problem.status.in_(ASSIGNED))
+
+
+def to_close(user, clock):
+    return Problem.status == Status.RESOLVED
+
+
+def unread_notices(user, clock):
+    """Problems of the unit with a 批示, 重新办理 or 延期 decision the user has not seen since (opened the problem)."""
+    seen = (select(ProblemRead.read_at).where(ProblemRead.user_id == user.id, ProblemRead.problem_id == Problem.id)
+            .correlate(Problem).scalar_subquery())
+    return exists().where(ProblemUpdate.problem_id == Problem.id, ProblemUpdate.action.in_(NOTICES),
+                          ProblemUpdate.created_at > func.coalesce(seen, EPOCH),
+                          or_(ProblemUpdate.author_id.is_(None), ProblemUpdate.author_id != user.id))
+
+
+def collected_pending(user, clock):
+    return and_(Problem.status == Status.UNASSIGNED, Problem.collected_by_body_id == user.body_id)
+
+
+def returned(user, clock):
+    """The group's problems a unit sent back (退回), waiting to be assigned again."""
+    return and_(collected_pending(user, clock),
+                exists().where(ProblemUpdate.problem_id == Problem.id, ProblemUpdate.action == RETURNED))
+
+
+def is_flagged(user, clock):
+    return flagged()
+
+
+def is_escalated(user, clock):
+    return escalated()
+
+
+def awaiting_comment(user, clock):
+    """挂牌督办 or 上报 problems still open with no 领导批示 since they were last flagged or escalated."""
+    raised = aliased(ProblemUpdate)
+    last_raised = (select(func.max(raised.created_at)).where(raised.problem_id == Problem.id, raised.action.in_(RAISED))
+                   .correlate(Problem).scalar_subquery())
+    commented = exists().where(ProblemUpdate.problem_id == Problem.id, ProblemUpdate.action == COMMENTED,
+                               ProblemUpdate.created_at >= func.coalesce(last_raised, EPOCH))
+    return and_(or_(flagged(), escalated()), not_(Problem.status.in_(CLOSED)), not_(commented))
+
+
+# --- lines that count something else ---
+
+def visits_below_target(user, clock):
+    """The group's linked enterprises still below the visit target while the 集中上门 phase runs (0 outside it)."""
+    phase = select(Task.id).where(*visit_phase_conditions(user.campaign_id)).order_by(Task.id).limit(1)
+    visits = (select(func.count(Visit.id))
+              .where(Visit.body_id == user.body_id, Visit.enterprise_id == EnterpriseGroup.enterprise_id,
+                     Visit.visited_on >= Task.start_on, Visit.visited_on <= Task.due_on)
+              .correlate(EnterpriseGroup, Task).scalar_subquery())
+    return (select(func.count(EnterpriseGroup.enterprise_id)).select_from(EnterpriseGroup)
+            .join(Task, Task.id == phase.scalar_subquery())
+            .where(EnterpriseGroup.body_id == user.body_id, Task.start_on <= clock.today, Task.due_on >= clock.today,
+                   visits < Task.target_value)
+            .scalar_subquery())
+
+
+ROLE_LINES: dict[str, tuple[Line, ...]] = {
+    "handler": (
+        Line("to_accept", "待签收", "已交办给本单位、尚未签收的问题", "primary", to_accept, StepName.ACCEPT, bulk=True),
+        Line("due_soon", "即将到期", "办理中、离办理时限不超过黄灯天数的问题", "warning", yellow, StepName.PROGRESS),
+        Line("overdue", "已逾期", "超过办理时限仍未办结的问题", "danger", red, StepName.PROGRESS),
+        Line("notices", "新批示与回复", "领导批示、重新办理、延期批复等您还没有看过的", "info", unread_notices),
+        Line("my_extensions", "延期申请待批复", "已申请延期、等待推进办审批", "secondary", extension_pending),
+    ),
+    "coordinator": (
+        Line("unassigned", "待交办", "工作组收集、等待交办的问题", "primary", unassigned, StepName.ASSIGN),
+        Line("extensions", "延期申请待批", "责任单位申请延期、等待审批", "warning", extension_pending,
+             StepName.APPROVE_EXTENSION),
+        Line("to_close", "申请办结待销号", "责任单位已申请办结、等待核实销号", "primary", to_close, StepName.CLOSE),
+        Line("overdue", "已逾期", "超过办理时限仍未办结的问题", "danger", red),
+        Line("flagged", "挂牌督办", "挂牌督办、尚未办结销号的问题", "warning", is_flagged),
+    ),
+    "group": (
+        Line("collected", "本组待交办", "本组收集、等待推进办交办的问题（可修改或撤销）", "primary", collected_pending),
+        Line("returned", "被退回", "责任单位退回、等待重新交办的本组问题", "warning", returned),
+        Line("visits", "走访未达标企业", "集中上门阶段内，本组联点企业中走访次数未达标的", "danger",
+             counter=visits_below_target, page="visit_compliance.index"),
+        Line("reports", "本期待报送", "本周周调度、本旬旬通报中本组尚未报送的", "warning", page="submissions.index"),
+    ),
+    "leader": (
+        Line("flagged", "挂牌督办", "挂牌督办、尚未办结销号的问题", "warning", is_flagged, StepName.COMMENT),
+        Line("escalated", "已上报", "上报市级、省级，尚未办结销号的问题", "info", is_escalated, StepName.COMMENT),
+        Line("to_comment", "待批示", "挂牌督办或上报以后还没有领导批示的问题", "danger", awaiting_comment, StepName.COMMENT),
+    ),
+}
+ROLE_LINES["admin"] = ROLE_LINES["coordinator"]
+
+
+def lines_for(user) -> tuple[Line, ...]:
+    return ROLE_LINES.get(user.role, ())
+
+
+def line_for(user, key: str | None) -> Line | None:
+    """The user's desk line `key` that narrows the ledger, or None."""
+    return next((line for line in lines_for(user) if line.key == key and line.condition is not None), None)
+
+
+def scoped(condition, user):
+    """`condition` within the problems `user` may see."""
+    scope = read_filter(Problem, user)
+    return condition if scope is None else and_(scope, condition)
+
+
+def counts(user, clock: Clock) -> dict[str, int]:
+    """The count of each line of the user's desk, in one statement."""
+    columns = []
+    for line in lines_for(user):
+        if line.condition is not None:
+            columns.append(select(func.count(Problem.id)).where(scoped(line.condition(user, clock), user))
+                           .scalar_subquery().label(line.key))
+        elif line.counter is not None:
+            columns.append(line.counter(user, clock).label(line.key))
+    if not columns:
+        return {}
+    row = db.session.execute(select(*columns)).one()
+    return {key: int(value or 0) for key, value in row._mapping.items()}
+
+
+def items(user, clock: Clock, per_line: int = ITEMS_PER_LINE) -> dict[str, list[Problem]]:
+    """The most urgent problems of each line that has a step, for the desk's buttons: two statements."""
+    wanted = [line for line in lines_for(user) if line.condition is not None and line.step]
+    if not wanted:
+        return {}
+    parts = [select(literal(line.key).label("line"), Problem.id.label("pid"), literal(n).label("n"))
+             .where(scoped(line.condition(user, clock), user)).order_by(*urgency_order()).limit(per_line).subquery()
+             for n, line in enumerate(wanted)]
+    rows = db.session.execute(union_all(*(select(p.c.line, p.c.pid) for p in parts))).all()
+    found = {p.id: p for p in db.session.scalars(
+        select(Problem).where(Problem.id.in_({pid for _, pid in rows}))
+        .options(joinedload(Problem.enterprise), joinedload(Problem.responsible_unit)))} if rows else {}
+    listed: dict[str, list[Problem]] = {line.key: [] for line in wanted}
+    for key, pid in rows:
+        listed[key].append(found[pid])
+    return listed
+
+
+def reports_due(user, day: date) -> list[tuple[Task, object]]:
+    """The 周调度 and 旬通报 the user's working group must send for the period containing `day` and has not: two
+    statements (the tasks naming the group, the group's reports of those periods)."""
+    if user.role != "group" or user.body_id is None:
+        return []
+    tasks = db.session.scalars(
+        select(Task).join(task_body, task_body.c.task_id == Task.id)
+        .where(task_body.c.body_id == user.body_id, Task.report_kind.is_not(None), Task.recurrence.is_not(None))
+        .order_by(Task.id)).all()
+    periods = [(task, period_for(task.report_kind, day, task.recurrence_day)) for task in tasks]
+    if not periods:
+        return []
+    sent = set(db.session.execute(
+        select(Report.kind, Report.period_start).where(
+            Report.body_id == user.body_id,
+            or_(*(and_(Report.kind == p.kind, Report.period_start == p.start) for _, p in periods)))).all())
+    return [(task, period) for task, period in periods if (period.kind, period.start) not in sent]
+
+
+def mark_read(user, problem_id: int) -> None:
+    """Note that `user` has just opened problem `problem_id` (what happened on it before is no longer new to them)."""
+    now = local_now()
+    updated = db.session.execute(
+        ProblemRead.__table__.update().where(ProblemRead.user_id == user.id, ProblemRead.problem_id == problem_id)
+        .values(read_at=now)).rowcount
+    if not updated:
+        try:
+            with db.session.begin_nested():
+                db.session.execute(ProblemRead.__table__.insert().values(user_id=user.id, problem_id=problem_id,
+                                                                         read_at=now))
+        except IntegrityError:  # another request of the same user got there first: it is read either way
+            pass
+
+
+def days_left(deadline: date | None, today: date) -> int | None:
+    """Days left to `deadline` (negative once past it)."""
+    return None if deadline is None else (deadline - today).days
+

@@ -14,6 +14,13 @@ from .campaigns import chosen_campaign, user_campaigns
 from .filters import today
 from .pages import SecurePage
 
+# How a board looks: the row's class and the badge's. Red is honour in a Chinese office, black-grey a warning.
+BOARD_STYLES = {
+    ledger.Board.RED: ("board-red", "badge-board-red"),
+    ledger.Board.BLACK: ("board-black", "badge-board-black"),
+    ledger.Board.TOO_FEW: ("board-too-few", "badge-board-too-few"),
+}
+
 
 class RankingView(SecurePage):
     """Units ranked by 办结率, 按期办结率 and overdue count (红黑榜); units with too few problems listed unranked."""
@@ -28,7 +35,7 @@ class RankingView(SecurePage):
         ranking = ledger.unit_ranking(rows, today(), min_problems=minimum) if campaign else []
         total = ledger.figures(rows, today()) if campaign else None
         return self.render("admin/supervision_ranking.html", ranking=ranking, total=total, campaign=campaign,
-                           campaigns=user_campaigns(), minimum=minimum)
+                           campaigns=user_campaigns(), minimum=minimum, styles=BOARD_STYLES)
 
 
 class VisitComplianceView(SecurePage):

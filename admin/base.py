@@ -251,6 +251,7 @@ class SecureModelView(ModelView):
         else:
             count, _ = super().get_list(page, sort_column, sort_desc, search, filters, False, page_size)
         g.writable_ids = {pk for pk, may in page_rows if may}
+        g.list_rows = data  # for formatters that look something up for the whole page at once (admin.audit_display)
         return count, data
 
     def row_writable(self, row) -> bool:

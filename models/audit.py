@@ -11,6 +11,7 @@ import getpass
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
@@ -46,6 +47,31 @@ def plain(value):
     if isinstance(value, db.Model):
         return f"{value.id}:{value}"
     return str(value)
+
+
+@cache
+def models_by_table() -> dict[str, type]:
+    """Each audited table's model, by table name."""
+    return {mapper.class_.__tablename__: mapper.class_ for mapper in db.Model.registry.mappers
+            if not issubclass(mapper.class_, UNAUDITED)}
+
+
+def model_of(table_name: str) -> type | None:
+    """The model whose rows an audit row's table holds, or None (an association table, such as problem_co_unit)."""
+    return models_by_table().get(table_name)
+
+
+def table_choices() -> list[tuple[str, str]]:
+    """(table name, Chinese label) of every audited table, in the order of the schema."""
+    return [(table.name, models_by_table()[table.name].__label__) for table in db.metadata.sorted_tables
+            if table.name in models_by_table()]
+
+
+def audited_keys(model) -> list[str]:
+    """The keys an audit row of `model` may hold in its changes (see changes_of)."""
+    mapper = inspect(model)
+    columns = [attr.key for attr in mapper.column_attrs if attr.key not in NOISE and attr.key != "id"]
+    return columns + [rel.key for rel in mapper.relationships if rel.uselist and rel.secondary is not None]
 
 
 def changes_of(obj, action: str) -> dict:

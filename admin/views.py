@@ -366,7 +366,7 @@ class UserView(SecureModelView):
 
 class AuditLogView(SecureModelView):
     """Readable by admin and coordinator (their campaign); the policy lets nobody write it. It reads as a clerk knows
-    things (admin.audit_display)."""
+    things (admin.audit_display); logins, which only stamp an account's 最近登录, are left out unless asked for."""
 
     column_list = ("at", "username", "action", "table_name", "row_id", "changes")
     column_labels = {
@@ -386,6 +386,7 @@ class AuditLogView(SecureModelView):
     column_searchable_list = ("username", "row_id")
     column_sortable_list = ("at", "username")
     column_default_sort = [("at", True), ("id", True)]  # one save writes several rows at the same time: latest first
+    list_hides = ("logins", "登录记录", audit.bookkeeping)
 
 
 class LoginAttemptView(SecureModelView):

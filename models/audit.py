@@ -13,7 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 
-from sqlalchemy import event, inspect
+from sqlalchemy import and_, event, inspect, or_
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import PASSIVE_NO_INITIALIZE, get_history
 
@@ -23,6 +23,9 @@ from .user import AuditLog, LoginAttempt, LoginLock, UserSession
 UNAUDITED = (AuditLog, LoginAttempt, LoginLock, UserSession)  # the trail itself, and the machinery of logging in
 NOISE = {"updated_at", "version", "urgency"}  # follow from every write; not worth a line of the trail
 SECRET = {"password_hash"}
+# Columns a table's rows change by themselves rather than by anyone's business: a login stamps the account's
+# 最近登录. An update of nothing else is kept, but the audit list leaves it out unless asked (bookkeeping()).
+BOOKKEEPING = {"app_user": ("last_login_at",)}
 
 
 def command_line_actor() -> tuple[int | None, str]:
@@ -72,6 +75,16 @@ def audited_keys(model) -> list[str]:
     mapper = inspect(model)
     columns = [attr.key for attr in mapper.column_attrs if attr.key not in NOISE and attr.key != "id"]
     return columns + [rel.key for rel in mapper.relationships if rel.uselist and rel.secondary is not None]
+
+
+def bookkeeping():
+    """The audit rows that record only bookkeeping (BOOKKEEPING), as an SQL condition: an update whose changes hold
+    none of the table's other keys."""
+    return or_(*(
+        and_(AuditLog.table_name == table, AuditLog.action == "update",
+             *(AuditLog.changes[key].as_string().is_(None) for key in audited_keys(model_of(table)) if key not in keys))
+        for table, keys in BOOKKEEPING.items()
+    ))
 
 
 def changes_of(obj, action: str) -> dict:

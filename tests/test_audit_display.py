@@ -1,15 +1,16 @@
 """The audit log as a clerk reads it (admin/audit_display.py): Chinese table, action and field names, values as the
-screens show them, everything escaped, related rows named with one query per table."""
+screens show them, everything escaped, related rows named with one query per table, and logins left out unless
+asked for, with the list's count agreeing with its rows."""
 from __future__ import annotations
 
 import json
 import re
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, not_, select
 
 from admin.audit_display import field_label, field_labels
-from models import AuditLog, Enterprise, Person, Problem, Unit, db
+from models import AuditLog, Enterprise, Person, Problem, Unit, User, audit, db
 from models.audit import audited_keys, models_by_table
 from tests.factories import miluo, named, scoped_world
 
@@ -116,6 +117,43 @@ def test_values_as_a_clerk_knows_them(seeded, world, login_as):
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", created)
     details = client.get(f"/admin/audit_log/details/?id={audit_id(seeded, 'problem', world['PA'][1])}").text
     assert long_text in text_of(details)  # the details page shows the whole text
+
+
+def test_logins_are_left_out_unless_asked_for(seeded, login_as):
+    """A login only stamps 最近登录: the list leaves it out, its count agreeing with its rows, and a link shows it."""
+    client = login_as("admin")
+    with seeded.app_context():
+        user = db.session.scalar(select(User).where(User.username == "admin"))
+        user.display_name = "管理员甲"  # a change of business: always listed
+        db.session.commit()
+        logins = set(db.session.scalars(select(AuditLog.id).where(audit.bookkeeping())))
+        everything = set(db.session.scalars(select(AuditLog.id)))
+    assert len(logins) == 1  # the login of `client`
+    users = {filter_arg(seeded, "数据表"): "app_user", "page_size": 200}
+    count, ids = listed(client.get("/admin/audit_log/", query_string=users))
+    assert count == len(ids) and not logins & {int(i) for i in ids}
+    assert "姓名： admin → 管理员甲" in text_of(client.get("/admin/audit_log/", query_string=users).text)
+    page = client.get("/admin/audit_log/").text
+    assert listed(client.get("/admin/audit_log/"))[0] == len(everything - logins)
+    switch = re.search(r'id="hidden-rows-switch" href="([^"]+)">显示登录记录<', page).group(1).replace("&amp;", "&")
+    assert "logins=1" in switch
+    count, ids = listed(client.get("/admin/audit_log/", query_string={**users, "logins": "1"}))
+    assert count == len(ids) and logins <= {int(i) for i in ids}
+    assert listed(client.get(switch))[0] == len(everything)
+    shown = client.get(switch).text
+    assert "最近登录： " in text_of(shown) and "隐藏登录记录" in shown
+    assert client.get(f"/admin/audit_log/details/?id={min(logins)}").status_code == 200  # details show any row
+
+
+def test_coordinator_sees_its_campaign_only_and_logins_stay_hidden(seeded, world, login_as):
+    """Row scope is unchanged: the coordinator's list counts only its campaign's rows."""
+    office = login_as("coordinator")
+    with seeded.app_context():
+        campaign = miluo().id
+        visible = db.session.scalar(select(func.count(AuditLog.id)).where(AuditLog.campaign_id == campaign,
+                                                                           not_(audit.bookkeeping())))
+    count, ids = listed(office.get("/admin/audit_log/"))
+    assert count == visible and len(ids) == 20
 
 
 def test_names_are_looked_up_once_per_table_for_the_whole_page(seeded, world, login_as):

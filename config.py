@@ -14,6 +14,9 @@ MIN_SECRET_GUESSES = 30  # log10 of the guesses zxcvbn estimates: 32 random byte
 # as the README says) score 41 and up; a phrase of words, a repeated character or a keyboard row 26 and below (a key of
 # only 16 random bytes scores 28 to 35 and may be refused)
 APP_ENVS = ("development", "production")
+# Settings read from the environment as whole numbers, and what each counts (for the message when one is not)
+COUNTS = {"LIGHT_YELLOW_DAYS": "天数", "STALE_DAYS": "天数", "DUE_SOON_DAYS": "天数", "TRUSTED_PROXIES": "代理层数",
+          "RANKING_MIN_PROBLEMS": "问题个数"}
 
 
 class ConfigError(CliError, RuntimeError):
@@ -62,6 +65,7 @@ def load(app: Flask, test_config: dict | None = None) -> None:
         LIGHT_YELLOW_DAYS=3,  # 亮灯: yellow when this many days or fewer are left
         STALE_DAYS=7,  # 督办: assigned problems with no progress for this many days
         DUE_SOON_DAYS=3,  # 督办: the default window of “due within N days”
+        RANKING_MIN_PROBLEMS=3,  # 红黑榜: a unit with fewer assigned problems is not ranked (样本不足)
     )
     app.config.from_pyfile("config.py", silent=True)
     if os.environ.get("SECRET_KEY"):
@@ -70,11 +74,11 @@ def load(app: Flask, test_config: dict | None = None) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
     if os.environ.get("APP_ENV"):
         app.config["APP_ENV"] = os.environ["APP_ENV"]
-    for key in ("LIGHT_YELLOW_DAYS", "STALE_DAYS", "DUE_SOON_DAYS", "TRUSTED_PROXIES"):
+    for key, what in COUNTS.items():
         value = os.environ.get(key)
         if value:
-            if not value.isdigit():
-                raise ConfigError(f"环境变量 {key} 应为天数（非负整数），当前为“{value}”。")
+            if not (value.isascii() and value.isdigit()):
+                raise ConfigError(f"环境变量 {key} 应为{what}（非负整数），当前为“{value}”。")
             app.config[key] = int(value)
     if os.environ.get("APP_TIMEZONE"):
         app.config["TIMEZONE"] = os.environ["APP_TIMEZONE"]

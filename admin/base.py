@@ -8,6 +8,7 @@ Views themselves declare attributes only.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from decimal import Decimal
 
 from flask import abort, current_app, flash, g, has_request_context, request
@@ -18,7 +19,7 @@ from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.model.form import converts
 from flask_admin.model.base import ViewArgs
 from flask_login import current_user
-from sqlalchemy import UniqueConstraint, case, inspect, literal_column, select, union_all
+from sqlalchemy import UniqueConstraint, case, inspect, literal_column, not_, select, union_all
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
@@ -193,14 +194,38 @@ class SecureModelView(ModelView):
     # every relationship. The rows are loaded by id (get_list), so a collection can be joined too.
     list_loads: tuple = ()
 
+    # Rows the list leaves out unless its URL says `?<argument>=1`, with a link on the list to show them (and to hide
+    # them again): (argument, what the rows are called, a function giving the SQL condition that picks them).
+    list_hides: tuple[str, str, Callable] | None = None
+
     # --- rows: what the user may see, and on write endpoints what they may change ---
     def get_query(self):
-        return scoped(self.model, super().get_query(), write=is_write_endpoint())
+        return self.unhidden(scoped(self.model, super().get_query(), write=is_write_endpoint()))
 
     def get_count_query(self):
         if g.get("count_later"):
             return None
-        return scoped(self.model, super().get_count_query(), write=is_write_endpoint())
+        return self.unhidden(scoped(self.model, super().get_count_query(), write=is_write_endpoint()))
+
+    def hiding(self) -> bool:
+        """Whether this request is the list leaving out the rows of `list_hides` (details pages show any row)."""
+        return (self.list_hides is not None and has_request_context()
+                and request.endpoint == f"{self.endpoint}.index_view" and request.args.get(self.list_hides[0]) != "1")
+
+    def unhidden(self, query):
+        """`query` without the rows the list leaves out now, so that the list and its count agree."""
+        return query.filter(not_(self.list_hides[2]())) if self.hiding() else query
+
+    def hidden_rows_switch(self) -> tuple[str, str] | None:
+        """The link that shows the rows the list leaves out, or hides them again: (text, URL), on the first page of
+        the same search, filters and order."""
+        if self.list_hides is None:
+            return None
+        argument, name, _ = self.list_hides
+        args = {k: v for k, v in request.args.items() if k not in (argument, "page")}
+        if self.hiding():
+            return f"显示{name}", self.get_url(".index_view", **args, **{argument: "1"})
+        return f"隐藏{name}", self.get_url(".index_view", **args)
 
     def get_one(self, id):
         """The row with primary key `id` if the user may see it (and, on write endpoints, change it).
@@ -252,6 +277,7 @@ class SecureModelView(ModelView):
         else:
             count, _ = super().get_list(page, sort_column, sort_desc, search, filters, False, page_size)
         g.writable_ids = {pk for pk, may in page_rows if may}
+        g.list_rows = data  # for formatters that look something up for the whole page at once (admin.audit_display)
         return count, data
 
     def row_writable(self, row) -> bool:

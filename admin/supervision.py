@@ -2,6 +2,7 @@
 Each is over the rows the user may see, and open to the roles admin.access.PAGES names."""
 from __future__ import annotations
 
+from flask import current_app
 from flask_admin import expose
 from flask_login import current_user
 from sqlalchemy import select
@@ -13,9 +14,16 @@ from .campaigns import chosen_campaign, user_campaigns
 from .filters import today
 from .pages import SecurePage
 
+# How a board looks: the row's class and the badge's. Red is honour in a Chinese office, black-grey a warning.
+BOARD_STYLES = {
+    ledger.Board.RED: ("board-red", "badge-board-red"),
+    ledger.Board.BLACK: ("board-black", "badge-board-black"),
+    ledger.Board.TOO_FEW: ("board-too-few", "badge-board-too-few"),
+}
+
 
 class RankingView(SecurePage):
-    """Units ranked by 办结率, 按期办结率 and overdue count (红黑榜)."""
+    """Units ranked by 办结率, 按期办结率 and overdue count (红黑榜); units with too few problems listed unranked."""
 
     @expose("/")
     def index(self):
@@ -23,10 +31,11 @@ class RankingView(SecurePage):
         rows = read_filter(Problem, current_user)
         if campaign is not None:
             rows = Problem.campaign_id == campaign.id if rows is None else (rows & (Problem.campaign_id == campaign.id))
-        ranking = ledger.unit_ranking(rows, today()) if campaign else []
+        minimum = current_app.config["RANKING_MIN_PROBLEMS"]
+        ranking = ledger.unit_ranking(rows, today(), min_problems=minimum) if campaign else []
         total = ledger.figures(rows, today()) if campaign else None
         return self.render("admin/supervision_ranking.html", ranking=ranking, total=total, campaign=campaign,
-                           campaigns=user_campaigns())
+                           campaigns=user_campaigns(), minimum=minimum, styles=BOARD_STYLES)
 
 
 class VisitComplianceView(SecurePage):

@@ -54,7 +54,8 @@ def build(kind: str, campaign: Campaign, day: date, unit: str, problem_scope=Non
         book = annex1_workbook(campaign_tasks(campaign), campaign.name, unit, day)
         name = f"附件1 工作任务清单（{campaign.name}）.xlsx"
     else:
-        figures = period_figures(campaign, KINDS[kind], day, today, problem_scope, visit_scope, body_scope)
+        figures = period_figures(campaign, KINDS[kind], day, today, problem_scope, visit_scope, body_scope,
+                                 current_app.config["RANKING_MIN_PROBLEMS"])
         label = f"{figures.period.kind}（{campaign.name}，{figures.period.label}）"
         if docx and kind == "dekad":
             out = io.BytesIO()

@@ -57,6 +57,7 @@ class PeriodFigures:
     resolved: list = field(default_factory=list)
     ranking: list = field(default_factory=list)
     submissions: list = field(default_factory=list)
+    min_problems: int = ledger.DEFAULT_RANKING_MIN_PROBLEMS  # of the ranking: fewer assigned problems is 样本不足
 
 
 def task_day(campaign: Campaign, kind: str) -> int:
@@ -100,8 +101,9 @@ def line(name: str, scope, period: Period, as_of: date, visits=None) -> Line:
 
 
 def period_figures(campaign: Campaign, kind: str, day: date, today: date, problem_scope=None, visit_scope=None,
-                   body_scope=None) -> PeriodFigures:
-    """Everything a 周调度 or 旬通报 reports for the period containing `day`, within the given scopes."""
+                   body_scope=None, min_problems: int = ledger.DEFAULT_RANKING_MIN_PROBLEMS) -> PeriodFigures:
+    """Everything a 周调度 or 旬通报 reports for the period containing `day`, within the given scopes; units with fewer
+    than `min_problems` assigned problems are 样本不足 in the ranking (models.ledger.unit_ranking)."""
     period = period_for(kind, day, task_day(campaign, kind))
     as_of = min(period.end, today)
     own = Problem.campaign_id == campaign.id
@@ -125,8 +127,9 @@ def period_figures(campaign: Campaign, kind: str, day: date, today: date, proble
                                .order_by(Problem.number)).all(),
         resolved=db.session.scalars(select(Problem).where(scope, in_period(Problem.resolved_on)).options(*ANNEX2_RELATIONS)
                                     .order_by(Problem.number)).all(),
-        ranking=ledger.unit_ranking(scope, as_of),
+        ranking=ledger.unit_ranking(scope, as_of, min_problems=min_problems),
         submissions=[s for s in ledger.submissions(campaign.id, day, body_scope, today) if s.task.report_kind == kind],
+        min_problems=min_problems,
     )
 
 
@@ -240,6 +243,9 @@ def bulletin_docx(figures: PeriodFigures, issuer: str) -> Document:
     black = "、".join(r.unit.name for r in figures.ranking if r.board == Board.BLACK) or "无"
     paragraph(doc, f"红榜（办结率、按期办结率靠前）：{red}。")
     paragraph(doc, f"黑榜（办结率靠后或逾期较多）：{black}。")
+    too_few = "、".join(r.unit.name for r in figures.ranking if r.board == Board.TOO_FEW)
+    if too_few:
+        paragraph(doc, f"已交办问题不足{figures.min_problems}个、样本不足未参加排名的单位：{too_few}。")
     paragraph(doc, "五、信息报送情况", 16, "黑体")
     missing = [s.body.name for s in figures.submissions if not s.report]
     paragraph(doc, f"本旬旬通报应于{figures.period.due:%m月%d日}前报送。" +

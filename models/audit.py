@@ -11,8 +11,9 @@ import getpass
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 
-from sqlalchemy import event, inspect
+from sqlalchemy import and_, event, inspect, or_
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import PASSIVE_NO_INITIALIZE, get_history
 
@@ -24,6 +25,9 @@ UNAUDITED = (AuditLog, LoginAttempt, LoginLock, UserSession, ProblemRead)  # the
 # in, and who has read what
 NOISE = {"updated_at", "version", "urgency"}  # follow from every write; not worth a line of the trail
 SECRET = {"password_hash"}
+# Columns a table's rows change by themselves rather than by anyone's business: a login stamps the account's
+# 最近登录. An update of nothing else is kept, but the audit list leaves it out unless asked (bookkeeping()).
+BOOKKEEPING = {"app_user": ("last_login_at",)}
 
 
 def command_line_actor() -> tuple[int | None, str]:
@@ -48,6 +52,41 @@ def plain(value):
     if isinstance(value, db.Model):
         return f"{value.id}:{value}"
     return str(value)
+
+
+@cache
+def models_by_table() -> dict[str, type]:
+    """Each audited table's model, by table name."""
+    return {mapper.class_.__tablename__: mapper.class_ for mapper in db.Model.registry.mappers
+            if not issubclass(mapper.class_, UNAUDITED)}
+
+
+def model_of(table_name: str) -> type | None:
+    """The model whose rows an audit row's table holds, or None (an association table, such as problem_co_unit)."""
+    return models_by_table().get(table_name)
+
+
+def table_choices() -> list[tuple[str, str]]:
+    """(table name, Chinese label) of every audited table, in the order of the schema."""
+    return [(table.name, models_by_table()[table.name].__label__) for table in db.metadata.sorted_tables
+            if table.name in models_by_table()]
+
+
+def audited_keys(model) -> list[str]:
+    """The keys an audit row of `model` may hold in its changes (see changes_of)."""
+    mapper = inspect(model)
+    columns = [attr.key for attr in mapper.column_attrs if attr.key not in NOISE and attr.key != "id"]
+    return columns + [rel.key for rel in mapper.relationships if rel.uselist and rel.secondary is not None]
+
+
+def bookkeeping():
+    """The audit rows that record only bookkeeping (BOOKKEEPING), as an SQL condition: an update whose changes hold
+    none of the table's other keys."""
+    return or_(*(
+        and_(AuditLog.table_name == table, AuditLog.action == "update",
+             *(AuditLog.changes[key].as_string().is_(None) for key in audited_keys(model_of(table)) if key not in keys))
+        for table, keys in BOOKKEEPING.items()
+    ))
 
 
 def changes_of(obj, action: str) -> dict:

@@ -7,6 +7,8 @@ Definitions:
   办结率 = (已办结 + 已销号) / (已交办 + 办理中 + 已办结 + 已销号)
   按期办结率 = those of (已办结 + 已销号) resolved on or before their deadline / (已办结 + 已销号)
   满意率 = (满意 + 基本满意) / 已销号 problems with a recorded satisfaction
+  红黑榜: units with at least N assigned problems (N configurable, default 3) ranked by those rates; the others are
+        样本不足, listed after them unranked
 """
 from __future__ import annotations
 
@@ -39,6 +41,7 @@ class Board:
 
     RED = "红榜"
     BLACK = "黑榜"
+    TOO_FEW = "样本不足"  # too few assigned problems to be ranked
 
 
 LIGHTS = (Light.RED, Light.YELLOW, Light.GREEN, Light.GREY)
@@ -49,6 +52,7 @@ GREY = (*FINISHED, Status.WITHDRAWN)
 CLOSED = ENDED_STATUSES
 DEFAULT_YELLOW_DAYS = 3
 DEFAULT_STALE_DAYS = 7
+DEFAULT_RANKING_MIN_PROBLEMS = 3
 
 
 def light(problem: Problem, today: date, yellow_days: int = DEFAULT_YELLOW_DAYS) -> str | None:
@@ -165,23 +169,28 @@ def figures(scope, today: date) -> Figures:
 class Ranked:
     unit: Unit
     figures: Figures
-    rank: int = 0
-    board: str = ""  # 红榜 / 黑榜 / ""
+    rank: int | None = None  # None: too few problems to be ranked
+    board: str = ""  # 红榜 / 黑榜 / 样本不足 / ""
 
 
-def unit_ranking(scope, today: date, board_size: int = 3) -> list[Ranked]:
+def unit_ranking(scope, today: date, board_size: int = 3,
+                 min_problems: int = DEFAULT_RANKING_MIN_PROBLEMS) -> list[Ranked]:
     """Responsible units (主办) ranked by 办结率, then 按期办结率, then fewest overdue (红黑榜).
 
-    The best `board_size` units make the 红榜 and the last `board_size` the 黑榜; with fewer than twice that
-    many units, each list takes half of them, so that no unit is on both.
+    Only units with at least `min_problems` assigned problems (已交办 and later) are ranked: one problem finished
+    in time is no record to head the list with. The others follow the ranked units, most problems first, with no
+    rank and the board 样本不足. The best `board_size` ranked units make the 红榜 and the last `board_size` the
+    黑榜; with fewer than twice that many, each list takes half of them, so that no unit is on both.
     """
     query = select(Problem.responsible_unit_id, *figure_columns(today)).where(Problem.responsible_unit_id.is_not(None))
     if scope is not None:
         query = query.where(scope)
     rows = db.session.execute(query.group_by(Problem.responsible_unit_id)).all()
     units = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_([r[0] for r in rows])))}
-    ranked = [Ranked(units[r[0]], Figures(*[int(v) for v in r[1:]])) for r in rows]
-    ranked.sort(key=lambda r: (-(r.figures.finish_rate or 0), -(r.figures.on_time_rate or 0), r.figures.overdue, r.unit.name))
+    every = [Ranked(units[r[0]], Figures(*[int(v) for v in r[1:]])) for r in rows]
+    ranked = sorted((r for r in every if r.figures.assigned >= min_problems),
+                    key=lambda r: (-(r.figures.finish_rate or 0), -(r.figures.on_time_rate or 0), r.figures.overdue, r.unit.name))
+    too_few = sorted((r for r in every if r.figures.assigned < min_problems), key=lambda r: (-r.figures.assigned, r.unit.name))
     for number, item in enumerate(ranked, start=1):
         item.rank = number
     rated = [r for r in ranked if r.figures.assigned]
@@ -190,7 +199,9 @@ def unit_ranking(scope, today: date, board_size: int = 3) -> list[Ranked]:
         item.board = Board.RED
     for item in rated[len(rated) - size:] if size else []:
         item.board = Board.BLACK
-    return ranked
+    for item in too_few:
+        item.board = Board.TOO_FEW
+    return ranked + too_few
 
 
 # --- visits during the 集中上门 phase ---

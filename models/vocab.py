@@ -112,3 +112,5 @@ ROLE_LABELS = {
 }
 
 AUDIT_ACTIONS = ("insert", "update", "delete")
+
+AUDIT_ACTION_LABELS = {"insert": "新增", "update": "修改", "delete": "删除"}

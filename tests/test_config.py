@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
 from app import create_app
-from config import normalise_database_url
+from config import ConfigError, normalise_database_url
 
 CATALOG = os.path.join(os.path.dirname(os.path.dirname(__file__)), "admin", "translations", "zh_Hans_CN", "LC_MESSAGES")
 
@@ -32,6 +33,19 @@ def test_default_database_is_sqlite_under_instance(monkeypatch):
     monkeypatch.delenv("DATABASE_URL", raising=False)
     app = create_app()
     assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{os.path.join(app.instance_path, 'zhuqi.db')}"
+
+
+def test_ranking_minimum_from_the_environment(monkeypatch, tmp_path):
+    """RANKING_MIN_PROBLEMS is 3 unless the environment says otherwise, and must be a whole number."""
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/env.db")
+    monkeypatch.delenv("RANKING_MIN_PROBLEMS", raising=False)
+    assert create_app().config["RANKING_MIN_PROBLEMS"] == 3
+    monkeypatch.setenv("RANKING_MIN_PROBLEMS", "5")
+    assert create_app().config["RANKING_MIN_PROBLEMS"] == 5
+    for bad in ("三", "2.5", "-1", "²"):  # "²" passes str.isdigit but is no number int() reads
+        monkeypatch.setenv("RANKING_MIN_PROBLEMS", bad)
+        with pytest.raises(ConfigError, match=f"环境变量 RANKING_MIN_PROBLEMS 应为问题个数（非负整数），当前为“{bad}”"):
+            create_app()
 
 
 def test_compiled_translations_match_their_source():

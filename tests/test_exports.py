@@ -139,6 +139,26 @@ def test_dekad_bulletin_as_word(seeded, world, tmp_path):
     assert east_asian == "黑体"
 
 
+def test_periodic_reports_set_units_with_too_few_problems_apart(seeded, world, tmp_path):
+    """The 周调度's 红黑榜 sheet and the 旬通报 follow RANKING_MIN_PROBLEMS (default 3), which the command reads from the
+    app's configuration: 市发改局's one assigned problem and 市财政局's none are 样本不足, unranked, on no board."""
+    weekly, dekad = tmp_path / "w.xlsx", tmp_path / "d.docx"
+
+    def ranking_sheet():
+        sheet = load_workbook(weekly)["红黑榜"]
+        return {sheet.cell(r, 3).value: (sheet.cell(r, 1).value, sheet.cell(r, 2).value) for r in range(4, sheet.max_row + 1)}
+
+    export(seeded, "weekly", "--out", str(weekly), "--campaign", MILUO, "--date", "2024-09-14")
+    assert ranking_sheet() == {"市发改局": (None, "样本不足"), "市财政局": (None, "样本不足")}
+    export(seeded, "dekad", "--out", str(dekad), "--campaign", MILUO, "--date", "2024-09-15")
+    text = "\n".join(p.text for p in Document(str(dekad)).paragraphs)
+    assert "红榜（办结率、按期办结率靠前）：无。" in text and "黑榜（办结率靠后或逾期较多）：无。" in text
+    assert "已交办问题不足3个、样本不足未参加排名的单位：市发改局、市财政局。" in text
+    seeded.config["RANKING_MIN_PROBLEMS"] = 1
+    export(seeded, "weekly", "--out", str(weekly), "--campaign", MILUO, "--date", "2024-09-14")
+    assert ranking_sheet() == {"市发改局": (1, None), "市财政局": (None, "样本不足")}
+
+
 def test_bad_export_arguments(seeded, tmp_path):
     for args, message in (
         (["nope", "--out", str(tmp_path / "x.xlsx")], "不认识的报表“nope”"),

@@ -107,7 +107,7 @@ def test_rates_and_the_red_and_black_lists(ledger_rows):
     total = ledger.figures(scope, TODAY)
     assert (total.total, total.pending, total.assigned, total.finished, total.on_time, total.overdue) == (10, 1, 8, 3, 2, 2)
     assert (total.finish_rate, total.on_time_rate, total.satisfaction_rate) == (3 / 8, 2 / 3, 1 / 2)
-    ranking = ledger.unit_ranking(scope, TODAY)
+    ranking = ledger.unit_ranking(scope, TODAY, min_problems=1)
     rows = [(r.rank, r.unit.name, r.figures.assigned, r.figures.finished, r.figures.on_time, r.figures.overdue, r.board)
             for r in ranking]
     assert rows == [
@@ -117,6 +117,17 @@ def test_rates_and_the_red_and_black_lists(ledger_rows):
     ]
     assert ranking[0].figures.satisfaction_rate == 0.5 and ranking[1].figures.on_time_rate == 1.0
     assert ranking[2].figures.finish_rate == 0 and ranking[2].figures.on_time_rate is None
+
+
+def test_units_with_fewer_problems_than_the_minimum_are_not_ranked(ledger_rows):
+    """市工信局 has two problems, both finished (one in time): below the default minimum of three it is 样本不足, after
+    the ranked units and on neither board, instead of heading the ranking."""
+    scope = Problem.id.in_(ledger_rows.values())
+    assert ledger.DEFAULT_RANKING_MIN_PROBLEMS == 3
+    rows = [(r.rank, r.unit.name, r.figures.assigned, r.board) for r in ledger.unit_ranking(scope, TODAY)]
+    assert rows == [(1, "市财政局", 3, "红榜"), (2, "市发改局", 3, "黑榜"), (None, "市工信局", 2, "样本不足")]
+    rows = [(r.rank, r.unit.name, r.board) for r in ledger.unit_ranking(scope, TODAY, min_problems=4)]
+    assert rows == [(None, "市发改局", "样本不足"), (None, "市财政局", "样本不足"), (None, "市工信局", "样本不足")]
 
 
 def test_visit_compliance_in_the_visiting_phase(seeded):

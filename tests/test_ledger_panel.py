@@ -12,7 +12,7 @@ from sqlalchemy import select
 from admin.filters import LightFilter
 from models import Person, Problem, Unit, User, db, workflow
 from tests.conftest import csrf_token, hidden_inputs
-from tests.factories import named, scoped_world, staff_of
+from tests.factories import miluo, named, scoped_world, staff_of
 from tests.helpers import flashes
 
 
@@ -211,6 +211,31 @@ def test_supervision_listings_in_the_panel(seeded, world, clients):
     assert listed(group.get("/admin/overdue/").text) == 0  # PB belongs to another group
     for url in ("/admin/escalated/", "/admin/stale/", "/admin/due_soon/?days=abc", "/admin/due_soon/?days=99999999"):
         assert office.get(url).status_code == 200, url
+
+
+def test_ranking_page_paints_the_boards_and_sets_small_samples_apart(seeded, login_as):
+    """红榜 rows and badges in honour red, 黑榜 in black-grey; a unit below RANKING_MIN_PROBLEMS (default 3) is listed last,
+    without a rank, as 样本不足."""
+    with seeded.app_context():
+        campaign = miluo()
+        finished = {"status": "已办结", "assigned_on": date(2024, 9, 1), "deadline": date(2024, 9, 30),
+                    "resolved_on": date(2024, 9, 10)}
+        running = {"status": "办理中", "assigned_on": date(2024, 9, 1), "deadline": date(2024, 9, 30)}
+        for unit, specs in {"市财政局": [finished] * 3, "市工信局": [finished, running, running],
+                            "市发改局": [running] * 3, "市人社局": [finished]}.items():
+            for spec in specs:
+                db.session.add(Problem(campaign=campaign, description=f"{unit}的问题", responsible_unit=named(Unit, unit), **spec))
+        db.session.commit()
+    page = login_as("coordinator").get("/admin/ranking/").text
+    rows = {re.search(r"<td>(市\w+局)</td>", row).group(1): row
+            for row in re.findall(r"<tr[^>]*>.*?</tr>", page.split('id="ranking"')[1], re.S) if "<td>市" in row}
+    assert list(rows) == ["市财政局", "市工信局", "市发改局", "市人社局"]
+    assert 'class="board-red"' in rows["市财政局"] and '<span class="badge badge-board-red">红榜</span>' in rows["市财政局"]
+    assert 'class="board-black"' in rows["市发改局"] and '<span class="badge badge-board-black">黑榜</span>' in rows["市发改局"]
+    assert "badge" not in rows["市工信局"] and "table-success" not in page
+    assert 'class="board-too-few"' in rows["市人社局"] and "样本不足" in rows["市人社局"]
+    assert re.search(r"<td>—</td>\s*<td><span[^>]*>样本不足</span></td>", rows["市人社局"])
+    assert "已交办问题不足 3 个的单位样本不足" in page
 
 
 def test_supervision_tables_render_within_scope(seeded, world, clients):

@@ -39,7 +39,7 @@ from .fields import (CheckedForm, ScopedAjaxSelect, ScopedAjaxSelectMultiple, Sc
                      WithinRange, within_calendar)
 from .filters import VisibleOptions
 from .ids import parse_id
-from .labels import COMMON_LABELS
+from .labels import COMMON_LABELS, DETAIL_FORMATTERS, LIST_FORMATTERS
 from .pages import login_redirect
 
 log = logging.getLogger(__name__)
@@ -133,6 +133,8 @@ class SecureModelView(ModelView):
     form_excluded_columns = ()  # INTERNAL_COLUMNS are added to every view's own
     column_details_exclude_list = ()
     list_template = "admin/zq_list.html"
+    column_type_formatters = LIST_FORMATTERS  # yes/no in Chinese
+    column_type_formatters_detail = DETAIL_FORMATTERS
     create_defaults = ("campaign", "body", "collected_by_body")  # filled from the user's scope on a new form
 
     def __init__(self, model, session=None, **kwargs):

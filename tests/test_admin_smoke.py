@@ -112,6 +112,22 @@ def test_list_menus_read_plain_chinese(admin_client):
     assert {"介于", "不介于", "为空"} <= operations and not operations & {"之间", "不是之间", "空"}
 
 
+def test_values_read_in_chinese(admin_client, seeded):
+    """Roles by their Chinese names and yes/no as 是/否 (Flask-Admin shows admin, True, a title "active: true"), and
+    a dropdown's empty choice blank (WTForms 3.3 shows Flask-Admin's "__None")."""
+    with seeded.app_context():
+        admin_id = db.session.scalar(select(User.id).where(User.username == "admin"))
+    users = admin_client.get("/admin/user/").text
+    assert '<td class="col-role">系统管理员</td>' in users and 'title="启用：是"' in users
+    assert ": true" not in users and ": false" not in users
+    details = admin_client.get(f"/admin/user/details/?id={admin_id}").text
+    assert re.search(r"<b>启用</b>\s*</td>\s*<td>\s*是\s*</td>", details)
+    assert re.search(r"<b>角色</b>\s*</td>\s*<td>\s*系统管理员\s*</td>", details)
+    form = admin_client.get(f"/admin/user/edit/?id={admin_id}").text
+    assert '<option selected value="admin">系统管理员</option>' in form
+    assert "__None</option>" not in form and '<option selected value="__None"> </option>' in form  # no campaign
+
+
 def filter_value(view, flt) -> str:
     """A valid value for a filter of this kind."""
     kind = type(flt).__name__

@@ -95,8 +95,8 @@ def test_home_page_and_menu_are_chinese(admin_client):
 
 
 def test_list_menus_read_plain_chinese(admin_client):
-    """The page-size and bulk-action menus, the delete confirmations and the filter operations in plain Chinese:
-    our catalogue wins over the one Flask-Admin ships ("20 项目", "选中的", "你确定要……", "不是之间")."""
+    """The page-size and bulk-action menus, the delete confirmations, the search hint and the filter operations in
+    plain Chinese: our catalogue wins over the one Flask-Admin ships ("20 项目", "选中的", "你确定要……", "不是之间")."""
     page = admin_client.get("/admin/unit/").text
     menu_bar = re.search(r'<ul class="nav nav-tabs">.*?</ul>\s*(?=<form id="filter_form"|<div)', page, re.S).group(0)
     for text in ("每页 20 条", "每页 50 条", "每页 100 条", "每页 200 条", "批量操作"):
@@ -106,6 +106,10 @@ def test_list_menus_read_plain_chinese(admin_client):
     confirmations = json.loads(re.search(r'<div id="actions-confirmation-data"[^>]*>(.*?)</div>', page).group(1))
     assert confirmations["delete"] == "确定要删除选中的记录吗？"
     assert "safeConfirm('确定要删除这条记录吗？')" in page
+    ledger = admin_client.get("/admin/problem/").text
+    bulk = re.findall(r"modelActions\.execute\('(\w+)'\)", ledger)
+    assert len(bulk) > 1 and bulk[-1] == "delete", bulk  # 删除 apart, after the workflow's actions
+    assert 'placeholder="问题编号、问题描述、企业名称"' in ledger
     visits = admin_client.get("/admin/visit/").text
     groups = json.loads(re.search(r'<div id="filter-groups-data"[^>]*>(.*?)</div>', visits).group(1))
     operations = {f["operation"] for group in groups.values() for f in group}

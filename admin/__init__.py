@@ -38,7 +38,7 @@ from models import (
 
 from models import audit
 
-from . import access, auth, ledger, reports, supervision, views
+from . import access, auth, i18n, ledger, reports, supervision, views
 from .base import SecureModelView, check_forms
 from .dashboard import StatsView
 from .desk import DeskView
@@ -124,6 +124,7 @@ def error_page(error):
 def init_app(app: Flask) -> None:
     """Set up locale, CSRF, login, error pages and the admin panel on `app`."""
     Babel(app, locale_selector=lambda: LOCALE, timezone_selector=lambda: app.config["TIMEZONE"])
+    i18n.prefer_our_catalogue()
     csrf.init_app(app)
     auth.init_app(app)
     for code in ERRORS:

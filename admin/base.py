@@ -40,7 +40,7 @@ from .fields import (CheckedForm, ScopedAjaxSelect, ScopedAjaxSelectMultiple, Sc
                      WithinRange, within_calendar)
 from .filters import VisibleOptions
 from .ids import parse_id
-from .labels import COMMON_LABELS
+from .labels import COMMON_LABELS, DETAIL_FORMATTERS, LIST_FORMATTERS
 from .pages import login_redirect
 
 log = logging.getLogger(__name__)
@@ -134,6 +134,8 @@ class SecureModelView(ModelView):
     form_excluded_columns = ()  # INTERNAL_COLUMNS are added to every view's own
     column_details_exclude_list = ()
     list_template = "admin/zq_list.html"
+    column_type_formatters = LIST_FORMATTERS  # yes/no in Chinese
+    column_type_formatters_detail = DETAIL_FORMATTERS
     create_defaults = ("campaign", "body", "collected_by_body")  # filled from the user's scope on a new form
 
     def __init__(self, model, session=None, **kwargs):
@@ -185,6 +187,16 @@ class SecureModelView(ModelView):
         compare an integer id with text (Flask-Admin passes the form's strings), even "12", and its message would
         reach the user."""
         return super().action_delete([pk for pk in map(parse_id, ids) if pk is not None])
+
+    def get_actions_list(self):
+        """The bulk menu with 删除 last, apart from the workflow's actions (Flask-Admin lists them by method name)."""
+        actions, confirmations = super().get_actions_list()
+        return sorted(actions, key=lambda named: named[0] == "delete"), confirmations
+
+    def search_placeholder(self):
+        """The search box's hint: the columns searched, joined the Chinese way (Flask-Admin joins them with ", ")."""
+        placeholder = super().search_placeholder()
+        return placeholder and "、".join(placeholder.split(", "))
 
     def is_action_allowed(self, name: str) -> bool:
         return (access.allows_action(user_role(), self.endpoint, name, self.action_family)

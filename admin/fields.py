@@ -76,7 +76,11 @@ class KnownRows:
 
 
 class ScopedSelect(OneKnownRow, QuerySelectField):
-    """A dropdown of the related rows the user may see."""
+    """A dropdown of the related rows the user may see. Its empty choice reads blank: WTForms 3.3 shows an empty
+    label as the choice's value, Flask-Admin's "__None"."""
+
+    def __init__(self, *args, blank_text: str = " ", **kwargs):
+        super().__init__(*args, blank_text=blank_text, **kwargs)
 
 
 class ScopedSelectMultiple(KnownRows, QuerySelectMultipleField):

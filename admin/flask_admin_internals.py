@@ -38,4 +38,6 @@ READ = {
     ("flask_admin.contrib.sqla.fields.QuerySelectMultipleField", "_invalid_formdata"): "admin.fields.KnownRows",
     ("flask_admin.model.fields.AjaxSelectField", "_formdata"): "admin.fields.OneKnownRow",
     ("flask_admin.model.fields.AjaxSelectMultipleField", "_invalid_formdata"): "admin.fields.KnownRows",
+    ("flask_admin.babel", "domain"): "admin.i18n.prefer_our_catalogue (gives it our catalogue's precedence)",
+    ("flask_admin.babel.CustomDomain", "translation_directories"): "admin.i18n.OursLastDomain (reads them in reverse)",
 }

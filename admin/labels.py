@@ -1,4 +1,6 @@
-"""Chinese labels shared by many views; each view adds its own."""
+"""Chinese labels shared by many views; each view adds its own. Also how a yes/no value reads."""
+from flask_admin.model import typefmt
+from markupsafe import Markup
 
 COMMON_LABELS = {
     "id": "ID",
@@ -16,3 +18,19 @@ COMMON_LABELS = {
     "source_excerpt": "来源摘录",
     "version": "版本号",
 }
+
+
+def yes_no(view, value, name) -> str:
+    """A yes/no value on a details page: 是 or 否 (Flask-Admin shows True or False)."""
+    return "是" if value else "否"
+
+
+def yes_no_icon(view, value, name) -> Markup:
+    """A yes/no value in a list: Flask-Admin's icon, its title in Chinese (Flask-Admin's reads "active: true")."""
+    icon = "fa-check-circle" if value else "fa-minus-circle"
+    return Markup('<span class="fa {}" title="{}：{}"></span>').format(icon, view.get_column_name(name),
+                                                                       yes_no(view, value, name))
+
+
+LIST_FORMATTERS = {**typefmt.BASE_FORMATTERS, bool: yes_no_icon}
+DETAIL_FORMATTERS = {**typefmt.DETAIL_FORMATTERS, bool: yes_no}

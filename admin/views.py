@@ -6,7 +6,7 @@ from wtforms import PasswordField
 from wtforms.validators import DataRequired, Optional, ValidationError
 
 from models import AuditLog, audit, db, workflow
-from models.vocab import AUDIT_ACTION_LABELS
+from models.vocab import AUDIT_ACTION_LABELS, ROLE_LABELS
 
 from . import audit_display
 from .base import SecureModelView
@@ -351,6 +351,7 @@ class UserView(SecureModelView):
     }
     column_searchable_list = ("username", "display_name")
     column_filters = ("role", "active")
+    column_choices = form_choices = {"role": list(ROLE_LABELS.items())}  # 推进办, not "coordinator"
     form_columns = ("username", "display_name", "role", "campaign", "unit", "body", "person", "active", "password")
     column_details_exclude_list = ("password_hash",)
     form_extra_fields = {"password": PasswordField("新密码", description="新建用户必填；编辑时留空表示不修改")}

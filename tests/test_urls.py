@@ -52,7 +52,7 @@ def test_malformed_ids_in_bulk_actions(admin_client, seeded):
     response = admin_client.post("/admin/unit/action/", data={"action": "delete", "rowid": BAD_IDS, "csrf_token": token},
                                  follow_redirects=True)
     assert response.status_code == 200
-    assert "0 条记录被成功删除。" in flashes(response.text)
+    assert "已删除 0 条记录。" in flashes(response.text)
     assert fingerprint(seeded) == before
 
 
@@ -69,7 +69,7 @@ def test_a_bulk_delete_of_well_formed_ids_deletes_them(admin_client, seeded):
     token = csrf_token(admin_client.get("/admin/unit/").text)
     response = admin_client.post("/admin/unit/action/", data={"action": "delete", "rowid": [*ids, "1,2"], "csrf_token": token},
                                  follow_redirects=True)
-    assert "2 条记录被成功删除。" in flashes(response.text)
+    assert "已删除 2 条记录。" in flashes(response.text)
     with seeded.app_context():
         assert db.session.query(Unit).filter(Unit.id.in_([int(i) for i in ids])).count() == 0
 
@@ -80,7 +80,7 @@ def listed(response, view: str) -> tuple[int, list[str]]:
     assert response.status_code == 200, f"{view}: {response.status_code}"
     count = re.search(r"列表 \((\d+)\)", response.text)
     if count is None:
-        assert "表中没有任何记录" in response.text, view
+        assert "没有符合条件的记录。" in response.text, view
     ids = re.findall(rf'href="/admin/{view}/details/\?id=(\d+)&', response.text)
     return (int(count.group(1)) if count else 0), list(dict.fromkeys(ids))
 

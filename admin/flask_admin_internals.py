@@ -26,7 +26,9 @@ OVERRIDDEN = {
 # (class, private attribute or method): where the panel reads or calls it
 READ = {
     ("flask_admin.contrib.sqla.view.ModelView", "_get_column_by_idx"): "admin.ledger.ProblemView.annex2_view",
-    ("flask_admin.contrib.sqla.view.ModelView", "_list_columns"): "admin.base.SecureModelView._get_list_extra_args",
+    ("flask_admin.contrib.sqla.view.ModelView", "_list_columns"): (
+        "admin.base.SecureModelView._get_list_extra_args; admin.ledger.ProblemView makes it a property (the compact "
+        "columns or 附件2 全列, per user), which Flask-Admin's _refresh_cache sets and its list, sort and export read"),
     ("flask_admin.contrib.sqla.view.ModelView", "_filters"): "admin.base.SecureModelView.filter_options",
     ("flask_admin.contrib.sqla.view.ModelView", "_filter_args"): "tests (the fuzz test's filter parameters)",
     ("flask_admin.contrib.sqla.view.ModelView", "_form_ajax_refs"): "admin.base.ScopedModelConverter",

@@ -1,7 +1,8 @@
 """The load test's users (locust): cadres who log in, then read the ledger, open problems and take workflow
 steps, with a short pause between clicks. bench/load.py builds the database, starts gunicorn and runs this.
 
-Accounts come from the file named by LOAD_USERS (written by bench/load.py), one per simulated user:
+Every user opens their desk (我的待办), reads the ledger and opens problems; accounts come from the file named by
+LOAD_USERS (written by bench/load.py), one per simulated user:
   coordinator (推进办): reads the ledger and problems, flags a running problem for 挂牌督办 or lifts it;
   handler (责任单位): reads its own problems and reports progress (报告进展) on one that is being handled;
   leader: reads, and writes an instruction (领导批示) on a problem;
@@ -42,6 +43,10 @@ class Cadre(HttpUser):
                                     "csrf_token": token(login.text)}) as response:
             if response.status_code != 302:
                 response.failure(f"登录失败：{response.status_code}")
+
+    @task(3)
+    def desk(self):
+        self.client.get("/admin/", name="我的待办")
 
     @task(6)
     def ledger_page(self):

@@ -26,8 +26,9 @@ UNAUDITED = (AuditLog, LoginAttempt, LoginLock, UserSession, ProblemRead)  # the
 NOISE = {"updated_at", "version", "urgency"}  # follow from every write; not worth a line of the trail
 SECRET = {"password_hash"}
 # Columns a table's rows change by themselves rather than by anyone's business: a login stamps the account's
-# 最近登录. An update of nothing else is kept, but the audit list leaves it out unless asked (bookkeeping()).
-BOOKKEEPING = {"app_user": ("last_login_at",)}
+# 最近登录; the ledger's 附件2 全列 switch is the user's own view of it. An update of nothing else is kept, but the audit
+# list leaves it out unless asked (bookkeeping()).
+BOOKKEEPING = {"app_user": ("last_login_at", "ledger_all_columns")}
 
 
 def command_line_actor() -> tuple[int | None, str]:

@@ -167,8 +167,8 @@ ROLE_LINES: dict[str, tuple[Line, ...]] = {
         Line("reports", "本期待报送", "本周周调度、本旬旬通报中本组尚未报送的", "warning", page="submissions.index"),
     ),
     "leader": (
-        Line("flagged", "挂牌督办", "挂牌督办、尚未办结销号的问题", "warning", is_flagged, StepName.COMMENT),
-        Line("escalated", "已上报", "上报市级、省级，尚未办结销号的问题", "info", is_escalated, StepName.COMMENT),
+        Line("flagged", "挂牌督办", "挂牌督办、尚未办结销号的问题", "warning", is_flagged),
+        Line("escalated", "已上报", "上报市级、省级，尚未办结销号的问题", "info", is_escalated),
         Line("to_comment", "待批示", "挂牌督办或上报以后还没有领导批示的问题", "danger", awaiting_comment, StepName.COMMENT),
     ),
 }

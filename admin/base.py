@@ -41,7 +41,7 @@ from .fields import (CheckedForm, ScopedAjaxSelect, ScopedAjaxSelectMultiple, Sc
 from .filters import VisibleOptions
 from .ids import parse_id
 from .labels import COMMON_LABELS, DETAIL_FORMATTERS, LIST_FORMATTERS
-from .pages import login_redirect
+from .pages import current_role, login_redirect
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ READ_ENDPOINTS = {"index_view", "details_view", "create_view", "export", "annex2
 
 
 def user_role() -> str | None:
-    return current_user.role if current_user.is_authenticated else None
+    return current_role()
 
 
 def is_write_endpoint() -> bool:
@@ -150,7 +150,7 @@ class SecureModelView(ModelView):
         return access.allows(user_role(), self.endpoint, op)
 
     def is_accessible(self) -> bool:
-        return current_user.is_authenticated and self.allowed("list")
+        return current_role() is not None and self.allowed("list")
 
     def inaccessible_callback(self, name, **kwargs):
         return login_redirect() if not current_user.is_authenticated else abort(403)

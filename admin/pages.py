@@ -3,11 +3,22 @@ to the roles admin.access.PAGES names for it, and to no one else. The start-up c
 built on it, so removing a role from PAGES removes its access everywhere."""
 from __future__ import annotations
 
-from flask import abort, redirect, request, url_for
+from flask import abort, has_request_context, redirect, request, url_for
 from flask_admin import AdminIndexView, BaseView
 from flask_login import current_user
 
 from .access import PAGES
+
+
+def current_role() -> str | None:
+    """The logged-in user's role (None when nobody is), looked up once per request: the menu asks every view whether
+    it is open to the user, and each look through Flask-Login's proxy costs more than the answer."""
+    if not has_request_context():
+        return current_user.role if current_user.is_authenticated else None
+    environ = request.environ  # the request's own (g may outlive a request in tests that hold an app context)
+    if "zq.role" not in environ:
+        environ["zq.role"] = current_user.role if current_user.is_authenticated else None
+    return environ["zq.role"]
 
 
 def login_redirect():
@@ -20,7 +31,7 @@ class PageAccess:
     a user whose role is not named gets 403."""
 
     def is_accessible(self) -> bool:
-        return current_user.is_authenticated and current_user.role in PAGES.get(self.endpoint, ())
+        return current_role() in PAGES.get(self.endpoint, ())
 
     def inaccessible_callback(self, name, **kwargs):
         if not current_user.is_authenticated:

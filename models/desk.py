@@ -242,8 +242,20 @@ def reports_due(user, day: date) -> list[tuple[Task, object]]:
     return [(task, period) for task, period in periods if (period.kind, period.start) not in sent]
 
 
-def mark_read(user, problem_id: int) -> None:
-    """Note that `user` has just opened problem `problem_id` (what happened on it before is no longer new to them)."""
+def tracks_reading(user) -> bool:
+    """Whether the user's desk counts what they have not read (a responsible unit's 新批示与回复)."""
+    return any(line.condition is unread_notices for line in lines_for(user))
+
+
+def mark_read(user, problem_id: int) -> bool:
+    """Note that `user` has just opened problem `problem_id`, so that what happened on it before is no longer new to
+    them; True when that changed something (to commit). Only for a desk that counts unread news, and only when there
+    is news: a page that is opened again writes nothing."""
+    if not tracks_reading(user):
+        return False
+    news = select(Problem.id).where(Problem.id == problem_id, unread_notices(user, None)).exists()
+    if not db.session.scalar(select(news)):
+        return False
     now = local_now()
     updated = db.session.execute(
         ProblemRead.__table__.update().where(ProblemRead.user_id == user.id, ProblemRead.problem_id == problem_id)
@@ -255,6 +267,7 @@ def mark_read(user, problem_id: int) -> None:
                                                                          read_at=now))
         except IntegrityError:  # another request of the same user got there first: it is read either way
             pass
+    return True
 
 
 def days_left(deadline: date | None, today: date) -> int | None:

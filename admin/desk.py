@@ -10,12 +10,16 @@ from models import desk, ledger, workflow
 
 from .display import days_text, light_badge
 from .filters import desk_clock
+from .campaigns import user_campaigns
 from .pages import SecureIndex
 
 
-def line_url(line) -> str:
-    """Where a desk line opens: the ledger narrowed to it, or its own page."""
-    return url_for(line.page) if line.page else url_for("problem.index_view", todo=line.key)
+def line_url(line, campaign_id: int | None = None) -> str:
+    """Where a desk line opens: the ledger narrowed to it (in the desk's campaign, for a desk that chose one), or its
+    own page."""
+    if line.page:
+        return url_for(line.page, campaign=campaign_id)
+    return url_for("problem.index_view", todo=line.key, campaign=campaign_id)
 
 
 class DeskView(SecureIndex):
@@ -29,7 +33,9 @@ class DeskView(SecureIndex):
         reports = desk.reports_due(current_user, clock.today)
         if any(line.key == "reports" for line in lines):
             counts["reports"] = len(reports)
+        campaigns = user_campaigns() if clock.campaign_id is not None else []
         return self.render("admin/desk.html", lines=lines, counts=counts, items=desk.items(current_user, clock),
+                           campaign_id=clock.campaign_id, campaigns=campaigns,
                            reports=reports, steps=workflow.STEPS, line_url=line_url, light_badge=light_badge,
                            days_text=days_text, light_of=lambda p: ledger.light(p, clock.today, clock.yellow_days),
                            today=clock.today)

@@ -10,21 +10,25 @@ from models import Body, Campaign, Enterprise, Problem, Unit, db, desk, ledger, 
 from models.annex2 import HEADER_OF
 from models.vocab import ESCALATION_LEVELS, PROBLEM_CATEGORIES, PROBLEM_STATUSES, BodyKind
 
+from .campaigns import chosen_campaign
 from .ids import parse_id
+from .pages import per_request
 from models.scope import scope_query
 
 
 def today():
-    return local_now().date()
+    return per_request("zq.today", lambda: local_now().date())
 
 
 def yellow_days() -> int:
-    return int(current_app.config["LIGHT_YELLOW_DAYS"])
+    return per_request("zq.yellow", lambda: int(current_app.config["LIGHT_YELLOW_DAYS"]))
 
 
 def desk_clock() -> desk.Clock:
-    """The day the desk and its ledger lines are counted on, with the yellow window."""
-    return desk.Clock(today(), yellow_days(), local_now())
+    """The day the desk and its ledger lines are counted on, with the yellow window; for the system administrator,
+    who sees every campaign, the campaign chosen on the desk (?campaign=ID, by default the latest)."""
+    campaign = chosen_campaign() if current_user.role == "admin" else None
+    return desk.Clock(today(), yellow_days(), local_now(), campaign.id if campaign is not None else None)
 
 
 class VisibleOptions:

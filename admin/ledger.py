@@ -32,6 +32,7 @@ from .display import days_text, light_badge, safe_next, yes_no
 from .files import download, xlsx_bytes
 from .filters import desk_clock, ledger_filters, today, yellow_days
 from .ids import parse_id
+from .pages import per_request
 from .steps import step_form, step_values
 from .views import BODY_AJAX, ENTERPRISE_AJAX, PERSON_AJAX
 
@@ -176,7 +177,8 @@ class ProblemView(SecureModelView):
     # --- the compact ledger and the 附件2 全列 switch ---
     def compact(self) -> bool:
         """Whether the list shows the compact columns (the user has not switched 附件2 全列 on)."""
-        return not (has_request_context() and current_user.is_authenticated and current_user.ledger_all_columns)
+        return not (has_request_context()
+                    and per_request("zq.full", lambda: current_user.is_authenticated and current_user.ledger_all_columns))
 
     @property
     def _list_columns(self):
@@ -221,7 +223,7 @@ class ProblemView(SecureModelView):
         condition, line = self.listing(), self.todo_line()
         if condition is not None:
             query = query.filter(condition)
-        return query if line is None else query.filter(line.condition(current_user, desk_clock()))
+        return query if line is None else query.filter(desk.narrowing(line, current_user, desk_clock()))
 
     def listing(self):
         """The condition of a supervision listing (models.ledger); None for the whole ledger."""

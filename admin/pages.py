@@ -10,15 +10,20 @@ from flask_login import current_user
 from .access import PAGES
 
 
+def per_request(key: str, compute):
+    """`compute()`, worked out once per request (a list page asks for the same thing for every row and column)."""
+    if not has_request_context():
+        return compute()
+    environ = request.environ  # the request's own (g may outlive a request in tests that hold an app context)
+    if key not in environ:
+        environ[key] = compute()
+    return environ[key]
+
+
 def current_role() -> str | None:
     """The logged-in user's role (None when nobody is), looked up once per request: the menu asks every view whether
     it is open to the user, and each look through Flask-Login's proxy costs more than the answer."""
-    if not has_request_context():
-        return current_user.role if current_user.is_authenticated else None
-    environ = request.environ  # the request's own (g may outlive a request in tests that hold an app context)
-    if "zq.role" not in environ:
-        environ["zq.role"] = current_user.role if current_user.is_authenticated else None
-    return environ["zq.role"]
+    return per_request("zq.role", lambda: current_user.role if current_user.is_authenticated else None)
 
 
 def login_redirect():

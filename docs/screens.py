@@ -1,5 +1,6 @@
-"""Take the README's screenshots again: each role's desk, the ledger and a problem page at 1366×768, and the desk and
-ledger on a phone (375 px), from a fresh SQLite database with the seeds and 80 demo problems around today.
+"""Take the README's screenshots again: each role's desk, the ledger, a problem page, the 交办 form with its date picker,
+the 红黑榜 and the audit log at 1366×768, and the desk and ledger on a phone (375 px), from a fresh SQLite database with
+the seeds and 80 demo problems around today.
 
     .venv/bin/python docs/screens.py          # writes docs/screens/*.png
 
@@ -72,7 +73,7 @@ def main() -> int:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=LAUNCH_ARGS)
 
-        def shot(role: str, path: str, name: str, viewport=OFFICE, full_page=False):
+        def shot(role: str, path: str, name: str, viewport=OFFICE, full_page=False, then=None):
             context = browser.new_context(viewport=viewport, locale="zh-CN")
             page = context.new_page()
             page.goto(base + "/login")
@@ -81,6 +82,8 @@ def main() -> int:
             page.click("button[type=submit]")
             page.goto(base + path)
             page.wait_for_load_state("networkidle")
+            if then is not None:
+                then(page)
             page.screenshot(path=str(OUT / name), full_page=full_page)
             context.close()
             print(OUT / name)
@@ -89,7 +92,10 @@ def main() -> int:
             shot(role, "/admin/", f"desk_{role}.png")
         shot("coordinator", "/admin/problem/", "ledger.png")
         shot("handler", f"/admin/problem/details/?id={problem}", "problem.png")
-        shot("coordinator", f"/admin/problem/step/assign/?id={first_unassigned(app)}", "assign.png")
+        shot("coordinator", f"/admin/problem/step/assign/?id={first_unassigned(app)}", "assign.png",
+             then=lambda page: page.click("#deadline"))  # with the Chinese date picker open
+        shot("coordinator", "/admin/ranking/", "ranking.png")
+        shot("admin", "/admin/audit_log/", "audit_log.png")
         shot("handler", "/admin/", "phone_desk.png", PHONE)
         shot("handler", "/admin/problem/", "phone_ledger.png", PHONE)
         browser.close()

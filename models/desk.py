@@ -13,14 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, exists, func, literal, not_, or_, select, union_all
+from sqlalchemy import and_, exists, func, literal, not_, or_, select, union, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
 
 from .base import db, local_now
 from .enterprise import EnterpriseGroup, Visit
-from .ledger import (ASSIGNED, CLOSED, Light, escalated, flagged, light_condition, urgency_order,
-                     visit_phase_conditions)
+from .ledger import ASSIGNED, CLOSED, Light, escalated, flagged, light_condition, visit_phase_conditions
 from .periods import period_for
 from .problem import Problem, ProblemRead, ProblemUpdate, Report
 from .scope import read_filter
@@ -47,6 +46,7 @@ class Clock:
     today: date
     yellow_days: int
     now: datetime | None = None
+    campaign_id: int | None = None  # the campaign of a desk that could see several (the system administrator's)
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,7 @@ class Line:
     bulk: bool = False  # the step can be taken on several of them at once, from the desk
     counter: Callable | None = None  # (user, clock) -> a scalar subquery, for a line that is not of problems
     page: str | None = None  # the endpoint such a line opens
+    order: tuple = ("deadline", "id")  # the order of its first problems on the desk (items)
 
 
 # --- conditions (each on top of the user's row scope) ---
@@ -91,12 +92,14 @@ def to_close(user, clock):
 
 
 def unread_notices(user, clock):
-    """Problems of the unit with a 批示, 重新办理 or 延期 decision the user has not seen since (opened the problem)."""
-    seen = (select(ProblemRead.read_at).where(ProblemRead.user_id == user.id, ProblemRead.problem_id == Problem.id)
-            .correlate(Problem).scalar_subquery())
-    return exists().where(ProblemUpdate.problem_id == Problem.id, ProblemUpdate.action.in_(NOTICES),
-                          ProblemUpdate.created_at > func.coalesce(seen, EPOCH),
-                          or_(ProblemUpdate.author_id.is_(None), ProblemUpdate.author_id != user.id))
+    """Problems of the unit with a 批示, 重新办理 or 延期 decision the user has not seen since (opened the problem).
+    Found from the notices (few, by ix_problem_update_action) rather than by looking at each of the unit's problems."""
+    seen = (select(ProblemRead.read_at).where(ProblemRead.user_id == user.id,
+                                              ProblemRead.problem_id == ProblemUpdate.problem_id)
+            .correlate(ProblemUpdate).scalar_subquery())
+    return Problem.id.in_(select(ProblemUpdate.problem_id).where(
+        ProblemUpdate.action.in_(NOTICES), ProblemUpdate.created_at > func.coalesce(seen, EPOCH),
+        or_(ProblemUpdate.author_id.is_(None), ProblemUpdate.author_id != user.id)))
 
 
 def collected_pending(user, clock):
@@ -124,7 +127,9 @@ def awaiting_comment(user, clock):
                    .correlate(Problem).scalar_subquery())
     commented = exists().where(ProblemUpdate.problem_id == Problem.id, ProblemUpdate.action == COMMENTED,
                                ProblemUpdate.created_at >= func.coalesce(last_raised, EPOCH))
-    return and_(or_(flagged(), escalated()), not_(Problem.status.in_(CLOSED)), not_(commented))
+    raised_ids = union(select(Problem.id).where(scoped(flagged(), user, clock)),
+                       select(Problem.id).where(scoped(escalated(), user, clock)))
+    return and_(Problem.id.in_(raised_ids), not_(commented))  # each half from its own partial index
 
 
 # --- lines that count something else ---
@@ -169,7 +174,8 @@ ROLE_LINES: dict[str, tuple[Line, ...]] = {
     "leader": (
         Line("flagged", "挂牌督办", "挂牌督办、尚未办结销号的问题", "warning", is_flagged),
         Line("escalated", "已上报", "上报市级、省级，尚未办结销号的问题", "info", is_escalated),
-        Line("to_comment", "待批示", "挂牌督办或上报以后还没有领导批示的问题", "danger", awaiting_comment, StepName.COMMENT),
+        Line("to_comment", "待批示", "挂牌督办或上报以后还没有领导批示的问题", "danger", awaiting_comment, StepName.COMMENT,
+             order=("id",)),  # the longest waiting first, read off the list of raised ones in order
     ),
 }
 ROLE_LINES["admin"] = ROLE_LINES["coordinator"]
@@ -184,9 +190,18 @@ def line_for(user, key: str | None) -> Line | None:
     return next((line for line in lines_for(user) if line.key == key and line.condition is not None), None)
 
 
-def scoped(condition, user):
-    """`condition` within the problems `user` may see."""
+def narrowing(line: Line, user, clock: Clock):
+    """What the ledger adds to its own scope to list exactly the problems `line` counts."""
+    condition = line.condition(user, clock)
+    return condition if clock.campaign_id is None else and_(Problem.campaign_id == clock.campaign_id, condition)
+
+
+def scoped(condition, user, clock: Clock):
+    """`condition` within the problems `user` may see (and, for a desk of one campaign, within that campaign)."""
     scope = read_filter(Problem, user)
+    if clock.campaign_id is not None:
+        own = Problem.campaign_id == clock.campaign_id
+        scope = own if scope is None else and_(scope, own)
     return condition if scope is None else and_(scope, condition)
 
 
@@ -195,7 +210,7 @@ def counts(user, clock: Clock) -> dict[str, int]:
     columns = []
     for line in lines_for(user):
         if line.condition is not None:
-            columns.append(select(func.count(Problem.id)).where(scoped(line.condition(user, clock), user))
+            columns.append(select(func.count(Problem.id)).where(scoped(line.condition(user, clock), user, clock))
                            .scalar_subquery().label(line.key))
         elif line.counter is not None:
             columns.append(line.counter(user, clock).label(line.key))
@@ -206,12 +221,15 @@ def counts(user, clock: Clock) -> dict[str, int]:
 
 
 def items(user, clock: Clock, per_line: int = ITEMS_PER_LINE) -> dict[str, list[Problem]]:
-    """The most urgent problems of each line that has a step, for the desk's buttons: two statements."""
+    """The first problems of each line that has a step, for the desk's buttons, in the line's order (by default the
+    nearest deadline first, else the longest waiting: a line's problems share a status, so this is the ledger's urgency
+    within it, and the order of the status and scope indexes, read without sorting); two statements."""
     wanted = [line for line in lines_for(user) if line.condition is not None and line.step]
     if not wanted:
         return {}
     parts = [select(literal(line.key).label("line"), Problem.id.label("pid"), literal(n).label("n"))
-             .where(scoped(line.condition(user, clock), user)).order_by(*urgency_order()).limit(per_line).subquery()
+             .where(scoped(line.condition(user, clock), user, clock))
+             .order_by(*(getattr(Problem, name) for name in line.order)).limit(per_line).subquery()
              for n, line in enumerate(wanted)]
     rows = db.session.execute(union_all(*(select(p.c.line, p.c.pid) for p in parts))).all()
     found = {p.id: p for p in db.session.scalars(

@@ -94,7 +94,7 @@ def due_within(today: date, days: int):
 
 
 def flagged():
-    return and_(Problem.flagged.is_(True), not_(Problem.status.in_(CLOSED)))
+    return and_(Problem.flagged == True, not_(Problem.status.in_(CLOSED)))  # noqa: E712 (as ix_problem_flagged_open)
 
 
 def escalated():

@@ -50,10 +50,11 @@ class Problem(IdMixin, TimestampMixin, VersionMixin, CampaignOwnedMixin, Provena
         UniqueConstraint("campaign_id", "number"),
         CheckConstraint("deadline IS NULL OR assigned_on IS NULL OR assigned_on <= deadline", name="deadline_order"),
         Index("ix_problem_campaign_status_deadline", "campaign_id", "status", "deadline"),
-        # A working group's, a unit's or an enterprise's problems, counted from the index alone within a campaign.
-        Index("ix_problem_enterprise_campaign", "enterprise_id", "campaign_id"),
-        Index("ix_problem_body_campaign", "collected_by_body_id", "campaign_id"),
-        Index("ix_problem_unit_campaign", "responsible_unit_id", "campaign_id"),
+        # A working group's, a unit's or an enterprise's problems, counted from the index alone within a campaign, by
+        # status (and, for a unit, by deadline: what it must sign for, what is overdue).
+        Index("ix_problem_enterprise_scope", "enterprise_id", "campaign_id", "collected_by_body_id"),
+        Index("ix_problem_body_scope", "collected_by_body_id", "campaign_id", "status"),
+        Index("ix_problem_unit_scope", "responsible_unit_id", "campaign_id", "status", "deadline"),
     )
 
     number: Mapped[str] = mapped_column(String(32))
@@ -91,7 +92,7 @@ class Problem(IdMixin, TimestampMixin, VersionMixin, CampaignOwnedMixin, Provena
     remark: Mapped[str | None] = mapped_column(Text)
     progress: Mapped[str | None] = mapped_column(Text)  # the latest step of the timeline, as the ledger shows it
     last_progress_at: Mapped[datetime | None] = mapped_column(index=True)
-    extension_requested_until: Mapped[date | None] = mapped_column(index=True)  # a 申请延期 awaiting the office's decision
+    extension_requested_until: Mapped[date | None]  # a 申请延期 awaiting the office's decision
     urgency: Mapped[int] = mapped_column(Computed(URGENCY_SQL))  # see URGENCY_SQL; never written by the app
 
     updates: Mapped[list[ProblemUpdate]] = relationship(
@@ -116,12 +117,25 @@ Index("ix_problem_campaign_urgency", Problem.campaign_id, Problem.urgency, Probl
       Problem.status, Problem.collected_by_body_id, Problem.enterprise_id, Problem.responsible_unit_id)
 
 
+# The few problems a desk line looks for among many (models.desk): flagged, escalated, with a 延期 request waiting.
+# Partial indexes on SQLite and PostgreSQL hold only those rows (their conditions are written exactly as models.ledger
+# and models.desk write them, which is how the planner knows to use them); MariaDB, which has none, indexes them all.
+# The column the condition tests comes last, so that the index alone answers the count.
+for name, column, condition in (
+        ("ix_problem_flagged_open", Problem.flagged, Problem.flagged == True),  # noqa: E712 (SQL, not Python)
+        ("ix_problem_escalated", Problem.escalation_level, Problem.escalation_level != ESCALATION_LEVELS[0]),
+        ("ix_problem_extension", Problem.extension_requested_until, Problem.extension_requested_until.is_not(None))):
+    Index(name, Problem.campaign_id, Problem.status, column, sqlite_where=condition, postgresql_where=condition)
+
+
 class ProblemUpdate(IdMixin, VersionMixin, db.Model):
     """A step in a problem's handling (办理进展): a transition or a progress note."""
 
     __label__ = "办理进展"
 
     __tablename__ = "problem_update"
+    # What happened of a kind (a 批示, a 退回…) to which problem and when: the desk's notices and 待批示, from the index.
+    __table_args__ = (Index("ix_problem_update_action", "action", "problem_id", "created_at", "author_id"),)
 
     problem_id: Mapped[int] = mapped_column(ForeignKey("problem.id", ondelete="CASCADE"), index=True)
     problem: Mapped[Problem] = relationship(back_populates="updates")

@@ -49,7 +49,7 @@ def group_filters(model, user):
         return select(Body.id).where(Body.campaign_id == user.campaign_id, or_(Body.kind != BodyKind.WORKING_GROUP, Body.id == group))
 
     def own_problems():
-        return or_(Problem.collected_by_body_id == group, Problem.enterprise_id.in_(linked()))
+        return or_(*group_problems(user))
 
     def enterprises():
         return or_(Enterprise.id.in_(linked()),
@@ -75,10 +75,34 @@ def group_filters(model, user):
     return rule() if rule is not None else None
 
 
+def group_problems(user):
+    """A working group's problems, in two conditions: those it collected, those of its linked enterprises."""
+    linked = select(EnterpriseGroup.enterprise_id).where(EnterpriseGroup.body_id == user.body_id)
+    return Problem.collected_by_body_id == user.body_id, Problem.enterprise_id.in_(linked)
+
+
+def unit_problems(user):
+    """A responsible unit's problems, in two conditions: those it leads (主办), those it helps with (协办)."""
+    co = select(problem_co_unit.c.problem_id).where(problem_co_unit.c.unit_id == user.unit_id)
+    return Problem.responsible_unit_id == user.unit_id, Problem.id.in_(co)
+
+
 def handler_own(user):
     """The problems a responsible unit handles, as 主办 or 协办 (within its campaign, which the caller adds)."""
-    co = select(problem_co_unit.c.problem_id).where(problem_co_unit.c.unit_id == user.unit_id)
-    return or_(Problem.responsible_unit_id == user.unit_id, Problem.id.in_(co))
+    return or_(*unit_problems(user))
+
+
+def count_parts(model, user) -> list | None:
+    """What `user` may see of `model` as disjoint conditions that add up to it, when it is an "or" of two indexed
+    conditions: a count of the "or" reads every row either finds, a count of each part reads its own index only
+    (SQLite and PostgreSQL alike). None when the scope is one condition. The same rule as read_filter, split."""
+    if model is not Problem or user is None or user.role not in ("group", "handler"):
+        return None
+    first, second = group_problems(user) if user.role == "group" else unit_problems(user)
+    column, value = ((Problem.collected_by_body_id, user.body_id) if user.role == "group"
+                     else (Problem.responsible_unit_id, user.unit_id))
+    campaign = in_campaign(Problem, user.campaign_id)
+    return [and_(campaign, first), and_(campaign, or_(column.is_(None), column != value), second)]
 
 
 def handler_problems(user):

@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 
 from models import Person, Problem, Unit, db, desk, workflow
 from models.vocab import ROLES
@@ -259,3 +259,18 @@ def test_the_close_form_shows_the_result_and_asks_for_satisfaction(seeded, world
     response = office.post(f"/admin/problem/step/close/?id={world['PB2'][1]}",
                            data={"csrf_token": csrf_token(page), "satisfaction": "__None"})
     assert response.status_code == 200 and "请选择企业满意度。" in response.text
+
+
+def test_the_administrators_desk_is_of_one_campaign_at_a_time(seeded, world, login_as):
+    """The system administrator sees every campaign: the desk counts the chosen one (?campaign=ID), and its lines open
+    the ledger of that campaign."""
+    admin = login_as("admin")
+    for campaign in (world["C"][1], world["AHC"][1]):
+        page = admin.get(f"/admin/?campaign={campaign}").text
+        assert 'id="desk-campaign"' in page
+        with seeded.app_context():
+            pending = db.session.scalar(select(func.count(Problem.id)).where(Problem.campaign_id == campaign,
+                                                                             Problem.status == "待交办"))
+        assert lines(page)["unassigned"] == pending
+        link = re.search(r'id="line-unassigned" href="([^"]+)"', page).group(1).replace("&amp;", "&")
+        assert f"campaign={campaign}" in link and listed(admin.get(link).text) == pending

@@ -338,3 +338,26 @@ def test_each_row_links_to_its_own_record(seeded, world, clients):
         assert all(found == pk and back.startswith("/admin/problem/") for _, found, back in links), row
         checked += 1
     assert checked >= 4
+
+
+@pytest.mark.parametrize("role", ["group", "handler"])
+def test_a_scope_counted_in_parts_counts_what_the_list_lists(seeded, world, login_as, role):
+    """A working group's and a unit's ledger count their scope in disjoint parts (models.scope.count_parts): the
+    sum is exactly the rows listed, with filters and a search, on every page."""
+    from seeds.demo import load_demo
+
+    with seeded.app_context():
+        load_demo(400, workflow.today())  # several full pages of each user's scope
+    client = login_as(role)
+    status = filter_arg(seeded, "problem", "办理状态")
+    for args in ({}, {status: "办理中"}, {"search": "演示"}, {"page_size": "50"}):
+        first = client.get("/admin/problem/", query_string=args).text
+        total = listed(first)
+        size = int(args.get("page_size", 20))
+        shown = 0
+        for page in range(0, -(-total // size) + 1):
+            shown += len(re.findall(r'<td class="col-number">', client.get(
+                "/admin/problem/", query_string={**args, "page": page}).text))
+        assert shown == total, (role, args, shown, total)
+        if not args:
+            assert total > 2 * size  # counted, not inferred from a last page

@@ -308,7 +308,7 @@ class SecureModelView(ModelView):
                 g.scope_part = part
                 _, query = super().get_list(page, sort_column, sort_desc, search, filters, False, page_size)
                 counts.append(query.limit(None).offset(None).order_by(None).enable_eagerloads(False)
-                              .with_entities(func.count(self.model.id)).scalar_subquery())
+                              .with_entities(func.count()).scalar_subquery())  # count(*): PostgreSQL reads it off an index
         finally:
             g.count_later, g.scope_part = False, None
         return sum(db.session.execute(select(*counts)).one())

@@ -49,12 +49,13 @@ class Problem(IdMixin, TimestampMixin, VersionMixin, CampaignOwnedMixin, Provena
     __table_args__ = (
         UniqueConstraint("campaign_id", "number"),
         CheckConstraint("deadline IS NULL OR assigned_on IS NULL OR assigned_on <= deadline", name="deadline_order"),
-        Index("ix_problem_campaign_status_deadline", "campaign_id", "status", "deadline"),
+        # A campaign's problems of a status by deadline, then by id: a desk line's first problems read in order.
+        Index("ix_problem_status_queue", "campaign_id", "status", "deadline", "id"),
         # A working group's, a unit's or an enterprise's problems, counted from the index alone within a campaign, by
         # status (and, for a unit, by deadline: what it must sign for, what is overdue).
         Index("ix_problem_enterprise_scope", "enterprise_id", "campaign_id", "collected_by_body_id"),
         Index("ix_problem_body_scope", "collected_by_body_id", "campaign_id", "status"),
-        Index("ix_problem_unit_scope", "responsible_unit_id", "campaign_id", "status", "deadline"),
+        Index("ix_problem_unit_scope", "responsible_unit_id", "campaign_id", "status", "deadline", "id"),
     )
 
     number: Mapped[str] = mapped_column(String(32))

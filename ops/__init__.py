@@ -19,6 +19,16 @@ from .accounts import create_user_command, demo_accounts_command
 from .backup import backup_command, restore_command
 
 bp = Blueprint("ops", __name__)
+
+
+def warm_up(app: Flask) -> int:
+    """Compile every template of the panel once, before a worker takes its first request (gunicorn.conf.py): Jinja
+    compiles a template on first use, and a fresh worker's first pages would otherwise each pay for it (about 0.4 s in
+    all). Returns how many templates were compiled."""
+    names = [name for name in app.jinja_env.list_templates() if name.endswith(".html")]
+    for name in names:
+        app.jinja_env.get_template(name)
+    return len(names)
 request_log = logging.getLogger("zhuqi.requests")
 
 

@@ -126,3 +126,15 @@ def test_two_processes_behave_as_one(seeded, two_servers):
     for _ in range(5):
         assert attacker.login("h", "wrong-password") == 401
     assert Client(second).login("h") == 429
+
+
+def test_a_worker_compiles_the_templates_before_its_first_request(seeded):
+    """gunicorn.conf.py's hook (ops.warm_up): every template of the panel is in Jinja's cache before any page is asked."""
+    import runpy
+    from pathlib import Path
+
+    hook = runpy.run_path(str(Path(__file__).resolve().parent.parent / "gunicorn.conf.py"))["post_worker_init"]
+    seeded.jinja_env.cache.clear()
+    hook(type("Worker", (), {"wsgi": seeded})())
+    cached = {key[1] for key in seeded.jinja_env.cache.keys()}
+    assert {"admin/desk.html", "admin/ledger_list.html", "admin/problem_details.html", "admin/model/list.html"} <= cached

@@ -20,6 +20,7 @@ from exports.problems import annex2_workbook, problems_in_order
 from models import (Campaign, Enterprise, Person, Problem, ProblemUpdate, Unit, annex2, db, desk, ledger, local_now,
                     workflow)
 from models import scope
+from models.base import NAME_LENGTH
 from models.errors import DomainError
 from models.text import refusal
 from models.vocab import ESCALATION_LEVELS
@@ -325,6 +326,8 @@ class ProblemView(SecureModelView):
                  "姓名最多 64 个字。" if len(name) > 64 else "所选问题不存在或您无权操作。" if problem is None else
                  "单位与问题不属于同一个专项行动。" if unit.campaign_id != problem.campaign_id else
                  refusal("姓名", name) or refusal("职务", position) or refusal("电话", phone))
+        if not error and position and len(position) > NAME_LENGTH:
+            error = f"职务最多 {NAME_LENGTH} 个字。"
         if not error and phone and len(phone) > 32:
             error = "电话最多 32 个字。"
         if error:

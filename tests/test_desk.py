@@ -227,7 +227,9 @@ def test_add_a_person_to_the_chosen_unit_from_the_assign_form(seeded, world, log
         person = db.session.get(Person, made.json["id"])
         assert (person.unit_id, person.campaign_id) == (unit, world["C"][1])
     for data, message in (({"unit": "", "name": "甲"}, "请先选择单位。"), ({"unit": unit, "name": "  "}, "请填写姓名。"),
-                          ({"unit": other, "name": "乙"}, "请先选择单位。"), ({"unit": unit, "name": "丙\x07"}, "控制字符")):
+                          ({"unit": other, "name": "乙"}, "请先选择单位。"), ({"unit": unit, "name": "丙\x07"}, "控制字符"),
+                          ({"unit": unit, "name": "戊", "position": "长" * 201}, "职务最多 200 个字"),
+                          ({"unit": unit, "name": "己", "phone": "1" * 33}, "电话最多 32 个字")):
         response = office.post("/admin/problem/people/", data={"csrf_token": token, "problem": world["PA"][1], **data})
         assert response.status_code == 400 and message in response.json["error"], data
     handler = login_as("handler")

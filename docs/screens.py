@@ -106,7 +106,9 @@ def main() -> int:
 
 def first_unassigned(app) -> int:
     with app.app_context():
-        return db.session.scalar(select(Problem.id).where(Problem.status == Status.UNASSIGNED).order_by(Problem.id))
+        return db.session.scalar(select(Problem.id).join(Campaign).where(Campaign.code == "SJY",
+                                                                         Problem.status == Status.UNASSIGNED)
+                                 .order_by(Problem.id))
 
 
 if __name__ == "__main__":

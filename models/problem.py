@@ -55,7 +55,8 @@ class Problem(IdMixin, TimestampMixin, VersionMixin, CampaignOwnedMixin, Provena
         # status (and, for a unit, by deadline: what it must sign for, what is overdue).
         Index("ix_problem_enterprise_scope", "enterprise_id", "campaign_id", "collected_by_body_id"),
         Index("ix_problem_body_scope", "collected_by_body_id", "campaign_id", "status"),
-        Index("ix_problem_unit_scope", "responsible_unit_id", "campaign_id", "status", "deadline", "id"),
+        Index("ix_problem_unit_scope", "responsible_unit_id", "campaign_id", "status", "deadline", "id",
+              "collected_by_body_id", "enterprise_id"),  # (and what a working group's scope tests: its filter by unit)
     )
 
     number: Mapped[str] = mapped_column(String(32))

@@ -56,7 +56,8 @@ def upgrade():
     # The scope indexes take the status (and a unit's the deadline), so that a desk counts from the index alone; the new
     # ones are made before the old are dropped (MariaDB keeps an index under every foreign key).
     op.create_index('ix_problem_body_scope', 'problem', ['collected_by_body_id', 'campaign_id', 'status'])
-    op.create_index('ix_problem_unit_scope', 'problem', ['responsible_unit_id', 'campaign_id', 'status', 'deadline', 'id'])
+    op.create_index('ix_problem_unit_scope', 'problem', ['responsible_unit_id', 'campaign_id', 'status', 'deadline', 'id',
+                                                         'collected_by_body_id', 'enterprise_id'])
     op.create_index('ix_problem_status_queue', 'problem', ['campaign_id', 'status', 'deadline', 'id'])
     op.drop_index('ix_problem_campaign_status_deadline', table_name='problem')
     op.create_index('ix_problem_enterprise_scope', 'problem', ['enterprise_id', 'campaign_id', 'collected_by_body_id'])

@@ -42,7 +42,7 @@ from . import access, auth, i18n, ledger, reports, supervision, views
 from .base import SecureModelView, check_forms
 from .dashboard import StatsView
 from .desk import DeskView
-from .pages import check_pages
+from .pages import cached_menu, check_pages
 
 LOCALE = "zh_Hans_CN"
 TRANSLATIONS = os.path.join(os.path.dirname(__file__), "translations")
@@ -138,6 +138,7 @@ def init_app(app: Flask) -> None:
         translations_path=TRANSLATIONS,
     )
     register_views(admin)
+    app.jinja_env.globals["cached_menu"] = cached_menu
     tables = [v for v in admin._views if isinstance(v, SecureModelView)]
     access.check_complete({v.endpoint for v in tables}, {v.endpoint for v in admin._views if v not in tables})
     check_pages(admin._views, SecureModelView)

@@ -88,7 +88,7 @@ def main() -> int:
             context.close()
             print(OUT / name)
 
-        for role in ("coordinator", "handler", "group", "leader"):
+        for role in ("admin", "coordinator", "handler", "group", "leader"):
             shot(role, "/admin/", f"desk_{role}.png")
         shot("coordinator", "/admin/problem/", "ledger.png")
         shot("handler", f"/admin/problem/details/?id={problem}", "problem.png")

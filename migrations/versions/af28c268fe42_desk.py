@@ -126,8 +126,5 @@ def downgrade():
     with op.batch_alter_table('app_user', schema=None) as batch_op:
         batch_op.drop_column('ledger_all_columns')
 
-    with op.batch_alter_table('problem_read', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_problem_read_problem_id'))
-
-    op.drop_table('problem_read')
+    op.drop_table('problem_read')  # with its indexes (MariaDB keeps the problem_id one while the foreign key stands)
     # ### end Alembic commands ###

@@ -44,18 +44,17 @@ def listed(page) -> int:
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_each_line_of_the_desk_opens_a_ledger_of_that_many(page, users, world, role):
+def test_a_line_of_the_desk_opens_a_ledger_of_that_many(page, users, world, role):
+    """Each role lands on its desk; its busiest line, clicked, lists that many problems. (That every line's count is
+    its ledger's, for every role, tests/test_desk.py checks without a browser.)"""
     log_in(page, role)
     assert page.url.endswith("/admin/") and page.locator("h4").first.inner_text() == "我的待办"
     lines = desk_lines(page)
-    assert lines
-    for key, count in lines.items():
-        page.goto(page.base + "/admin/")
-        page.click(f"#line-{key}")
-        page.wait_for_load_state()
-        if "/admin/problem/" in page.url:
-            assert "todo=" + key in page.url and listed(page) == count, (role, key)
-            assert page.locator("#todo-banner").is_visible()
+    key = max((k for k in lines if f"todo={k}" in (page.get_attribute(f"#line-{k}", "href") or "")),
+              key=lambda k: lines[k])
+    page.click(f"#line-{key}")
+    page.wait_for_url(re.compile(rf".*todo={key}.*"))
+    assert listed(page) == lines[key] > 0 and page.locator("#todo-banner").is_visible(), (role, key)
 
 
 def test_sign_for_several_from_the_desk_and_a_tampered_row_is_refused(page, users, world, seeded):

@@ -205,29 +205,34 @@ class Report(IdMixin, TimestampMixin, VersionMixin, CampaignOwnedMixin, db.Model
         return f"{self.body} {self.kind} {self.period_start}～{self.period_end}"
 
 
-def next_problem_number(session: Session, campaign: Campaign) -> str:
-    """Reserve the campaign's next problem number, e.g. SJY-2024-0001 (SSYF-0001 when the year is unknown).
+def reserve_problem_numbers(session: Session, campaign: Campaign, count: int = 1) -> list[str]:
+    """Reserve the campaign's next `count` problem numbers, e.g. SJY-2024-0001 (SSYF-0001 when the year is unknown).
 
-    The counter is bumped with one UPDATE, which locks the campaign row until commit, so two
-    concurrent writers never receive the same number.
+    The counter is bumped with one UPDATE, which locks the campaign row until commit, so two concurrent writers never
+    receive the same number; a flush of many new problems (an import) reserves them all at once.
     """
     session.execute(
         update(Campaign)
         .where(Campaign.id == campaign.id)
-        .values(last_problem_seq=Campaign.last_problem_seq + 1)
+        .values(last_problem_seq=Campaign.last_problem_seq + count)
         .execution_options(synchronize_session=False)
     )
-    seq = session.scalar(select(Campaign.last_problem_seq).where(Campaign.id == campaign.id))
+    last = session.scalar(select(Campaign.last_problem_seq).where(Campaign.id == campaign.id))
     year = campaign.number_year()
-    return f"{campaign.code}-{year}-{seq:04d}" if year else f"{campaign.code}-{seq:04d}"
+    return [f"{campaign.code}-{year}-{seq:04d}" if year else f"{campaign.code}-{seq:04d}"
+            for seq in range(last - count + 1, last + 1)]
 
 
 @event.listens_for(Session, "before_flush")
 def _number_new_problems(session: Session, flush_context, instances) -> None:
     """Give every new problem without a number the next one of its campaign, whoever creates it."""
+    waiting: dict[int, tuple[Campaign, list[Problem]]] = {}
     for obj in list(session.new):
         if isinstance(obj, Problem) and not obj.number:
             campaign = obj.campaign or (session.get(Campaign, obj.campaign_id) if obj.campaign_id else None)
             if campaign is None or campaign.id is None:
                 raise DomainError("问题必须属于一个已保存的专项行动。")
-            obj.number = next_problem_number(session, campaign)
+            waiting.setdefault(campaign.id, (campaign, []))[1].append(obj)
+    for campaign, problems in waiting.values():
+        for problem, number in zip(problems, reserve_problem_numbers(session, campaign, len(problems))):
+            problem.number = number

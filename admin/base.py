@@ -21,6 +21,8 @@ from flask_admin.model.base import ViewArgs
 from flask_login import current_user
 from sqlalchemy import UniqueConstraint, case, func, inspect, literal_column, not_, select, union_all
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import UnaryExpression
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField
@@ -55,6 +57,7 @@ MAX_INTEGER = 2**31 - 1  # an INTEGER column on every database
 # Columns the system keeps (version counters, timestamps, sequences, hashes): never a form field, for anyone.
 INTERNAL_COLUMNS = frozenset({"id", "version", "created_at", "updated_at", "last_problem_seq", "urgency",
                               "password_hash", "last_login_at", "last_progress_at"})
+DEEP_ROWS = 2_000  # rows skipped from which a list page may be read from the end of its order (reversed_order)
 ROW_ID = "0000000000"  # stands for a row's id in a URL built once for every row (SecureModelView.get_url)
 
 # Flask-Admin's endpoints and the operation of the policy table each one needs.
@@ -281,19 +284,31 @@ class SecureModelView(ModelView):
             g.count_later = False
         narrowing = scope.write_narrowing(self.model, current_user)  # which of the page's rows the user may change
         writable = literal_column("1") if narrowing is None else case((narrowing, 1), else_=0)
+        size = self.page_size if page_size is None else page_size
+        parts = None if is_write_endpoint() else scope.count_parts(self.model, current_user)
+
+        def counted() -> int:
+            if parts:
+                return self.count_in_parts(parts, page, sort_column, sort_desc, search, filters, page_size)
+            return super(SecureModelView, self).get_list(page, sort_column, sort_desc, search, filters, False, page_size)[0]
+
+        count, skip = None, (page or 0) * (size or 0)
+        backwards = reversed_order(query, self.model) if size and skip >= DEEP_ROWS else None
+        if backwards is not None:
+            count = counted()
+            if skip > count // 2:  # nearer the end: read the index from the end, which skips fewer entries
+                start = max(0, count - skip - size)
+                query = (query.limit(None).offset(None).order_by(None).order_by(*backwards)
+                         .offset(start).limit(max(0, count - skip - start)))
         page_rows = query.with_entities(self.model.id, writable).enable_eagerloads(False).all()
+        if backwards is not None and skip > count // 2:
+            page_rows.reverse()
         ids = [pk for pk, _ in page_rows]
         loads = self.list_loads or [joinedload(name) for name in self._auto_joins]
         found = {row.id: row for row in db.session.query(self.model).filter(self.model.id.in_(ids)).options(*loads)} if ids else {}
         data = [found[pk] for pk in ids if pk in found]
-        size = self.page_size if page_size is None else page_size
-        parts = None if is_write_endpoint() else scope.count_parts(self.model, current_user)
-        if not size or 0 < len(data) < size or (not data and not page):
-            count = (page or 0) * (size or 0) + len(data)
-        elif parts:
-            count = self.count_in_parts(parts, page, sort_column, sort_desc, search, filters, page_size)
-        else:
-            count, _ = super().get_list(page, sort_column, sort_desc, search, filters, False, page_size)
+        if count is None:
+            count = skip + len(data) if not size or 0 < len(data) < size or (not data and not page) else counted()
         g.writable_ids = {pk for pk, may in page_rows if may}
         g.list_rows = data  # for formatters that look something up for the whole page at once (admin.audit_display)
         return count, data
@@ -452,6 +467,34 @@ class SecureModelView(ModelView):
 
     def get_save_return_url(self, model, is_created: bool = False) -> str:
         return self.get_url(".details_view", id=model.id)
+
+
+def reversed_order(query, model) -> list | None:
+    """The ORDER BY of `query` turned round, when it can be exactly: each term's direction and NULL placement
+    flipped (every supported database puts NULLs first one way and last the other, so flipping the direction
+    flips them too), and the order total (its last term the primary key) so that the page read from the end is the
+    same page. A deep page then walks the order's index from its nearer end. None otherwise."""
+    terms = list(query._order_by_clauses)  # SQLAlchemy's Query keeps its ORDER BY here (2.0)
+    if not terms or not _bare(terms[-1]).compare(model.__table__.c.id):
+        return None
+    turned = [_turned(term) for term in terms]
+    return None if any(term is None for term in turned) else turned
+
+
+def _bare(term):
+    while isinstance(term, UnaryExpression):
+        term = term.element
+    return term
+
+
+def _turned(term):
+    if not isinstance(term, UnaryExpression):
+        return term.desc()
+    if term.modifier is operators.desc_op:
+        return term.element.asc()
+    if term.modifier is operators.asc_op:
+        return term.element.desc()
+    return None  # NULLS FIRST/LAST or an expression of its own: leave the page to the forward scan
 
 
 def warn_once(message: str) -> None:

@@ -39,8 +39,23 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+def only_on(index, *dialects: str):
+    """An index that only these databases build (by name: sqlite, postgresql, mysql, mariadb), for a kind of index
+    the others lack or read badly; the migrations create it on the same ones."""
+    index.info["dialects"] = dialects
+    return index.ddl_if(dialect=dialects)
+
+
+def compared(obj, name, type_, reflected, compare_to) -> bool:
+    """Alembic's include_object: an index this database does not build (only_on) is not missing from it."""
+    dialects = obj.info.get("dialects") if type_ == "index" and not reflected else None
+    return dialects is None or db.engine.dialect.name in dialects
+
+
 # Batch mode lets migrations alter tables on SQLite; compare_type catches column type changes.
-migrate = Migrate(render_as_batch=True, compare_type=True)
+migrate = Migrate(render_as_batch=True, compare_type=True, include_object=compared)
 
 
 @event.listens_for(Engine, "connect")

@@ -21,7 +21,7 @@ from .base import db
 from .enterprise import EnterpriseGroup, Visit
 from .org import Body, Unit
 from .periods import Period, period_for
-from .problem import Problem, Report
+from .problem import Problem, Report, Urgency
 from .task import Task
 from .vocab import (ENDED_STATUSES, FINISHED_STATUSES, RUNNING_STATUSES, SATISFIED_LEVELS, VISIT_TARGET_UNIT,
                     Escalation, Status, TaskSection)
@@ -80,7 +80,7 @@ def light_condition(value: str, today: date, yellow_days: int = DEFAULT_YELLOW_D
 def urgency_order() -> list:
     """Most urgent first: red (longest overdue first), yellow, green, then unassigned, then finished; newest first
     among equals. Red, yellow and green follow the deadline, so the order needs no date (Problem.urgency)."""
-    return [Problem.urgency, Problem.deadline, Problem.id.desc()]
+    return [Urgency(), Problem.deadline, Problem.id.desc()]
 
 
 # --- supervision listings (督办) ---

@@ -7,7 +7,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from admin.filters import LightFilter
 from models import Person, Problem, Unit, User, db, workflow
@@ -361,3 +361,67 @@ def test_a_scope_counted_in_parts_counts_what_the_list_lists(seeded, world, logi
         assert shown == total, (role, args, shown, total)
         if not args:
             assert total > 2 * size  # counted, not inferred from a last page
+
+
+def test_a_groups_ledger_pages_from_the_order_index_alone(seeded, world, login_as):
+    """The ledger's ids come in the rank's order (problem.urgency, the generated column) and, on SQLite, straight off
+    the order index without reading the table: SQLite reads no index as covering once a query names a generated
+    column, so there the query orders by the rank's expression, which the index is built on."""
+    from seeds.demo import load_demo
+
+    with seeded.app_context():
+        load_demo(200, workflow.today())
+        engine = db.engine
+    client = login_as("group")
+    statements = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT") and "LIMIT" in statement and "ORDER BY" in statement:
+            statements.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        page = client.get("/admin/problem/", query_string={"page": 1}).text
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    shown = re.findall(r'<td class="col-number">.*?([A-Z]+-\d{4}-\d{4})', page, re.S)
+    with seeded.app_context():
+        ranked = db.session.execute(select(Problem.number).where(Problem.number.in_(shown)).order_by(
+            Problem.urgency, Problem.deadline, Problem.id.desc())).scalars().all()
+        assert shown == ranked and len(shown) > 10  # the second page
+        if db.engine.dialect.name == "sqlite":
+            (statement, parameters), = [s for s in statements if "problem.id" in s[0].split("FROM")[0]][:1]
+            plan = " ".join(row[-1] for row in db.session.connection().exec_driver_sql(
+                "EXPLAIN QUERY PLAN " + statement, parameters).all())
+            assert "COVERING INDEX ix_problem_campaign_urgency_expr" in plan, plan
+
+
+@pytest.mark.parametrize("role", ["coordinator", "group"])
+def test_a_deep_page_read_from_the_end_is_the_same_page(seeded, world, login_as, monkeypatch, role):
+    """A page past the middle of the list is read by walking the order from its end (admin.base.reversed_order):
+    every page, including the short last one, shows the rows it shows when walked from the start, and the SQL says
+    which way it went."""
+    import admin.base
+    from seeds.demo import load_demo
+
+    with seeded.app_context():
+        load_demo(130, workflow.today())
+    client = login_as(role)
+
+    def pages(deep_rows):
+        monkeypatch.setattr(admin.base, "DEEP_ROWS", deep_rows)
+        numbers, page = [], 0
+        while True:
+            shown = re.findall(r'<td class="col-number">.*?([A-Z]+-\d{4}-\d{4})', client.get(
+                "/admin/problem/", query_string={"page": page, "page_size": 20}).text, re.S)
+            if not shown:
+                return numbers, page
+            numbers.append(shown)
+            page += 1
+
+    forward, count = pages(10**9)
+    backward, _ = pages(0)
+    assert backward == forward and count >= 3 and 0 < len(forward[-1]) < 20  # a short last page among them
+    with seeded.app_context():
+        visible = len([n for page in forward for n in page])
+    assert f"列表 ({visible})" in client.get("/admin/problem/", query_string={"page": count - 1, "page_size": 20}).text

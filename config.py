@@ -15,8 +15,8 @@ MIN_SECRET_GUESSES = 30  # log10 of the guesses zxcvbn estimates: 32 random byte
 # only 16 random bytes scores 28 to 35 and may be refused)
 APP_ENVS = ("development", "production")
 # Settings read from the environment as whole numbers, and what each counts (for the message when one is not)
-COUNTS = {"LIGHT_YELLOW_DAYS": "天数", "STALE_DAYS": "天数", "DUE_SOON_DAYS": "天数", "TRUSTED_PROXIES": "代理层数",
-          "RANKING_MIN_PROBLEMS": "问题个数"}
+# (The yellow window, 7日无进展, 即将到期 and the ranking minimum are each campaign's settings: models.org.Campaign.)
+COUNTS = {"TRUSTED_PROXIES": "代理层数"}
 
 
 class ConfigError(CliError, RuntimeError):
@@ -62,10 +62,6 @@ def load(app: Flask, test_config: dict | None = None) -> None:
         PASSWORD_HASH_METHOD="scrypt",
         REQUEST_LOG=True,  # one log line per request (ops/__init__.py)
         TRUSTED_PROXIES=0,  # reverse proxies in front of the app whose X-Forwarded-* headers to trust
-        LIGHT_YELLOW_DAYS=3,  # 亮灯: yellow when this many days or fewer are left
-        STALE_DAYS=7,  # 督办: assigned problems with no progress for this many days
-        DUE_SOON_DAYS=3,  # 督办: the default window of “due within N days”
-        RANKING_MIN_PROBLEMS=3,  # 红黑榜: a unit with fewer assigned problems is not ranked (样本不足)
     )
     app.config.from_pyfile("config.py", silent=True)
     if os.environ.get("SECRET_KEY"):

@@ -30,6 +30,7 @@ from models import (
     SourceDocument,
     StatedFigure,
     Task,
+    Term,
     Unit,
     User,
     UserSession,
@@ -94,6 +95,7 @@ def register_views(admin: Admin) -> None:
     admin.add_view(reports.ReportsView(name="报表导出", category=report_menu, endpoint="reports", url="/admin/reports"))
     admin.add_view(reports.ImportView(name="导入", category=report_menu, endpoint="imports", url="/admin/import"))
     admin.add_view(views.ReportView(Report, name="报送记录", category=report_menu, endpoint="report"))
+    admin.add_view(views.TermView(Term, name="词表", category=system, endpoint="term"))
     admin.add_view(views.UserView(User, name="用户", category=system, endpoint="user"))
     admin.add_view(views.AuditLogView(AuditLog, name="审计日志", category=system, endpoint="audit_log"))
     admin.add_view(views.LoginAttemptView(LoginAttempt, name="登录记录", category=system, endpoint="login_attempt"))

@@ -39,7 +39,7 @@ from models import scope
 from . import access
 from .ajax import SafeAjaxLoader
 from .fields import (CheckedForm, ScopedAjaxSelect, ScopedAjaxSelectMultiple, ScopedSelect, ScopedSelectMultiple,
-                     WithinRange, within_calendar)
+                     TermSelect, WithinRange, within_calendar)
 from .filters import VisibleOptions
 from .ids import parse_id
 from .labels import COMMON_LABELS, DETAIL_FORMATTERS, LIST_FORMATTERS
@@ -99,6 +99,14 @@ class ScopedModelConverter(AdminModelConverter):
             return (ScopedAjaxSelectMultiple if multiple else ScopedAjaxSelect)(loader, **kwargs)
         kwargs.setdefault("query_factory", lambda: scoped(remote_model, db.session.query(remote_model)))
         return (ScopedSelectMultiple if multiple else ScopedSelect)(**kwargs)
+
+    def _get_field_override(self, name: str):
+        """A column that holds a term of a vocabulary (models.terms) is a dropdown of the terms."""
+        column = self.view.model.__table__.columns.get(name)
+        vocabulary = column.info.get("vocabulary") if column is not None else None
+        if vocabulary is not None and name not in (getattr(self.view, "form_overrides", None) or {}):
+            return lambda **kwargs: TermSelect(vocabulary=vocabulary, allow_blank=column.nullable, **kwargs)
+        return super()._get_field_override(name)
 
     @converts("Integer")
     def handle_integer_types(self, column, field_args, **extra):
@@ -411,8 +419,9 @@ class SecureModelView(ModelView):
             dynamic = [(i, f.options) for i, f in enumerate(self._filters) if isinstance(f.options, VisibleOptions)]
             found = {i: [] for i, _ in dynamic}
             rows = db.session.execute(union_all(*(options.statement(i) for i, options in dynamic)))
+            options = dict(dynamic)
             for key, pk, name, position in sorted(rows, key=lambda r: (r[0], r[3])):
-                found[key].append((str(pk), name))
+                found[key].append(options[key].option(pk, name))
             cache[self.endpoint] = found
         return cache[self.endpoint][index]
 

@@ -8,11 +8,13 @@ from models import Campaign, db
 from models.scope import scope_query
 
 from .ids import parse_id
+from .pages import per_request
 
 
 def user_campaigns() -> list[Campaign]:
-    """The campaigns the current user may see."""
-    return scope_query(db.session.query(Campaign), Campaign, current_user).order_by(Campaign.id).all()
+    """The campaigns the current user may see (with their settings), read once per request."""
+    return per_request("zq.user_campaigns", lambda: scope_query(db.session.query(Campaign), Campaign, current_user)
+                       .order_by(Campaign.id).all())
 
 
 def chosen_campaign() -> Campaign | None:

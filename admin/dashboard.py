@@ -11,7 +11,9 @@ from sqlalchemy import func, select
 
 from models import Problem, Unit, db, ledger
 from models.scope import read_filter
-from models.vocab import PROBLEM_CATEGORIES, PROBLEM_STATUSES
+from models import terms
+from models.terms import Vocabulary
+from models.vocab import PROBLEM_STATUSES
 
 from .campaigns import chosen_campaign, user_campaigns
 from .filters import today
@@ -56,12 +58,20 @@ def dashboard(campaign, day: date) -> dict:
     return {
         "totals": totals,
         "status": [(s, statuses.get(s, 0)) for s in PROBLEM_STATUSES],
-        "category": [(c, categories.get(c, 0)) for c in PROBLEM_CATEGORIES] + [("未分类", categories.get(None, 0))],
+        "category": category_counts(campaign, categories),
         "unit": [(names.get(pk, ""), n) for pk, n in top_units],
         "weeks": [w.strftime("%m-%d") for w in weeks],
         "collected": weekly(Problem.collected_on, scope, weeks),
         "resolved": weekly(Problem.resolved_on, scope, weeks),
     }
+
+
+def category_counts(campaign, counted: dict) -> list[tuple[str, int]]:
+    """(问题类型, count): the campaign's types in their order, any other value found (a retired type, or another
+    campaign's when none is chosen), then 未分类."""
+    names = terms.values(campaign.id, Vocabulary.CATEGORY) if campaign is not None else []
+    names += sorted(k for k in counted if k is not None and k not in names)
+    return [(c, counted.get(c, 0)) for c in names] + [("未分类", counted.get(None, 0))]
 
 
 class StatsView(SecurePage):

@@ -2,12 +2,17 @@
 from decimal import Decimal
 
 from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
-from flask_admin.form import BaseForm
+from flask_admin.form import BaseForm, Select2Field
+from flask_login import current_user
+from sqlalchemy import func, select
 from flask_admin.model.fields import AjaxSelectField, AjaxSelectMultipleField
 from wtforms import PasswordField
+from wtforms.utils import unset_value
 from wtforms.validators import StopValidation, ValidationError
 
+from models import Term, db
 from models.periods import date_refusal
+from models.scope import scope_query
 from models.text import refusal
 from models.uscc import uscc_error
 
@@ -110,3 +115,34 @@ class WithinRange:
             raise ValidationError("请输入一个有效的数值。")
         if not -self.limit <= value <= self.limit:
             raise ValidationError(f"数值超出范围：应在 {-self.limit} 与 {self.limit} 之间。")
+
+
+def term_names(vocabulary: str) -> list[str]:
+    """The terms in use of `vocabulary` in the campaigns the current user may see (models.terms), in their order."""
+    query = (select(Term.value).where(Term.vocabulary == vocabulary, Term.retired == False)  # noqa: E712 (SQL)
+             .group_by(Term.value).order_by(func.min(Term.position), Term.value))
+    return list(db.session.scalars(scope_query(query, Term, current_user)))
+
+
+class TermSelect(Select2Field):
+    """A term of a campaign's vocabulary (models.terms): the terms in use in the user's campaigns, and the row's own
+    value even when retired. The model layer checks, before saving, that the term is the row's campaign's."""
+
+    def __init__(self, label=None, validators=None, vocabulary: str = "", **kwargs):
+        kwargs.setdefault("blank_text", "请选择")
+        super().__init__(label, validators, choices=[], **kwargs)
+        self.vocabulary = vocabulary
+
+    def process(self, formdata, data=unset_value, **kwargs):
+        super().process(formdata, data, **kwargs)
+        names = term_names(self.vocabulary)
+        self.choices = [(name, name) for name in names]
+        kept = self.object_data
+        if kept and kept not in names:
+            self.choices.append((kept, f"{kept}（已停用）"))
+
+    def pre_validate(self, form) -> None:
+        if self.data is None and self.allow_blank:
+            return
+        if self.data not in [value for value, _ in self.choices]:
+            raise StopValidation(f"“{self.data}”不是可选的{self.vocabulary}，请从下拉列表中选择。")

@@ -4,13 +4,14 @@ from __future__ import annotations
 from flask import current_app, has_request_context
 from flask_admin.contrib.sqla.filters import BooleanEqualFilter, DateBetweenFilter, FilterEqual
 from flask_login import current_user
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import case, func, literal_column, select
 
 from models import Body, Campaign, Enterprise, Problem, Unit, db, desk, ledger, local_now
 from models.annex2 import HEADER_OF
-from models.vocab import ESCALATION_LEVELS, PROBLEM_CATEGORIES, PROBLEM_STATUSES, BodyKind
+from models.terms import Term, Vocabulary
+from models.vocab import PROBLEM_STATUSES, BodyKind
 
-from .campaigns import chosen_campaign
+from .campaigns import chosen_campaign, user_campaigns
 from .ids import parse_id
 from .pages import per_request
 from models.scope import scope_query
@@ -20,15 +21,36 @@ def today():
     return per_request("zq.today", lambda: local_now().date())
 
 
-def yellow_days() -> int:
-    return per_request("zq.yellow", lambda: int(current_app.config["LIGHT_YELLOW_DAYS"]))
+def campaigns() -> dict[int, Campaign]:
+    """The campaigns the current user may see, with their settings (专项行动设置), read once per request."""
+    return {c.id: c for c in user_campaigns()}
+
+
+def setting(campaign_id: int | None, key: str) -> int:
+    """A setting of campaign `campaign_id` (Campaign.yellow_days…); the column's default for a campaign not shown."""
+    campaign = campaigns().get(campaign_id)
+    return getattr(campaign, key) if campaign is not None else Campaign.__table__.c[key].default.arg
+
+
+def yellow_days(campaign_id: int | None = None) -> int:
+    """The yellow window of a campaign, by default of the user's own (the administrator's: the one chosen)."""
+    if campaign_id is None:
+        campaign = chosen_campaign() if current_user.role == "admin" else None
+        campaign_id = campaign.id if campaign is not None else current_user.campaign_id
+    return setting(campaign_id, "yellow_days")
+
+
+def each_campaign(condition):
+    """`condition(campaign)` on the problems of each campaign the user may see, with that campaign's settings."""
+    return ledger.per_campaign(campaigns().values(), condition)
 
 
 def desk_clock() -> desk.Clock:
     """The day the desk and its ledger lines are counted on, with the yellow window; for the system administrator,
     who sees every campaign, the campaign chosen on the desk (?campaign=ID, by default the latest)."""
     campaign = chosen_campaign() if current_user.role == "admin" else None
-    return desk.Clock(today(), yellow_days(), local_now(), campaign.id if campaign is not None else None)
+    campaign_id = campaign.id if campaign is not None else None
+    return desk.Clock(today(), yellow_days(campaign_id), local_now(), campaign_id)
 
 
 class VisibleOptions:
@@ -47,10 +69,34 @@ class VisibleOptions:
                        func.row_number().over(order_by=self.order).label("position")).where(*self.where)
         return scope_query(query, self.model, current_user)
 
+    @staticmethod
+    def option(pk, name) -> tuple[str, str]:
+        """A row of the statement as a dropdown option: (value, label)."""
+        return str(pk), name
+
     def __call__(self):
         if not has_request_context():  # Flask-Admin asks once at start-up; the real list is made per request
             return []
-        return [(str(pk), name) for _, pk, name, _ in db.session.execute(self.statement(0).order_by("position"))]
+        return [self.option(pk, name) for _, pk, name, _ in db.session.execute(self.statement(0).order_by("position"))]
+
+
+class TermOptions(VisibleOptions):
+    """The terms of a vocabulary in the campaigns the user may see (models.terms), for a filter dropdown: those in
+    use first, in their order, then retired ones (old rows still carry them)."""
+
+    def __init__(self, vocabulary: str):
+        super().__init__(Term, Term.vocabulary == vocabulary, order=Term.position)
+
+    def statement(self, key: int):
+        order = (func.min(case((Term.retired == True, 1), else_=0)), func.min(Term.position), Term.value)  # noqa: E712
+        query = (select(literal_column(str(int(key))).label("filter"), literal_column("0").label("id"), Term.value,
+                        func.row_number().over(order_by=order).label("position"))
+                 .where(*self.where).group_by(Term.value))
+        return scope_query(query, Term, current_user)
+
+    @staticmethod
+    def option(pk, name) -> tuple[str, str]:
+        return name, name  # a term is filtered by its name
 
 
 class ChoiceFilter(FilterEqual):
@@ -77,7 +123,7 @@ class LightFilter(ChoiceFilter):
         super().__init__(Problem.deadline, name, options=[(light, light) for light in ledger.LIGHTS])
 
     def apply(self, query, value, alias=None):
-        return query.filter(ledger.light_condition(value, today(), yellow_days()))
+        return query.filter(each_campaign(lambda c: ledger.light_condition(value, today(), c.yellow_days)))
 
 
 class TownFilter(ChoiceFilter):
@@ -101,11 +147,11 @@ def ledger_filters():
     return [
         ChoiceFilter(Problem.status, HEADER_OF["status"], fixed(PROBLEM_STATUSES)),
         LightFilter(),
-        ChoiceFilter(Problem.category, HEADER_OF["category"], fixed(PROBLEM_CATEGORIES)),
+        ChoiceFilter(Problem.category, HEADER_OF["category"], TermOptions(Vocabulary.CATEGORY)),
         ChoiceFilter(Problem.responsible_unit_id, HEADER_OF["responsible_unit"], VisibleOptions(Unit), numeric=True),
         ChoiceFilter(Problem.collected_by_body_id, HEADER_OF["collected_by_body"], groups, numeric=True),
         TownFilter(),
-        ChoiceFilter(Problem.escalation_level, "上报层级", fixed(ESCALATION_LEVELS)),
+        ChoiceFilter(Problem.escalation_level, "上报层级", TermOptions(Vocabulary.ESCALATION)),
         BooleanEqualFilter(Problem.flagged, "挂牌督办"),
         DateBetweenFilter(Problem.collected_on, HEADER_OF["collected_on"]),
         DateBetweenFilter(Problem.assigned_on, "交办日期"),

@@ -21,6 +21,9 @@ OVERRIDDEN = {
                                                                          "admin.base.SecureModelView"),
     ("flask_admin.contrib.sqla.form.AdminModelConverter", "_model_select_field"): (
         ("self", "prop", "multiple", "remote_model", "kwargs"), "admin.base.ScopedModelConverter"),
+    # a column holding a term of a vocabulary becomes a dropdown of the terms (models.terms)
+    ("flask_admin.contrib.sqla.form.AdminModelConverter", "_get_field_override"): (
+        ("self", "name"), "admin.base.ScopedModelConverter"),
 }
 
 # (class, private attribute or method): where the panel reads or calls it

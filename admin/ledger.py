@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from flask import abort, current_app, flash, g, has_request_context, jsonify, redirect, request
+from flask import abort, flash, g, has_request_context, jsonify, redirect, request
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_login import current_user
@@ -23,7 +23,7 @@ from models import scope
 from models.base import NAME_LENGTH
 from models.errors import DomainError
 from models.text import refusal
-from models.vocab import ESCALATION_LEVELS
+from models.vocab import Escalation
 
 from . import access
 from .base import SecureModelView, scoped
@@ -31,7 +31,7 @@ from .labels import COMMON_LABELS
 from .campaigns import chosen_campaign
 from .display import days_text, light_badge, safe_next, yes_no
 from .files import download, xlsx_bytes
-from .filters import desk_clock, ledger_filters, today, yellow_days
+from .filters import desk_clock, each_campaign, ledger_filters, today, yellow_days
 from .ids import parse_id
 from .pages import per_request
 from .steps import step_form, step_values
@@ -76,7 +76,7 @@ def shown_value(problem, key: str) -> str | None:
     value = problem
     for part in key.split("."):
         value = getattr(value, part, None) if value is not None else None
-    if key == "escalation_level" and value == ESCALATION_LEVELS[0]:
+    if key == "escalation_level" and value == Escalation.LOCAL:
         return None  # 本级: not escalated
     if key == "flagged":
         return yes_no(value) if value or problem.assigned_on else None
@@ -99,7 +99,7 @@ def case_sections(problem) -> list[tuple[str, list[tuple[str, str]]]]:
 
 def light_cell(view, context, model, name):
     """The coloured 亮灯 cell."""
-    return light_badge(ledger.light(model, today(), yellow_days()))
+    return light_badge(ledger.light(model, today(), yellow_days(model.campaign_id)))
 
 
 def number_cell(view, context, model, name):
@@ -245,7 +245,7 @@ class ProblemView(SecureModelView):
         steps = self.steps_for(problem)
         may_edit = self.allowed("edit") and scope.change_refusal(problem, current_user) is None
         return {"steps": steps, "primary": workflow.primary([name for name, _ in steps]), "sections": case_sections(problem),
-                "light": ledger.light(problem, today(), yellow_days()), "days": days_text(problem, today()),
+                "light": ledger.light(problem, today(), yellow_days(problem.campaign_id)), "days": days_text(problem, today()),
                 "may_edit": may_edit, "light_badge": light_badge}
 
     @action("accept", "签收", None)
@@ -277,7 +277,7 @@ class ProblemView(SecureModelView):
         title = campaign.name if campaign is not None and not campaigns else "助企服务专项行动"
         own = current_user.body or current_user.unit
         unit = own.name if own is not None else (reporting_unit(campaign) if campaign else "")
-        book = annex2_workbook(problems, title, unit, today(), today(), yellow_days())
+        book = annex2_workbook(problems, title, unit, today(), today(), yellow_days(campaign.id if campaign else None))
         return download(xlsx_bytes(book), f"附件2 问题清单（{self.name}，{today():%Y-%m-%d}）.xlsx")
 
     def to_step(self, name, ids):
@@ -409,8 +409,9 @@ class OverdueView(ProblemView):
 class DueSoonView(ProblemView):
     def listing(self):
         days = request.args.get("days", "")  # ASCII digits: ² and ① are digits too, but int() refuses them
-        days = int(days) if days.isascii() and days.isdigit() and int(days) <= 365 else current_app.config["DUE_SOON_DAYS"]
-        return ledger.due_within(today(), days)
+        if days.isascii() and days.isdigit() and int(days) <= 365:
+            return ledger.due_within(today(), int(days))
+        return each_campaign(lambda c: ledger.due_within(today(), c.due_soon_days))
 
 
 class FlaggedView(ProblemView):
@@ -425,4 +426,4 @@ class EscalatedView(ProblemView):
 
 class StaleView(ProblemView):
     def listing(self):
-        return ledger.stale(local_now(), current_app.config["STALE_DAYS"])
+        return each_campaign(lambda c: ledger.stale(local_now(), c.stale_days))

@@ -7,7 +7,8 @@ from wtforms import DateField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from models import Person, Problem, Unit, db
-from models.vocab import SATISFACTION_LEVELS
+from models import terms, workflow
+from models.terms import Vocabulary
 
 from sqlalchemy import select
 
@@ -73,7 +74,9 @@ def step_form(name: str, problem: Problem, formdata):
                                        widget=Select2Widget(), allow_blank=True, blank_text="（可不填）",
                                        render_kw={"data-unit-from": "ui_supervisor_unit"},
                                        description="跟踪督办的人员：先选单位，再从该单位的人员中选择。"),
-            "deadline": DateField("办理时限", widget=date_widget, validators=[DataRequired("请填写办理时限。"), within_calendar]),
+            "deadline": DateField("办理时限", widget=date_widget, validators=[DataRequired("请填写办理时限。"), within_calendar],
+                                  default=terms.default_deadline(problem, workflow.today()),
+                                  description=terms.default_deadline_text(problem)),
             "note": note_field("交办说明", False),
         },
         "accept": lambda: {"note": note_field("签收说明", False)},
@@ -86,7 +89,7 @@ def step_form(name: str, problem: Problem, formdata):
                                                  validators=[DataRequired("请填写批准延至的日期。"), within_calendar]),
                               "note": note_field("审批意见", False)},
         "reject_extension": lambda: {"reason": note_field("驳回理由", True)},
-        "close": lambda: {"satisfaction": Select2Field("企业满意度", choices=[(s, s) for s in SATISFACTION_LEVELS], allow_blank=True,
+        "close": lambda: {"satisfaction": Select2Field("企业满意度", choices=[(s, s) for s in terms.values(problem.campaign_id, Vocabulary.SATISFACTION)], allow_blank=True,
                                                blank_text="请选择（按企业的意见）",
                                                validators=[DataRequired("请选择企业满意度。")]),
                   "note": note_field("销号说明", False)},

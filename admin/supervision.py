@@ -2,7 +2,6 @@
 Each is over the rows the user may see, and open to the roles admin.access.PAGES names."""
 from __future__ import annotations
 
-from flask import current_app
 from flask_admin import expose
 from flask_login import current_user
 from sqlalchemy import select
@@ -31,7 +30,7 @@ class RankingView(SecurePage):
         rows = read_filter(Problem, current_user)
         if campaign is not None:
             rows = Problem.campaign_id == campaign.id if rows is None else (rows & (Problem.campaign_id == campaign.id))
-        minimum = current_app.config["RANKING_MIN_PROBLEMS"]
+        minimum = campaign.ranking_min_problems if campaign is not None else None
         ranking = ledger.unit_ranking(rows, today(), min_problems=minimum) if campaign else []
         total = ledger.figures(rows, today()) if campaign else None
         return self.render("admin/supervision_ranking.html", ranking=ranking, total=total, campaign=campaign,

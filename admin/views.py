@@ -5,7 +5,8 @@ from flask_login import current_user
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, Optional, ValidationError
 
-from models import AuditLog, audit, db, workflow
+from models import AuditLog, Term, audit, db, workflow
+from models.terms import VOCABULARIES
 from models.vocab import AUDIT_ACTION_LABELS, ROLE_LABELS
 
 from . import audit_display
@@ -23,6 +24,8 @@ PROBLEM_AJAX = {"fields": ("number", "description"), "placeholder": "输入问�
 
 
 class CampaignView(SecureModelView):
+    """专项行动 and its settings, which the 推进办 edits for its own campaign; every screen, report and export reads
+    them on the next request. (Its vocabularies are under 系统 → 词表; its report days and visit targets are tasks'.)"""
     column_list = ("name", "doc_number", "issuer", "issued_on", "region", "start_on", "end_on", "code")
     column_labels = {
         "code": "问题编号前缀",
@@ -36,11 +39,47 @@ class CampaignView(SecureModelView):
         "end_on": "结束日期",
         "document": "来源文件",
         "last_problem_seq": "已编问题序号",
+        "yellow_days": "黄灯天数",
+        "stale_days": "无进展天数",
+        "due_soon_days": "即将到期天数",
+        "ranking_min_problems": "红黑榜最少问题数",
+    }
+    column_descriptions = {
+        "code": "新问题的编号为“前缀-年份-序号”，如 SJY-2024-0001；修改后只影响此后录入的问题。",
+        "yellow_days": "办理中的问题离办理时限不超过这么多天时亮黄灯（默认 3）。",
+        "stale_days": "督办“无进展”：已交办的问题超过这么多天没有办理进展（默认 7）。",
+        "due_soon_days": "督办“即将到期”列出离办理时限不超过这么多天的问题（默认 3）。",
+        "ranking_min_problems": "单位红黑榜：已交办问题少于这个数的单位标“样本不足”，不参加排名（默认 3）。",
     }
     column_searchable_list = ("name", "doc_number", "issuer")
     column_filters = ("region", "issued_on", "start_on")
-    form_excluded_columns = FORM_EXCLUDED
+    form_columns = ("name", "code", "yellow_days", "stale_days", "due_soon_days", "ranking_min_problems", "doc_number",
+                    "issuer", "issued_on", "region", "parent_document", "goals", "start_on", "end_on")
+    column_details_list = ("name", "code", "yellow_days", "stale_days", "due_soon_days", "ranking_min_problems",
+                           "doc_number", "issuer", "issued_on", "region", "parent_document", "goals", "start_on", "end_on",
+                           "document", "last_problem_seq")
     column_default_sort = ("id", False)
+
+
+class TermView(SecureModelView):
+    """词表: the terms of a campaign's vocabularies (models.terms). Renaming a term renames it on every row of the
+    campaign and keeps the old name (imports still read it); retiring keeps old rows and offers it no more."""
+    column_list = ("vocabulary", "value", "position", "retired", "satisfied", "default_days", "former_values", "locked",
+                   "campaign")
+    column_labels = {"vocabulary": "词表", "value": "名称", "position": "顺序", "retired": "停用", "locked": "系统使用",
+                     "satisfied": "计入满意率", "default_days": "默认办理时限（天）", "former_values": "曾用名"}
+    column_descriptions = {
+        "value": "改名后，本专项行动中使用该词条的记录一并改名，原名记入“曾用名”（导入文件仍可使用原名）。",
+        "position": "下拉列表中的顺序，数字小的在前；上报层级按此顺序逐级上报。",
+        "retired": "停用后，已有记录保留该词条，新记录不能再选。",
+        "satisfied": "仅用于满意度：销号时选此项的问题计入满意率。",
+        "default_days": "仅用于问题类型：交办时默认的办理时限。",
+    }
+    column_searchable_list = ("value", "former_values")
+    column_filters = (ChoiceFilter(Term.vocabulary, "词表", [(v, v) for v in VOCABULARIES]), "retired", "campaign.name")
+    form_columns = ("campaign", "vocabulary", "value", "position", "retired", "satisfied", "default_days")
+    column_default_sort = [("campaign_id", False), ("vocabulary", False), ("position", False)]
+    page_size = 50
 
 
 class SourceDocumentView(SecureModelView):

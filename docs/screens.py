@@ -1,5 +1,5 @@
 """Take the README's screenshots again: each role's desk, the ledger, a problem page, the 交办 form with its date picker,
-the 红黑榜 and the audit log at 1366×768, and the desk and ledger on a phone (375 px), from a fresh SQLite database with
+the 红黑榜, the audit log, the 词表 and a campaign's settings at 1366×768, and the desk and ledger on a phone (375 px), from a fresh SQLite database with
 the seeds and 80 demo problems around today.
 
     .venv/bin/python docs/screens.py          # writes docs/screens/*.png
@@ -96,12 +96,19 @@ def main() -> int:
              then=lambda page: page.click("#deadline"))  # with the Chinese date picker open
         shot("coordinator", "/admin/ranking/", "ranking.png")
         shot("admin", "/admin/audit_log/", "audit_log.png")
+        shot("coordinator", "/admin/term/?flt0_0=问题类型", "vocabulary.png")
+        shot("coordinator", f"/admin/campaign/edit/?id={miluo_id(app)}", "settings.png")
         shot("handler", "/admin/", "phone_desk.png", PHONE)
         shot("handler", "/admin/problem/", "phone_ledger.png", PHONE)
         browser.close()
     server.shutdown()
     shutil.rmtree(folder, ignore_errors=True)
     return 0
+
+
+def miluo_id(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(Campaign.id).where(Campaign.code == "SJY"))
 
 
 def first_unassigned(app) -> int:

@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
@@ -46,7 +46,7 @@ def build(kind: str, campaign: Campaign, day: date, unit: str, problem_scope=Non
           docx: bool = False) -> tuple[bytes, str]:
     """A report as file content and its Chinese file name."""
     today = local_now().date()
-    yellow = current_app.config["LIGHT_YELLOW_DAYS"]
+    yellow = campaign.yellow_days
     if kind == "problems":
         book = annex2_workbook(campaign_problems(campaign, problem_scope), campaign.name, unit, day, today, yellow)
         name = f"附件2 问题清单（{campaign.name}，{day:%Y-%m-%d}）.xlsx"
@@ -55,7 +55,7 @@ def build(kind: str, campaign: Campaign, day: date, unit: str, problem_scope=Non
         name = f"附件1 工作任务清单（{campaign.name}）.xlsx"
     else:
         figures = period_figures(campaign, KINDS[kind], day, today, problem_scope, visit_scope, body_scope,
-                                 current_app.config["RANKING_MIN_PROBLEMS"])
+                                 campaign.ranking_min_problems)
         label = f"{figures.period.kind}（{campaign.name}，{figures.period.label}）"
         if docx and kind == "dekad":
             out = io.BytesIO()

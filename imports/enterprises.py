@@ -10,7 +10,8 @@ from exports.enterprises import HEADERS
 from models import Campaign, Enterprise, EnterpriseGroup, db
 from models.errors import DomainError
 from models.uscc import uscc_error
-from models.vocab import NO, OWNERSHIPS, YES
+from models.terms import Vocabulary
+from models.vocab import NO, YES
 from models.scope import scope_query
 
 from .problems import FLUSH_EVERY, ImportResult, Lookup, Outcome
@@ -45,12 +46,6 @@ def parse(number: int, cells: dict, lookup: Lookup, errors: list[CellError]) -> 
             raise ValueError(uscc_error(value))
         return value
 
-    def ownership(value):
-        value = text(value)
-        if value is not None and value not in OWNERSHIPS:
-            raise ValueError(f"“{value}”不是有效的所有制（可选：{'、'.join(OWNERSHIPS)}）")
-        return value
-
     def yes_no(value):
         value = text(value)
         if value not in (None, YES, NO):
@@ -59,7 +54,7 @@ def parse(number: int, cells: dict, lookup: Lookup, errors: list[CellError]) -> 
 
     values["name"] = read("企业名称", name)
     values["credit_code"] = read("统一社会信用代码", code)
-    values["ownership"] = read("所有制", ownership)
+    values["ownership"] = read("所有制", lookup.term(Vocabulary.OWNERSHIP))
     values["above_scale"] = read("规上企业", yes_no)
     values["industry"] = text(cells.get("行业"))
     values["town"] = read("所在镇（园区）", lambda v: Lookup.one(lookup.units, text(v), "镇（园区）") if text(v) else None)

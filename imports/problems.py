@@ -21,7 +21,9 @@ from sqlalchemy.orm import selectinload
 from models import Body, Campaign, Enterprise, Person, Problem, Unit, annex2, db, workflow
 from models.base import campaign_mismatch
 from models.errors import DomainError
-from models.vocab import OPEN_STATUSES, PROBLEM_CATEGORIES, PROBLEM_STATUSES, SATISFACTION_LEVELS, BodyKind, Status
+from models import terms
+from models.terms import Vocabulary
+from models.vocab import OPEN_STATUSES, PROBLEM_STATUSES, BodyKind, Status
 from models.workflow import StepName, entered_via
 from models.scope import change_refusal, scope_query
 
@@ -83,10 +85,25 @@ class Lookup:
                 found.setdefault(row.name, []).append(row)
             return found
 
+        self.campaign_id, self.readers = campaign.id, {}
         self.enterprises = visible(Enterprise)
         self.groups = visible(Body, Body.kind == BodyKind.WORKING_GROUP)
         self.units = visible(Unit)
         self.people = visible(Person)
+
+    def term(self, vocabulary: str):
+        """A cell's text as a term of the campaign's `vocabulary` (a former name is read as the term it became);
+        ValueError listing the terms in use otherwise."""
+        if vocabulary in self.readers:
+            return self.readers[vocabulary]
+        resolve, names = terms.resolver(self.campaign_id, vocabulary), terms.values(self.campaign_id, vocabulary)
+
+        def convert(value):
+            value = text(value)
+            if value is not None and resolve(value) is None:
+                raise ValueError(f"“{value}”不是本专项行动的{vocabulary}（可选：{'、'.join(names)}）")
+            return None if value is None else resolve(value)
+        return self.readers.setdefault(vocabulary, convert)
 
     @staticmethod
     def one(table: dict, name: str, what: str):
@@ -122,9 +139,9 @@ def parsers(lookup: Lookup) -> dict:
         "text": text,
         "required text": required,
         "date": parse_date,
-        "category": choice(PROBLEM_CATEGORIES, annex2.HEADER_OF["category"]),
+        "category": lookup.term(Vocabulary.CATEGORY),
         "status": choice(PROBLEM_STATUSES, annex2.HEADER_OF["status"]),
-        "satisfaction": choice(SATISFACTION_LEVELS, annex2.HEADER_OF["satisfaction"]),
+        "satisfaction": lookup.term(Vocabulary.SATISFACTION),
         "enterprise": named(lookup.enterprises, "企业"),
         "group": named(lookup.groups, "工作组"),
         "unit": named(lookup.units, "单位"),

@@ -5,6 +5,7 @@ from .enterprise import Enterprise, EnterpriseGroup, Event, Visit
 from .org import Body, BodyTown, BodyUnit, Campaign, Person, Post, SourceDocument, StatedFigure, Unit
 from .problem import Problem, ProblemRead, ProblemUpdate, Report, problem_co_unit
 from .task import PolicyDocument, PolicyPush, Task, task_body
+from .terms import Term, Vocabulary
 from .user import AuditLog, LoginAttempt, LoginLock, User, UserSession
 
 __all__ = [
@@ -30,10 +31,12 @@ __all__ = [
     "SourceDocument",
     "StatedFigure",
     "Task",
+    "Term",
     "Unit",
     "User",
     "UserSession",
     "Visit",
+    "Vocabulary",
     "db",
     "local_now",
     "migrate",

@@ -10,7 +10,7 @@ from .base import VersionMixin, NAME_LENGTH, CampaignOwnedMixin, IdMixin, Proven
 from .org import Body, Unit
 from .errors import DomainError
 from .uscc import uscc_error
-from .vocab import EVENT_KINDS, OWNERSHIPS, VISIT_FORMS
+from .terms import Vocabulary, term_column
 
 
 class Enterprise(IdMixin, TimestampMixin, VersionMixin, CampaignOwnedMixin, ProvenanceMixin, db.Model):
@@ -26,7 +26,7 @@ class Enterprise(IdMixin, TimestampMixin, VersionMixin, CampaignOwnedMixin, Prov
 
     name: Mapped[str] = name_column()
     credit_code: Mapped[str | None] = mapped_column(String(18))
-    ownership: Mapped[str | None] = mapped_column(choice(OWNERSHIPS, "ownership"))
+    ownership: Mapped[str | None] = term_column(Vocabulary.OWNERSHIP)
     above_scale: Mapped[bool] = mapped_column(Boolean, default=False)  # 规上
     industry: Mapped[str | None] = mapped_column(String(100))
     town_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id", ondelete="SET NULL"), index=True)
@@ -79,7 +79,7 @@ class Visit(IdMixin, TimestampMixin, VersionMixin, CampaignOwnedMixin, Provenanc
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id", ondelete="RESTRICT"), index=True)
     enterprise: Mapped["Enterprise"] = relationship()
     visited_on: Mapped[date] = mapped_column(index=True)
-    form: Mapped[str] = mapped_column(choice(VISIT_FORMS, "visit_form"), default="实地走访")
+    form: Mapped[str] = term_column(Vocabulary.VISIT_FORM, default="实地走访")
     participants: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
     summary: Mapped[str | None] = mapped_column(Text)
 
@@ -95,7 +95,7 @@ class Event(IdMixin, TimestampMixin, VersionMixin, CampaignOwnedMixin, Provenanc
     __tablename__ = "event"
     __table_args__ = (UniqueConstraint("campaign_id", "title"),)
 
-    kind: Mapped[str] = mapped_column(choice(EVENT_KINDS, "event_kind"))
+    kind: Mapped[str] = term_column(Vocabulary.EVENT_KIND)
     title: Mapped[str] = name_column()
     held_on: Mapped[date | None]
     date_text: Mapped[str | None] = mapped_column(String(64))  # the date as the document words it

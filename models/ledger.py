@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, case, func, not_, or_, select
+from sqlalchemy import and_, case, false, func, not_, or_, select
 
 from .base import db
 from .enterprise import EnterpriseGroup, Visit
@@ -23,7 +23,8 @@ from .org import Body, Unit
 from .periods import Period, period_for
 from .problem import Problem, Report, Urgency
 from .task import Task
-from .vocab import (ENDED_STATUSES, FINISHED_STATUSES, RUNNING_STATUSES, SATISFIED_LEVELS, VISIT_TARGET_UNIT,
+from .terms import satisfied_values
+from .vocab import (ENDED_STATUSES, FINISHED_STATUSES, RUNNING_STATUSES, VISIT_TARGET_UNIT,
                     Escalation, Status, TaskSection)
 
 
@@ -53,6 +54,15 @@ CLOSED = ENDED_STATUSES
 DEFAULT_YELLOW_DAYS = 3
 DEFAULT_STALE_DAYS = 7
 DEFAULT_RANKING_MIN_PROBLEMS = 3
+
+
+def per_campaign(campaigns, condition):
+    """`condition(campaign)` on each campaign's problems, for settings that differ between campaigns (the yellow
+    window, 7日无进展…): one campaign's as it is, several joined by OR."""
+    campaigns = list(campaigns)
+    if len(campaigns) == 1:
+        return condition(campaigns[0])
+    return or_(false(), *(and_(Problem.campaign_id == c.id, condition(c)) for c in campaigns))
 
 
 def light(problem: Problem, today: date, yellow_days: int = DEFAULT_YELLOW_DAYS) -> str | None:
@@ -153,7 +163,7 @@ def figure_columns(today: date):
         count(and_(finished, Problem.resolved_on.is_not(None), Problem.deadline.is_not(None), Problem.resolved_on <= Problem.deadline)),
         count(overdue(today)),
         count(and_(Problem.status == Status.CLOSED, Problem.satisfaction.is_not(None))),
-        count(and_(Problem.status == Status.CLOSED, Problem.satisfaction.in_(SATISFIED_LEVELS))),
+        count(and_(Problem.status == Status.CLOSED, Problem.satisfaction.in_(satisfied_values(Problem.campaign_id)))),
     ]
 
 

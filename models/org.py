@@ -1,6 +1,7 @@
 """Campaigns, their source documents and their organisation: units, people, bodies and posts."""
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -19,6 +20,7 @@ from .base import (
     db,
     name_column,
 )
+from .errors import DomainError
 from .vocab import BODY_KINDS, BODY_UNIT_ROLES, POST_ROLES, UNIT_KINDS
 
 
@@ -57,8 +59,25 @@ class Campaign(IdMixin, TimestampMixin, VersionMixin, ProvenanceMixin, db.Model)
     start_on: Mapped[date | None]
     end_on: Mapped[date | None]
     last_problem_seq: Mapped[int] = mapped_column(Integer, default=0, nullable=False)  # numbers problems
+    # Settings (专项行动设置): the 推进办 edits them in the panel; every screen, report and export reads them here.
+    # (The report days and the visits each linked enterprise needs are the campaign's tasks': 周期日 and 目标.)
+    yellow_days: Mapped[int] = mapped_column(Integer, default=3, server_default="3")  # 亮灯: yellow with this many days left
+    stale_days: Mapped[int] = mapped_column(Integer, default=7, server_default="7")  # 7日无进展
+    due_soon_days: Mapped[int] = mapped_column(Integer, default=3, server_default="3")  # 即将到期: the listing's window
+    ranking_min_problems: Mapped[int] = mapped_column(Integer, default=3, server_default="3")  # 红黑榜: fewer is 样本不足
     document_id: Mapped[int | None] = mapped_column(ForeignKey("source_document.id"))
     document: Mapped[SourceDocument | None] = relationship(foreign_keys=[document_id])
+
+    SETTING_LIMITS = {"yellow_days": ("黄灯天数", 0, 90), "stale_days": ("无进展天数", 1, 365),
+                      "due_soon_days": ("即将到期天数", 0, 365), "ranking_min_problems": ("红黑榜最少问题数", 1, 1000)}
+
+    def check(self) -> None:
+        for key, (label, low, high) in self.SETTING_LIMITS.items():
+            value = getattr(self, key)
+            if value is not None and not low <= value <= high:
+                raise DomainError(f"{label}应在 {low} 至 {high} 之间，当前为 {value}。")
+        if self.code is not None and not re.fullmatch(r"[A-Za-z0-9]{1,16}", self.code):
+            raise DomainError(f"问题编号前缀“{self.code}”无效：只能用 1 至 16 个字母或数字。")
 
     def number_year(self) -> int | None:
         """The year problem numbers carry: the year the campaign was issued or started, if known."""
@@ -72,8 +91,6 @@ class Campaign(IdMixin, TimestampMixin, VersionMixin, ProvenanceMixin, db.Model)
 def campaign_named(name: str | None) -> Campaign:
     """The campaign called `name`; with no name, the only campaign there is. DomainError (Chinese) otherwise."""
     from sqlalchemy import select
-
-    from .errors import DomainError
 
     if name:
         campaign = db.session.scalar(select(Campaign).where(Campaign.name == name))

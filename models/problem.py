@@ -14,17 +14,8 @@ from .base import (VersionMixin, NAME_LENGTH, CampaignOwnedMixin, IdMixin, Prove
 from .enterprise import Enterprise
 from .errors import DomainError
 from .org import Body, Campaign, Person, Unit
-from .vocab import (
-    ESCALATION_LEVELS,
-    PROBLEM_CATEGORIES,
-    PROBLEM_NATURES,
-    PROBLEM_SOURCES,
-    PROBLEM_STATUSES,
-    REPORT_KINDS,
-    RUNNING_STATUSES,
-    SATISFACTION_LEVELS,
-    Status,
-)
+from .terms import Vocabulary, term_column
+from .vocab import PROBLEM_STATUSES, REPORT_KINDS, RUNNING_STATUSES, Escalation, Status
 
 # The ledger's "most urgent first" order needs no date: a running problem's light (红, 黄, 绿) follows its
 # deadline, so running problems with a deadline come first (by deadline), then 待交办, then the rest, a missing
@@ -91,9 +82,9 @@ class Problem(IdMixin, TimestampMixin, VersionMixin, CampaignOwnedMixin, Provena
     enterprise: Mapped[Enterprise | None] = relationship()
     description: Mapped[str] = mapped_column(Text)
     demand: Mapped[str | None] = mapped_column(Text)
-    category: Mapped[str | None] = mapped_column(choice(PROBLEM_CATEGORIES, "problem_category"), index=True)
-    nature: Mapped[str | None] = mapped_column(choice(PROBLEM_NATURES, "problem_nature"))
-    source: Mapped[str | None] = mapped_column(choice(PROBLEM_SOURCES, "problem_source"))
+    category: Mapped[str | None] = term_column(Vocabulary.CATEGORY, index=True)
+    nature: Mapped[str | None] = term_column(Vocabulary.NATURE)
+    source: Mapped[str | None] = term_column(Vocabulary.SOURCE)
     collected_by_body_id: Mapped[int | None] = mapped_column(ForeignKey("body.id", ondelete="SET NULL"))
     collected_by_body: Mapped[Body | None] = relationship(foreign_keys=[collected_by_body_id])
     collected_by_person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
@@ -109,15 +100,14 @@ class Problem(IdMixin, TimestampMixin, VersionMixin, CampaignOwnedMixin, Provena
     assigned_on: Mapped[date | None]
     deadline: Mapped[date | None] = mapped_column(index=True)
     status: Mapped[str] = mapped_column(choice(PROBLEM_STATUSES, "problem_status"), default=Status.UNASSIGNED, index=True)
-    escalation_level: Mapped[str] = mapped_column(choice(ESCALATION_LEVELS, "escalation_level"), default=ESCALATION_LEVELS[0],
-                                                  index=True)
+    escalation_level: Mapped[str] = term_column(Vocabulary.ESCALATION, default=Escalation.LOCAL, index=True)
     flagged: Mapped[bool] = mapped_column(Boolean, default=False, index=True)  # 挂牌督办
     resolution: Mapped[str | None] = mapped_column(Text)
     resolved_on: Mapped[date | None]  # 办结
     closed_on: Mapped[date | None]  # 销号
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
     closed_by = relationship("User", foreign_keys=[closed_by_id])
-    satisfaction: Mapped[str | None] = mapped_column(choice(SATISFACTION_LEVELS, "satisfaction"))
+    satisfaction: Mapped[str | None] = term_column(Vocabulary.SATISFACTION)
     remark: Mapped[str | None] = mapped_column(Text)
     progress: Mapped[str | None] = mapped_column(Text)  # the latest step of the timeline, as the ledger shows it
     last_progress_at: Mapped[datetime | None] = mapped_column(index=True)
@@ -157,7 +147,7 @@ only_on(Index("ix_problem_campaign_urgency_expr", Problem.campaign_id, text(f"({
 # The column the condition tests comes last, so that the index alone answers the count.
 for name, column, condition in (
         ("ix_problem_flagged_open", Problem.flagged, Problem.flagged == True),  # noqa: E712 (SQL, not Python)
-        ("ix_problem_escalated", Problem.escalation_level, Problem.escalation_level != ESCALATION_LEVELS[0]),
+        ("ix_problem_escalated", Problem.escalation_level, Problem.escalation_level != Escalation.LOCAL),
         ("ix_problem_extension", Problem.extension_requested_until, Problem.extension_requested_until.is_not(None))):
     Index(name, Problem.campaign_id, Problem.status, column, sqlite_where=condition, postgresql_where=condition)
 

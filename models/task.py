@@ -11,7 +11,8 @@ from .base import VersionMixin, NAME_LENGTH, CampaignOwnedMixin, IdMixin, Proven
 from .enterprise import Enterprise
 from .errors import DomainError
 from .org import Body, Person, Unit
-from .vocab import POLICY_LEVELS, RECURRENCE_KINDS, REPORT_KINDS, TASK_SECTIONS, TASK_STATUSES, Recurrence
+from .terms import Vocabulary, term_column
+from .vocab import RECURRENCE_KINDS, REPORT_KINDS, TASK_SECTIONS, TASK_STATUSES, Recurrence
 
 task_body = Table(
     "task_body",
@@ -86,7 +87,7 @@ class PolicyDocument(IdMixin, TimestampMixin, VersionMixin, CampaignOwnedMixin, 
 
     title: Mapped[str] = name_column()
     doc_number: Mapped[str | None] = mapped_column(String(100))
-    level: Mapped[str | None] = mapped_column(choice(POLICY_LEVELS, "policy_level"))
+    level: Mapped[str | None] = term_column(Vocabulary.POLICY_LEVEL)
     issuer: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
     domain: Mapped[str | None] = mapped_column(String(100))
     compiled_by_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id", ondelete="SET NULL"), index=True)

@@ -15,12 +15,13 @@ from datetime import date
 from flask import has_request_context
 from sqlalchemy import event
 
-from . import audit
+from . import audit, terms
 from .base import db, local_now
 from .errors import DomainError
 from .problem import Problem, ProblemUpdate
 from .scope import change_refusal
-from .vocab import ESCALATION_LEVELS, OPEN_STATUSES, RUNNING_STATUSES, SATISFACTION_LEVELS, Status
+from .terms import Vocabulary
+from .vocab import OPEN_STATUSES, RUNNING_STATUSES, Status
 
 OFFICE = ("admin", "coordinator")
 OPEN = OPEN_STATUSES
@@ -80,7 +81,7 @@ STEPS: dict[str, Step] = {
     StepName.ESCALATE: Step(
         "上报", OFFICE, OPEN,
         unless=lambda p: (f"问题{p.number}已上报至{p.escalation_level}，不能再上报。"
-                          if p.escalation_level == ESCALATION_LEVELS[-1] else None)),
+                          if next_level(p) is None else None)),
     StepName.FLAG: Step("挂牌督办", ("admin", "coordinator", "leader"), UNTIL_RESOLVED,
                         unless=lambda p: f"问题{p.number}已经挂牌督办。" if p.flagged else None),
     StepName.UNFLAG: Step("取消挂牌督办", ("admin", "coordinator", "leader"), UNTIL_RESOLVED,
@@ -92,6 +93,13 @@ STEPS: dict[str, Step] = {
 
 def today() -> date:
     return local_now().date()
+
+
+def next_level(problem: Problem) -> str | None:
+    """The 上报层级 above the problem's, among its campaign's levels in use (本级 → 市级 → 省级 by default); None at the top."""
+    levels = terms.values(problem.campaign_id, Vocabulary.ESCALATION)
+    above = levels[levels.index(problem.escalation_level) + 1:] if problem.escalation_level in levels else levels[1:]
+    return above[0] if above else None
 
 
 def refusal(name: str, problem: Problem, user) -> str | None:
@@ -267,8 +275,9 @@ def reject_extension(problem: Problem, user, reason: str) -> ProblemUpdate:
 def close(problem: Problem, user, satisfaction: str, note: str | None = None) -> ProblemUpdate:
     """销号: the office verifies the result and records the enterprise's satisfaction."""
     require(StepName.CLOSE, problem, user)
-    if satisfaction not in SATISFACTION_LEVELS:
-        raise DomainError("销号必须填写企业满意度（满意、基本满意或不满意）。")
+    levels = terms.values(problem.campaign_id, Vocabulary.SATISFACTION)
+    if satisfaction not in levels:
+        raise DomainError(f"销号必须填写企业满意度（{'、'.join(levels)}之一）。")
     problem.satisfaction = satisfaction
     problem.closed_on = today()
     problem.closed_by_id = getattr(user, "id", None)
@@ -287,7 +296,7 @@ def escalate(problem: Problem, user, reason: str) -> ProblemUpdate:
     """上报: what this level cannot solve goes up one level (本级 → 市级 → 省级)."""
     require(StepName.ESCALATE, problem, user)
     reason = needed(reason, "上报必须填写理由。")
-    level = ESCALATION_LEVELS[ESCALATION_LEVELS.index(problem.escalation_level) + 1]
+    level = next_level(problem)
     problem.escalation_level = level
     return record(problem, user, STEPS[StepName.ESCALATE].label, note=f"上报至{level}：{reason}")
 

@@ -40,8 +40,9 @@ R, CRUD = {"list", "details"}, {"list", "details", "create", "edit", "delete", "
 ORG = {"admin": CRUD, "coordinator": CRUD, "group": R, "handler": R, "leader": R}
 NO_HANDLER = {**ORG, "handler": set()}
 EXPECTED_OPS = {
-    "campaign": {"admin": CRUD, "coordinator": R, "group": R, "handler": R, "leader": R},
+    "campaign": {"admin": CRUD, "coordinator": R | {"edit"}, "group": R, "handler": R, "leader": R},
     "source_document": {role: R for role in ROLES},
+    "term": ORG,
     "stated_figure": ORG, "unit": ORG, "person": ORG, "body": ORG, "body_unit": ORG, "post": ORG, "task": ORG,
     "policy": ORG, "enterprise": ORG, "event": ORG,
     "body_town": NO_HANDLER, "policy_push": NO_HANDLER, "enterprise_group": NO_HANDLER,

@@ -35,16 +35,17 @@ def test_default_database_is_sqlite_under_instance(monkeypatch):
     assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{os.path.join(app.instance_path, 'zhuqi.db')}"
 
 
-def test_ranking_minimum_from_the_environment(monkeypatch, tmp_path):
-    """RANKING_MIN_PROBLEMS is 3 unless the environment says otherwise, and must be a whole number."""
+def test_counts_from_the_environment_must_be_whole_numbers(monkeypatch, tmp_path):
+    """TRUSTED_PROXIES is 0 unless the environment says otherwise, and must be a whole number. (The yellow window and
+    the other campaign settings are not the environment's: tests/test_settings.py.)"""
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/env.db")
-    monkeypatch.delenv("RANKING_MIN_PROBLEMS", raising=False)
-    assert create_app().config["RANKING_MIN_PROBLEMS"] == 3
-    monkeypatch.setenv("RANKING_MIN_PROBLEMS", "5")
-    assert create_app().config["RANKING_MIN_PROBLEMS"] == 5
+    monkeypatch.delenv("TRUSTED_PROXIES", raising=False)
+    assert create_app().config["TRUSTED_PROXIES"] == 0
+    monkeypatch.setenv("TRUSTED_PROXIES", "2")
+    assert create_app().config["TRUSTED_PROXIES"] == 2
     for bad in ("三", "2.5", "-1", "²"):  # "²" passes str.isdigit but is no number int() reads
-        monkeypatch.setenv("RANKING_MIN_PROBLEMS", bad)
-        with pytest.raises(ConfigError, match=f"环境变量 RANKING_MIN_PROBLEMS 应为问题个数（非负整数），当前为“{bad}”"):
+        monkeypatch.setenv("TRUSTED_PROXIES", bad)
+        with pytest.raises(ConfigError, match=f"环境变量 TRUSTED_PROXIES 应为代理层数（非负整数），当前为“{bad}”"):
             create_app()
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from exports.problems import ANNEX2_COLUMNS, HEADERS, LIGHT_FILLS
 from exports.style import FORMULA_STARTS
-from models import Problem, Visit, db, workflow
+from models import Campaign, Problem, Visit, db, workflow
 from tests.factories import miluo, named, scoped_world
 
 MILUO = "汨罗市“两重”“两新”送解优专项行动"
@@ -140,8 +140,8 @@ def test_dekad_bulletin_as_word(seeded, world, tmp_path):
 
 
 def test_periodic_reports_set_units_with_too_few_problems_apart(seeded, world, tmp_path):
-    """The 周调度's 红黑榜 sheet and the 旬通报 follow RANKING_MIN_PROBLEMS (default 3), which the command reads from the
-    app's configuration: 市发改局's one assigned problem and 市财政局's none are 样本不足, unranked, on no board."""
+    """The 周调度's 红黑榜 sheet and the 旬通报 follow the campaign's ranking minimum (Campaign.ranking_min_problems,
+    default 3): 市发改局's one assigned problem and 市财政局's none are 样本不足, unranked, on no board."""
     weekly, dekad = tmp_path / "w.xlsx", tmp_path / "d.docx"
 
     def ranking_sheet():
@@ -154,7 +154,9 @@ def test_periodic_reports_set_units_with_too_few_problems_apart(seeded, world, t
     text = "\n".join(p.text for p in Document(str(dekad)).paragraphs)
     assert "红榜（办结率、按期办结率靠前）：无。" in text and "黑榜（办结率靠后或逾期较多）：无。" in text
     assert "已交办问题不足3个、样本不足未参加排名的单位：市发改局、市财政局。" in text
-    seeded.config["RANKING_MIN_PROBLEMS"] = 1
+    with seeded.app_context():
+        db.session.scalar(select(Campaign).where(Campaign.name == MILUO)).ranking_min_problems = 1
+        db.session.commit()
     export(seeded, "weekly", "--out", str(weekly), "--campaign", MILUO, "--date", "2024-09-14")
     assert ranking_sheet() == {"市发改局": (1, None), "市财政局": (None, "样本不足")}
 

@@ -87,7 +87,7 @@ def test_missing_required_field_and_bad_choice(form, seeded):
     response = form("/admin/problem/new/", {"campaign": form.campaign_id, "description": "", "category": "乱写"})
     errors = field_errors(response.text)
     assert "该字段是必填字段。" in errors
-    assert "不是有效的选择。" in errors
+    assert "“乱写”不是可选的问题类型，请从下拉列表中选择。" in errors
     with seeded.app_context():
         assert count(Problem, Problem.campaign_id == form.campaign_id) == 0
 

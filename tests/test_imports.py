@@ -126,7 +126,7 @@ def test_every_bad_row_is_named_and_nothing_is_written(seeded, world, tmp_path):
     messages = [str(e) for e in result.errors]
     expected = [
         "第{r}行第9列（收集时间）：无法识别的日期“九月二十日”，请写成 2024-09-08 的形式",
-        "第{r}行第5列（问题类型）：“吃饭”不是有效的问题类型",
+        "第{r}行第5列（问题类型）：“吃饭”不是本专项行动的问题类型",
         "第8行第8列（收集工作组）：工作组“第九工作组”不存在（或您无权使用）",
         "第8行第10列（责任单位）：单位“市宇航局”不存在（或您无权使用）",
         "第10行第6列（问题描述）：不能为空",
@@ -305,7 +305,7 @@ def test_enterprise_list_round_trip_and_errors(seeded, world, login_as, tmp_path
         result = import_enterprises(edited(data, fill), miluo(), CommandLineUser())
         assert [str(e) for e in result.errors] == [
             "第7行第2列（统一社会信用代码）：统一社会信用代码校验位错误：第18位应为“L”",
-            "第7行第3列（所有制）：“私营”不是有效的所有制（可选：民营、国有、外资、港澳台资、集体、混合所有制、其他）",
+            "第7行第3列（所有制）：“私营”不是本专项行动的所有制（可选：民营、国有、外资、港澳台资、集体、混合所有制、其他）",
         ]
         assert db.session.scalar(select(Enterprise).where(Enterprise.name == "丙企业（合成）")) is None
         result = import_enterprises(edited(data, lambda ws: [ws.cell(6, c).__setattr__("value", v) for c, v in

@@ -214,7 +214,7 @@ def test_supervision_listings_in_the_panel(seeded, world, clients):
 
 
 def test_ranking_page_paints_the_boards_and_sets_small_samples_apart(seeded, login_as):
-    """红榜 rows and badges in honour red, 黑榜 in black-grey; a unit below RANKING_MIN_PROBLEMS (default 3) is listed last,
+    """红榜 rows and badges in honour red, 黑榜 in black-grey; a unit below the campaign's ranking minimum (default 3) is listed last,
     without a rank, as 样本不足."""
     with seeded.app_context():
         campaign = miluo()

@@ -23,8 +23,8 @@ def ops(*names: str) -> frozenset[str]:
 ORG = {"admin": CRUD, "coordinator": CRUD, "group": READ, "handler": READ, "leader": READ}
 
 POLICY: dict[str, dict[str, frozenset[str]]] = {
-    # the 推进办 edits its own campaign's settings (models.scope keeps it to its own)
-    "campaign": {"admin": CRUD, "coordinator": ops("edit"), "group": READ, "handler": READ, "leader": READ},
+    # the 推进办 edits its own campaign's settings and copies it into a new one (models.scope keeps it to its own)
+    "campaign": {"admin": CRUD, "coordinator": ops("edit", "action"), "group": READ, "handler": READ, "leader": READ},
     "term": {"admin": CRUD, "coordinator": CRUD, "group": READ, "handler": READ, "leader": READ},  # 词表
     "source_document": {"admin": READ, "coordinator": READ, "group": READ, "handler": READ, "leader": READ},
     "stated_figure": ORG,

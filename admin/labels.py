@@ -1,4 +1,6 @@
 """Chinese labels shared by many views; each view adds its own. Also how a yes/no value reads."""
+from decimal import Decimal
+
 from flask_admin.model import typefmt
 from markupsafe import Markup
 
@@ -32,5 +34,10 @@ def yes_no_icon(view, value, name) -> Markup:
                                                                        yes_no(view, value, name))
 
 
-LIST_FORMATTERS = {**typefmt.BASE_FORMATTERS, bool: yes_no_icon}
-DETAIL_FORMATTERS = {**typefmt.DETAIL_FORMATTERS, bool: yes_no}
+def plain_number(view, value, name) -> str:
+    """A decimal as people write it: 27, not 27.00; 12.5, not 12.50."""
+    return format(value.normalize(), "f") if value == value else str(value)
+
+
+LIST_FORMATTERS = {**typefmt.BASE_FORMATTERS, bool: yes_no_icon, Decimal: plain_number}
+DETAIL_FORMATTERS = {**typefmt.DETAIL_FORMATTERS, bool: yes_no, Decimal: plain_number}

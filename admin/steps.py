@@ -71,7 +71,10 @@ def step_form(name: str, problem: Problem, formdata):
                                                widget=Select2Widget(), allow_blank=True, blank_text="请选择单位",
                                                default=last_supervisor_unit(campaign_id) if formdata is None else None),
             "supervisor": PersonSelect("督办人", query_factory=campaign_query(Person, campaign_id),
-                                       widget=Select2Widget(), allow_blank=True, blank_text="（可不填）",
+                                       widget=Select2Widget(), allow_blank=True,
+                                       blank_text="请选择督办人" if problem.campaign.supervisor_required else "（可不填）",
+                                       validators=[DataRequired("本专项行动要求明确跟踪督办人，请选择。")]
+                                       if problem.campaign.supervisor_required else [],
                                        render_kw={"data-unit-from": "ui_supervisor_unit"},
                                        description="跟踪督办的人员：先选单位，再从该单位的人员中选择。"),
             "deadline": DateField("办理时限", widget=date_widget, validators=[DataRequired("请填写办理时限。"), within_calendar],

@@ -1,6 +1,8 @@
 """One view per table. Views are attributes only; behaviour lives in SecureModelView and the model layer."""
 from __future__ import annotations
 
+from flask_admin import expose
+from flask_admin.model.template import EndpointLinkRowAction
 from flask_login import current_user
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, Optional, ValidationError
@@ -10,6 +12,7 @@ from models.terms import VOCABULARIES
 from models.vocab import AUDIT_ACTION_LABELS, ROLE_LABELS
 
 from . import audit_display
+from .copying import copy_campaign_page
 from .base import SecureModelView
 from .fields import credit_code_validator
 from .filters import ChoiceFilter
@@ -43,6 +46,7 @@ class CampaignView(SecureModelView):
         "stale_days": "无进展天数",
         "due_soon_days": "即将到期天数",
         "ranking_min_problems": "红黑榜最少问题数",
+        "supervisor_required": "交办须明确跟踪督办人",
     }
     column_descriptions = {
         "code": "新问题的编号为“前缀-年份-序号”，如 SJY-2024-0001；修改后只影响此后录入的问题。",
@@ -50,15 +54,23 @@ class CampaignView(SecureModelView):
         "stale_days": "督办“无进展”：已交办的问题超过这么多天没有办理进展（默认 7）。",
         "due_soon_days": "督办“即将到期”列出离办理时限不超过这么多天的问题（默认 3）。",
         "ranking_min_problems": "单位红黑榜：已交办问题少于这个数的单位标“样本不足”，不参加排名（默认 3）。",
+        "supervisor_required": "勾选后，交办时除责任人（领办）外还必须选一名跟踪督办人。",
     }
     column_searchable_list = ("name", "doc_number", "issuer")
     column_filters = ("region", "issued_on", "start_on")
-    form_columns = ("name", "code", "yellow_days", "stale_days", "due_soon_days", "ranking_min_problems", "doc_number",
+    form_columns = ("name", "code", "yellow_days", "stale_days", "due_soon_days", "ranking_min_problems",
+                    "supervisor_required", "doc_number",
                     "issuer", "issued_on", "region", "parent_document", "goals", "start_on", "end_on")
     column_details_list = ("name", "code", "yellow_days", "stale_days", "due_soon_days", "ranking_min_problems",
-                           "doc_number", "issuer", "issued_on", "region", "parent_document", "goals", "start_on", "end_on",
+                           "supervisor_required", "doc_number", "issuer", "issued_on", "region", "parent_document", "goals", "start_on", "end_on",
                            "document", "last_problem_seq")
     column_default_sort = ("id", False)
+    column_extra_row_actions = [EndpointLinkRowAction("fa fa-copy", ".copy_view", title="复制为新专项行动")]
+
+    @expose("/copy/", methods=("GET", "POST"))
+    def copy_view(self):
+        """复制为新专项行动: a new campaign with this one's settings, vocabularies and structure (models.copying)."""
+        return copy_campaign_page(self)
 
 
 class TermView(SecureModelView):
@@ -91,8 +103,9 @@ class SourceDocumentView(SecureModelView):
 
 
 class StatedFigureView(SecureModelView):
-    column_list = ("campaign", "label", "value", "unit", "source_excerpt")
-    column_labels = {"label": "指标", "value": "数值", "unit": "计量单位"}
+    column_list = ("campaign", "label", "value", "unit", "counted", "source_excerpt")
+    column_labels = {"label": "指标", "value": "数值", "unit": "计量单位", "counted": "所列名称数"}
+    column_descriptions = {"counted": "是：文件只列出名称（如“……等为成员单位”），没有写出这个数，数值是数出来的。"}
     column_searchable_list = ("label",)
     column_filters = ("campaign.name",)
     form_excluded_columns = FORM_EXCLUDED

@@ -5,7 +5,7 @@ import re
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Boolean, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import (
@@ -65,6 +65,8 @@ class Campaign(IdMixin, TimestampMixin, VersionMixin, ProvenanceMixin, db.Model)
     stale_days: Mapped[int] = mapped_column(Integer, default=7, server_default="7")  # 7日无进展
     due_soon_days: Mapped[int] = mapped_column(Integer, default=3, server_default="3")  # 即将到期: the listing's window
     ranking_min_problems: Mapped[int] = mapped_column(Integer, default=3, server_default="3")  # 红黑榜: fewer is 样本不足
+    # 交办 names a 跟踪督办 person besides the 领办 one (000: 一名处级干部负责领办、一名工作组成员跟踪督办)
+    supervisor_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     document_id: Mapped[int | None] = mapped_column(ForeignKey("source_document.id"))
     document: Mapped[SourceDocument | None] = relationship(foreign_keys=[document_id])
 
@@ -115,10 +117,12 @@ class StatedFigure(IdMixin, TimestampMixin, VersionMixin, CampaignOwnedMixin, Pr
     label: Mapped[str] = name_column()
     value: Mapped[Decimal] = mapped_column(Numeric(14, 2))
     unit: Mapped[str | None] = mapped_column(String(16))
+    # The document lists names without stating their number (…等为成员单位): the value counts the listed names.
+    counted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     def __str__(self) -> str:
         value = int(self.value) if self.value == int(self.value) else self.value
-        return f"{self.label}：{value}{self.unit or ''}"
+        return f"{self.label}：{value}{self.unit or ''}" + ("（所列名称数，文件未写此数）" if self.counted else "")
 
 
 class Unit(IdMixin, TimestampMixin, VersionMixin, CampaignOwnedMixin, ProvenanceMixin, db.Model):

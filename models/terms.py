@@ -212,13 +212,13 @@ def term_refusal(obj, allowed) -> str | None:
 
 @event.listens_for(Session, "before_flush")
 def _keep_terms(session: Session, flush_context, instances) -> None:
-    """Whoever writes: a new campaign gets the default vocabularies unless it brings its own; a renamed term takes
+    """Whoever writes: a new campaign gets the default terms of each vocabulary it does not bring terms of; a renamed term takes
     its rows along and remembers its old name; a term in use is not deleted; every row's terms are its campaign's."""
     from .org import Campaign
 
     for campaign in [o for o in session.new if isinstance(o, Campaign)]:
-        if not any(isinstance(o, Term) and o.campaign is campaign for o in session.new):
-            session.add_all(default_terms(campaign))
+        brought = {o.vocabulary for o in session.new if isinstance(o, Term) and o.campaign is campaign}
+        session.add_all(t for t in default_terms(campaign) if t.vocabulary not in brought)
     for term in [o for o in session.dirty if isinstance(o, Term)]:
         old = inspect(term).attrs.value.history.deleted
         if old and old[0] != term.value:

@@ -197,6 +197,8 @@ def assign(problem: Problem, user, responsible_unit, deadline: date, lead_person
         raise DomainError("办理时限不能早于今天。")
     if responsible_unit in co_units:
         raise DomainError("协办单位不能与责任单位相同。")
+    if supervisor is None and problem.campaign.supervisor_required:
+        raise DomainError("本专项行动要求每个问题在交办时明确一名跟踪督办人（见专项行动设置），请选择督办人。")
     problem.responsible_unit = responsible_unit
     problem.co_units = list(co_units)
     problem.lead_person = lead_person

@@ -8,6 +8,7 @@ provenance: the source document and the exact excerpt, which is checked against 
 from __future__ import annotations
 
 import copy
+import re
 from collections import Counter
 from datetime import date
 from functools import lru_cache
@@ -31,10 +32,12 @@ from models import (
     SourceDocument,
     StatedFigure,
     Task,
+    Term,
     Unit,
     db,
     local_now,
 )
+from models.terms import VOCABULARIES
 from models.base import ProvenanceMixin
 from cli import CliError
 from models.errors import DomainError
@@ -65,6 +68,7 @@ TABLE_LABELS = {
     "event": "会议",
     "enterprise": "企业",
     "problem": "问题",
+    "term": "词条",
 }
 
 
@@ -72,8 +76,11 @@ TABLE_LABELS = {
 KEYS = {
     "document": {"code", "file", "title", "normalise"},
     "campaign": {"name", "code", "doc_number", "issuer", "issued_on", "region", "parent_document", "goals",
-                 "start_on", "end_on", "excerpt"},
-    "figures": {"label", "value", "unit", "excerpt"},
+                 "start_on", "end_on", "excerpt", "yellow_days", "stale_days", "due_soon_days", "ranking_min_problems",
+                 "supervisor_required"},
+    "vocabularies": set(VOCABULARIES),
+    "terms": {"value", "default_days", "satisfied", "retired"},
+    "figures": {"label", "value", "unit", "counted", "excerpt"},
     "units": {"name", "names", "kind", "kinds", "full_name", "full_names", "excerpt"},
     "people": {"name", "position", "unit", "phone", "excerpt"},
     "bodies": {"name", "full_name", "kind", "parent", "lead_unit", "duties", "dissolves_at_end", "excerpt",
@@ -89,8 +96,32 @@ KEYS = {
     "events": {"title", "kind", "held_on", "date_text", "organiser", "co_organiser", "venue", "attendance_total",
                "attendance_cadres", "attendance_enterprises", "summary", "excerpt"},
     "problems": {"enterprise", "description", "demand", "category", "nature", "source", "collected_by", "remark",
-                 "excerpt"},
+                 "status", "flagged", "escalation_level", "excerpt"},
 }
+
+
+CHINESE_DIGITS = "零一二三四五六七八九"
+
+
+def number_forms(value) -> list[str]:
+    """How a document may write a number: 27 as "27"; below 100 also 二十七 (and 两 for 2)."""
+    number = int(value) if float(value).is_integer() else value
+    forms = [str(number)]
+    if isinstance(number, int) and 0 <= number < 100:
+        tens, ones = divmod(number, 10)
+        chinese = ((CHINESE_DIGITS[tens] if tens > 1 else "") + "十" if tens else "") + (CHINESE_DIGITS[ones] if ones or not tens else "")
+        forms.append(chinese)
+        if number == 2:
+            forms.append("两")
+    return forms
+
+
+def without_dates(excerpt: str) -> str:
+    """A task's content from its excerpt: the passages that say what to do, without those that only give the date's
+    year or month (……2024年9月)."""
+    passages = excerpt.split(ProvenanceMixin.EXCERPT_SEPARATOR)
+    kept = [p for p in passages if p and not re.fullmatch(r"(决定于)?\d{4}年(\d{1,2}月)?(\d{1,2}日)?", p)]
+    return ProvenanceMixin.EXCERPT_SEPARATOR.join(kept or passages)
 
 
 class SeedError(Exception):
@@ -134,6 +165,20 @@ class CampaignSeed:
                 self.fail(f"{where} 的摘录不在文件中：“{passage[:40]}”")
         return {"source_document": self.document, "source_excerpt": excerpt}
 
+    def stated(self, item: dict, where: str, *names: str) -> None:
+        """Refuse an entry whose excerpt does not contain its facts: each named field's value, and a number as the
+        text writes it (in digits, or in Chinese numerals below 100)."""
+        for name in names:
+            value = item.get(name)
+            if value is None:
+                continue
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                written = number_forms(value)
+                if not any(re.search(rf"(?<![0-9.]){re.escape(form)}(?![0-9])", item["excerpt"]) for form in written):
+                    self.fail(f"{where}的 {name}（{written[0]}）不在其摘录中：文件没有这样写的数字，不能作为文件所述")
+            elif str(value) not in item["excerpt"]:
+                self.fail(f"{where}的 {name}“{value}”不在其摘录中")
+
     def get_or_create(self, model, key: dict, **fields):
         """The row of `model` matching `key`, created with `fields` when there is none."""
         row = db.session.scalars(select(model).filter_by(**key).limit(1)).first()
@@ -173,20 +218,33 @@ class CampaignSeed:
         if not isinstance(self.data, dict) or "document" not in self.data or "campaign" not in self.data:
             self.fail("种子文件必须包含 document 和 campaign 两节")
         for section, items in self.data.items():
-            if section not in KEYS or section in ("body_units", "posts"):
+            if section not in KEYS or section in ("body_units", "posts", "terms"):
                 self.fail(f"未知的节“{section}”")
             check(items, section)
+        for vocabulary, items in (self.data.get("vocabularies") or {}).items():
+            if not isinstance(items, list) or not items:
+                self.fail(f"vocabularies 的“{vocabulary}”应为一个非空的列表")
+            check([{"value": i} if isinstance(i, str) else i for i in items], "terms")
 
     def run(self) -> Counter[str]:
         self.check_keys()
         self.load_document(self.data["document"])
         self.load_campaign(self.data["campaign"])
         for item in self.data.get("figures", []):
+            where = f"数据“{item['label']}”"
+            if item.get("counted"):
+                listed = len(re.sub(r"等.*$", "", item["excerpt"]).split("、"))
+                if listed != item["value"]:
+                    self.fail(f"{where}标为所列名称数（counted），但摘录列出 {listed} 个名称，不是 {item['value']} 个")
+            else:
+                self.stated(item, where, "value")
             self.get_or_create(StatedFigure, {"campaign": self.campaign, "label": item["label"]},
-                               value=item["value"], unit=item.get("unit"), **self.cite(item, f"数据“{item['label']}”"))
+                               value=item["value"], unit=item.get("unit"), counted=bool(item.get("counted")),
+                               **self.cite(item, where))
         for item in self.data.get("units", []):
             self.load_units(item)
         for item in self.data.get("people", []):
+            self.stated(item, f"人员“{item['name']}”", "name")
             self.get_or_create(Person, {"campaign": self.campaign, "name": item["name"]},
                                position=item.get("position"), unit=self.named(Unit, item.get("unit"), "单位"),
                                **self.cite(item, f"人员“{item['name']}”"))
@@ -216,7 +274,8 @@ class CampaignSeed:
             self.get_or_create(
                 Problem, {"campaign": self.campaign, "enterprise": enterprise, "description": item["description"]},
                 collected_by_body=self.named(Body, item.get("collected_by"), "机构"),
-                **self.pick(item, "demand", "category", "nature", "source", "remark"),
+                **self.pick(item, "demand", "category", "nature", "source", "remark", "status", "flagged",
+                            "escalation_level"),
                 **self.cite(item, f"问题“{item['description']}”"),
             )
         return self.created
@@ -232,10 +291,27 @@ class CampaignSeed:
                                            filename=item["file"], title=item["title"], raw_text=raw, text=text)
 
     def load_campaign(self, item: dict) -> None:
+        """The campaign, with its settings and (when new) its vocabularies: those the file lists, the default terms
+        of the others (models.terms)."""
         fields = self.pick(item, "code", "doc_number", "issuer", "issued_on", "region", "parent_document",
-                           "goals", "start_on", "end_on")
-        self.campaign = self.get_or_create(Campaign, {"name": item["name"]}, document=self.document,
-                                           **fields, **self.cite(item, "专项行动"))
+                           "goals", "start_on", "end_on", "yellow_days", "stale_days", "due_soon_days",
+                           "ranking_min_problems", "supervisor_required")
+        provenance = self.cite(item, "专项行动")
+        self.campaign = db.session.scalars(select(Campaign).filter_by(name=item["name"]).limit(1)).first()
+        if self.campaign is not None:
+            return
+        self.campaign = Campaign(name=item["name"], document=self.document, **fields, **provenance)
+        db.session.add(self.campaign)
+        for vocabulary, items in (self.data.get("vocabularies") or {}).items():
+            for position, term in enumerate(items, start=1):
+                term = {"value": term} if isinstance(term, str) else term
+                db.session.add(Term(campaign=self.campaign, vocabulary=vocabulary, position=position, **term))
+        db.session.flush()
+        self.created["campaign"] += 1
+        self.created["term"] += len(self.campaign_terms())
+
+    def campaign_terms(self) -> list:
+        return db.session.scalars(select(Term.id).where(Term.campaign_id == self.campaign.id)).all()
 
     def load_units(self, item: dict) -> None:
         names = item.get("names") or [item["name"]]
@@ -273,6 +349,7 @@ class CampaignSeed:
 
     def load_task(self, item: dict) -> None:
         where = f"任务“{item['code']}”"
+        self.stated(item, where, "target_value")
         parent = None
         if item.get("parent"):
             parent = db.session.scalars(select(Task).filter_by(campaign=self.campaign, code=item["parent"])).first()
@@ -289,7 +366,7 @@ class CampaignSeed:
         provenance = self.cite(item, where)
         self.get_or_create(
             Task, {"campaign": self.campaign, "code": item["code"]}, parent=parent,
-            content=item.get("content", item["excerpt"]),
+            content=item.get("content", without_dates(item["excerpt"])),
             responsible_unit=self.named(Unit, item.get("responsible_unit"), "单位"),
             responsible_body=self.named(Body, item.get("responsible_body"), "机构"),
             submitters=submitters, **fields, **provenance,
@@ -314,6 +391,20 @@ def load_seeds(paths: list[Path] | None = None) -> list[tuple[str, Counter[str]]
             raise
         results.append((seed.campaign.name, created))
     return results
+
+
+def check_seed(path: Path) -> str:
+    """Load one seed file and roll it back: every check of the loader, nothing written. What it would create."""
+    seed = CampaignSeed(path)
+    try:
+        created = seed.run()
+    except SeedError as error:
+        raise CliError(str(error)) from None
+    except DomainError as error:
+        raise CliError(f"{path.name}：{error}") from None
+    finally:
+        db.session.rollback()
+    return f"{seed.data['campaign']['name']}：导入时将{describe(created)}（未写入数据库）"
 
 
 def describe(created: Counter[str]) -> str:
@@ -343,13 +434,22 @@ def parse_demo_options(problems: str, anchor: str | None) -> tuple[int, date | N
 @click.command("seed")
 @with_appcontext
 @click.option("--file", "files", multiple=True, type=click.Path(dir_okay=False), help="只导入指定的种子文件（可重复）")
+@click.option("--check", "checks", multiple=True, type=click.Path(dir_okay=False),
+              help="只检查这个种子文件（格式、来源文件、每段摘录及其中的名称和数字），不写入数据库（可重复）")
 @click.option("--demo", is_flag=True, help="再为汨罗专项行动生成合成的演示数据（企业、联点、走访、各种状态的问题）")
 @click.option("--problems", default="60", show_default=True, help="演示问题的数量（与 --demo 一起使用）")
 @click.option("--anchor", help="演示数据围绕的日期 YYYY-MM-DD 或 today（默认：专项行动开始日）")
-def seed_command(files, demo, problems, anchor):
-    """Load the campaigns of seeds/data/ (idempotent: running it twice changes nothing); --demo adds synthetic data."""
+def seed_command(files, checks, demo, problems, anchor):
+    """Load the campaigns of seeds/data/ (idempotent: running it twice changes nothing); --demo adds synthetic data;
+    --check FILE only checks a file."""
     if not inspect(db.engine).has_table("campaign"):
         raise CliError("数据库尚未建表，请先运行：flask --app app db upgrade")
+    if checks:
+        for path in map(Path, checks):
+            if not path.is_file():
+                raise CliError(f"找不到种子文件：{path}")
+            click.echo(f"{path.name}：检查通过，{check_seed(path)}")
+        return
     count, anchor_day = parse_demo_options(problems, anchor)
     paths = [Path(f) for f in files] or None
     for path in paths or []:

@@ -40,7 +40,7 @@ R, CRUD = {"list", "details"}, {"list", "details", "create", "edit", "delete", "
 ORG = {"admin": CRUD, "coordinator": CRUD, "group": R, "handler": R, "leader": R}
 NO_HANDLER = {**ORG, "handler": set()}
 EXPECTED_OPS = {
-    "campaign": {"admin": CRUD, "coordinator": R | {"edit"}, "group": R, "handler": R, "leader": R},
+    "campaign": {"admin": CRUD, "coordinator": R | {"edit", "action"}, "group": R, "handler": R, "leader": R},
     "source_document": {role: R for role in ROLES},
     "term": ORG,
     "stated_figure": ORG, "unit": ORG, "person": ORG, "body": ORG, "body_unit": ORG, "post": ORG, "task": ORG,
@@ -277,6 +277,11 @@ def test_problem_actions_respect_role_and_scope(seeded, world, login_as):
     """A bulk action opens the step's form for the selected problems the user may act on; others are left out."""
     leader, group = login_as("leader"), login_as("group")
     ids = [world[k][1] for k in ("PB", "AHP")]
+    with seeded.app_context():
+        other = db.session.get(Problem, world["AHP"][1])
+        other.flagged = False  # seeded as 挂牌督办: unflagged here, so that only the scope can keep the step off it
+        db.session.commit()
+        other_before = (other.flagged, other.version)
     token = csrf_token(leader.get("/admin/problem/").text)
     response = leader.post("/admin/problem/action/", data={"csrf_token": token, "action": "flag", "rowid": ids})
     assert response.status_code == 302 and "/admin/problem/step/flag/" in response.headers["Location"]
@@ -288,8 +293,10 @@ def test_problem_actions_respect_role_and_scope(seeded, world, login_as):
     group.post("/admin/problem/action/", data={"csrf_token": group_token, "action": "flag", "rowid": [world["PA"][1]]})
     assert group.post(f"/admin/problem/step/flag/?ids={world['PA'][1]}", data={"csrf_token": group_token}).status_code == 403
     with seeded.app_context():
-        flags = {k: db.session.get(Problem, world[k][1]).flagged for k in ("PA", "PB", "AHP")}
-    assert flags == {"PA": False, "PB": True, "AHP": False}
+        flags = {k: db.session.get(Problem, world[k][1]).flagged for k in ("PA", "PB")}
+        other = db.session.get(Problem, world["AHP"][1])
+        assert (other.flagged, other.version) == other_before  # out of the leader's scope: untouched
+    assert flags == {"PA": False, "PB": True}
     assert 'value="flag"' not in group.get("/admin/problem/").text
 
 

@@ -124,7 +124,7 @@ def test_seed_refuses_a_bad_excerpt_and_writes_nothing(app, tmp_path):
 
     source = Path(__file__).resolve().parent.parent / "seeds" / "data" / "000_anhui_ssyf.yaml"
     broken = tmp_path / "broken.yaml"
-    broken.write_text(source.read_text(encoding="utf-8").replace("组织8个联合调研小组", "组织9个联合调研小组"), encoding="utf-8")
+    broken.write_text(source.read_text(encoding="utf-8").replace("组织8个联合调研小组", "组织了8个联合调研小组"), encoding="utf-8")
     result = app.test_cli_runner().invoke(args=["seed", "--file", str(broken)])
     assert result.exit_code == 1
     assert "摘录不在文件中" in result.output

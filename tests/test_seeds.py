@@ -107,8 +107,13 @@ def test_the_27_member_units_and_the_others_named(seeded):
         names = set(db.session.scalars(select(Unit.name).where(Unit.campaign_id == campaign.id)))
         for other in ("循环园", "配套园", "市优化办", "市政府经研中心", "市税务局", "市融媒体中心", "岳阳市推进机制专班"):
             assert other in names
-        figure = db.session.scalar(select(StatedFigure).where(StatedFigure.campaign_id == campaign.id, StatedFigure.label == "成员单位数量"))
-        assert figure.value == len(members)
+        # the document lists them ending with 等 and never writes 27: a count of the listed names, labelled as such
+        figure = db.session.scalar(select(StatedFigure).where(StatedFigure.campaign_id == campaign.id,
+                                                             StatedFigure.label == "成员单位（所列名称数）"))
+        assert figure.value == len(members) and figure.counted and "27" not in figure.source_excerpt
+        stated = db.session.scalars(select(StatedFigure).where(StatedFigure.counted == False)).all()  # noqa: E712
+        for other in stated:  # every other figure is written in its excerpt as that number
+            assert str(int(other.value)) in other.source_excerpt, other.label
 
 
 def test_people_and_posts(seeded):
@@ -140,12 +145,17 @@ def test_four_task_forces_with_lead_units(seeded):
 def test_six_working_groups_each_with_a_development_and_an_industry_member(seeded):
     with seeded.app_context():
         groups = db.session.scalars(select(Body).where(Body.kind == "工作组", Body.campaign_id == named(Body, "市推进机制").campaign_id)).all()
-        assert sorted(g.lead_unit.name for g in groups) == sorted(["循环园", "配套园", "市发改局", "市科技局", "市工信局", "市财政局"])
+        # the six units send each group's 组长; the text does not make them the groups' 牵头单位
+        assert all(g.lead_unit is None for g in groups)
+        leaders = {}
         for group in groups:
             leader = [p for p in group.posts if p.role == "组长"]
-            assert len(leader) == 1 and leader[0].sending_unit == group.lead_unit and leader[0].person is None
+            assert len(leader) == 1 and leader[0].person is None
+            leaders[group.name] = leader[0].sending_unit.name
             members = {p.sending_unit.name for p in group.posts if p.role == "成员"}
             assert {"市发改局", "市工信局"} <= members
+        assert sorted(leaders.values()) == sorted(["循环园", "配套园", "市发改局", "市科技局", "市工信局", "市财政局"])
+        assert all(name == f"工作组（{unit}）" for name, unit in leaders.items())
 
 
 def test_task_list_sections_dates_and_recurrences(seeded):
@@ -197,3 +207,32 @@ def test_anhui_campaign_read_through_the_normaliser(seeded):
         problems = db.session.scalars(select(Problem).where(Problem.campaign_id == campaign.id)).all()
         assert [(p.number, p.enterprise.name, p.source) for p in problems] == [("SSYF-0001", "安徽光明槐祥", "上级交办")]
         assert db.session.scalar(select(func.count()).select_from(Body).where(Body.campaign_id == campaign.id, Body.kind == "调研小组")) == 0
+
+
+def test_the_seeds_say_only_what_the_documents_say(seeded):
+    """Fidelity: task contents without the excerpt's date joiner, no target the text does not write, 安徽光明槐祥's
+    problem as the summary tells it, and the 000 summary's facts that were missing."""
+    from models import Event, Problem, Task
+
+    with seeded.app_context():
+        tasks = db.session.scalars(select(Task)).all()
+        assert not [t.code for t in tasks if "……2024年9月" in (t.content or "")]
+        for task in tasks:
+            if task.target_value is not None:
+                assert f"{int(task.target_value)}" in task.source_excerpt, task.code
+        problem = db.session.scalar(select(Problem).where(Problem.description == "安徽光明槐祥反映问题"))
+        assert problem.status == "已交办" and problem.flagged and problem.source == "上级交办"
+        anhui = problem.campaign
+        assert anhui.supervisor_required
+        events = {e.title: e for e in db.session.scalars(select(Event).where(Event.campaign_id == anhui.id))}
+        assert "省动员会" in events and events["省动员会"].kind == "动员部署会"
+        assert "主持召开行前会议" in events["第一工作组行前会议"].source_excerpt
+        anhui_tasks = {t.code: t for t in tasks if t.campaign_id == anhui.id}
+        assert anhui_tasks["(三)二"].target_text == "一个月内有实质性进展"
+        assert "一名处级干部负责领办、一名工作组成员跟踪督办" in anhui_tasks["(三)一"].source_excerpt
+        assert "综合服务平台宣传卡片" in anhui_tasks["(二)二"].content and "合肥日报" in anhui_tasks["(一)三"].content
+
+
+def test_stated_figures_read_as_integers(seeded, login_as):
+    page = login_as("coordinator").get("/admin/stated_figure/").text
+    assert "<td class=\"col-value\">6</td>" in page and ".00" not in page

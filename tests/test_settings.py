@@ -135,3 +135,30 @@ def test_the_assign_form_proposes_the_types_default_deadline(seeded, login_as):
 def named_unit():
     from models import Unit
     return named(Unit, "市发改局")
+
+
+def test_a_campaign_that_requires_a_supervisor_refuses_an_assign_without_one(seeded):
+    """000: 逐个问题分别明确一名处级干部负责领办、一名工作组成员跟踪督办 (Campaign.supervisor_required)."""
+    import pytest
+
+    from models import Person, Unit, User
+    from models.errors import DomainError
+
+    with seeded.app_context():
+        campaign = db.session.scalar(select(Campaign).where(Campaign.code == "SSYF"))
+        assert campaign.supervisor_required
+        unit = db.session.scalar(select(Unit).where(Unit.campaign_id == campaign.id, Unit.name == "省政府金融办"))
+        firm = db.session.scalars(select(Enterprise).where(Enterprise.campaign_id == campaign.id)).first()
+        lead = Person(campaign=campaign, unit=unit, name="领办处长（合成）")
+        problem = Problem(campaign=campaign, enterprise=firm, description="督办人测试")
+        db.session.add_all([lead, problem])
+        db.session.commit()
+        office = User(username="ah-office", role="coordinator", campaign_id=campaign.id)
+        deadline = workflow.today() + timedelta(days=10)
+        with pytest.raises(DomainError, match="明确一名跟踪督办人"):
+            workflow.assign(problem, office, unit, deadline, lead_person=lead)
+        db.session.rollback()
+        problem = db.session.scalar(select(Problem).where(Problem.description == "督办人测试"))
+        workflow.assign(problem, office, unit, deadline, lead_person=lead, supervisor=lead)
+        db.session.commit()
+        assert problem.status == "已交办"

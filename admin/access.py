@@ -25,7 +25,8 @@ ORG = {"admin": CRUD, "coordinator": CRUD, "group": READ, "handler": READ, "lead
 POLICY: dict[str, dict[str, frozenset[str]]] = {
     # the 推进办 edits its own campaign's settings and copies it into a new one (models.scope keeps it to its own)
     "campaign": {"admin": CRUD, "coordinator": ops("edit", "action"), "group": READ, "handler": READ, "leader": READ},
-    "term": {"admin": CRUD, "coordinator": CRUD, "group": READ, "handler": READ, "leader": READ},  # 词表
+    # 词表: the office's configuration; the others meet the terms in their dropdowns, not as a menu entry
+    "term": {"admin": CRUD, "coordinator": CRUD, "group": NONE, "handler": NONE, "leader": NONE},
     "source_document": {"admin": READ, "coordinator": READ, "group": READ, "handler": READ, "leader": READ},
     "stated_figure": ORG,
     "unit": ORG,

@@ -101,11 +101,12 @@ class Term(IdMixin, TimestampMixin, VersionMixin, CampaignOwnedMixin, db.Model):
         if (self.vocabulary, self.value) in LOCKED_TERMS and self.id is None:
             self.locked = True
         history = inspect(self).attrs
+        if inspect(self).persistent and (history.vocabulary.history.deleted or history.campaign_id.history.deleted):
+            raise DomainError("词条不能移到另一个词表或专项行动；请在那里新增一个词条，再停用这一个。")
         renamed = history.value.history.deleted
-        if self.locked and ((renamed and renamed[0] != self.value) or self.retired
-                            or history.vocabulary.history.deleted):
+        if self.locked and ((renamed and renamed[0] != self.value) or self.retired):
             was = renamed[0] if renamed else self.value
-            raise DomainError(f"词条“{was}”由系统使用，不能改名、改词表或停用。")
+            raise DomainError(f"词条“{was}”由系统使用，不能改名或停用。")
 
     def __str__(self) -> str:
         return f"{self.value}（已停用）" if self.retired else self.value

@@ -162,3 +162,24 @@ def test_a_campaign_that_requires_a_supervisor_refuses_an_assign_without_one(see
         workflow.assign(problem, office, unit, deadline, lead_person=lead, supervisor=lead)
         db.session.commit()
         assert problem.status == "已交办"
+
+
+def test_the_units_desk_counts_its_yellow_window_with_the_campaigns_days(seeded, login_as):
+    from models import Unit
+
+    with seeded.app_context():
+        problem = db.session.get(Problem, running(miluo(), 5, "设置测试：待办黄灯"))
+        problem.responsible_unit = db.session.scalar(select(Unit).where(Unit.campaign_id == problem.campaign_id,
+                                                                        Unit.name == "市发改局"))
+        db.session.commit()
+    handler = login_as("handler")
+
+    def due_soon() -> int:
+        page = handler.get("/admin/").text
+        return int(re.search(r'id="line-due_soon"[^>]*>.*?data-count="(\d+)"', page, re.S).group(1))
+
+    before = due_soon()
+    with seeded.app_context():
+        miluo().yellow_days = 6
+        db.session.commit()
+    assert due_soon() == before + 1

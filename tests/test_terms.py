@@ -14,6 +14,7 @@ from models.errors import DomainError
 from models.vocab import PROBLEM_CATEGORIES
 
 from .conftest import csrf_token
+from .helpers import flashes
 from .factories import miluo
 
 
@@ -174,14 +175,65 @@ def test_a_term_outside_the_campaign_is_refused_in_the_form(seeded, login_as):
 
 
 @pytest.mark.parametrize("role", ["group", "handler", "leader"])
-def test_other_roles_read_the_vocabulary_but_do_not_change_it(seeded, login_as, role):
+def test_other_roles_neither_see_nor_change_the_vocabulary(seeded, login_as, role):
     client = login_as(role)
-    assert client.get("/admin/term/").status_code == 200
-    assert client.get("/admin/term/new/").status_code in (302, 403)
+    assert client.get("/admin/term/").status_code == 403
+    assert client.get("/admin/term/new/").status_code == 403
+    assert "/admin/term/" not in client.get("/admin/").text  # no menu entry
     with seeded.app_context():
         pk = term(miluo(), Vocabulary.CATEGORY, "资金").id
-    page = client.get("/admin/term/")
-    response = client.post(f"/admin/term/delete/", data={"id": str(pk), "csrf_token": csrf_token(page.text)})
-    assert response.status_code in (302, 403)
+    page = client.get("/admin/")
+    response = client.post("/admin/term/delete/", data={"id": str(pk), "csrf_token": csrf_token(page.text)})
+    assert response.status_code == 403
     with seeded.app_context():
         assert term(miluo(), Vocabulary.CATEGORY, "资金") is not None
+
+
+def test_a_term_stays_in_its_vocabulary_and_campaign(seeded):
+    with seeded.app_context():
+        moved = term(miluo(), Vocabulary.CATEGORY, "政策")
+        moved.vocabulary = Vocabulary.SOURCE
+        with pytest.raises(DomainError, match="不能移到另一个词表或专项行动"):
+            db.session.commit()
+        db.session.rollback()
+        term(miluo(), Vocabulary.CATEGORY, "政策").campaign_id = anhui().id
+        with pytest.raises(DomainError, match="不能移到另一个词表或专项行动"):
+            db.session.commit()
+
+
+def test_an_import_reads_the_campaigns_own_terms_and_their_former_names(seeded):
+    from imports import CommandLineUser
+    from imports.problems import import_problems
+
+    from .test_new_campaign import annex2_file
+
+    with seeded.app_context():
+        db.session.add(Term(campaign=anhui(), vocabulary=Vocabulary.CATEGORY, value="融资", position=10))
+        term(miluo(), Vocabulary.CATEGORY, "用工").value = "人才"
+        db.session.commit()
+        row = {"问题描述": "导入词条测试", "收集工作组": "工作组（循环园）"}
+        refused = import_problems(annex2_file([{**row, "问题类型": "融资"}]), miluo(), CommandLineUser())
+        assert [str(e) for e in refused.errors] == [
+            "第4行第5列（问题类型）：“融资”不是本专项行动的问题类型（可选：资金、人才、用能、用地、供应链、审批、政策、基础设施、其他）"]
+        done = import_problems(annex2_file([{**row, "问题类型": "用工"}]), miluo(), CommandLineUser())
+        assert not done.errors
+        assert db.session.scalar(select(Problem.category).where(Problem.description == "导入词条测试")) == "人才"
+
+
+def test_a_rename_in_the_panel_is_in_the_audit_log_in_chinese(seeded, login_as):
+    office = login_as("coordinator")
+    with seeded.app_context():
+        pk = term(miluo(), Vocabulary.CATEGORY, "用工").id
+    form = office.get(f"/admin/term/edit/?id={pk}")
+    version = re.search(r'name="version_token"[^>]*value="([^"]*)"', form.text).group(1)
+    values = {"value": "人才", "vocabulary": Vocabulary.CATEGORY, "campaign": str(miluo_id(seeded)), "position": "2",
+              "version_token": version, "csrf_token": csrf_token(form.text)}
+    response = office.post(f"/admin/term/edit/?id={pk}", data=values)
+    assert response.status_code == 302, flashes(response.text) + re.findall(r"text-danger[^>]*>(.*?)<", response.text, re.S)
+    log = login_as("admin").get("/admin/audit_log/").text
+    assert "词条" in log and "用工" in log and "人才" in log
+
+
+def miluo_id(app) -> int:
+    with app.app_context():
+        return miluo().id

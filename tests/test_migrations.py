@@ -55,3 +55,39 @@ def test_seed_before_upgrade_says_what_to_do(db_url, tmp_path):
         assert result.exit_code == 1 and "flask --app app db upgrade" in result.output
         with app.app_context():
             db.engine.dispose()
+
+
+def test_the_vocabularies_migration_keeps_every_row_valid(db_url, tmp_path):
+    """A database with rows from before the vocabularies were data: after the upgrade every campaign has the terms
+    its rows use, the rows read and save as before, and the old CHECK constraints no longer bind new terms."""
+    from sqlalchemy import select, text
+
+    from models import Problem, Term, Vocabulary, terms
+
+    with scratch_database(db_url, tmp_path) as url:
+        app = make_app(url)
+        with app.app_context():
+            upgrade(directory=MIGRATIONS, revision="b7d3e1f04a22")
+            now = "2024-09-20 10:00:00"
+            with db.engine.begin() as conn:
+                conn.execute(text("INSERT INTO campaign (id, name, code, last_problem_seq, version, created_at, updated_at) "
+                                  "VALUES (1, '旧专项行动', 'OLD', 1, 1, :now, :now)"), {"now": now})
+                conn.execute(text(
+                    "INSERT INTO problem (id, number, description, category, source, status, escalation_level, flagged, "
+                    "satisfaction, version, created_at, updated_at, campaign_id) VALUES (1, 'OLD-0001', '旧问题', '用工', "
+                    "'走访', '已销号', '市级', :no, '基本满意', 1, :now, :now, 1)"), {"now": now, "no": False})
+            upgrade(directory=MIGRATIONS)
+            assert terms.values(1, Vocabulary.CATEGORY)[:3] == ["资金", "用工", "用能"]
+            assert [t.value for t in terms.terms(1, Vocabulary.SATISFACTION) if t.satisfied] == ["满意", "基本满意"]
+            problem = db.session.get(Problem, 1)
+            assert (problem.category, problem.escalation_level, problem.satisfaction) == ("用工", "市级", "基本满意")
+            problem.remark = "升级后照常保存"
+            db.session.add(Term(campaign_id=1, vocabulary=Vocabulary.CATEGORY, value="人才（新增）", position=20))
+            db.session.commit()
+            problem.category = "人才（新增）"  # beyond the old CHECK constraint's list
+            db.session.commit()
+            assert db.session.scalar(select(Problem.category).where(Problem.id == 1)) == "人才（新增）"
+            if db.engine.dialect.name == "sqlite":
+                assert db.session.execute(text("PRAGMA integrity_check")).scalar() == "ok"
+            db.session.remove()
+            db.engine.dispose()

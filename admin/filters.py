@@ -23,7 +23,7 @@ def today():
 
 def campaigns() -> dict[int, Campaign]:
     """The campaigns the current user may see, with their settings (专项行动设置), read once per request."""
-    return {c.id: c for c in user_campaigns()}
+    return per_request("zq.campaigns", lambda: {c.id: c for c in user_campaigns()})
 
 
 def setting(campaign_id: int | None, key: str) -> int:

@@ -5,8 +5,8 @@ import re
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Boolean, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint, false
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Boolean, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint, event, false, func, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from .base import (
     VersionMixin,
@@ -92,8 +92,6 @@ class Campaign(IdMixin, TimestampMixin, VersionMixin, ProvenanceMixin, db.Model)
 
 def campaign_named(name: str | None) -> Campaign:
     """The campaign called `name`; with no name, the only campaign there is. DomainError (Chinese) otherwise."""
-    from sqlalchemy import select
-
     if name:
         campaign = db.session.scalar(select(Campaign).where(Campaign.name == name))
         if campaign is None:
@@ -242,3 +240,22 @@ class Post(IdMixin, TimestampMixin, VersionMixin, ProvenanceMixin, db.Model):
     def __str__(self) -> str:
         who = self.person.name if self.person else (f"{self.sending_unit}派员" if self.sending_unit else "（未定）")
         return f"{self.body} {self.role}：{who}"
+
+
+@event.listens_for(Session, "before_flush")
+def _keep_units_in_use(session: Session, flush_context, instances) -> None:
+    """A unit still named by other rows (an enterprise's 所在镇（园区）, a person's unit, a problem's 责任单位…) is not
+    deleted: the database would clear some of those references and refuse others. (Renaming one is fine: rows refer
+    to it by id; the audit log keeps the old name.)"""
+    for unit in [o for o in session.deleted if isinstance(o, Unit)]:
+        uses = []
+        for mapper in db.Model.registry.mappers:
+            table = mapper.local_table
+            for column in table.columns:
+                if any(fk.column is Unit.__table__.c.id for fk in column.foreign_keys) and table is not Unit.__table__:
+                    with session.no_autoflush:
+                        n = session.scalar(select(func.count()).select_from(table).where(column == unit.id))
+                    if n:
+                        uses.append(f"{mapper.class_.__label__} {n} 条")
+        if uses:
+            raise DomainError(f"单位“{unit.name}”仍被其他记录引用（{'、'.join(uses)}），不能删除；可以改名，或先把这些记录改到其他单位。")

@@ -237,3 +237,23 @@ def test_a_rename_in_the_panel_is_in_the_audit_log_in_chinese(seeded, login_as):
 def miluo_id(app) -> int:
     with app.app_context():
         return miluo().id
+
+
+def test_a_town_in_use_is_renamed_with_its_enterprises_and_never_deleted_from_under_them(seeded):
+    """所在镇（园区） are the campaign's units: a rename follows every enterprise (they refer to it by id); a delete
+    that would clear it from them is refused."""
+    from models import Unit
+
+    with seeded.app_context():
+        town = db.session.scalar(select(Unit).where(Unit.campaign_id == miluo().id, Unit.name == "循环园"))
+        firm = Enterprise(campaign=miluo(), name="镇园区测试企业（合成）", town=town)
+        db.session.add(firm)
+        db.session.commit()
+        town.name = "循环经济产业园"
+        db.session.commit()
+        assert db.session.get(Enterprise, firm.id).town.name == "循环经济产业园"
+        db.session.delete(town)
+        with pytest.raises(DomainError, match="单位“循环经济产业园”仍被其他记录引用（企业 1 条"):
+            db.session.commit()
+        db.session.rollback()
+        assert db.session.get(Enterprise, firm.id).town_id == town.id

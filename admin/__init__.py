@@ -14,6 +14,7 @@ from models import (
     AuditLog,
     Body,
     BodyTown,
+    CalendarDay,
     BodyUnit,
     Campaign,
     Enterprise,
@@ -96,6 +97,7 @@ def register_views(admin: Admin) -> None:
     admin.add_view(reports.ImportView(name="导入", category=report_menu, endpoint="imports", url="/admin/import"))
     admin.add_view(views.ReportView(Report, name="报送记录", category=report_menu, endpoint="report"))
     admin.add_view(views.TermView(Term, name="词表", category=system, endpoint="term"))
+    admin.add_view(views.CalendarDayView(CalendarDay, name="工作日历", category=system, endpoint="calendar_day"))
     admin.add_view(views.UserView(User, name="用户", category=system, endpoint="user"))
     admin.add_view(views.AuditLogView(AuditLog, name="审计日志", category=system, endpoint="audit_log"))
     admin.add_view(views.LoginAttemptView(LoginAttempt, name="登录记录", category=system, endpoint="login_attempt"))

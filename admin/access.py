@@ -27,6 +27,8 @@ POLICY: dict[str, dict[str, frozenset[str]]] = {
     "campaign": {"admin": CRUD, "coordinator": ops("edit", "action"), "group": READ, "handler": READ, "leader": READ},
     # 词表: the office's configuration; the others meet the terms in their dropdowns, not as a menu entry
     "term": {"admin": CRUD, "coordinator": CRUD, "group": NONE, "handler": NONE, "leader": NONE},
+    # 工作日历: the administrator keeps it; the 推进办 reads it (deadlines count its working days)
+    "calendar_day": {"admin": CRUD, "coordinator": READ, "group": NONE, "handler": NONE, "leader": NONE},
     "source_document": {"admin": READ, "coordinator": READ, "group": READ, "handler": READ, "leader": READ},
     "stated_figure": ORG,
     "unit": ORG,

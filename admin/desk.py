@@ -6,7 +6,7 @@ from flask import url_for
 from flask_admin import expose
 from flask_login import current_user
 
-from models import desk, ledger, workflow
+from models import calendar, desk, ledger, workflow
 
 from .display import days_text, light_badge
 from .filters import desk_clock
@@ -34,7 +34,9 @@ class DeskView(SecureIndex):
         if any(line.key == "reports" for line in lines):
             counts["reports"] = len(reports)
         campaigns = user_campaigns() if clock.campaign_id is not None else []
+        gaps = calendar.missing_years(clock.today) if current_user.role == "admin" else []
         return self.render("admin/desk.html", lines=lines, counts=counts, items=desk.items(current_user, clock),
+                           calendar_gaps=gaps,
                            campaign_id=clock.campaign_id, campaigns=campaigns,
                            reports=reports, steps=workflow.STEPS, line_url=line_url, light_badge=light_badge,
                            days_text=days_text, light_of=lambda p: ledger.light(p, clock.today, clock.yellow_days),

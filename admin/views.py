@@ -94,6 +94,23 @@ class TermView(SecureModelView):
     page_size = 50
 
 
+class CalendarDayView(SecureModelView):
+    """工作日历: the days that differ from Monday–Friday (models.calendar), loaded from the chinese-calendar package;
+    the system administrator adds a year the State Council has newly published."""
+    column_list = ("day", "working", "name", "source")
+    column_labels = {"day": "日期", "working": "调休上班", "name": "节日", "source": "来源"}
+    column_descriptions = {
+        "working": "勾选：周六或周日调休上班；不勾选：周一至周五放假（法定节假日）。其余日子按周一至周五上班、周末休息计算。",
+        "name": "所属节日，如 国庆节、春节。",
+        "source": "从 chinese-calendar 软件包导入的注明版本；手工录入的留空。",
+    }
+    column_searchable_list = ("name",)
+    column_filters = ("day", "working", "name")
+    form_columns = ("day", "working", "name")
+    column_default_sort = ("day", True)
+    page_size = 50
+
+
 class SourceDocumentView(SecureModelView):
     """Documents come from seeds/sources/ and back every excerpt; the policy lets nobody change them."""
     column_list = ("code", "title", "filename", "created_at")

@@ -1,6 +1,7 @@
 """The domain model. Import models from here."""
 from .base import Base, db, local_now, migrate
 
+from .calendar import CalendarDay
 from .enterprise import Enterprise, EnterpriseGroup, Event, Visit
 from .org import Body, BodyTown, BodyUnit, Campaign, Person, Post, SourceDocument, StatedFigure, Unit
 from .problem import Problem, ProblemRead, ProblemUpdate, Report, problem_co_unit
@@ -12,6 +13,7 @@ __all__ = [
     "AuditLog",
     "Base",
     "Body",
+    "CalendarDay",
     "BodyTown",
     "BodyUnit",
     "Campaign",

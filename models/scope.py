@@ -6,9 +6,10 @@ screen is admin.access's role × view × operation table; which workflow steps a
 """
 from __future__ import annotations
 
-from sqlalchemy import and_, false, or_, select
+from sqlalchemy import and_, false, or_, select, true
 
 from .base import campaign_of
+from .calendar import CalendarDay
 from .enterprise import Enterprise, EnterpriseGroup, Event, Visit
 from .org import Body, BodyTown, BodyUnit, Campaign, Post, SourceDocument
 from .problem import Problem, ProblemUpdate, Report, problem_co_unit
@@ -34,6 +35,8 @@ def in_campaign(model, campaign_id: int | None):
         return ProblemUpdate.problem_id.in_(select(Problem.id).where(Problem.campaign_id == campaign_id))
     if model in (LoginAttempt, UserSession):
         return false()
+    if model is CalendarDay:  # one calendar for the whole country: every campaign's
+        return true()
     return model.campaign_id == campaign_id
 
 

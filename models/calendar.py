@@ -1,0 +1,118 @@
+"""The work calendar (工作日历): which days are worked. Monday to Friday are, Saturday and Sunday are not, except the
+days this table lists: China's statutory holidays (法定节假日, off) and the weekend days worked instead (调休, on).
+It is loaded from the chinese-calendar package (the years the State Council has published when it was released) and
+the system administrator adds a newly published year in the panel. All working-day arithmetic goes through
+`add_workdays`, `is_workday` and `workdays_between`."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import Boolean, Date, String, extract, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import IdMixin, TimestampMixin, VersionMixin, db
+from .errors import DomainError
+from .periods import date_refusal
+
+SOURCE_PACKAGE = "chinese-calendar"
+MAX_WORKDAYS = 3650  # how far `add_workdays` counts (about 14 years)
+
+
+class CalendarDay(IdMixin, TimestampMixin, VersionMixin, db.Model):
+    """A day that differs from the Monday–Friday rule: a holiday on a weekday, or a weekend day worked (调休)."""
+
+    __label__ = "工作日历"
+
+    __tablename__ = "calendar_day"
+
+    day: Mapped[date] = mapped_column(Date, unique=True)
+    working: Mapped[bool] = mapped_column(Boolean, default=False)  # True: a weekend day worked (调休上班)
+    name: Mapped[str | None] = mapped_column(String(64))  # the holiday it belongs to (国庆节…)
+    source: Mapped[str | None] = mapped_column(String(64))  # chinese-calendar's version, or blank when typed in
+
+    def check(self) -> None:
+        if self.day is None:
+            raise DomainError("请填写日期。")
+        message = date_refusal(self.day)
+        if message:
+            raise DomainError(message)
+        weekend = self.day.isoweekday() > 5
+        if self.working and not weekend:
+            raise DomainError(f"{self.day}是工作日（周一至周五），不需要登记为调休上班；只有周六、周日上班才登记。")
+        if not self.working and weekend:
+            raise DomainError(f"{self.day}是周末，本来就不上班，不需要登记为节假日；只有周一至周五放假才登记。")
+
+    def __str__(self) -> str:
+        return f"{self.day} {'调休上班' if self.working else '放假'}{f'（{self.name}）' if self.name else ''}"
+
+
+def exceptions(start: date, end: date) -> dict[date, bool]:
+    """The calendar's listed days from `start` to `end`: day → worked or not."""
+    rows = db.session.execute(select(CalendarDay.day, CalendarDay.working)
+                              .where(CalendarDay.day >= start, CalendarDay.day <= end)).all()
+    return {day: working for day, working in rows}
+
+
+def is_workday(day: date, listed: dict[date, bool] | None = None) -> bool:
+    listed = exceptions(day, day) if listed is None else listed
+    return listed.get(day, day.isoweekday() <= 5)
+
+
+def add_workdays(start: date, n: int) -> date:
+    """The date `n` working days after `start` (`start` itself not counted): 2024-09-27 plus 5 is 2024-10-10, since
+    09-29 (a Sunday) is worked and 10-01 to 10-07 are 国庆节."""
+    if not 0 <= n <= MAX_WORKDAYS:
+        raise DomainError(f"工作日天数应在 0 至 {MAX_WORKDAYS} 之间，当前为 {n}。")
+    listed = exceptions(start, start + timedelta(days=n * 2 + 60))  # n working days lie well within 2n + 60 days
+    day, left = start, n
+    while left:
+        day += timedelta(days=1)
+        if is_workday(day, listed):
+            left -= 1
+    return day
+
+
+def workdays_between(start: date, end: date) -> int:
+    """Working days after `start` up to and including `end` (negative when `end` is before `start`)."""
+    if end < start:
+        return -workdays_between(end, start)
+    listed = exceptions(start, end)
+    return sum(1 for i in range(1, (end - start).days + 1) if is_workday(start + timedelta(days=i), listed))
+
+
+def covered_years() -> set[int]:
+    """The years the calendar lists any day of."""
+    return {int(year) for year in db.session.scalars(select(extract("year", CalendarDay.day)).distinct())}
+
+
+def missing_years(today: date) -> list[int]:
+    """This year and, from October on, next year, when the calendar lists nothing of them: their holidays are
+    unknown, and every deadline and light in them counts weekends only."""
+    wanted = [today.year] + ([today.year + 1] if today.month >= 10 else [])
+    have = covered_years()
+    return [year for year in wanted if year not in have]
+
+
+def load_package_calendar() -> int:
+    """The days of the chinese-calendar package the table lacks; how many were added. Days already listed (also
+    those the administrator typed in) are left as they are."""
+    import chinese_calendar
+    from chinese_calendar.constants import holidays, workdays
+
+    source = f"{SOURCE_PACKAGE} {chinese_calendar.__version__}"
+    have = set(db.session.scalars(select(CalendarDay.day)))
+    added = 0
+    for listed, working in ((holidays, False), (workdays, True)):
+        for day, name in listed.items():
+            if day in have or (day.isoweekday() > 5) != working:  # a weekend holiday is no exception to the rule
+                continue
+            db.session.add(CalendarDay(day=day, working=working, name=_chinese(name), source=source))
+            have.add(day)
+            added += 1
+    return added
+
+
+def _chinese(name: str) -> str:
+    from chinese_calendar.constants import Holiday
+
+    return next((h.chinese for h in Holiday if h.value == name), name)

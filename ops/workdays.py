@@ -1,0 +1,35 @@
+"""`flask workdays FROM N`: the date N working days after FROM, by the work calendar (models.calendar)."""
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from cli import CliError
+from models.calendar import MAX_WORKDAYS, add_workdays, covered_years
+from models.errors import DomainError
+from models.periods import report_day
+
+
+@click.command("workdays", context_settings={"ignore_unknown_options": True})  # N = -1 is refused in Chinese
+@with_appcontext
+@click.argument("start", metavar="FROM")
+@click.argument("count", metavar="N")
+def workdays_command(start, count):
+    """Print the date N working days after FROM (YYYY-MM-DD), counting the statutory holidays and 调休 days."""
+    try:
+        day = report_day(start)
+    except DomainError as error:
+        raise CliError(f"FROM：{error}") from None
+    if not (count.isascii() and count.isdigit()) or int(count) > MAX_WORKDAYS:
+        raise CliError(f"N 应为 0 至 {MAX_WORKDAYS} 之间的整数（工作日天数），当前为“{count}”。")
+    result = add_workdays(day, int(count))
+    click.echo(f"{result:%Y-%m-%d}")
+    gaps = missing_years_between(day, result)
+    if gaps:
+        click.echo(f"注意：工作日历中没有 {'、'.join(map(str, gaps))} 年的节假日数据，这些年份只按周末计算。", err=True)
+
+
+def missing_years_between(start, end) -> list[int]:
+    """The years from `start` to `end` the work calendar lists nothing of."""
+    have = covered_years()
+    return [year for year in range(start.year, end.year + 1) if year not in have]

@@ -1,0 +1,81 @@
+"""The work calendar (models.calendar): China's statutory holidays and 调休 days from the chinese-calendar package, the
+administrator's additions, working-day arithmetic, `flask workdays`, and the warning for a year without data."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from models import CalendarDay, db
+from models.calendar import add_workdays, is_workday, load_package_calendar, missing_years, workdays_between
+from models.errors import DomainError
+
+from .conftest import csrf_token
+from .helpers import flashes
+
+
+def test_the_seeded_calendar_knows_national_day_2024(seeded):
+    with seeded.app_context():
+        assert not is_workday(date(2024, 10, 1)) and not is_workday(date(2024, 10, 7))
+        assert is_workday(date(2024, 9, 29)) and is_workday(date(2024, 10, 12))  # Sunday and Saturday worked (调休)
+        assert not is_workday(date(2024, 9, 28)) and is_workday(date(2024, 10, 8))
+        assert add_workdays(date(2024, 9, 27), 5) == date(2024, 10, 10)
+        assert add_workdays(date(2024, 9, 27), 0) == date(2024, 9, 27)
+        assert workdays_between(date(2024, 9, 27), date(2024, 10, 10)) == 5
+        assert workdays_between(date(2024, 10, 10), date(2024, 9, 27)) == -5
+        assert db.session.get(CalendarDay, db.session.scalar(select(CalendarDay.id).where(
+            CalendarDay.day == date(2024, 10, 1)))).name == "国庆节"
+        assert load_package_calendar() == 0  # loading again adds nothing
+
+
+def test_the_workdays_command(seeded):
+    runner = seeded.test_cli_runner()
+    result = runner.invoke(args=["workdays", "2024-09-27", "5"])
+    assert result.exit_code == 0 and result.output.strip() == "2024-10-10"
+    for args, message in ((["2024-02-30", "5"], "FROM：日期“2024-02-30”无效"), (["2024-09-27", "五"], "N 应为 0 至 3650 之间的整数"),
+                          (["2024-09-27", "-1"], "N 应为"), (["2024-09-27", "99999"], "N 应为")):
+        result = runner.invoke(args=["workdays", *args])
+        assert result.exit_code == 1 and message in result.output, result.output
+    result = runner.invoke(args=["workdays", "2099-01-05", "3"])
+    assert result.exit_code == 0 and "2099-01-08" in result.output and "没有 2099 年的节假日数据" in result.output
+
+
+def test_the_administrator_adds_a_newly_published_year_and_the_desk_stops_warning(seeded, login_as):
+    admin = login_as("admin")
+    with seeded.app_context():
+        year = max(missing_years(date(2099, 12, 1)))  # a year the package cannot know
+    assert year == 2100
+    page = admin.get("/admin/")
+    gaps = missing_years_now(seeded)
+    assert (f"工作日历中没有 {'、'.join(map(str, gaps))} 年" in page.text) == bool(gaps)
+    form = admin.get("/admin/calendar_day/new/")
+    bad = admin.post("/admin/calendar_day/new/", data={"csrf_token": csrf_token(form.text), "day": "2027-10-02"})
+    assert "周末，本来就不上班" in " ".join(flashes(bad.text))  # 2027-10-02 is a Saturday
+    for year in gaps or [2027]:
+        new_years_day = next(date(year, 1, d) for d in range(1, 8) if date(year, 1, d).isoweekday() <= 5)
+        done = admin.post("/admin/calendar_day/new/", data={"csrf_token": csrf_token(form.text),
+                                                            "day": f"{new_years_day:%Y-%m-%d}", "name": "元旦"})
+        assert done.status_code == 302, flashes(done.text)
+        with seeded.app_context():
+            assert not is_workday(new_years_day)
+    assert "calendar-gaps" not in admin.get("/admin/").text
+    assert login_as("coordinator").get("/admin/calendar_day/").status_code == 200
+    assert login_as("handler").get("/admin/calendar_day/").status_code == 403
+
+
+def missing_years_now(app):
+    from models import workflow
+
+    with app.app_context():
+        return missing_years(workflow.today())
+
+
+def test_a_calendar_day_must_be_an_exception_to_the_weekday_rule(seeded):
+    with seeded.app_context():
+        db.session.add(CalendarDay(day=date(2030, 3, 6), working=True))  # a Wednesday
+        with pytest.raises(DomainError, match="只有周六、周日上班才登记"):
+            db.session.commit()
+        db.session.rollback()
+        with pytest.raises(DomainError, match="工作日天数应在 0 至 3650 之间"):
+            add_workdays(date(2024, 1, 1), 5000)

@@ -19,7 +19,7 @@ from exports import reporting_unit
 from exports.problems import annex2_workbook, problems_in_order
 from models import (Campaign, Enterprise, Person, Problem, ProblemUpdate, Unit, annex2, db, desk, ledger, local_now,
                     workflow)
-from models import scope
+from models import calendar, scope
 from models.base import NAME_LENGTH
 from models.errors import DomainError
 from models.text import refusal
@@ -390,6 +390,10 @@ class ProblemView(SecureModelView):
                 flash(f"以上原因，所选{len(problems)}个问题均未{workflow.STEPS[name].label}，未做任何修改。", "error")
             else:
                 flash(f"已对{len(problems)}个问题执行“{workflow.STEPS[name].label}”。", "success")
+                for key, label in (("deadline", "办理时限"), ("until", "延期至")):
+                    notice = calendar.day_off_notice(form.data.get(key), label) if key in form else None
+                    if notice:
+                        flash(notice, "warning")
                 if safe_next():
                     return redirect(safe_next())
                 if len(problems) == 1:

@@ -79,13 +79,13 @@ class TermView(SecureModelView):
     column_list = ("vocabulary", "value", "position", "retired", "satisfied", "default_days", "former_values", "locked",
                    "campaign")
     column_labels = {"vocabulary": "词表", "value": "名称", "position": "顺序", "retired": "停用", "locked": "系统使用",
-                     "satisfied": "计入满意率", "default_days": "默认办理时限（天）", "former_values": "曾用名"}
+                     "satisfied": "计入满意率", "default_days": "默认办理时限（工作日）", "former_values": "曾用名"}
     column_descriptions = {
         "value": "改名后，本专项行动中使用该词条的记录一并改名，原名记入“曾用名”（导入文件仍可使用原名）。",
         "position": "下拉列表中的顺序，数字小的在前；上报层级按此顺序逐级上报。",
         "retired": "停用后，已有记录保留该词条，新记录不能再选。",
         "satisfied": "仅用于满意度：销号时选此项的问题计入满意率。",
-        "default_days": "仅用于问题类型：交办时默认的办理时限。",
+        "default_days": "仅用于问题类型：交办时按工作日历预填的办理时限（工作日数，节假日和周末不计，调休上班计）。",
     }
     column_searchable_list = ("value", "former_values")
     column_filters = (ChoiceFilter(Term.vocabulary, "词表", [(v, v) for v in VOCABULARIES]), "retired", "campaign.name")

@@ -58,6 +58,15 @@ def is_workday(day: date, listed: dict[date, bool] | None = None) -> bool:
     return listed.get(day, day.isoweekday() <= 5)
 
 
+def day_off_notice(day, what: str = "办理时限") -> str | None:
+    """A Chinese warning when `day` is not a working day (a deadline on a holiday or weekend), else None."""
+    if not isinstance(day, date) or is_workday(day):
+        return None
+    name = db.session.scalar(select(CalendarDay.name).where(CalendarDay.day == day))
+    why = f"法定节假日（{name}）" if name else ("周末" if day.isoweekday() > 5 else "节假日")
+    return f"注意：{what} {day:%Y-%m-%d} 是非工作日（{why}），请确认是否需要改为工作日。"
+
+
 def add_workdays(start: date, n: int) -> date:
     """The date `n` working days after `start` (`start` itself not counted): 2024-09-27 plus 5 is 2024-10-10, since
     09-29 (a Sunday) is worked and 10-01 to 10-07 are 国庆节."""

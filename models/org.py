@@ -249,7 +249,7 @@ def _keep_units_in_use(session: Session, flush_context, instances) -> None:
     to it by id; the audit log keeps the old name.)"""
     for unit in [o for o in session.deleted if isinstance(o, Unit)]:
         uses = []
-        for mapper in db.Model.registry.mappers:
+        for mapper in sorted(db.Model.registry.mappers, key=lambda m: m.local_table.name):  # a stable message
             table = mapper.local_table
             for column in table.columns:
                 if any(fk.column is Unit.__table__.c.id for fk in column.foreign_keys) and table is not Unit.__table__:

@@ -8,12 +8,13 @@ kinds of bodies and reports stay in code (models.vocab).
 """
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import Boolean, Index, Integer, String, Text, UniqueConstraint, event, func, inspect, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.orm.attributes import set_committed_value
 
+from .calendar import add_workdays
 from .base import SHORT, CampaignOwnedMixin, IdMixin, TimestampMixin, VersionMixin, campaign_of, choice, db
 from .errors import DomainError
 from .vocab import (ESCALATION_LEVELS, EVENT_KINDS, OWNERSHIPS, POLICY_LEVELS, PROBLEM_CATEGORIES, PROBLEM_NATURES,
@@ -78,7 +79,7 @@ class Term(IdMixin, TimestampMixin, VersionMixin, CampaignOwnedMixin, db.Model):
     retired: Mapped[bool] = mapped_column(Boolean, default=False)  # 停用: old rows keep it, new rows cannot take it
     locked: Mapped[bool] = mapped_column(Boolean, default=False)  # the code names it: neither renamed nor retired
     satisfied: Mapped[bool | None] = mapped_column(Boolean)  # 满意度: counts towards 满意率
-    default_days: Mapped[int | None] = mapped_column(Integer)  # 问题类型: the default 办理时限 at 交办, in days
+    default_days: Mapped[int | None] = mapped_column(Integer)  # 问题类型: the default 办理时限 at 交办, in working days
     former_values: Mapped[str | None] = mapped_column(Text)  # earlier names, one a line, oldest first
 
     def formers(self) -> list[str]:
@@ -97,7 +98,7 @@ class Term(IdMixin, TimestampMixin, VersionMixin, CampaignOwnedMixin, db.Model):
         elif self.satisfied is None:
             self.satisfied = False
         if self.default_days is not None and (self.vocabulary != Vocabulary.CATEGORY or not 1 <= self.default_days <= 365):
-            raise DomainError("默认办理时限只用于问题类型，且应在 1 至 365 天之间。")
+            raise DomainError("默认办理时限只用于问题类型，且应在 1 至 365 个工作日之间。")
         if (self.vocabulary, self.value) in LOCKED_TERMS and self.id is None:
             self.locked = True
         history = inspect(self).attrs
@@ -162,16 +163,17 @@ def category_term(problem) -> Term | None:
 
 
 def default_deadline(problem, day: date) -> date | None:
-    """The 办理时限 the 交办 form proposes: `day` plus the default days of the problem's type, if it has some."""
+    """The 办理时限 the 交办 form proposes: the default working days of the problem's type after `day` (by the work
+    calendar, models.calendar), if the type has some."""
     term = category_term(problem)
-    return day + timedelta(days=term.default_days) if term is not None and term.default_days else None
+    return add_workdays(day, term.default_days) if term is not None and term.default_days else None
 
 
 def default_deadline_text(problem) -> str | None:
     term = category_term(problem)
     if term is None or not term.default_days:
         return None
-    return f"问题类型“{term.value}”默认办理时限 {term.default_days} 天（可在“词表”中修改），已预填，可改。"
+    return f"问题类型“{term.value}”默认办理时限 {term.default_days} 个工作日（可在“词表”中修改），已按工作日历预填，可改。"
 
 
 def default_terms(campaign) -> list[Term]:

@@ -79,3 +79,32 @@ def test_a_calendar_day_must_be_an_exception_to_the_weekday_rule(seeded):
         db.session.rollback()
         with pytest.raises(DomainError, match="工作日天数应在 0 至 3650 之间"):
             add_workdays(date(2024, 1, 1), 5000)
+
+
+def test_a_deadline_on_a_day_off_is_flagged_at_assign(seeded, login_as):
+    """交办 with a 办理时限 on a weekend goes through, with a warning naming the day; on a working day, no warning."""
+    from datetime import timedelta
+
+    from models import Person, Problem, Unit, workflow
+    from tests.factories import miluo, named
+
+    with seeded.app_context():
+        campaign = miluo()
+        unit = named(Unit, "市发改局")
+        lead = db.session.scalars(select(Person).where(Person.unit_id == unit.id)).first()
+        problems = [Problem(campaign=campaign, description=f"时限测试{i}") for i in range(2)]
+        db.session.add_all(problems)
+        db.session.commit()
+        ids, unit_id, lead_id = [p.id for p in problems], unit.id, lead.id
+        today = workflow.today()
+        saturday = today + timedelta(days=(6 - today.isoweekday()) % 7 or 7)
+        weekday = add_workdays(today, 3)
+    office = login_as("coordinator")
+    for pk, deadline, warned in ((ids[0], saturday, True), (ids[1], weekday, False)):
+        form = office.get(f"/admin/problem/step/assign/?id={pk}")
+        done = office.post(f"/admin/problem/step/assign/?id={pk}", data={
+            "csrf_token": csrf_token(form.text), "responsible_unit": str(unit_id), "lead_person": str(lead_id),
+            "deadline": f"{deadline:%Y-%m-%d}"}, follow_redirects=True)
+        messages = flashes(done.text)
+        assert "已对1个问题执行“交办”。" in messages, messages
+        assert any(f"办理时限 {deadline:%Y-%m-%d} 是非工作日（周末）" in m for m in messages) == warned, messages

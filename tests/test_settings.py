@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from exports.problems import HEADERS
 from models import Campaign, Enterprise, Problem, Term, Vocabulary, db, local_now, workflow
+from models.calendar import add_workdays
 from models.ledger import Light
 
 from .conftest import csrf_token
@@ -126,10 +127,10 @@ def test_the_assign_form_proposes_the_types_default_deadline(seeded, login_as):
                           responsible_unit=named_unit())
         db.session.add(problem)
         db.session.commit()
-        pk, expected = problem.id, workflow.today() + timedelta(days=10)
+        pk, expected = problem.id, add_workdays(workflow.today(), 10)  # working days, by the work calendar
     page = login_as("coordinator").get(f"/admin/problem/step/assign/?ids={pk}").text
     assert re.search(rf'name="deadline"[^>]*value="{expected:%Y-%m-%d}"', page), page
-    assert "问题类型“用地”默认办理时限 10 天" in page
+    assert "问题类型“用地”默认办理时限 10 个工作日" in page
 
 
 def named_unit():

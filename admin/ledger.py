@@ -264,6 +264,10 @@ class ProblemView(SecureModelView):
     def action_flag(self, ids):
         return self.to_step("flag", ids)
 
+    @action("urge", "催办", None)
+    def action_urge(self, ids):
+        return self.to_step("urge", ids)
+
     @expose("/annex2/")
     def annex2_view(self):
         """附件2 of exactly the rows the list shows: the user's scope, this listing, the current filters and search."""

@@ -101,6 +101,7 @@ def step_form(name: str, problem: Problem, formdata):
         "flag": lambda: {"note": note_field("督办要求", False)},
         "unflag": lambda: {"note": note_field("说明", False)},
         "comment": lambda: {"note": note_field("批示内容", True)},
+        "urge": lambda: {"note": note_field("催办要求", True)},
         "withdraw": lambda: {"reason": note_field("撤销理由", True)},
     }[name]()
     form_class = type(f"{name.title()}Form", (CheckedForm,), dict(fields))

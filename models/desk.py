@@ -32,7 +32,7 @@ ITEMS_PER_LINE = 5  # problems listed under a line of the desk, most urgent firs
 # What happens on a unit's problem that the unit must read: a leader's 批示, the office sending a result back, the
 # office's decision on a 延期 request (催办 joins them with the reminders).
 NOTICES = tuple(STEPS[name].label for name in
-                (StepName.COMMENT, StepName.REOPEN, StepName.APPROVE_EXTENSION, StepName.REJECT_EXTENSION))
+                (StepName.COMMENT, StepName.URGE, StepName.REOPEN, StepName.APPROVE_EXTENSION, StepName.REJECT_EXTENSION))
 RETURNED = STEPS[StepName.RETURN].label
 COMMENTED = STEPS[StepName.COMMENT].label
 RAISED = (STEPS[StepName.FLAG].label, STEPS[StepName.ESCALATE].label)  # what calls for a leader's 批示
@@ -92,7 +92,7 @@ def to_close(user, clock):
 
 
 def unread_notices(user, clock):
-    """Problems of the unit with a 批示, 重新办理 or 延期 decision the user has not seen since (opened the problem).
+    """Problems of the unit with a 批示, 催办, 重新办理 or 延期 decision the user has not seen since (opened the problem).
     Found from the notices (few, by ix_problem_update_action) rather than by looking at each of the unit's problems."""
     seen = (select(ProblemRead.read_at).where(ProblemRead.user_id == user.id,
                                               ProblemRead.problem_id == ProblemUpdate.problem_id)
@@ -153,7 +153,7 @@ ROLE_LINES: dict[str, tuple[Line, ...]] = {
         Line("to_accept", "待签收", "已交办给本单位、尚未签收的问题", "primary", to_accept, StepName.ACCEPT, bulk=True),
         Line("due_soon", "即将到期", "办理中、离办理时限不超过黄灯天数的问题", "warning", yellow, StepName.PROGRESS),
         Line("overdue", "已逾期", "超过办理时限仍未办结的问题", "danger", red, StepName.PROGRESS),
-        Line("notices", "新批示与回复", "领导批示、重新办理、延期批复等您还没有看过的", "info", unread_notices),
+        Line("notices", "新批示与催办", "领导批示、催办、重新办理、延期批复等您还没有看过的", "info", unread_notices),
         Line("my_extensions", "延期申请待批复", "已申请延期、等待推进办审批", "secondary", extension_pending),
     ),
     "coordinator": (
@@ -270,7 +270,7 @@ def reports_due(user, day: date) -> list[tuple[Task, object]]:
 
 
 def tracks_reading(user) -> bool:
-    """Whether the user's desk counts what they have not read (a responsible unit's 新批示与回复)."""
+    """Whether the user's desk counts what they have not read (a responsible unit's 新批示与催办)."""
     return any(line.condition is unread_notices for line in lines_for(user))
 
 

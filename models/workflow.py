@@ -46,6 +46,7 @@ class StepName:
     FLAG = "flag"
     UNFLAG = "unflag"
     COMMENT = "comment"
+    URGE = "urge"
     WITHDRAW = "withdraw"
 
 
@@ -87,6 +88,7 @@ STEPS: dict[str, Step] = {
     StepName.UNFLAG: Step("取消挂牌督办", ("admin", "coordinator", "leader"), UNTIL_RESOLVED,
                           unless=lambda p: None if p.flagged else f"问题{p.number}没有挂牌督办。"),
     StepName.COMMENT: Step("领导批示", ("admin", "leader"), (*UNTIL_RESOLVED, Status.CLOSED)),
+    StepName.URGE: Step("催办", ("admin", "coordinator", "leader"), ASSIGNED),
     StepName.WITHDRAW: Step("撤销", ("admin", "coordinator", "group"), OPEN),
 }
 
@@ -316,6 +318,12 @@ def comment(problem: Problem, user, note: str) -> ProblemUpdate:
     return record(problem, user, "领导批示", note=needed(note, "请填写批示内容。"))
 
 
+def urge(problem: Problem, user, note: str) -> ProblemUpdate:
+    """催办: the office or a leader presses the responsible unit (the note waits, unread, on the unit's desk)."""
+    require(StepName.URGE, problem, user)
+    return record(problem, user, STEPS[StepName.URGE].label, note=needed(note, "请填写催办要求。"))
+
+
 def withdraw(problem: Problem, user, reason: str) -> ProblemUpdate:
     """已撤销: withdraw a problem with a reason. Problems are never deleted except by the system administrator."""
     require(StepName.WITHDRAW, problem, user)
@@ -339,7 +347,7 @@ ACTIONS = {
     StepName.CLOSE: close, StepName.REOPEN: reopen, StepName.ESCALATE: escalate,
     StepName.FLAG: lambda p, u, note=None: set_flag(p, u, True, note),
     StepName.UNFLAG: lambda p, u, note=None: set_flag(p, u, False, note),
-    StepName.COMMENT: comment, StepName.WITHDRAW: withdraw,
+    StepName.COMMENT: comment, StepName.URGE: urge, StepName.WITHDRAW: withdraw,
 }
 NOTE_STEPS = {"handler": StepName.PROGRESS, "admin": StepName.PROGRESS, "leader": StepName.COMMENT}  # the step a free note is, per role
 

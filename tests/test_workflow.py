@@ -219,3 +219,48 @@ def test_available_steps_follow_role_status_and_unit(ctx):
     assert workflow.available(problem, users["group"]) == []
     workflow.accept(problem, users["handler"])  # 申请办结 follows 签收 (README's diagram)
     assert workflow.available(problem, users["handler"]) == ["progress", "resolve", "return", "request_extension"]
+
+
+def test_urge_reaches_the_units_desk_unread_until_opened(seeded, login_as):
+    """催办 (推进办, 领导) on a running problem: on the timeline, and on the responsible unit's desk as new until the unit
+    opens the problem; refused on a problem not yet assigned, for a unit, and without a note."""
+    import re
+    from datetime import timedelta
+
+    from models import Person, Problem, Unit, User, workflow
+    from models.errors import DomainError
+    from tests.conftest import csrf_token
+    from tests.factories import miluo, named
+
+    with seeded.app_context():
+        unit = named(Unit, "市发改局")
+        lead = db.session.scalars(select(Person).where(Person.unit_id == unit.id)).first()
+        problem = Problem(campaign=miluo(), description="催办测试")
+        pending = Problem(campaign=miluo(), description="催办测试（未交办）")
+        db.session.add_all([problem, pending])
+        db.session.commit()
+        office = User(username="urge-office", role="coordinator", campaign_id=miluo().id)
+        workflow.assign(problem, office, unit, workflow.today() + timedelta(days=10), lead_person=lead)
+        db.session.commit()
+        with pytest.raises(DomainError):
+            workflow.urge(pending, office, "请尽快")
+        with pytest.raises(DomainError, match="请填写催办要求"):
+            workflow.urge(problem, office, "  ")
+        db.session.rollback()
+        pk = problem.id
+    handler = login_as("handler")
+
+    def notices() -> int:
+        return int(re.search(r'id="line-notices"[^>]*>.*?data-count="(\d+)"', handler.get("/admin/").text, re.S).group(1))
+
+    before = notices()
+    assert handler.get(f"/admin/problem/step/urge/?id={pk}").status_code in (302, 403)
+    leader = login_as("leader")
+    form = leader.get(f"/admin/problem/step/urge/?id={pk}")
+    done = leader.post(f"/admin/problem/step/urge/?id={pk}", data={"csrf_token": csrf_token(form.text),
+                                                                 "note": "请本周内报告进展"})
+    assert done.status_code == 302
+    assert notices() == before + 1
+    page = handler.get(f"/admin/problem/details/?id={pk}").text
+    assert "催办" in page and "请本周内报告进展" in page
+    assert notices() == before  # read once opened

@@ -41,12 +41,26 @@ def within_calendar(form, field) -> None:
 
 class CheckedForm(BaseForm):
     """Every form of the panel: on top of its fields' own checks, no text field may hold a control character
-    (passwords excepted: they are hashed, never shown or exported). The message stands under the field."""
+    (passwords excepted: they are hashed, never shown or exported). The message stands under the field. A refused
+    field is refused before its other checks run, as some of them ask the database (a unique name), which may not
+    even take the value (PostgreSQL refuses text with a NUL byte)."""
 
     def validate(self, extra_validators=None) -> bool:
-        valid = super().validate(extra_validators)
+        silenced = {}  # fields whose submitted text is refused: their own checks do not run
+        for field in self:
+            raw = [v for v in (field.raw_data or ()) if isinstance(v, str)]
+            if not isinstance(field, PasswordField) and any(refusal("", v) for v in raw):
+                silenced[field.name] = field.validators
+                field.validators = ()
+        try:
+            valid = super().validate(extra_validators)
+        finally:
+            for name, validators in silenced.items():
+                self[name].validators = validators
         for field in self:
             message = None if isinstance(field, PasswordField) else refusal(f"“{field.label.text}”", field.data)
+            if message is None and field.name in silenced:
+                message = next(refusal(f"“{field.label.text}”", v) for v in field.raw_data if refusal("", v))
             if message:
                 field.errors = [*field.errors, message]
                 valid = False

@@ -129,3 +129,26 @@ def test_an_import_refuses_a_date_outside_the_calendar(seeded, world, tmp_path):
         result = import_problems(data.getvalue(), miluo(), CommandLineUser())
     assert [str(e) for e in result.errors] == ["第4行第9列（收集时间）：日期 0024-09-18 超出范围：应在 1900-01-01 至 2099-12-31 之间。"]
     assert fingerprint(seeded) == before
+
+
+def test_a_nul_byte_in_a_unique_name_is_refused_before_the_database_sees_it(seeded, login_as):
+    """The campaign's name is checked for uniqueness against the database; a NUL byte (which PostgreSQL refuses in
+    any text) is refused in Chinese first, and nothing changes."""
+    import re
+
+    from sqlalchemy import select
+
+    from models import Campaign, db
+    from tests.conftest import csrf_token
+
+    admin = login_as("admin")
+    with seeded.app_context():
+        pk, name = db.session.execute(select(Campaign.id, Campaign.name).where(Campaign.code == "SSYF")).one()
+    form = admin.get(f"/admin/campaign/edit/?id={pk}")
+    version = re.search(r'name="version_token"[^>]*value="([^"]*)"', form.text).group(1)
+    response = admin.post(f"/admin/campaign/edit/?id={pk}", data={
+        "csrf_token": csrf_token(form.text), "version_token": version, "name": "“\x00四送一服”", "code": "SSYF",
+        "yellow_days": "3", "stale_days": "7", "due_soon_days": "3", "ranking_min_problems": "3"})
+    assert response.status_code == 200 and "控制字符" in response.text
+    with seeded.app_context():
+        assert db.session.get(Campaign, pk).name == name

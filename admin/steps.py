@@ -55,6 +55,7 @@ def step_form(name: str, problem: Problem, formdata):
     """The small form of one step: exactly the data models.workflow needs for it."""
     campaign_id = problem.campaign_id
     date_widget = DatePickerWidget()
+    proposed = terms.default_deadline(problem, workflow.today()) if name == "assign" else (None, None)  # date, why
     fields = {
         "assign": lambda: {
             "responsible_unit": ScopedSelect("责任单位", query_factory=campaign_query(Unit, campaign_id),
@@ -78,8 +79,7 @@ def step_form(name: str, problem: Problem, formdata):
                                        render_kw={"data-unit-from": "ui_supervisor_unit"},
                                        description="跟踪督办的人员：先选单位，再从该单位的人员中选择。"),
             "deadline": DateField("办理时限", widget=date_widget, validators=[DataRequired("请填写办理时限。"), within_calendar],
-                                  default=terms.default_deadline(problem, workflow.today()),
-                                  description=terms.default_deadline_text(problem)),
+                                  default=proposed[0], description=proposed[1]),
             "note": note_field("交办说明", False),
         },
         "accept": lambda: {"note": note_field("签收说明", False)},

@@ -60,10 +60,12 @@ def is_workday(day: date, listed: dict[date, bool] | None = None) -> bool:
 
 def day_off_notice(day, what: str = "办理时限") -> str | None:
     """A Chinese warning when `day` is not a working day (a deadline on a holiday or weekend), else None."""
-    if not isinstance(day, date) or is_workday(day):
+    if not isinstance(day, date):
         return None
-    name = db.session.scalar(select(CalendarDay.name).where(CalendarDay.day == day))
-    why = f"法定节假日（{name}）" if name else ("周末" if day.isoweekday() > 5 else "节假日")
+    listed = db.session.scalar(select(CalendarDay).where(CalendarDay.day == day))
+    if is_workday(day, {day: listed.working} if listed is not None else {}):
+        return None
+    why = f"法定节假日（{listed.name}）" if listed is not None and listed.name else ("周末" if day.isoweekday() > 5 else "节假日")
     return f"注意：{what} {day:%Y-%m-%d} 是非工作日（{why}），请确认是否需要改为工作日。"
 
 
@@ -94,12 +96,16 @@ def covered_years() -> set[int]:
     return {int(year) for year in db.session.scalars(select(extract("year", CalendarDay.day)).distinct())}
 
 
-def missing_years(today: date) -> list[int]:
-    """This year and, from October on, next year, when the calendar lists nothing of them: their holidays are
-    unknown, and every deadline and light in them counts weekends only."""
-    wanted = [today.year] + ([today.year + 1] if today.month >= 10 else [])
+def years_without_data(first: int, last: int) -> list[int]:
+    """The years from `first` to `last` the calendar lists nothing of: their holidays are unknown, and working days
+    in them count weekends only."""
     have = covered_years()
-    return [year for year in wanted if year not in have]
+    return [year for year in range(first, last + 1) if year not in have]
+
+
+def missing_years(today: date) -> list[int]:
+    """This year and, from October on, next year, when the calendar lists nothing of them."""
+    return years_without_data(today.year, today.year + (1 if today.month >= 10 else 0))
 
 
 def load_package_calendar() -> int:

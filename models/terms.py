@@ -145,12 +145,9 @@ def satisfied_values(campaign_id):
 def resolver(campaign_id: int, vocabulary: str):
     """A function from what a file or a form says to the term's current name: the name itself, or a former name of
     a term (a file written before a rename); None for anything else. Terms not in use are not offered."""
-    known = {}
-    for term in terms(campaign_id, vocabulary):
-        for name in term.formers():
-            known.setdefault(name, term.value)
-    for term in terms(campaign_id, vocabulary):
-        known[term.value] = term.value
+    in_use = terms(campaign_id, vocabulary)
+    known = {name: term.value for term in reversed(in_use) for name in term.formers()}
+    known.update((term.value, term.value) for term in in_use)  # a current name wins over another's former one
     return known.get
 
 
@@ -162,18 +159,14 @@ def category_term(problem) -> Term | None:
                                                 Term.vocabulary == Vocabulary.CATEGORY, Term.value == problem.category))
 
 
-def default_deadline(problem, day: date) -> date | None:
-    """The 办理时限 the 交办 form proposes: the default working days of the problem's type after `day` (by the work
-    calendar, models.calendar), if the type has some."""
-    term = category_term(problem)
-    return add_workdays(day, term.default_days) if term is not None and term.default_days else None
-
-
-def default_deadline_text(problem) -> str | None:
+def default_deadline(problem, day: date) -> tuple[date | None, str | None]:
+    """The 办理时限 the 交办 form proposes, with a line saying why: the default working days of the problem's type
+    after `day` (by the work calendar, models.calendar); (None, None) when the type has none."""
     term = category_term(problem)
     if term is None or not term.default_days:
-        return None
-    return f"问题类型“{term.value}”默认办理时限 {term.default_days} 个工作日（可在“词表”中修改），已按工作日历预填，可改。"
+        return None, None
+    return (add_workdays(day, term.default_days),
+            f"问题类型“{term.value}”默认办理时限 {term.default_days} 个工作日（可在“词表”中修改），已按工作日历预填，可改。")
 
 
 def default_terms(campaign) -> list[Term]:
@@ -248,8 +241,7 @@ def _keep_terms(session: Session, flush_context, instances) -> None:
         return cache[campaign_id]
 
     for obj in [*session.new, *session.dirty]:
-        if isinstance(obj, db.Model) and not isinstance(obj, Term) and any(
-                c.info.get("vocabulary") for c in obj.__table__.columns):
+        if isinstance(obj, db.Model) and not isinstance(obj, Term):
             message = term_refusal(obj, allowed)
             if message:
                 raise DomainError(message)

@@ -5,7 +5,7 @@ import click
 from flask.cli import with_appcontext
 
 from cli import CliError
-from models.calendar import MAX_WORKDAYS, add_workdays, covered_years
+from models.calendar import MAX_WORKDAYS, add_workdays, years_without_data
 from models.errors import DomainError
 from models.periods import report_day
 
@@ -24,12 +24,7 @@ def workdays_command(start, count):
         raise CliError(f"N 应为 0 至 {MAX_WORKDAYS} 之间的整数（工作日天数），当前为“{count}”。")
     result = add_workdays(day, int(count))
     click.echo(f"{result:%Y-%m-%d}")
-    gaps = missing_years_between(day, result)
+    gaps = years_without_data(day.year, result.year)
     if gaps:
         click.echo(f"注意：工作日历中没有 {'、'.join(map(str, gaps))} 年的节假日数据，这些年份只按周末计算。", err=True)
 
-
-def missing_years_between(start, end) -> list[int]:
-    """The years from `start` to `end` the work calendar lists nothing of."""
-    have = covered_years()
-    return [year for year in range(start.year, end.year + 1) if year not in have]

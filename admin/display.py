@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from flask import request
 from markupsafe import Markup, escape
 
+from models.calendar import workdays_left
 from models.ledger import ASSIGNED, Light
 
 LIGHT_CLASSES = {Light.RED: "light-red", Light.YELLOW: "light-yellow", Light.GREEN: "light-green", Light.GREY: "light-grey"}
@@ -21,18 +22,19 @@ def light_badge(value: str | None) -> Markup:
 
 
 def days_left(problem, today: date) -> int | None:
-    """Days left to the deadline of a running problem (negative once past it); None otherwise."""
+    """Working days left to the deadline of a running problem (0 on the day, negative once past it: at least one
+    working day overdue, even on the weekend after a Friday deadline); None otherwise."""
     if problem.status not in ASSIGNED or problem.deadline is None:
         return None
-    return (problem.deadline - today).days
+    return workdays_left(problem.deadline, today)
 
 
 def days_text(problem, today: date) -> str:
-    """剩余 N 天, 今天到期 or 逾期 N 天, for a running problem with a deadline; empty otherwise."""
+    """剩余 N 个工作日, 今天到期 or 逾期 N 个工作日, for a running problem with a deadline; empty otherwise."""
     left = days_left(problem, today)
     if left is None:
         return ""
-    return f"剩余{left}天" if left > 0 else "今天到期" if left == 0 else f"逾期{-left}天"
+    return f"剩余{left}个工作日" if left > 0 else "今天到期" if left == 0 else f"逾期{-left}个工作日"
 
 
 def yes_no(value) -> str:

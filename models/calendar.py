@@ -5,10 +5,10 @@ the system administrator adds a newly published year in the panel. All working-d
 `add_workdays`, `is_workday` and `workdays_between`."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import Boolean, Date, String, extract, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Boolean, Date, String, event, extract, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .base import IdMixin, TimestampMixin, VersionMixin, db
 from .errors import DomainError
@@ -46,15 +46,36 @@ class CalendarDay(IdMixin, TimestampMixin, VersionMixin, db.Model):
         return f"{self.day} {'调休上班' if self.working else '放假'}{f'（{self.name}）' if self.name else ''}"
 
 
+CACHE_KEY = "zq.calendar_years"
+HORIZON_KEY = "zq.calendar_horizons"
+
+
+def _year(year: int) -> dict[date, bool]:
+    """The listed days of `year` (day → worked), read once per database session: a request reads the few years its
+    deadlines fall in, and an administrator's change is seen by the next request (and at once in its own session)."""
+    cache = db.session.info.setdefault(CACHE_KEY, {})
+    if year not in cache:
+        rows = db.session.execute(select(CalendarDay.day, CalendarDay.working).where(
+            CalendarDay.day >= date(year, 1, 1), CalendarDay.day <= date(year, 12, 31))).all()
+        cache[year] = {day: working for day, working in rows}
+    return cache[year]
+
+
+@event.listens_for(Session, "before_flush")
+def _forget_changed_years(session, flush_context, instances) -> None:
+    if any(isinstance(o, CalendarDay) for o in (*session.new, *session.dirty, *session.deleted)):
+        session.info.pop(CACHE_KEY, None)
+        session.info.pop(HORIZON_KEY, None)
+
+
 def exceptions(start: date, end: date) -> dict[date, bool]:
     """The calendar's listed days from `start` to `end`: day → worked or not."""
-    rows = db.session.execute(select(CalendarDay.day, CalendarDay.working)
-                              .where(CalendarDay.day >= start, CalendarDay.day <= end)).all()
-    return {day: working for day, working in rows}
+    return {day: working for year in range(start.year, end.year + 1) for day, working in _year(year).items()
+            if start <= day <= end}
 
 
 def is_workday(day: date, listed: dict[date, bool] | None = None) -> bool:
-    listed = exceptions(day, day) if listed is None else listed
+    listed = _year(day.year) if listed is None else listed
     return listed.get(day, day.isoweekday() <= 5)
 
 
@@ -70,25 +91,55 @@ def day_off_notice(day, what: str = "办理时限") -> str | None:
 
 
 def add_workdays(start: date, n: int) -> date:
-    """The date `n` working days after `start` (`start` itself not counted): 2024-09-27 plus 5 is 2024-10-10, since
-    09-29 (a Sunday) is worked and 10-01 to 10-07 are 国庆节."""
-    if not 0 <= n <= MAX_WORKDAYS:
-        raise DomainError(f"工作日天数应在 0 至 {MAX_WORKDAYS} 之间，当前为 {n}。")
-    listed = exceptions(start, start + timedelta(days=n * 2 + 60))  # n working days lie well within 2n + 60 days
-    day, left = start, n
+    """The date `n` working days after `start` (`start` itself not counted), or before it for a negative `n`:
+    2024-09-27 plus 5 is 2024-10-10, since 09-29 (a Sunday) is worked and 10-01 to 10-07 are 国庆节."""
+    if not -MAX_WORKDAYS <= n <= MAX_WORKDAYS:
+        raise DomainError(f"工作日天数应在 {-MAX_WORKDAYS} 至 {MAX_WORKDAYS} 之间，当前为 {n}。")
+    step = timedelta(days=1 if n >= 0 else -1)
+    day, left = start, abs(n)
     while left:
-        day += timedelta(days=1)
-        if is_workday(day, listed):
+        day += step
+        if is_workday(day):
             left -= 1
     return day
 
 
+def _weekdays_to(day: date) -> int:
+    """Mondays to Fridays from 0001-01-01 (a Monday) up to and including `day`."""
+    weeks, rest = divmod(day.toordinal(), 7)
+    return weeks * 5 + min(rest, 5)
+
+
 def workdays_between(start: date, end: date) -> int:
-    """Working days after `start` up to and including `end` (negative when `end` is before `start`)."""
+    """Working days after `start` up to and including `end` (negative when `end` is before `start`): the weekdays
+    between them, less the listed holidays on weekdays, plus the listed weekend days worked."""
     if end < start:
         return -workdays_between(end, start)
-    listed = exceptions(start, end)
-    return sum(1 for i in range(1, (end - start).days + 1) if is_workday(start + timedelta(days=i), listed))
+    listed = exceptions(start + timedelta(days=1), end)
+    return _weekdays_to(end) - _weekdays_to(start) + sum(1 if working else -1 for working in listed.values())
+
+
+def workdays_left(deadline: date, today: date) -> int:
+    """Working days from `today` to `deadline`: 0 when it is today (or only days off lie between), negative once
+    past it, by at least one."""
+    if deadline < today:
+        return min(-1, -workdays_between(deadline, today))
+    return workdays_between(today, deadline)
+
+
+def yellow_horizon(today: date, yellow_days: int) -> date:
+    """The last deadline that leaves at most `yellow_days` working days after `today` (a weekend or holiday right
+    after it counts with it): the yellow window's end, the same for the ledger's SQL and a single problem's light."""
+    cache = db.session.info.setdefault(HORIZON_KEY, {})
+    key = (today, yellow_days)
+    if key not in cache:
+        cache[key] = add_workdays(today, yellow_days + 1) - timedelta(days=1)
+    return cache[key]
+
+
+def workdays_back(now: datetime, days: int) -> datetime:
+    """The moment `days` working days before `now` (at the same time of day): the 7日无进展 cutoff."""
+    return datetime.combine(add_workdays(now.date(), -days), now.time(), now.tzinfo)
 
 
 def covered_years() -> set[int]:

@@ -296,8 +296,3 @@ def mark_read(user, problem_id: int) -> bool:
             pass
     return True
 
-
-def days_left(deadline: date | None, today: date) -> int | None:
-    """Days left to `deadline` (negative once past it)."""
-    return None if deadline is None else (deadline - today).days
-

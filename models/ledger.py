@@ -2,8 +2,9 @@
 urgency, the supervision listings (督办), rates and rankings, visit compliance and missing reports.
 
 Definitions:
-  亮灯: 灰 once 已办结 / 已销号 / 已撤销; for 已交办 and 办理中 with a deadline: 红 past it, 黄 within N days
-        (N configurable, default 3), 绿 otherwise; none while 待交办.
+  亮灯: 灰 once 已办结 / 已销号 / 已撤销; for 已交办 and 办理中 with a deadline: 红 past it, 黄 with at most N
+        working days left (N configurable, default 3; by the work calendar), 绿 otherwise; none while 待交办.
+  7日无进展: no recorded progress for N working days (default 7).
   办结率 = (已办结 + 已销号) / (已交办 + 办理中 + 已办结 + 已销号)
   按期办结率 = those of (已办结 + 已销号) resolved on or before their deadline / (已办结 + 已销号)
   满意率 = (满意 + 基本满意) / 已销号 problems with a recorded satisfaction
@@ -13,11 +14,12 @@ Definitions:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import and_, case, false, func, not_, or_, select
 
 from .base import db
+from .calendar import workdays_back, yellow_horizon
 from .enterprise import EnterpriseGroup, Visit
 from .org import Body, Unit
 from .periods import Period, period_for
@@ -70,21 +72,23 @@ def light(problem: Problem, today: date, yellow_days: int = DEFAULT_YELLOW_DAYS)
     if problem.status in GREY:
         return Light.GREY
     if problem.status in ASSIGNED and problem.deadline is not None:
-        left = (problem.deadline - today).days
-        return Light.RED if left < 0 else Light.YELLOW if left <= yellow_days else Light.GREEN
+        if problem.deadline < today:
+            return Light.RED
+        return Light.YELLOW if problem.deadline <= yellow_horizon(today, yellow_days) else Light.GREEN
     return None
 
 
 def light_condition(value: str, today: date, yellow_days: int = DEFAULT_YELLOW_DAYS):
     """The SQL condition for problems showing light `value`."""
+    if value == Light.GREY:
+        return Problem.status.in_(GREY)
     running = and_(Problem.status.in_(ASSIGNED), Problem.deadline.is_not(None))
-    horizon = today + timedelta(days=yellow_days)
-    return {
-        Light.RED: and_(running, Problem.deadline < today),
-        Light.YELLOW: and_(running, Problem.deadline >= today, Problem.deadline <= horizon),
-        Light.GREEN: and_(running, Problem.deadline > horizon),
-        Light.GREY: Problem.status.in_(GREY),
-    }[value]
+    if value == Light.RED:
+        return and_(running, Problem.deadline < today)
+    horizon = yellow_horizon(today, yellow_days)
+    if value == Light.YELLOW:
+        return and_(running, Problem.deadline >= today, Problem.deadline <= horizon)
+    return and_(running, Problem.deadline > horizon)
 
 
 def urgency_order() -> list:
@@ -100,7 +104,9 @@ def overdue(today: date):
 
 
 def due_within(today: date, days: int):
-    return and_(Problem.status.in_(ASSIGNED), Problem.deadline >= today, Problem.deadline <= today + timedelta(days=days))
+    """Running problems with at most `days` working days left (即将到期)."""
+    return and_(Problem.status.in_(ASSIGNED), Problem.deadline >= today,
+                Problem.deadline <= yellow_horizon(today, days))
 
 
 def flagged():
@@ -112,8 +118,8 @@ def escalated():
 
 
 def stale(now: datetime, days: int = DEFAULT_STALE_DAYS):
-    """Assigned problems with no recorded progress for `days` days."""
-    cutoff = now - timedelta(days=days)
+    """Assigned problems with no recorded progress for `days` working days."""
+    cutoff = workdays_back(now, days)
     return and_(Problem.status.in_(ASSIGNED), or_(Problem.last_progress_at.is_(None), Problem.last_progress_at < cutoff))
 
 

@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from models import CalendarDay, db
-from models.calendar import add_workdays, is_workday, load_package_calendar, missing_years, workdays_between
+from models.calendar import (add_workdays, is_workday, load_package_calendar, missing_years, workdays_between,
+                             workdays_left)
 from models.errors import DomainError
 
 from .conftest import csrf_token
@@ -27,6 +28,36 @@ def test_the_seeded_calendar_knows_national_day_2024(seeded):
         assert db.session.get(CalendarDay, db.session.scalar(select(CalendarDay.id).where(
             CalendarDay.day == date(2024, 10, 1)))).name == "国庆节"
         assert load_package_calendar() == 0  # loading again adds nothing
+
+
+def test_counting_working_days_agrees_with_walking_the_calendar_day_by_day(seeded):
+    """workdays_between counts weekdays arithmetically and corrects by the listed days; add_workdays walks. Both agree
+    with a plain day-by-day walk over any span of 2023–2026 (Spring Festival, 国庆 and their 调休 included), forward
+    and back, and a deadline's days left never jump over a holiday week."""
+    from datetime import timedelta
+
+    from hypothesis import given, settings, strategies as st
+
+    with seeded.app_context():
+        def walked(start, end):
+            return sum(1 for i in range(1, (end - start).days + 1) if is_workday(start + timedelta(days=i)))
+
+        @settings(max_examples=150, deadline=None, database=None)
+        @given(st.dates(date(2023, 1, 1), date(2026, 12, 31)), st.integers(0, 400))
+        def agree(start, span):
+            end = start + timedelta(days=span)
+            n = workdays_between(start, end)
+            assert n == walked(start, end) and workdays_between(end, start) == -n
+            if n:
+                landed = add_workdays(start, n)
+                assert landed <= end and is_workday(landed) and walked(start, landed) == n
+                assert add_workdays(landed, -n) <= start and walked(add_workdays(landed, -n), landed) == n
+
+        agree()
+        assert add_workdays(date(2024, 10, 10), -5) == date(2024, 9, 27)  # back over 国庆, 09-29 worked
+        assert workdays_left(date(2024, 10, 8), date(2024, 9, 30)) == 1  # the 国庆 week is no time to work in
+        assert workdays_left(date(2024, 10, 19), date(2024, 10, 20)) == -1  # a Saturday deadline, seen on Sunday
+        assert workdays_left(date(2024, 10, 18), date(2024, 10, 21)) == -1
 
 
 def test_the_workdays_command(seeded):
@@ -77,7 +108,7 @@ def test_a_calendar_day_must_be_an_exception_to_the_weekday_rule(seeded):
         with pytest.raises(DomainError, match="只有周六、周日上班才登记"):
             db.session.commit()
         db.session.rollback()
-        with pytest.raises(DomainError, match="工作日天数应在 0 至 3650 之间"):
+        with pytest.raises(DomainError, match="工作日天数应在 -3650 至 3650 之间"):
             add_workdays(date(2024, 1, 1), 5000)
 
 
@@ -108,3 +139,13 @@ def test_a_deadline_on_a_day_off_is_flagged_at_assign(seeded, login_as):
         messages = flashes(done.text)
         assert "已对1个问题执行“交办”。" in messages, messages
         assert any(f"办理时限 {deadline:%Y-%m-%d} 是非工作日（周末）" in m for m in messages) == warned, messages
+
+
+def test_a_day_added_is_counted_at_once_in_the_same_session(seeded):
+    """The calendar's years are read once per database session; adding a day clears what was read."""
+    with seeded.app_context():
+        assert add_workdays(date(2031, 3, 3), 1) == date(2031, 3, 4)  # 2031 has no data: reads an empty year
+        db.session.add(CalendarDay(day=date(2031, 3, 4), working=False, name="测试假日"))
+        db.session.commit()
+        assert not is_workday(date(2031, 3, 4)) and add_workdays(date(2031, 3, 3), 1) == date(2031, 3, 5)
+        assert workdays_between(date(2031, 3, 3), date(2031, 3, 5)) == 1

@@ -27,7 +27,7 @@ def ledger_rows(seeded):
                        escalation_level="市级"),
             "P3": dict(status="办理中", responsible_unit=fgj, deadline=D(2024, 10, 15), last=datetime(2024, 10, 10)),
             "P4": dict(status="已交办", responsible_unit=czj, deadline=D(2024, 10, 18), last=datetime(2024, 10, 7)),
-            "P5": dict(status="办理中", responsible_unit=czj, deadline=D(2024, 10, 19), last=datetime(2024, 10, 15), flagged=True),
+            "P5": dict(status="办理中", responsible_unit=czj, deadline=D(2024, 10, 21), last=datetime(2024, 10, 15), flagged=True),
             "P6": dict(status="待交办", last=datetime(2024, 10, 15)),
             "P7": dict(status="已办结", responsible_unit=czj, deadline=D(2024, 10, 1), resolved_on=D(2024, 9, 30)),
             "P8": dict(status="已销号", responsible_unit=gxj, deadline=D(2024, 10, 1), resolved_on=D(2024, 10, 5),
@@ -60,6 +60,23 @@ def test_lights_in_python_and_sql_agree(ledger_rows):
         assert ledger.light(db.session.get(Problem, pk), TODAY) == expected[key], key
     for value in ledger.LIGHTS:
         assert keys_of(ledger_rows, ledger.light_condition(value, TODAY)) == {k for k, v in expected.items() if v == value}
+
+
+def test_lights_count_working_days(ledger_rows):
+    """From Tuesday 2024-10-15, P5's deadline Monday 10-21 is 4 working days away (the weekend does not count): green
+    with a 3-day window; a Saturday deadline (10-19) is 3 working days away, yellow like the Friday before it."""
+    p5 = db.session.get(Problem, ledger_rows["P5"])
+    assert ledger.light(p5, TODAY, 3) == "绿"
+    p5.deadline = D(2024, 10, 19)
+    db.session.commit()
+    assert ledger.light(p5, TODAY, 3) == "黄" and ledger.light(p5, TODAY, 2) == "绿"
+    assert keys_of(ledger_rows, ledger.light_condition("黄", TODAY, 3)) == {"P3", "P4", "P5"}
+    assert keys_of(ledger_rows, ledger.light_condition("绿", TODAY, 2)) == {"P4", "P5"}
+    # before the 国庆 week: from 2024-09-30, a deadline on 10-08 is one working day away
+    assert ledger.light(p5, D(2024, 9, 30), 1) == "绿"
+    p5.deadline = D(2024, 10, 8)
+    db.session.commit()
+    assert ledger.light(p5, D(2024, 9, 30), 1) == "黄" and ledger.light(p5, D(2024, 9, 30), 0) == "绿"
 
 
 def test_yellow_threshold_is_configurable(ledger_rows):
@@ -99,7 +116,10 @@ def test_supervision_listings(ledger_rows):
     assert keys_of(ledger_rows, ledger.due_within(TODAY, 4)) == {"P3", "P4", "P5"}
     assert keys_of(ledger_rows, ledger.flagged()) == {"P5"}  # P8 is closed
     assert keys_of(ledger_rows, ledger.escalated()) == {"P2"}  # P10 is withdrawn
-    assert keys_of(ledger_rows, ledger.stale(datetime(2024, 10, 15, 12), 7)) == {"P1", "P4"}
+    # 7 working days before 2024-10-15 reach back over the 国庆 week (10-01…10-07 off, Saturday 10-12 worked) to
+    # 2024-09-30: nothing is stale yet; a week later the cutoff is 2024-10-12 noon
+    assert keys_of(ledger_rows, ledger.stale(datetime(2024, 10, 15, 12), 7)) == set()
+    assert keys_of(ledger_rows, ledger.stale(datetime(2024, 10, 22, 12), 7)) == {"P1", "P3", "P4"}
 
 
 def test_rates_and_the_red_and_black_lists(ledger_rows):

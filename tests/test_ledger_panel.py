@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import event, select
 
 from admin.filters import LightFilter
+from models.calendar import add_workdays
 from models import Person, Problem, Unit, User, db, workflow
 from tests.conftest import csrf_token, hidden_inputs
 from tests.factories import miluo, named, scoped_world, staff_of
@@ -122,7 +123,7 @@ def test_ledger_is_most_urgent_first_with_a_coloured_light(seeded, world, client
         today = workflow.today()
         for key, days in (("PA2", -2), ("PB", 10), ("PB2", 1)):
             row = db.session.get(Problem, world[key][1])
-            row.status, row.assigned_on, row.deadline = "办理中", today - timedelta(days=30), today + timedelta(days=days)
+            row.status, row.assigned_on, row.deadline = "办理中", today - timedelta(days=30), add_workdays(today, days)
         db.session.commit()
         numbers = {k: db.session.get(Problem, world[k][1]).number for k in ("PA", "PA2", "PB", "PB2")}
     page = clients["coordinator"].get("/admin/problem/").text
@@ -131,7 +132,7 @@ def test_ledger_is_most_urgent_first_with_a_coloured_light(seeded, world, client
     assert '<span class="badge light light-red">红</span>' in page
     assert '<span class="badge light light-yellow">黄</span>' in page
     assert headers(page) == ["问题编号", "企业", "问题", "责任单位", "办理时限", "办理状态", "亮灯"]  # the compact ledger
-    assert "逾期2天" in page and "剩余1天" in page
+    assert "逾期2个工作日" in page and "剩余1个工作日" in page  # working days, by the calendar
 
 
 def headers(page: str) -> list[str]:
@@ -198,9 +199,9 @@ def test_supervision_listings_in_the_panel(seeded, world, clients):
     with seeded.app_context():
         today = workflow.today()
         overdue = db.session.get(Problem, world["PB"][1])
-        overdue.status, overdue.assigned_on, overdue.deadline, overdue.flagged = "办理中", today - timedelta(days=20), today - timedelta(days=1), True
+        overdue.status, overdue.assigned_on, overdue.deadline, overdue.flagged = "办理中", today - timedelta(days=20), add_workdays(today, -1), True
         soon = db.session.get(Problem, world["PA2"][1])
-        soon.assigned_on, soon.deadline = today - timedelta(days=5), today + timedelta(days=2)
+        soon.assigned_on, soon.deadline = today - timedelta(days=5), add_workdays(today, 2)
         db.session.commit()
         numbers = {k: db.session.get(Problem, world[k][1]).number for k in ("PB", "PA2")}
     office, group = clients["coordinator"], clients["group"]
@@ -405,7 +406,7 @@ def test_a_deep_page_read_from_the_end_is_the_same_page(seeded, world, login_as,
     from seeds.demo import load_demo
 
     with seeded.app_context():
-        load_demo(130, workflow.today())
+        load_demo(200, workflow.today())
     client = login_as(role)
 
     def pages(deep_rows):

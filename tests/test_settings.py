@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from exports.problems import HEADERS
 from models import Campaign, Enterprise, Problem, Term, Vocabulary, db, local_now, workflow
-from models.calendar import add_workdays
+from models.calendar import add_workdays, workdays_back
 from models.ledger import Light
 
 from .conftest import csrf_token
@@ -25,11 +25,11 @@ def anhui() -> Campaign:
 
 
 def running(campaign, days_left: int, description: str) -> int:
-    """A problem of `campaign` in 办理中 with `days_left` days to its deadline."""
+    """A problem of `campaign` in 办理中 with `days_left` working days to its deadline."""
     today = workflow.today()
     firm = db.session.scalars(select(Enterprise).where(Enterprise.campaign_id == campaign.id)).first()
     problem = Problem(campaign=campaign, enterprise=firm, description=description, status="办理中",
-                      assigned_on=today - timedelta(days=1), deadline=today + timedelta(days=days_left))
+                      assigned_on=today - timedelta(days=1), deadline=add_workdays(today, days_left))
     db.session.add(problem)
     db.session.commit()
     return problem.id
@@ -97,7 +97,7 @@ def test_stale_and_due_soon_listings_follow_each_campaigns_days(seeded, login_as
     with seeded.app_context():
         due = running(miluo(), 5, "设置测试：五天后到期")
         problem = db.session.get(Problem, due)
-        problem.last_progress_at = local_now() - timedelta(days=4)
+        problem.last_progress_at = workdays_back(local_now(), 4)  # 4 working days ago
         db.session.commit()
     coordinator = login_as("coordinator")
     assert "五天后到期" not in coordinator.get("/admin/due_soon/").text

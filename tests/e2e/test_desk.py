@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from models import Problem, Unit, db, workflow
+from models.calendar import add_workdays
 from models.vocab import ROLES
 from tests.e2e.conftest import log_in
 from tests.factories import named, scoped_world
@@ -22,9 +23,9 @@ def world(seeded):
         today = workflow.today()
         campaign, fgj = db.session.get(Problem, world["PA2"][1]).campaign, named(Unit, "市发改局")
         pa2 = db.session.get(Problem, world["PA2"][1])
-        pa2.assigned_on, pa2.deadline = today - timedelta(days=2), today + timedelta(days=2)
+        pa2.assigned_on, pa2.deadline = today - timedelta(days=2), add_workdays(today, 2)  # yellow
         extra = Problem(campaign=campaign, description="第二个待签收的问题（合成）", responsible_unit=fgj, status="已交办",
-                        assigned_on=today, deadline=today + timedelta(days=12))
+                        assigned_on=today, deadline=add_workdays(today, 12))  # green
         pb = db.session.get(Problem, world["PB"][1])  # 市财政局 主办, 市发改局 协办
         pb.status, pb.assigned_on, pb.deadline, pb.flagged = "办理中", today - timedelta(days=20), today - timedelta(days=3), True
         db.session.add(extra)

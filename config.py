@@ -16,7 +16,13 @@ MIN_SECRET_GUESSES = 30  # log10 of the guesses zxcvbn estimates: 32 random byte
 APP_ENVS = ("development", "production")
 # Settings read from the environment as whole numbers, and what each counts (for the message when one is not)
 # (The yellow window, 7日无进展, 即将到期 and the ranking minimum are each campaign's settings: models.org.Campaign.)
-COUNTS = {"TRUSTED_PROXIES": "代理层数"}
+COUNTS = {"TRUSTED_PROXIES": "代理层数", "SMTP_PORT": "SMTP 端口", "DELIVERY_MAX_ATTEMPTS": "外发最多尝试次数"}
+# Delivery of 提醒/催办/督办 beyond the panel (ops.delivery), each optional: e-mail over SMTP to each unit's address,
+# and a group robot's webhook (企业微信, or 钉钉 signed with its secret)
+DELIVERY_SETTINGS = ("SMTP_HOST", "SMTP_USER", "SMTP_PASSWORD", "SMTP_FROM", "SMTP_SECURITY",
+                     "WEBHOOK_URL", "WEBHOOK_KIND", "WEBHOOK_SECRET", "PANEL_URL")
+SMTP_SECURITIES = ("none", "starttls", "ssl")
+WEBHOOK_KINDS = ("wecom", "dingtalk")
 
 
 class ConfigError(CliError, RuntimeError):
@@ -62,6 +68,9 @@ def load(app: Flask, test_config: dict | None = None) -> None:
         PASSWORD_HASH_METHOD="scrypt",
         REQUEST_LOG=True,  # one log line per request (ops/__init__.py)
         TRUSTED_PROXIES=0,  # reverse proxies in front of the app whose X-Forwarded-* headers to trust
+        SMTP_PORT=25,
+        SMTP_SECURITY="none",
+        DELIVERY_MAX_ATTEMPTS=5,
     )
     app.config.from_pyfile("config.py", silent=True)
     if os.environ.get("SECRET_KEY"):
@@ -76,6 +85,9 @@ def load(app: Flask, test_config: dict | None = None) -> None:
             if not (value.isascii() and value.isdigit()):
                 raise ConfigError(f"环境变量 {key} 应为{what}（非负整数），当前为“{value}”。")
             app.config[key] = int(value)
+    for key in DELIVERY_SETTINGS:
+        if os.environ.get(key):
+            app.config[key] = os.environ[key]
     if os.environ.get("APP_TIMEZONE"):
         app.config["TIMEZONE"] = os.environ["APP_TIMEZONE"]
     if test_config:
@@ -83,6 +95,14 @@ def load(app: Flask, test_config: dict | None = None) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
     if app.config["APP_ENV"] not in APP_ENVS:
         raise ConfigError(f"APP_ENV 只能是 development（开发、试用）或 production（正式部署），当前为“{app.config['APP_ENV']}”。")
+    if app.config["SMTP_SECURITY"] not in SMTP_SECURITIES:
+        raise ConfigError(f"SMTP_SECURITY 只能是 none、starttls 或 ssl，当前为“{app.config['SMTP_SECURITY']}”。")
+    if app.config.get("WEBHOOK_URL"):
+        kind = app.config.get("WEBHOOK_KIND") or ""
+        if kind not in WEBHOOK_KINDS:
+            raise ConfigError(f"设置了 WEBHOOK_URL 时，WEBHOOK_KIND 须为 wecom（企业微信群机器人）或 dingtalk（钉钉群机器人），当前为“{kind}”。")
+        if not app.config["WEBHOOK_URL"].startswith(("https://", "http://")):
+            raise ConfigError("WEBHOOK_URL 应以 https:// 开头（群机器人的 Webhook 地址）。")
     if app.config["APP_ENV"] == "production":
         secure_for_production(app)
 

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from flask_admin.form.fields import Select2Field
 from flask_admin.form.widgets import DatePickerWidget, Select2Widget
-from wtforms import DateField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import DateField, IntegerField, RadioField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from models import Person, Problem, Unit, db
 from models import terms, workflow
+from models.calendar import add_workdays
 from models.terms import Vocabulary
 
 from sqlalchemy import select
@@ -51,11 +52,32 @@ def note_field(label: str, required: bool):
     return TextAreaField(label, validators=[*validators, Length(max=4000)], render_kw={"rows": 3})
 
 
+DAYS, DATE = "days", "date"
+
+
+class AssignForm(CheckedForm):
+    """交办: the 办理时限 as a number of working days (the date they come to by the work calendar) or as a date."""
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        chosen = bool(self.ui_deadline_by.raw_data)  # a client that posts only a date (a script, an older page) means it
+        by_days = self.ui_deadline_by.data == DAYS if chosen else self.deadline.data is None
+        if by_days and self.ui_deadline_days.data is None and not self.ui_deadline_days.errors:
+            self.ui_deadline_days.errors = [*self.ui_deadline_days.errors, "请填写办理时限的工作日数（或改为按日期）。"]
+            return False
+        if by_days and valid:
+            self.deadline.data = add_workdays(workflow.today(), self.ui_deadline_days.data)
+        if not by_days and self.deadline.data is None and not self.deadline.errors:
+            self.deadline.errors = [*self.deadline.errors, "请填写办理时限的日期（或改为按工作日数）。"]
+            return False
+        return valid
+
+
 def step_form(name: str, problem: Problem, formdata):
     """The small form of one step: exactly the data models.workflow needs for it."""
     campaign_id = problem.campaign_id
     date_widget = DatePickerWidget()
-    proposed = terms.default_deadline(problem, workflow.today()) if name == "assign" else (None, None)  # date, why
+    proposed = terms.default_deadline(problem, workflow.today()) if name == "assign" else (None, None, None)
     fields = {
         "assign": lambda: {
             "responsible_unit": ScopedSelect("责任单位", query_factory=campaign_query(Unit, campaign_id),
@@ -78,8 +100,13 @@ def step_form(name: str, problem: Problem, formdata):
                                        if problem.campaign.supervisor_required else [],
                                        render_kw={"data-unit-from": "ui_supervisor_unit"},
                                        description="跟踪督办的人员：先选单位，再从该单位的人员中选择。"),
-            "deadline": DateField("办理时限", widget=date_widget, validators=[DataRequired("请填写办理时限。"), within_calendar],
-                                  default=proposed[0], description=proposed[1]),
+            "ui_deadline_by": RadioField("办理时限按", choices=[(DAYS, "工作日数"), (DATE, "日期")],
+                                         default=DAYS if proposed[0] else DATE),
+            "ui_deadline_days": IntegerField("办理时限（工作日数）", default=proposed[0],
+                                             validators=[Optional(), NumberRange(1, 365, "工作日数应在 1 至 365 之间。")],
+                                             description=proposed[2] or "从今天起算的工作日数，节假日和周末不计、调休上班计。"),
+            "deadline": DateField("办理时限（日期）", widget=date_widget, validators=[Optional(), within_calendar],
+                                  default=proposed[1], description="按日期时填写；按工作日数时由系统按工作日历算出。"),
             "note": note_field("交办说明", False),
         },
         "accept": lambda: {"note": note_field("签收说明", False)},
@@ -104,5 +131,5 @@ def step_form(name: str, problem: Problem, formdata):
         "urge": lambda: {"note": note_field("催办要求", True)},
         "withdraw": lambda: {"reason": note_field("撤销理由", True)},
     }[name]()
-    form_class = type(f"{name.title()}Form", (CheckedForm,), dict(fields))
+    form_class = type(f"{name.title()}Form", (AssignForm if name == "assign" else CheckedForm,), dict(fields))
     return form_class(formdata)

@@ -47,22 +47,26 @@ class CampaignView(SecureModelView):
         "due_soon_days": "即将到期天数",
         "ranking_min_problems": "红黑榜最少问题数",
         "supervisor_required": "交办须明确跟踪督办人",
+        "deadline_days": "默认办理时限（工作日）",
+        "escalate_days": "逾期升级督办天数",
     }
     column_descriptions = {
         "code": "新问题的编号为“前缀-年份-序号”，如 SJY-2024-0001；修改后只影响此后录入的问题。",
-        "yellow_days": "办理中的问题离办理时限不超过这么多天时亮黄灯（默认 3）。",
-        "stale_days": "督办“无进展”：已交办的问题超过这么多天没有办理进展（默认 7）。",
-        "due_soon_days": "督办“即将到期”列出离办理时限不超过这么多天的问题（默认 3）。",
+        "yellow_days": "办理中的问题离办理时限不超过这么多个工作日时亮黄灯（默认 3），并自动提醒。",
+        "stale_days": "督办“无进展”：已交办的问题超过这么多个工作日没有办理进展（默认 7）。",
+        "due_soon_days": "督办“即将到期”列出离办理时限不超过这么多个工作日的问题（默认 3）。",
+        "deadline_days": "交办时预填的办理时限（工作日数）；问题类型设了默认办理时限的，以问题类型的为准。可不填。",
+        "escalate_days": "自动催办后，逾期超过这么多个工作日升级为蓝色督办，两倍升级为黄色督办，三倍升级为红色督办（默认 5）。",
         "ranking_min_problems": "单位红黑榜：已交办问题少于这个数的单位标“样本不足”，不参加排名（默认 3）。",
         "supervisor_required": "勾选后，交办时除责任人（领办）外还必须选一名跟踪督办人。",
     }
     column_searchable_list = ("name", "doc_number", "issuer")
     column_filters = ("region", "issued_on", "start_on")
     form_columns = ("name", "code", "yellow_days", "stale_days", "due_soon_days", "ranking_min_problems",
-                    "supervisor_required", "doc_number",
+                    "deadline_days", "escalate_days", "supervisor_required", "doc_number",
                     "issuer", "issued_on", "region", "parent_document", "goals", "start_on", "end_on")
     column_details_list = ("name", "code", "yellow_days", "stale_days", "due_soon_days", "ranking_min_problems",
-                           "supervisor_required", "doc_number", "issuer", "issued_on", "region", "parent_document", "goals", "start_on", "end_on",
+                           "deadline_days", "escalate_days", "supervisor_required", "doc_number", "issuer", "issued_on", "region", "parent_document", "goals", "start_on", "end_on",
                            "document", "last_problem_seq")
     column_default_sort = ("id", False)
     column_extra_row_actions = [EndpointLinkRowAction("fa fa-copy", ".copy_view", title="复制为新专项行动")]
@@ -130,10 +134,11 @@ class StatedFigureView(SecureModelView):
 
 class UnitView(SecureModelView):
     column_list = ("name", "full_name", "kind", "parent", "campaign")
-    column_labels = {"kind": "单位类型"}
+    column_labels = {"kind": "单位类型", "email": "电子邮箱"}
+    column_descriptions = {"email": "自动提醒、催办、督办发到这个邮箱（须由信息化人员配置邮件服务器，见 README“提醒与催办”）。"}
     column_searchable_list = ("name", "full_name")
     column_filters = ("campaign.name", "kind", "name")
-    form_columns = ("campaign", "name", "full_name", "kind", "parent")
+    form_columns = ("campaign", "name", "full_name", "kind", "parent", "email")
     form_excluded_columns = FORM_EXCLUDED
     form_ajax_refs = {"parent": UNIT_AJAX}
     column_default_sort = ("id", False)

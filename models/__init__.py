@@ -5,6 +5,7 @@ from .calendar import CalendarDay
 from .enterprise import Enterprise, EnterpriseGroup, Event, Visit
 from .org import Body, BodyTown, BodyUnit, Campaign, Person, Post, SourceDocument, StatedFigure, Unit
 from .problem import Problem, ProblemRead, ProblemUpdate, Report, problem_co_unit
+from .reminders import Delivery, Reminder
 from .task import PolicyDocument, PolicyPush, Task, task_body
 from .terms import Term, Vocabulary
 from .user import AuditLog, LoginAttempt, LoginLock, User, UserSession
@@ -17,6 +18,7 @@ __all__ = [
     "BodyTown",
     "BodyUnit",
     "Campaign",
+    "Delivery",
     "Enterprise",
     "EnterpriseGroup",
     "Event",
@@ -29,6 +31,7 @@ __all__ = [
     "Problem",
     "ProblemRead",
     "ProblemUpdate",
+    "Reminder",
     "Report",
     "SourceDocument",
     "StatedFigure",

@@ -21,6 +21,7 @@ from .base import db, local_now
 from .enterprise import EnterpriseGroup, Visit
 from .ledger import ASSIGNED, CLOSED, Light, escalated, flagged, light_condition, visit_phase_conditions
 from .periods import period_for
+from . import reminders
 from .problem import Problem, ProblemRead, ProblemUpdate, Report
 from .scope import count_parts, read_filter
 from .task import Task, task_body
@@ -31,8 +32,9 @@ ITEMS_PER_LINE = 5  # problems listed under a line of the desk, most urgent firs
 
 # What happens on a unit's problem that the unit must read: a leader's 批示, the office sending a result back, the
 # office's decision on a 延期 request (催办 joins them with the reminders).
-NOTICES = tuple(STEPS[name].label for name in
-                (StepName.COMMENT, StepName.URGE, StepName.REOPEN, StepName.APPROVE_EXTENSION, StepName.REJECT_EXTENSION))
+NOTICES = (*(STEPS[name].label for name in
+               (StepName.COMMENT, StepName.URGE, StepName.REOPEN, StepName.APPROVE_EXTENSION, StepName.REJECT_EXTENSION)),
+           *reminders.ACTIONS.values())  # and the automatic ladder's (flask remind)
 RETURNED = STEPS[StepName.RETURN].label
 COMMENTED = STEPS[StepName.COMMENT].label
 RAISED = (STEPS[StepName.FLAG].label, STEPS[StepName.ESCALATE].label)  # what calls for a leader's 批示
@@ -284,6 +286,7 @@ def mark_read(user, problem_id: int) -> bool:
     if not db.session.scalar(select(news)):
         return False
     now = local_now()
+    reminders.mark_read(user.unit_id, problem_id, now)
     updated = db.session.execute(
         ProblemRead.__table__.update().where(ProblemRead.user_id == user.id, ProblemRead.problem_id == problem_id)
         .values(read_at=now)).rowcount

@@ -65,13 +65,18 @@ class Campaign(IdMixin, TimestampMixin, VersionMixin, ProvenanceMixin, db.Model)
     stale_days: Mapped[int] = mapped_column(Integer, default=7, server_default="7")  # 7日无进展
     due_soon_days: Mapped[int] = mapped_column(Integer, default=3, server_default="3")  # 即将到期: the listing's window
     ranking_min_problems: Mapped[int] = mapped_column(Integer, default=3, server_default="3")  # 红黑榜: fewer is 样本不足
+    # 交办: the 办理时限 proposed when the problem's type has none, in working days (none: the clerk types it)
+    deadline_days: Mapped[int | None] = mapped_column(Integer)
+    # `flask remind`: overdue beyond this many working days → 蓝色督办, twice as many → 黄色, three times → 红色
+    escalate_days: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
     # 交办 names a 跟踪督办 person besides the 领办 one (000: 一名处级干部负责领办、一名工作组成员跟踪督办)
     supervisor_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     document_id: Mapped[int | None] = mapped_column(ForeignKey("source_document.id"))
     document: Mapped[SourceDocument | None] = relationship(foreign_keys=[document_id])
 
     SETTING_LIMITS = {"yellow_days": ("黄灯天数", 0, 90), "stale_days": ("无进展天数", 1, 365),
-                      "due_soon_days": ("即将到期天数", 0, 365), "ranking_min_problems": ("红黑榜最少问题数", 1, 1000)}
+                      "due_soon_days": ("即将到期天数", 0, 365), "ranking_min_problems": ("红黑榜最少问题数", 1, 1000),
+                      "deadline_days": ("默认办理时限", 1, 365), "escalate_days": ("逾期升级督办天数", 1, 120)}
 
     def check(self) -> None:
         for key, (label, low, high) in self.SETTING_LIMITS.items():
@@ -136,6 +141,13 @@ class Unit(IdMixin, TimestampMixin, VersionMixin, CampaignOwnedMixin, Provenance
     kind: Mapped[str | None] = mapped_column(choice(UNIT_KINDS, "unit_kind"))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id", ondelete="SET NULL"), index=True)
     parent: Mapped[Unit | None] = relationship(remote_side="Unit.id")
+    email: Mapped[str | None] = mapped_column(String(NAME_LENGTH))  # where its 提醒/催办/督办 are mailed, when mail is set up
+
+    def check(self) -> None:
+        if self.email is not None:
+            self.email = self.email.strip() or None
+        if self.email and not re.fullmatch(r"[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+", self.email):
+            raise DomainError(f"单位“{self.name}”的电子邮箱“{self.email}”格式不对，应形如 office@example.gov.cn。")
 
     def __str__(self) -> str:
         return self.name

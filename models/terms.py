@@ -159,14 +159,19 @@ def category_term(problem) -> Term | None:
                                                 Term.vocabulary == Vocabulary.CATEGORY, Term.value == problem.category))
 
 
-def default_deadline(problem, day: date) -> tuple[date | None, str | None]:
-    """The 办理时限 the 交办 form proposes, with a line saying why: the default working days of the problem's type
-    after `day` (by the work calendar, models.calendar); (None, None) when the type has none."""
+def default_deadline(problem, day: date) -> tuple[int | None, date | None, str | None]:
+    """The 办理时限 the 交办 form proposes: working days, the date they come to after `day` (by the work calendar,
+    models.calendar), and a line saying why. The problem's type's default first, else the campaign's; (None, None,
+    None) when neither has one."""
     term = category_term(problem)
-    if term is None or not term.default_days:
-        return None, None
-    return (add_workdays(day, term.default_days),
-            f"问题类型“{term.value}”默认办理时限 {term.default_days} 个工作日（可在“词表”中修改），已按工作日历预填，可改。")
+    if term is not None and term.default_days:
+        days, why = term.default_days, f"问题类型“{term.value}”默认办理时限 {term.default_days} 个工作日（可在“词表”中修改）"
+    elif problem.campaign.deadline_days:
+        days, why = problem.campaign.deadline_days, f"本专项行动默认办理时限 {problem.campaign.deadline_days} 个工作日（可在专项行动设置中修改）"
+    else:
+        return None, None, None
+    until = add_workdays(day, days)
+    return days, until, f"{why}，按工作日历即 {until:%Y-%m-%d}，可改。"
 
 
 def default_terms(campaign) -> list[Term]:

@@ -18,6 +18,7 @@ from cli import guard_commands
 from .accounts import create_user_command, demo_accounts_command
 from .backup import backup_command, restore_command
 from .workdays import workdays_command
+from .remind import remind_command
 
 bp = Blueprint("ops", __name__)
 
@@ -77,4 +78,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(demo_accounts_command)
     app.cli.add_command(workdays_command)
+    app.cli.add_command(remind_command)
     guard_commands(app.cli)  # ops is set up last (app.py): every command of every module is registered by now

@@ -54,4 +54,13 @@
       });
     });
   });
+
+  // 交办: 办理时限 按工作日数 or 按日期 — show the field of the way chosen
+  var $by = $("input[name=ui_deadline_by]");
+  function showDeadline() {
+    var byDays = $by.filter(":checked").val() === "days";
+    $("#ui_deadline_days").closest(".form-group").toggle(byDays);
+    $("#deadline").closest(".form-group").toggle(!byDays);
+  }
+  if ($by.length) { $by.on("change", showDeadline); showDeadline(); }
 })(window.jQuery);

@@ -149,3 +149,43 @@ def test_a_day_added_is_counted_at_once_in_the_same_session(seeded):
         db.session.commit()
         assert not is_workday(date(2031, 3, 4)) and add_workdays(date(2031, 3, 3), 1) == date(2031, 3, 5)
         assert workdays_between(date(2031, 3, 3), date(2031, 3, 5)) == 1
+
+
+def test_assign_takes_the_deadline_as_working_days_or_as_a_date(seeded, login_as):
+    """交办: 按工作日数 (the campaign's default proposed when the type has none) becomes the date that many working days
+    on; 按日期 takes the date; either one missing is refused in Chinese and nothing changes."""
+    from models import Person, Problem, Unit, workflow
+    from tests.factories import miluo, named
+
+    with seeded.app_context():
+        campaign = miluo()
+        campaign.deadline_days = 7
+        unit = named(Unit, "市发改局")
+        lead = db.session.scalars(select(Person).where(Person.unit_id == unit.id)).first()
+        problems = [Problem(campaign=campaign, description=f"工作日时限{i}") for i in range(3)]
+        db.session.add_all(problems)
+        db.session.commit()
+        ids, unit_id, lead_id = [p.id for p in problems], unit.id, lead.id
+        today = workflow.today()
+        seven, ten, date_given = add_workdays(today, 7), add_workdays(today, 10), add_workdays(today, 4)
+    office = login_as("coordinator")
+    page = office.get(f"/admin/problem/step/assign/?id={ids[0]}").text
+    assert "本专项行动默认办理时限 7 个工作日" in page and f"按工作日历即 {seven:%Y-%m-%d}" in page
+    assert 'name="ui_deadline_days"' in page and 'value="7"' in page.split('name="ui_deadline_days"')[1][:80]
+    base = {"csrf_token": csrf_token(page), "responsible_unit": str(unit_id), "lead_person": str(lead_id)}
+    refused = office.post(f"/admin/problem/step/assign/?id={ids[0]}", data={**base, "ui_deadline_by": "days",
+                                                                            "ui_deadline_days": "", "deadline": ""})
+    assert "请填写办理时限的工作日数" in refused.text
+    refused = office.post(f"/admin/problem/step/assign/?id={ids[0]}", data={**base, "ui_deadline_by": "date",
+                                                                            "ui_deadline_days": "7", "deadline": ""})
+    assert "请填写办理时限的日期" in refused.text
+    refused = office.post(f"/admin/problem/step/assign/?id={ids[0]}", data={**base, "ui_deadline_by": "days",
+                                                                            "ui_deadline_days": "0"})
+    assert "工作日数应在 1 至 365 之间" in refused.text
+    for pk, extra in ((ids[1], {"ui_deadline_by": "days", "ui_deadline_days": "10", "deadline": "2030-01-01"}),
+                      (ids[2], {"ui_deadline_by": "date", "ui_deadline_days": "10", "deadline": f"{date_given:%Y-%m-%d}"})):
+        done = office.post(f"/admin/problem/step/assign/?id={pk}", data={**base, **extra})
+        assert done.status_code == 302, flashes(done.text)
+    with seeded.app_context():
+        assert [db.session.get(Problem, pk).deadline for pk in ids] == [None, ten, date_given]
+        assert db.session.get(Problem, ids[0]).status == "待交办"

@@ -1,0 +1,200 @@
+"""Reminders (提醒 / 催办 / 督办): the automatic ladder `flask remind` climbs once a day, and the outbox that carries a
+reminder or a 催办 beyond the panel (e-mail, a group robot; ops.delivery sends it).
+
+The ladder, for each running problem with a deadline, by its campaign's settings and the work calendar:
+  提醒      at most `yellow_days` working days left (the yellow light);
+  催办      past the deadline by up to `escalate_days` working days;
+  蓝色督办  past it by more than `escalate_days` working days, 黄色督办 by more than twice as many, 红色督办 three times.
+A problem gets each level once per deadline (an extension starts the ladder again), so running the command again the
+same day, or every quarter of an hour, adds nothing. Each reminder is a line on the problem's timeline, written by
+the system (no author), and waits unread on the responsible unit's desk (新批示与催办) until someone there opens the
+problem; the reminder then records when it was read.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from flask import current_app, has_app_context
+from sqlalchemy import (Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, and_, exists, func,
+                        insert, literal, select, update)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import IdMixin, db, local_now
+from .calendar import add_workdays, yellow_horizon
+from .org import Campaign, Unit
+from .problem import Problem, ProblemUpdate
+from .vocab import RUNNING_STATUSES
+
+
+class Level:
+    REMIND = "提醒"
+    URGE = "催办"
+    BLUE = "蓝色督办"
+    YELLOW = "黄色督办"
+    RED = "红色督办"
+
+
+LADDER = (Level.REMIND, Level.URGE, Level.BLUE, Level.YELLOW, Level.RED)
+# the timeline's words for each (the manual 催办 step is “催办”, so the system's own say 自动)
+ACTIONS = {Level.REMIND: "自动提醒", Level.URGE: "自动催办", Level.BLUE: Level.BLUE, Level.YELLOW: Level.YELLOW,
+           Level.RED: Level.RED}
+MANUAL_URGE = "催办"  # models.workflow's 催办 step: also carried beyond the panel
+OUTGOING = (*ACTIONS.values(), MANUAL_URGE)
+
+
+class Reminder(IdMixin, db.Model):
+    """One rung of the ladder reached by one problem on one day."""
+
+    __label__ = "自动提醒"
+
+    __tablename__ = "reminder"
+    __table_args__ = (UniqueConstraint("problem_id", "level", "day"),)
+
+    problem_id: Mapped[int] = mapped_column(ForeignKey("problem.id", ondelete="CASCADE"), index=True)
+    problem: Mapped[Problem] = relationship()
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id", ondelete="SET NULL"), index=True)  # to whom
+    unit: Mapped[Unit | None] = relationship()
+    level: Mapped[str] = mapped_column(String(16))
+    day: Mapped[date] = mapped_column(Date)  # the day the ladder reached it
+    deadline: Mapped[date] = mapped_column(Date)  # the deadline it was about (a new one starts the ladder again)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=local_now)
+    read_at: Mapped[datetime | None] = mapped_column(DateTime)  # when someone of the unit first opened the problem
+    update_id: Mapped[int | None] = mapped_column(ForeignKey("problem_update.id", ondelete="SET NULL"))
+
+
+class Delivery(IdMixin, db.Model):
+    """One message of the outbox: a timeline line (a reminder, a 催办) to one address on one channel. Unique, so
+    nothing is sent twice; sent by ops.delivery outside any request, retried a bounded number of times."""
+
+    __label__ = "外发消息"
+
+    __tablename__ = "delivery"
+    __table_args__ = (UniqueConstraint("update_id", "channel", "address"),)
+
+    update_id: Mapped[int] = mapped_column(ForeignKey("problem_update.id", ondelete="CASCADE"), index=True)
+    update: Mapped[ProblemUpdate] = relationship()
+    channel: Mapped[str] = mapped_column(String(16))  # 邮件, 企业微信, 钉钉
+    address: Mapped[str] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(16), default="待发送", index=True)  # 待发送, 发送中, 已发送, 失败
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_try_at: Mapped[datetime | None] = mapped_column(DateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=local_now)
+
+
+QUEUE_LOOKBACK_DAYS = 2  # a 催办 typed in the panel goes out with the next run, if that is within two days
+PENDING, SENDING, SENT, FAILED = "待发送", "发送中", "已发送", "失败"
+EMAIL, WECOM, DINGTALK = "邮件", "企业微信", "钉钉"
+
+
+def notes(campaign: Campaign) -> dict[str, str]:
+    """What each rung says on the timeline and in the message."""
+    days = campaign.escalate_days
+    return {
+        Level.REMIND: f"办理时限临近（不超过{campaign.yellow_days}个工作日），请抓紧办理并及时报告进展。",
+        Level.URGE: "已超过办理时限，请立即办理并报告进展；确需延期的请申请延期。",
+        Level.BLUE: f"逾期超过{days}个工作日，升级为蓝色督办。",
+        Level.YELLOW: f"逾期超过{days * 2}个工作日，升级为黄色督办。",
+        Level.RED: f"逾期超过{days * 3}个工作日，升级为红色督办。",
+    }
+
+
+def rungs(campaign: Campaign, today: date) -> dict[str, object]:
+    """The SQL condition on a running problem's deadline for each rung, on `today`."""
+    horizon = yellow_horizon(today, campaign.yellow_days)
+    back = [add_workdays(today, -campaign.escalate_days * k) for k in (1, 2, 3)]
+    deadline = Problem.deadline
+    return {
+        Level.REMIND: and_(deadline >= today, deadline <= horizon),
+        Level.URGE: and_(deadline < today, deadline >= back[0]),
+        Level.BLUE: and_(deadline < back[0], deadline >= back[1]),
+        Level.YELLOW: and_(deadline < back[1], deadline >= back[2]),
+        Level.RED: deadline < back[2],
+    }
+
+
+@dataclass
+class LadderRun:
+    today: date
+    made: dict[str, int]
+    queued: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.made.values())
+
+
+def climb(today: date, now: datetime | None = None) -> LadderRun:
+    """Put every running problem on its rung for `today` (a new Reminder and a timeline line for each rung a problem
+    reaches for its current deadline) and queue the messages; the caller commits. Set-based: a few statements per
+    campaign and rung, whatever the number of problems."""
+    now = (now or local_now()).replace(microsecond=0)  # as MariaDB's DATETIME keeps it: the run's lines are found by it
+    run = LadderRun(today, dict.fromkeys(LADDER, 0))
+    for campaign in db.session.scalars(select(Campaign).order_by(Campaign.id)):
+        for level, condition in rungs(campaign, today).items():
+            reached = exists().where(Reminder.problem_id == Problem.id, Reminder.level == level,
+                                     Reminder.deadline == Problem.deadline)
+            rows = (select(Problem.id, Problem.responsible_unit_id, literal(level), literal(today, Date),
+                           Problem.deadline, literal(now, DateTime))
+                    .where(Problem.campaign_id == campaign.id, Problem.status.in_(RUNNING_STATUSES),
+                           Problem.deadline.is_not(None), condition, ~reached))
+            made = db.session.execute(insert(Reminder).from_select(
+                ["problem_id", "unit_id", "level", "day", "deadline", "created_at"], rows)).rowcount
+            if not made:
+                continue
+            run.made[level] += made
+            mine = and_(Reminder.level == level, Reminder.day == today, Reminder.update_id.is_(None),
+                        Reminder.created_at == now)
+            db.session.execute(insert(ProblemUpdate).from_select(
+                ["problem_id", "created_at", "action", "note", "version"],
+                select(Reminder.problem_id, literal(now, DateTime), literal(ACTIONS[level]),
+                       literal(notes(campaign)[level]), literal(1)).where(mine)))
+            line = (select(func.max(ProblemUpdate.id)).where(ProblemUpdate.problem_id == Reminder.problem_id,
+                                                              ProblemUpdate.action == ACTIONS[level],
+                                                              ProblemUpdate.created_at == now).scalar_subquery())
+            db.session.execute(update(Reminder).where(mine).values(update_id=line)
+                               .execution_options(synchronize_session=False))
+    run.queued = queue_new(now - timedelta(days=QUEUE_LOOKBACK_DAYS))
+    return run
+
+
+def channels() -> list[tuple[str, str | None]]:
+    """The channels set up in the environment (app config): e-mail goes to each unit's address, a group robot to
+    its one webhook."""
+    if not has_app_context():
+        return []
+    config = current_app.config
+    found = []
+    if config.get("SMTP_HOST"):
+        found.append((EMAIL, None))
+    kind = (config.get("WEBHOOK_KIND") or "").lower()
+    if config.get("WEBHOOK_URL"):
+        found.append((DINGTALK if kind == "dingtalk" else WECOM, config["WEBHOOK_URL"]))
+    return found
+
+
+def queue_new(since: datetime) -> int:
+    """Queue the messages for the outgoing timeline lines (the ladder's, and 催办 typed in the panel) written at or
+    after `since` that have none yet: one per channel (to the responsible unit's e-mail, when it has one)."""
+    queued = 0
+    for channel, address in channels():
+        target = Unit.email if channel == EMAIL else literal(address)
+        rows = (select(ProblemUpdate.id, literal(channel), target, literal(PENDING), literal(0), literal(since, DateTime))
+                .join(Problem, Problem.id == ProblemUpdate.problem_id)
+                .join(Unit, Unit.id == Problem.responsible_unit_id)
+                .where(ProblemUpdate.created_at >= since, ProblemUpdate.action.in_(OUTGOING), target.is_not(None),
+                       ~exists().where(Delivery.update_id == ProblemUpdate.id, Delivery.channel == channel)))
+        queued += db.session.execute(insert(Delivery).from_select(
+            ["update_id", "channel", "address", "status", "attempts", "created_at"], rows)).rowcount
+    return queued
+
+
+def mark_read(unit_id: int | None, problem_id: int, now: datetime) -> None:
+    """Someone of `unit_id` opened the problem: its reminders to that unit are read."""
+    if unit_id is None:
+        return
+    db.session.execute(update(Reminder).where(Reminder.problem_id == problem_id, Reminder.unit_id == unit_id,
+                                              Reminder.read_at.is_(None)).values(read_at=now)
+                       .execution_options(synchronize_session=False))

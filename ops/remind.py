@@ -1,0 +1,34 @@
+"""`flask remind`: climb the reminder ladder for today (models.reminders) and send what waits in the outbox
+(ops.delivery). Safe to run as often as one likes (a cron line every 15 minutes, or a systemd timer): a problem gets
+each rung once per deadline, and a message goes out once."""
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from cli import CliError
+from models import db, local_now
+from models.errors import DomainError
+from models.periods import report_day
+from models.reminders import FAILED, LADDER, PENDING, SENT, climb
+
+from .delivery import send_pending
+
+
+@click.command("remind")
+@with_appcontext
+@click.option("--date", "day", metavar="YYYY-MM-DD", help="按哪一天计算（默认今天；补跑漏掉的日子时用）")
+@click.option("--no-send", is_flag=True, help="只生成提醒，不外发邮件和群消息")
+def remind_command(day, no_send):
+    """生成当日的自动提醒、催办、督办（按工作日历和各专项行动的设置），并外发待发送的消息。"""
+    try:
+        today = report_day(day) if day else local_now().date()
+    except DomainError as error:
+        raise CliError(f"--date：{error}") from None
+    run = climb(today)
+    db.session.commit()
+    made = "，".join(f"{level}{run.made[level]}条" for level in LADDER)
+    click.echo(f"{today:%Y-%m-%d}：新增{made}（共{run.total}条）；待外发消息新增{run.queued}条。")
+    if not no_send:
+        counts = send_pending()
+        click.echo(f"外发：成功{counts[SENT]}条，失败待重试{counts[PENDING]}条，最终失败{counts[FAILED]}条。")

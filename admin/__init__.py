@@ -15,6 +15,8 @@ from models import (
     Body,
     BodyTown,
     CalendarDay,
+    Delivery,
+    Reminder,
     BodyUnit,
     Campaign,
     Enterprise,
@@ -98,6 +100,8 @@ def register_views(admin: Admin) -> None:
     admin.add_view(views.ReportView(Report, name="报送记录", category=report_menu, endpoint="report"))
     admin.add_view(views.TermView(Term, name="词表", category=system, endpoint="term"))
     admin.add_view(views.CalendarDayView(CalendarDay, name="工作日历", category=system, endpoint="calendar_day"))
+    admin.add_view(views.ReminderView(Reminder, name="自动提醒", category=system, endpoint="reminder"))
+    admin.add_view(views.DeliveryView(Delivery, name="外发消息", category=system, endpoint="delivery"))
     admin.add_view(views.UserView(User, name="用户", category=system, endpoint="user"))
     admin.add_view(views.AuditLogView(AuditLog, name="审计日志", category=system, endpoint="audit_log"))
     admin.add_view(views.LoginAttemptView(LoginAttempt, name="登录记录", category=system, endpoint="login_attempt"))

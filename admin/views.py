@@ -115,6 +115,26 @@ class CalendarDayView(SecureModelView):
     page_size = 50
 
 
+class ReminderView(SecureModelView):
+    """自动提醒: the rungs `flask remind` put problems on (models.reminders), and whether the unit has read them."""
+    column_list = ("problem", "level", "unit", "deadline", "day", "read_at")
+    column_labels = {"problem": "问题", "level": "级别", "unit": "责任单位", "deadline": "办理时限", "day": "生成日期",
+                     "created_at": "生成时间", "read_at": "责任单位阅读时间"}
+    column_filters = ("level", "day", "read_at")
+    column_default_sort = ("id", True)
+    page_size = 50
+
+
+class DeliveryView(SecureModelView):
+    """外发消息: the outbox of e-mail and group-robot messages (ops.delivery), with each one's attempts and error."""
+    column_list = ("update", "channel", "address", "status", "attempts", "sent_at", "last_error")
+    column_labels = {"update": "办理过程", "channel": "渠道", "address": "收件地址", "status": "状态", "attempts": "尝试次数",
+                     "next_try_at": "下次重试", "sent_at": "发出时间", "last_error": "最近错误", "created_at": "生成时间"}
+    column_filters = ("channel", "status", "sent_at")
+    column_default_sort = ("id", True)
+    page_size = 50
+
+
 class SourceDocumentView(SecureModelView):
     """Documents come from seeds/sources/ and back every excerpt; the policy lets nobody change them."""
     column_list = ("code", "title", "filename", "created_at")

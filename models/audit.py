@@ -19,10 +19,12 @@ from sqlalchemy.orm.attributes import PASSIVE_NO_INITIALIZE, get_history
 
 from .base import campaign_of, db, local_now
 from .problem import ProblemRead
+from .reminders import Delivery, Reminder
 from .user import AuditLog, LoginAttempt, LoginLock, UserSession
 
-UNAUDITED = (AuditLog, LoginAttempt, LoginLock, UserSession, ProblemRead)  # the trail itself, the machinery of logging
-# in, and who has read what
+# the trail itself, the machinery of logging in, who has read what, and the reminders' bookkeeping (a reminder is a line
+# of the problem's timeline already; its outbox records each attempt itself)
+UNAUDITED = (AuditLog, LoginAttempt, LoginLock, UserSession, ProblemRead, Reminder, Delivery)
 NOISE = {"updated_at", "version", "urgency"}  # follow from every write; not worth a line of the trail
 SECRET = {"password_hash"}
 # Columns a table's rows change by themselves rather than by anyone's business: a login stamps the account's

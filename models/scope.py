@@ -10,6 +10,7 @@ from sqlalchemy import and_, false, or_, select, true
 
 from .base import campaign_of
 from .calendar import CalendarDay
+from .reminders import Delivery, Reminder
 from .enterprise import Enterprise, EnterpriseGroup, Event, Visit
 from .org import Body, BodyTown, BodyUnit, Campaign, Post, SourceDocument
 from .problem import Problem, ProblemUpdate, Report, problem_co_unit
@@ -37,6 +38,11 @@ def in_campaign(model, campaign_id: int | None):
         return false()
     if model is CalendarDay:  # one calendar for the whole country: every campaign's
         return true()
+    if model is Reminder:
+        return Reminder.problem_id.in_(select(Problem.id).where(Problem.campaign_id == campaign_id))
+    if model is Delivery:
+        return Delivery.update_id.in_(select(ProblemUpdate.id).join(Problem, Problem.id == ProblemUpdate.problem_id)
+                                      .where(Problem.campaign_id == campaign_id))
     return model.campaign_id == campaign_id
 
 

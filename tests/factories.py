@@ -10,6 +10,7 @@ from models import (
     Body,
     BodyTown,
     Campaign,
+    Delivery,
     Enterprise,
     EnterpriseGroup,
     LoginAttempt,
@@ -17,6 +18,7 @@ from models import (
     PolicyDocument,
     PolicyPush,
     Problem,
+    Reminder,
     Report,
     Unit,
     Visit,
@@ -57,6 +59,7 @@ def one_of_everything() -> dict[str, int]:
     firm = Enterprise(campaign=campaign, name="测试企业（合成数据）", credit_code=VALID_CREDIT_CODE, town=town)
     problem = Problem(campaign=campaign, enterprise=firm, description="测试问题（合成数据）", category="用工",
                       collected_by_body=group, collected_on=date(2024, 9, 12))
+    line = record(problem, None, "收集", note="测试", to_status="待交办")
     rows = [
         firm,
         EnterpriseGroup(enterprise=firm, body=group),
@@ -66,7 +69,10 @@ def one_of_everything() -> dict[str, int]:
         Report(campaign=campaign, kind="周调度", period_start=date(2024, 9, 5), period_end=date(2024, 9, 11),
                body=group, content="测试报送"),
         problem,
-        record(problem, None, "收集", note="测试", to_status="待交办"),
+        line,
+        Reminder(problem=problem, unit=town, level="提醒", day=date(2024, 9, 20), deadline=date(2024, 9, 23)),
+        Delivery(update=line, channel="企业微信", address="https://robot.example.invalid/send", status="失败",
+                 attempts=5, last_error="测试：对方拒收"),
         AuditLog(username="test", table_name="problem", row_id="1", action="insert", changes={"k": [None, 1]}),
         LoginAttempt(username="test", address="127.0.0.1", succeeded=False),
     ]

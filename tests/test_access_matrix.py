@@ -43,6 +43,8 @@ EXPECTED_OPS = {
     "campaign": {"admin": CRUD, "coordinator": R | {"edit", "action"}, "group": R, "handler": R, "leader": R},
     "source_document": {role: R for role in ROLES},
     "calendar_day": {"admin": CRUD, "coordinator": R, "group": set(), "handler": set(), "leader": set()},
+    "reminder": {"admin": R, "coordinator": R, "group": set(), "handler": set(), "leader": set()},
+    "delivery": {"admin": R, "coordinator": R, "group": set(), "handler": set(), "leader": set()},
     "term": {"admin": CRUD, "coordinator": CRUD, "group": set(), "handler": set(), "leader": set()},
     "stated_figure": ORG, "unit": ORG, "person": ORG, "body": ORG, "body_unit": ORG, "post": ORG, "task": ORG,
     "policy": ORG, "enterprise": ORG, "event": ORG,

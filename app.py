@@ -3,6 +3,7 @@ from flask import Flask
 
 import admin
 import config
+import documents
 import exports
 import imports
 import ops
@@ -19,6 +20,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     admin.init_app(app)
     seeds.init_app(app)
     exports.init_app(app)
+    documents.init_app(app)
     imports.init_app(app)
     ops.init_app(app)
     return app

@@ -16,6 +16,7 @@ from models import (
     BodyTown,
     CalendarDay,
     Delivery,
+    OfficialDocument,
     Reminder,
     BodyUnit,
     Campaign,
@@ -102,6 +103,7 @@ def register_views(admin: Admin) -> None:
     admin.add_view(views.CalendarDayView(CalendarDay, name="工作日历", category=system, endpoint="calendar_day"))
     admin.add_view(views.ReminderView(Reminder, name="自动提醒", category=system, endpoint="reminder"))
     admin.add_view(views.DeliveryView(Delivery, name="外发消息", category=system, endpoint="delivery"))
+    admin.add_view(views.OfficialDocumentView(OfficialDocument, name="公文登记", category=system, endpoint="official_document"))
     admin.add_view(views.UserView(User, name="用户", category=system, endpoint="user"))
     admin.add_view(views.AuditLogView(AuditLog, name="审计日志", category=system, endpoint="audit_log"))
     admin.add_view(views.LoginAttemptView(LoginAttempt, name="登录记录", category=system, endpoint="login_attempt"))

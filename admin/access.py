@@ -32,6 +32,8 @@ POLICY: dict[str, dict[str, frozenset[str]]] = {
     # 自动提醒 and 外发消息 (flask remind): what went out, and whether it arrived; written by the command alone
     "reminder": {"admin": READ, "coordinator": READ, "group": NONE, "handler": NONE, "leader": NONE},
     "delivery": {"admin": READ, "coordinator": READ, "group": NONE, "handler": NONE, "leader": NONE},
+    # 公文登记: the papers issued and their 文号 (taken by 生成文书 alone)
+    "official_document": {"admin": READ, "coordinator": READ, "group": NONE, "handler": NONE, "leader": READ},
     "source_document": {"admin": READ, "coordinator": READ, "group": READ, "handler": READ, "leader": READ},
     "stated_figure": ORG,
     "unit": ORG,
@@ -76,7 +78,9 @@ POLICY: dict[str, dict[str, frozenset[str]]] = {
 # Custom actions of a family of views, with the roles that may use them (on rows within their write scope).
 # The ledger's actions are the workflow's steps, whose roles models.workflow declares.
 ACTIONS: dict[str, dict[str, frozenset[str]]] = {
-    "problem": {name: frozenset(step.roles) for name, step in STEPS.items()},
+    "problem": {**{name: frozenset(step.roles) for name, step in STEPS.items()},
+                # 生成文书 (交办通知书, 督办单, 催办单, 销号审批单): the 推进办 issues them, a leader signs 督办 papers
+                "document": frozenset({"admin", "coordinator", "leader"})},
 }
 
 

@@ -13,7 +13,8 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 def download(content: bytes, name: str):
     """A file with a Chinese name (Content-Disposition with RFC 5987 filename*, and an ASCII fallback)."""
-    return send_file(io.BytesIO(content), mimetype=DOCX if name.endswith(".docx") else XLSX, as_attachment=True,
+    mimetype = DOCX if name.endswith(".docx") else "application/zip" if name.endswith(".zip") else XLSX
+    return send_file(io.BytesIO(content), mimetype=mimetype, as_attachment=True,
                      download_name=clean(name).replace("\t", " ").replace("\n", " ").replace("\r", " "))
 
 

@@ -15,12 +15,15 @@ from markupsafe import Markup, escape
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+import documents
+from documents.papers import refusal as document_refusal
 from exports import reporting_unit
 from exports.problems import annex2_workbook, problems_in_order
 from models import (Campaign, Enterprise, Person, Problem, ProblemUpdate, Unit, annex2, db, desk, ledger, local_now,
                     workflow)
 from models import calendar, scope
 from models.base import NAME_LENGTH
+from models.documents import PROBLEM_KINDS
 from models.errors import DomainError
 from models.text import refusal
 from models.vocab import Escalation
@@ -246,7 +249,9 @@ class ProblemView(SecureModelView):
         may_edit = self.allowed("edit") and scope.change_refusal(problem, current_user) is None
         return {"steps": steps, "primary": workflow.primary([name for name, _ in steps]), "sections": case_sections(problem),
                 "light": ledger.light(problem, today(), yellow_days(problem.campaign_id)), "days": days_text(problem, today()),
-                "may_edit": may_edit, "light_badge": light_badge}
+                "may_edit": may_edit, "light_badge": light_badge,
+                "papers": ([k for k in PROBLEM_KINDS if document_refusal(k, problem, today()) is None]
+                           if self.is_action_allowed("document") else [])}
 
     @action("accept", "签收", None)
     def action_accept(self, ids):
@@ -267,6 +272,40 @@ class ProblemView(SecureModelView):
     @action("urge", "催办", None)
     def action_urge(self, ids):
         return self.to_step("urge", ids)
+
+    @action("document", "生成文书", None)
+    def action_document(self, ids):
+        return redirect(self.get_url(".document_view", ids=",".join(ids), next=safe_next()))
+
+    @expose("/document/", methods=("GET", "POST"))
+    def document_view(self):
+        """生成文书: a 交办通知书, 督办单, 催办单 or 销号审批单 for one problem or the selected ones — one Word file with a page
+        break between papers, or a .zip of one file each. Taking a 文号 is a write, so the paper is made on POST."""
+        if not self.is_action_allowed("document"):
+            abort(403)
+        raw = request.values.get("ids", request.values.get("id", ""))
+        wanted = [i for i in (parse_id(x) for x in raw.split(",")) if i is not None][:documents.MAX_BATCH]
+        problems = scoped(Problem, db.session.query(Problem)).filter(Problem.id.in_(wanted)).order_by(Problem.id).all()
+        back = safe_next() or (self.get_url(".details_view", id=problems[0].id) if len(problems) == 1
+                               else self.get_url(".index_view"))
+        if not problems:
+            flash("请先勾选问题。" if not wanted else "所选问题不存在，或您无权查看。", "error")
+            return redirect(back)
+        kind = request.values.get("kind") or ""
+        if request.method == "POST":
+            try:
+                data, name, papers = documents.issue(kind, problems, current_user, today(),
+                                                     combine=request.form.get("combine", "1") == "1")
+            except DomainError as error:
+                db.session.rollback()
+                flash(str(error), "error")
+            else:
+                db.session.commit()
+                return download(data, name)
+        refusals = {k: [m for m in (document_refusal(k, p, today()) for p in problems) if m] for k in PROBLEM_KINDS}
+        return self.render("admin/problem_document.html", problems=problems, kinds=PROBLEM_KINDS, kind=kind,
+                           refusals=refusals, back=back, ids=",".join(str(p.id) for p in problems),
+                           today_year=today().year)
 
     @expose("/annex2/")
     def annex2_view(self):

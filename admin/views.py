@@ -49,6 +49,7 @@ class CampaignView(SecureModelView):
         "supervisor_required": "交办须明确跟踪督办人",
         "deadline_days": "默认办理时限（工作日）",
         "escalate_days": "逾期升级督办天数",
+        "doc_prefix": "公文文号前缀",
     }
     column_descriptions = {
         "code": "新问题的编号为“前缀-年份-序号”，如 SJY-2024-0001；修改后只影响此后录入的问题。",
@@ -56,6 +57,7 @@ class CampaignView(SecureModelView):
         "stale_days": "督办“无进展”：已交办的问题超过这么多个工作日没有办理进展（默认 7）。",
         "due_soon_days": "督办“即将到期”列出离办理时限不超过这么多个工作日的问题（默认 3）。",
         "deadline_days": "交办时预填的办理时限（工作日数）；问题类型设了默认办理时限的，以问题类型的为准。可不填。",
+        "doc_prefix": "交办通知书、督办单等文书的文号写作“前缀〔年份〕序号号”，如 汨助企办〔2024〕12号；不填则为〔2024〕12号。",
         "escalate_days": "自动催办后，逾期超过这么多个工作日升级为蓝色督办，两倍升级为黄色督办，三倍升级为红色督办（默认 5）。",
         "ranking_min_problems": "单位红黑榜：已交办问题少于这个数的单位标“样本不足”，不参加排名（默认 3）。",
         "supervisor_required": "勾选后，交办时除责任人（领办）外还必须选一名跟踪督办人。",
@@ -63,10 +65,10 @@ class CampaignView(SecureModelView):
     column_searchable_list = ("name", "doc_number", "issuer")
     column_filters = ("region", "issued_on", "start_on")
     form_columns = ("name", "code", "yellow_days", "stale_days", "due_soon_days", "ranking_min_problems",
-                    "deadline_days", "escalate_days", "supervisor_required", "doc_number",
+                    "deadline_days", "escalate_days", "doc_prefix", "supervisor_required", "doc_number",
                     "issuer", "issued_on", "region", "parent_document", "goals", "start_on", "end_on")
     column_details_list = ("name", "code", "yellow_days", "stale_days", "due_soon_days", "ranking_min_problems",
-                           "deadline_days", "escalate_days", "supervisor_required", "doc_number", "issuer", "issued_on", "region", "parent_document", "goals", "start_on", "end_on",
+                           "deadline_days", "escalate_days", "doc_prefix", "supervisor_required", "doc_number", "issuer", "issued_on", "region", "parent_document", "goals", "start_on", "end_on",
                            "document", "last_problem_seq")
     column_default_sort = ("id", False)
     column_extra_row_actions = [EndpointLinkRowAction("fa fa-copy", ".copy_view", title="复制为新专项行动")]
@@ -131,6 +133,18 @@ class DeliveryView(SecureModelView):
     column_labels = {"update": "办理过程", "channel": "渠道", "address": "收件地址", "status": "状态", "attempts": "尝试次数",
                      "next_try_at": "下次重试", "sent_at": "发出时间", "last_error": "最近错误", "created_at": "生成时间"}
     column_filters = ("channel", "status", "sent_at")
+    column_default_sort = ("id", True)
+    page_size = 50
+
+
+class OfficialDocumentView(SecureModelView):
+    """公文登记: every paper issued (documents), with its 文号; numbers are taken only by generating a paper."""
+    column_list = ("number", "kind", "title", "problems", "created_at", "created_by", "campaign")
+    column_labels = {"number": "文号", "kind": "文书种类", "year": "年份", "serial": "序号", "title": "标题",
+                     "problems": "涉及问题", "created_at": "生成时间", "created_by": "生成人", "checksum": "文件校验值（SHA-256）"}
+    column_descriptions = {"checksum": "生成时文件内容的 SHA-256 校验值：拿到的文件可以据此核对是否就是登记的这一份。"}
+    column_filters = ("kind", "year", "created_at")
+    column_searchable_list = ("number", "title")
     column_default_sort = ("id", True)
     page_size = 50
 

@@ -2,6 +2,7 @@
 from .base import Base, db, local_now, migrate
 
 from .calendar import CalendarDay
+from .documents import OfficialDocument
 from .enterprise import Enterprise, EnterpriseGroup, Event, Visit
 from .org import Body, BodyTown, BodyUnit, Campaign, Person, Post, SourceDocument, StatedFigure, Unit
 from .problem import Problem, ProblemRead, ProblemUpdate, Report, problem_co_unit
@@ -20,6 +21,7 @@ __all__ = [
     "Campaign",
     "Delivery",
     "Enterprise",
+    "OfficialDocument",
     "EnterpriseGroup",
     "Event",
     "LoginAttempt",

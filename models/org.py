@@ -67,6 +67,8 @@ class Campaign(IdMixin, TimestampMixin, VersionMixin, ProvenanceMixin, db.Model)
     ranking_min_problems: Mapped[int] = mapped_column(Integer, default=3, server_default="3")  # 红黑榜: fewer is 样本不足
     # 交办: the 办理时限 proposed when the problem's type has none, in working days (none: the clerk types it)
     deadline_days: Mapped[int | None] = mapped_column(Integer)
+    # 公文 (models.documents): what comes before 〔年份〕N号 in the papers' 文号, e.g. 汨助企办 (none: the bare 〔2024〕12号)
+    doc_prefix: Mapped[str | None] = mapped_column(String(32))
     # `flask remind`: overdue beyond this many working days → 蓝色督办, twice as many → 黄色, three times → 红色
     escalate_days: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
     # 交办 names a 跟踪督办 person besides the 领办 one (000: 一名处级干部负责领办、一名工作组成员跟踪督办)

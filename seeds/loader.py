@@ -78,7 +78,7 @@ KEYS = {
     "document": {"code", "file", "title", "normalise"},
     "campaign": {"name", "code", "doc_number", "issuer", "issued_on", "region", "parent_document", "goals",
                  "start_on", "end_on", "excerpt", "yellow_days", "stale_days", "due_soon_days", "ranking_min_problems",
-                 "deadline_days", "escalate_days", "supervisor_required"},
+                 "deadline_days", "escalate_days", "doc_prefix", "supervisor_required"},
     "vocabularies": set(VOCABULARIES),
     "terms": {"value", "default_days", "satisfied", "retired"},
     "figures": {"label", "value", "unit", "counted", "excerpt"},
@@ -296,7 +296,7 @@ class CampaignSeed:
         of the others (models.terms)."""
         fields = self.pick(item, "code", "doc_number", "issuer", "issued_on", "region", "parent_document",
                            "goals", "start_on", "end_on", "yellow_days", "stale_days", "due_soon_days",
-                           "ranking_min_problems", "deadline_days", "escalate_days", "supervisor_required")
+                           "ranking_min_problems", "deadline_days", "escalate_days", "doc_prefix", "supervisor_required")
         provenance = self.cite(item, "专项行动")
         self.campaign = db.session.scalars(select(Campaign).filter_by(name=item["name"]).limit(1)).first()
         if self.campaign is not None:

@@ -45,6 +45,7 @@ EXPECTED_OPS = {
     "calendar_day": {"admin": CRUD, "coordinator": R, "group": set(), "handler": set(), "leader": set()},
     "reminder": {"admin": R, "coordinator": R, "group": set(), "handler": set(), "leader": set()},
     "delivery": {"admin": R, "coordinator": R, "group": set(), "handler": set(), "leader": set()},
+    "official_document": {"admin": R, "coordinator": R, "group": set(), "handler": set(), "leader": R},
     "term": {"admin": CRUD, "coordinator": CRUD, "group": set(), "handler": set(), "leader": set()},
     "stated_figure": ORG, "unit": ORG, "person": ORG, "body": ORG, "body_unit": ORG, "post": ORG, "task": ORG,
     "policy": ORG, "enterprise": ORG, "event": ORG,

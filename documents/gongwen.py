@@ -215,7 +215,7 @@ def fit(paragraph) -> None:
     """Table text on a single line spacing (the body's fixed 28.95 pt would leave tall gaps)."""
     paragraph.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
     paragraph.paragraph_format.first_line_indent = Pt(0)
-    paragraph.paragraph_format.space_before = paragraph.paragraph_format.space_after = Pt(2)
+    paragraph.paragraph_format.space_before = paragraph.paragraph_format.space_after = Pt(1)
 
 
 def page_break(doc) -> None:

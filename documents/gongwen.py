@@ -146,7 +146,8 @@ def title(doc, value: str, colour=None) -> None:
 
 
 def heading(doc, value: str) -> None:
-    paragraph(doc, value, HEADING_FONT, BODY_SIZE)
+    """一、… in 黑体, kept on the page of what follows it."""
+    paragraph(doc, value, HEADING_FONT, BODY_SIZE).paragraph_format.keep_with_next = True
 
 
 def addressee(doc, value: str) -> None:

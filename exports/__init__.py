@@ -57,9 +57,9 @@ def build(kind: str, campaign: Campaign, day: date, unit: str, problem_scope=Non
         figures = period_figures(campaign, KINDS[kind], day, today, problem_scope, visit_scope, body_scope,
                                  campaign.ranking_min_problems)
         label = f"{figures.period.kind}（{campaign.name}，{figures.period.label}）"
-        if docx and kind == "dekad":
+        if docx:
             out = io.BytesIO()
-            bulletin_docx(figures, unit).save(out)
+            bulletin_docx(figures, unit, today).save(out)
             return out.getvalue(), f"{label}.docx"
         book = period_workbook(figures, today, yellow)
         name = f"{label}.xlsx"
@@ -71,7 +71,7 @@ def build(kind: str, campaign: Campaign, day: date, unit: str, problem_scope=Non
 @click.command("export")
 @with_appcontext
 @click.argument("kind")
-@click.option("--out", "out_path", required=True, help="输出文件路径（.xlsx；旬通报也可以是 .docx）")
+@click.option("--out", "out_path", required=True, help="输出文件路径（.xlsx；周调度、旬通报也可以是 .docx）")
 @click.option("--campaign", help="专项行动名称（只有一个专项行动时可省略）")
 @click.option("--date", "day", help="填报时间，或周调度、旬通报所在的任意一天，YYYY-MM-DD（默认今天）")
 @click.option("--unit", help="填报单位（默认：专项行动的推进机制办公室）")
@@ -84,8 +84,8 @@ def export_command(kind, out_path, campaign, day, unit):
     except DomainError as error:
         raise CliError(f"--date：{error}") from None
     path = Path(out_path)
-    if path.suffix.lower() not in (".xlsx", ".docx") or (path.suffix.lower() == ".docx" and kind != "dekad"):
-        raise CliError("--out 应以 .xlsx 结尾（旬通报也可以是 .docx）。")
+    if path.suffix.lower() not in (".xlsx", ".docx") or (path.suffix.lower() == ".docx" and kind not in KINDS):
+        raise CliError("--out 应以 .xlsx 结尾（周调度、旬通报也可以是 .docx）。")
     if not path.parent.exists():
         raise CliError(f"目录不存在：{path.parent}")
     chosen = find_campaign(campaign)

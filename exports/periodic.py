@@ -1,5 +1,5 @@
-"""周调度 and 旬通报: the figures of one period (collected by `period_figures`), then a workbook or, for the 旬通报,
-a Word bulletin made from them.
+"""周调度 and 旬通报: the figures of one period (collected by `period_figures`), then a workbook or a Word bulletin in
+公文 layout made from them.
 
 The period is the one containing the given date: the week that ends on the 周调度's due weekday, or the 旬
 (1–10, 11–20, 21–month end). Counts of the period (visits, problems collected, assigned, resolved) are by the
@@ -10,10 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from docx import Document
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml.ns import qn
-from docx.shared import Pt
 from openpyxl import Workbook
 from sqlalchemy import and_, distinct, func, select
 
@@ -21,7 +17,6 @@ from models import Body, Campaign, Problem, Task, Unit, Visit, db, ledger
 from models.annex2 import HEADER_OF
 from models.ledger import Board
 from models.periods import Period, period_for
-from models.text import clean
 from models.vocab import BodyKind, ReportKind
 
 from .problems import ANNEX2_COLUMNS, ANNEX2_RELATIONS, annex2_row
@@ -180,79 +175,61 @@ def period_workbook(figures: PeriodFigures, today: date, yellow_days: int = ledg
     return wb
 
 
-def run_of(paragraph, text: str):
-    """A run of `text` in `paragraph`, without the control characters Word cannot hold (models.text)."""
-    return paragraph.add_run(clean(text))
+def bulletin_docx(figures: PeriodFigures, issuer: str, today: date):
+    """The 周调度 or 旬通报 as a Word bulletin in 公文 layout (documents.gongwen): the campaign and the kind as the red
+    mark, 第N期, the issuer and the day it was made on one line; sections in 黑体; tables whose bold header repeats on
+    every page; the problems resolved in the period (本期办结) and the new ones."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
 
+    from documents import gongwen as gw
 
-def styled(run, size: float, font: str = "仿宋_GB2312", bold: bool = False) -> None:
-    """Set a run's Chinese font (the east-Asian font is a separate attribute in Word)."""
-    run.font.name = font
-    run.font.size = Pt(size)
-    run.font.bold = bold
-    run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), font)
-
-
-def paragraph(doc, text: str, size: float = 16, font: str = "仿宋_GB2312", bold: bool = False, center: bool = False,
-              indent: bool = True):
-    p = doc.add_paragraph()
-    if center:
-        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    elif indent:
-        p.paragraph_format.first_line_indent = Pt(size * 2)
-    p.paragraph_format.line_spacing = Pt(28)
-    styled(run_of(p, text), size, font, bold)
-    return p
-
-
-def table(doc, headers: list[str], rows: list[list]) -> None:
-    grid = doc.add_table(rows=1, cols=len(headers))
-    grid.style = "Table Grid"
-    for cell, text in zip(grid.rows[0].cells, headers):
-        cell.text = ""
-        styled(run_of(cell.paragraphs[0], text), 10.5, "黑体")
-    for values in rows:
-        cells = grid.add_row().cells
-        for cell, value in zip(cells, values):
-            cell.text = ""
-            styled(run_of(cell.paragraphs[0], "" if value is None else str(value)), 10.5)
-
-
-def bulletin_docx(figures: PeriodFigures, issuer: str) -> Document:
-    """The 旬通报 as a Word bulletin in the style of a government 通报: title, issue, sections in 仿宋, tables."""
-    doc = Document()
-    section = doc.sections[0]
-    section.page_height, section.page_width = Pt(841.9), Pt(595.3)  # A4 portrait
-    t = figures.totals
-    paragraph(doc, f"{figures.campaign.name}", 22, "方正小标宋简体", center=True)
-    paragraph(doc, "旬  通  报", 26, "方正小标宋简体", bold=True, center=True)
-    paragraph(doc, f"第{figures.issue}期" if figures.issue else figures.period.label, 16, center=True)
-    paragraph(doc, f"{issuer}　　　　{figures.period.end.year}年{figures.period.end.month}月{figures.period.end.day}日",
-              14, center=True)
-    paragraph(doc, "一、总体情况", 16, "黑体")
-    paragraph(doc, (f"{figures.period.label}（{figures.period.start:%m月%d日}至{figures.period.end:%m月%d日}），各工作组走访企业"
-                    f"{t.visits}次、覆盖企业{t.enterprises}家，收集问题{t.collected}个，交办{t.assigned}个，办结{t.resolved}个；"
-                    f"截至本旬末，逾期未办结问题{t.overdue}个，问题办结率{percent(t.finish_rate)}，按期办结率{percent(t.on_time_rate)}。"))
-    paragraph(doc, "二、各工作组工作情况", 16, "黑体")
-    table(doc, [h for h, _ in LINE_HEADERS], [line_values(g) for g in figures.groups])
-    paragraph(doc, "三、责任单位办理情况", 16, "黑体")
-    table(doc, [h for h, _ in UNIT_HEADERS],
-          [[u.name, u.assigned, u.resolved, u.overdue, percent(u.finish_rate), percent(u.on_time_rate)] for u in figures.units])
-    paragraph(doc, "四、红黑榜", 16, "黑体")
+    doc = gw.new_document()
+    t, p = figures.totals, figures.period
+    word = "旬" if p.kind == ReportKind.DEKAD else "周"
+    gw.paragraph(doc, figures.campaign.name, gw.TITLE_FONT, 18, align=WD_ALIGN_PARAGRAPH.CENTER, colour=gw.RED)
+    gw.paragraph(doc, "　".join(p.kind), gw.TITLE_FONT, 26, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, colour=gw.RED,
+                 before=6)
+    gw.paragraph(doc, f"第{figures.issue}期" if figures.issue else p.label, align=WD_ALIGN_PARAGRAPH.CENTER, before=6)
+    head = gw.paragraph(doc, indent=False, before=6)
+    gw.text(head, issuer)
+    gw.text(head, "\t" + gw.chinese_date(today))
+    head.paragraph_format.tab_stops.add_tab_stop(gw.Mm(156), alignment=2)  # the date at the right edge
+    gw.rule(head, "C00000", 12)
+    gw.heading(doc, "一、总体情况")
+    named = p.label if p.kind == ReportKind.DEKAD else "本周"
+    gw.paragraph(doc, (f"{named}（{gw.chinese_date(p.start)}至{gw.chinese_date(p.end)}），各工作组走访企业{t.visits}次、"
+                       f"覆盖企业{t.enterprises}家，收集问题{t.collected}个，交办{t.assigned}个，办结{t.resolved}个；截至本{word}末，"
+                       f"逾期未办结问题{t.overdue}个，问题办结率{percent(t.finish_rate)}，按期办结率{percent(t.on_time_rate)}。"))
+    gw.heading(doc, "二、各工作组工作情况")
+    gw.grid(doc, [h for h, _ in LINE_HEADERS], [line_values(g) for g in [*figures.groups, figures.totals]],
+            [36, 13, 15, 14, 14, 14, 14, 17, 19], size=10.5)
+    gw.heading(doc, "三、责任单位办理情况")
+    gw.grid(doc, [h for h, _ in UNIT_HEADERS],
+            [[u.name, u.assigned, u.resolved, u.overdue, percent(u.finish_rate), percent(u.on_time_rate)] for u in figures.units]
+            or [["（本期无交办问题）", "", "", "", "", ""]], [46, 20, 20, 20, 23, 27], size=10.5)
+    gw.heading(doc, "四、本期办结")
+    if figures.resolved:
+        gw.grid(doc, ["问题编号", "企业名称", "问题描述", "责任单位", "办结日期", "办理结果"],
+                [[x.number, x.enterprise.name if x.enterprise else "", x.description,
+                  x.responsible_unit.name if x.responsible_unit else "", f"{x.resolved_on:%m-%d}" if x.resolved_on else "",
+                  x.resolution or ""] for x in figures.resolved], [27, 30, 38, 22, 14, 25], size=10.5)
+    else:
+        gw.paragraph(doc, f"本{word}没有办结的问题。")
+    gw.heading(doc, "五、红黑榜")
     red = "、".join(r.unit.name for r in figures.ranking if r.board == Board.RED) or "无"
     black = "、".join(r.unit.name for r in figures.ranking if r.board == Board.BLACK) or "无"
-    paragraph(doc, f"红榜（办结率、按期办结率靠前）：{red}。")
-    paragraph(doc, f"黑榜（办结率靠后或逾期较多）：{black}。")
+    gw.paragraph(doc, f"红榜（办结率、按期办结率靠前）：{red}。")
+    gw.paragraph(doc, f"黑榜（办结率靠后或逾期较多）：{black}。")
     too_few = "、".join(r.unit.name for r in figures.ranking if r.board == Board.TOO_FEW)
     if too_few:
-        paragraph(doc, f"已交办问题不足{figures.min_problems}个、样本不足未参加排名的单位：{too_few}。")
-    paragraph(doc, "五、信息报送情况", 16, "黑体")
-    missing = [s.body.name for s in figures.submissions if not s.report]
-    paragraph(doc, f"本旬旬通报应于{figures.period.due:%m月%d日}前报送。" +
-              (f"尚未报送的有：{'、'.join(missing)}。" if missing else "各单位均已按时报送。"))
+        gw.paragraph(doc, f"已交办问题不足{figures.min_problems}个、样本不足未参加排名的单位：{too_few}。")
+    gw.heading(doc, "六、信息报送情况")
+    missing = [x.body.name for x in figures.submissions if not x.report]
+    gw.paragraph(doc, f"本期{p.kind}应于{gw.chinese_date(p.due)}前报送。" +
+                 (f"尚未报送的有：{'、'.join(missing)}。" if missing else "各单位均已按时报送。"))
     if figures.new:
-        paragraph(doc, "六、本旬新增问题", 16, "黑体")
-        table(doc, [HEADER_OF[key] for key in ("number", "enterprise", "category", "description", "status")],
-              [[p.number, p.enterprise.name if p.enterprise else "", p.category or "", p.description, p.status] for p in figures.new])
+        gw.heading(doc, "七、本期新增问题")
+        gw.grid(doc, [HEADER_OF[key] for key in ("number", "enterprise", "category", "description", "status")],
+                [[x.number, x.enterprise.name if x.enterprise else "", x.category or "", x.description, x.status]
+                 for x in figures.new], [27, 34, 17, 58, 20], size=10.5)
     return doc
-

@@ -9,12 +9,13 @@ from urllib.parse import unquote
 
 import pytest
 from docx import Document
+from docx.oxml.ns import qn
 from openpyxl import load_workbook
 from sqlalchemy import select
 
 from exports.problems import ANNEX2_COLUMNS, HEADERS, LIGHT_FILLS
 from exports.style import FORMULA_STARTS
-from models import Campaign, Problem, Visit, db, workflow
+from models import Campaign, Problem, Visit, db, local_now, workflow
 from tests.factories import miluo, named, scoped_world
 
 MILUO = "汨罗市“两重”“两新”送解优专项行动"
@@ -131,12 +132,34 @@ def test_dekad_bulletin_as_word(seeded, world, tmp_path):
     export(seeded, "dekad", "--out", str(out), "--campaign", MILUO, "--date", "2024-09-15")
     doc = Document(str(out))
     text = "\n".join(p.text for p in doc.paragraphs)
-    assert "旬  通  报" in text and "第2期" in text and "2024年9月中旬" in text
-    assert "一、总体情况" in text and "四、红黑榜" in text and "五、信息报送情况" in text
+    with seeded.app_context():
+        made = local_now().date()
+    # 第N期 counted in the campaign, and the day it was made (not the period's end) beside the issuer
+    assert "旬　通　报" in text and "第2期" in text and f"{made.year}年{made.month}月{made.day}日" in text
+    assert "2024年9月中旬（2024年9月11日至2024年9月20日）" in text
+    for heading in ("一、总体情况", "四、本期办结", "五、红黑榜", "六、信息报送情况"):
+        assert heading in text, heading
     assert "尚未报送的有：" in text and "工作组（循环园）" in text
     assert len(doc.tables) >= 2 and doc.tables[0].rows[0].cells[0].text == "名称"
-    east_asian = doc.paragraphs[4].runs[0]._element.rPr.rFonts.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia")
-    assert east_asian == "黑体"
+    header = doc.tables[0].rows[0]
+    assert header._tr.trPr.find(qn("w:tblHeader")) is not None  # repeated on every page
+    assert all(run.font.bold for cell in header.cells for run in cell.paragraphs[0].runs)
+    section = doc.sections[0]
+    assert (round(section.top_margin.mm), round(section.bottom_margin.mm), round(section.left_margin.mm),
+            round(section.right_margin.mm)) == (37, 35, 28, 26)
+    heading = next(p for p in doc.paragraphs if p.text == "一、总体情况")
+    assert heading.runs[0]._element.rPr.rFonts.get(qn("w:eastAsia")) == "黑体"
+
+
+def test_weekly_report_as_word(seeded, world, tmp_path):
+    out = tmp_path / "w.docx"
+    export(seeded, "weekly", "--out", str(out), "--campaign", MILUO, "--date", "2024-09-14")
+    doc = Document(str(out))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "周　调　度" in text and "第3期" in text and "本周（2024年9月12日至2024年9月18日）" in text and "四、本期办结" in text
+    resolved = "本周没有办结的问题。" in text or any(t.rows[0].cells[-1].text == "办理结果" for t in doc.tables)
+    assert resolved
+    assert "本期周调度应于" in text and doc.tables[0].rows[0].cells[0].text == "名称"
 
 
 def test_periodic_reports_set_units_with_too_few_problems_apart(seeded, world, tmp_path):

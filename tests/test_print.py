@@ -46,9 +46,32 @@ def test_annex2_prints_on_a4_landscape_with_its_header_on_every_page(seeded, tmp
         assert f"第{number}页" in squeezed, number
 
 
-def test_dekad_bulletin_opens_as_a_document(seeded, tmp_path):
-    out = tmp_path / "bulletin.docx"
-    result = seeded.test_cli_runner().invoke(args=["export", "dekad", "--out", str(out), "--campaign", MILUO, "--date", "2024-09-15"])
-    assert result.exit_code == 0, result.output
-    text = re.sub(r"\s+", "", "".join(pages(to_pdf(out, tmp_path))))
-    assert "旬通报" in text and "一、总体情况" in text and "二、各工作组工作情况" in text
+def test_dekad_and_weekly_bulletins_print_as_papers(seeded, tmp_path):
+    """The 旬通报 and the 周调度 in Word: A4 portrait, 第N期, the sections, a page number “— N —” on each page, and a
+    table that runs onto the next page repeats its header there."""
+    from sqlalchemy import func, select
+
+    from models import Campaign, Problem, db
+
+    with seeded.app_context():
+        load_demo(300)
+        start = db.session.scalar(select(Campaign.start_on).where(Campaign.name == MILUO))
+        busiest = db.session.scalar(select(Problem.collected_on).where(Problem.collected_on >= start)
+                                    .group_by(Problem.collected_on).order_by(func.count().desc()).limit(1))
+    outs = []
+    for kind, day in (("dekad", f"{busiest:%Y-%m-%d}"), ("weekly", f"{busiest:%Y-%m-%d}")):
+        out = tmp_path / f"{kind}.docx"
+        result = seeded.test_cli_runner().invoke(args=["export", kind, "--out", str(out), "--campaign", MILUO, "--date", day])
+        assert result.exit_code == 0, result.output
+        outs.append(to_pdf(out, tmp_path))
+    for pdf, title in zip(outs, ("旬通报", "周调度")):
+        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+        assert re.search(r"Page size:\s+595\.\d+ x 841\.\d+ pts \(A4\)", info), info
+        texts = [re.sub(r"\s+", "", page) for page in pages(pdf)]
+        whole = "".join(texts)
+        assert title in whole and re.search(r"第\d+期", whole) and "一、总体情况" in whole and "四、本期办结" in whole
+        for number, page in enumerate(texts, start=1):
+            assert f"—{number}—" in page, (title, number)
+        # the 新增问题 table of a busy period runs over pages: its header comes again on the next one
+        continued = [page for page in texts[1:] if "问题编号" in page and "问题描述" in page]
+        assert len(texts) == 1 or continued, title

@@ -13,7 +13,8 @@ repeated requests taken in turns with their baseline, and reported as figures an
   - 附件2 export of 10,000 problems against a bare openpyxl write-only dump of the same rows: time, and the peak
     growth of resident memory while exporting (measured in a forked child);
   - import of a 10,000-row 附件2 file (every row's remark changed, so every row is an update);
-  - the reminder ladder of `flask remind` over every running problem, against reading those problems' deadlines.
+  - the reminder ladder of `flask remind` over every running problem, against reading those problems' deadlines;
+  - 100 交办通知书 in 公文 layout (one file, and a .zip), against a bare python-docx document per problem.
 Set BENCH_DATABASE_URL to run on PostgreSQL or MariaDB (the database is emptied and rebuilt).
 """
 from __future__ import annotations
@@ -49,6 +50,9 @@ from imports.package import check_xlsx  # noqa: E402
 from imports.problems import import_problems  # noqa: E402
 from models import Body, Campaign, Enterprise, Problem, ProblemUpdate, Unit, User, db, ledger  # noqa: E402
 from models.reminders import climb  # noqa: E402
+from models.documents import Kind  # noqa: E402
+import documents  # noqa: E402
+from docx import Document as DocxDocument  # noqa: E402
 from seeds.demo import load_demo  # noqa: E402
 from seeds.loader import load_seeds  # noqa: E402
 
@@ -397,6 +401,37 @@ def main() -> int:
               f"比值 {seconds / base:5.1f}×  (目标 < 10 s)")
         if seconds >= 10:
             failures.append(f"自动提醒 {seconds:.1f} s")
+
+    with section("交办通知书 100 份（公文版式，各占一个文号）与裸 python-docx 写同样文字对比"):
+        with app.app_context():
+            campaign = db.session.scalar(select(Campaign).where(Campaign.code == "SJY"))
+            batch = db.session.scalars(select(Problem).where(Problem.campaign_id == campaign.id,
+                                                            Problem.status.in_(ledger.ASSIGNED),
+                                                            Problem.deadline.is_not(None)).order_by(Problem.id).limit(100)).all()
+
+            def papers(combine):
+                data, _, made = documents.issue(Kind.ASSIGN, batch, CommandLineUser(), ANCHOR, combine=combine)
+                db.session.rollback()  # the numbers are given back: measured again on the same rows
+                return data
+
+            def bare():
+                for problem in batch:
+                    doc = DocxDocument()
+                    doc.add_paragraph(f"{problem.number} {problem.description}")
+                    doc.save(io.BytesIO())
+
+            for combine, label in ((True, "合成一个文件"), (False, "每份一个文件（zip）")):
+                papers(combine)
+                start = time.perf_counter()
+                papers(combine)
+                seconds = time.perf_counter() - start
+                start = time.perf_counter()
+                bare()
+                base = time.perf_counter() - start
+                print(f"{len(batch)} 份，{label}  用时 {seconds:.2f} s   裸 python-docx {base:.2f} s   比值 {seconds / base:5.1f}×  "
+                      f"(目标 < 10 s)")
+                if seconds >= 10:
+                    failures.append(f"交办通知书 100 份（{label}）{seconds:.1f} s")
 
     print("\n== 结论")
     print("全部达标。" if not failures else "未达标：" + "；".join(failures))

@@ -5,8 +5,10 @@ the system administrator adds a newly published year in the panel. All working-d
 `add_workdays`, `is_workday` and `workdays_between`."""
 from __future__ import annotations
 
+import time
 from datetime import date, datetime, timedelta
 
+from flask import current_app, has_app_context
 from sqlalchemy import Boolean, Date, String, event, extract, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -46,25 +48,33 @@ class CalendarDay(IdMixin, TimestampMixin, VersionMixin, db.Model):
         return f"{self.day} {'调休上班' if self.working else '放假'}{f'（{self.name}）' if self.name else ''}"
 
 
-CACHE_KEY = "zq.calendar_years"
+CACHE_KEY = "zq.calendar"
 HORIZON_KEY = "zq.calendar_horizons"
+CACHE_SECONDS = 60  # how soon another worker process sees a day the administrator added
+
+
+def _listed() -> dict[int, dict[date, bool]]:
+    """Every listed day (a few hundred rows), by year: read in one statement and kept by the app for a minute, so that a
+    page that counts working days (the ledger, the desk) asks the database nothing more; a change made in this process
+    is seen at once (see _forget), one made in another worker within CACHE_SECONDS."""
+    store = current_app.extensions.setdefault(CACHE_KEY, {}) if has_app_context() else {}
+    if not store or time.monotonic() - store["at"] > CACHE_SECONDS:
+        years: dict[int, dict[date, bool]] = {}
+        for day, working in db.session.execute(select(CalendarDay.day, CalendarDay.working)):
+            years.setdefault(day.year, {})[day] = working
+        store.update(at=time.monotonic(), years=years)
+    return store["years"]
 
 
 def _year(year: int) -> dict[date, bool]:
-    """The listed days of `year` (day → worked), read once per database session: a request reads the few years its
-    deadlines fall in, and an administrator's change is seen by the next request (and at once in its own session)."""
-    cache = db.session.info.setdefault(CACHE_KEY, {})
-    if year not in cache:
-        rows = db.session.execute(select(CalendarDay.day, CalendarDay.working).where(
-            CalendarDay.day >= date(year, 1, 1), CalendarDay.day <= date(year, 12, 31))).all()
-        cache[year] = {day: working for day, working in rows}
-    return cache[year]
+    return _listed().get(year, {})
 
 
 @event.listens_for(Session, "before_flush")
-def _forget_changed_years(session, flush_context, instances) -> None:
+def _forget(session, flush_context, instances) -> None:
     if any(isinstance(o, CalendarDay) for o in (*session.new, *session.dirty, *session.deleted)):
-        session.info.pop(CACHE_KEY, None)
+        if has_app_context():
+            current_app.extensions.pop(CACHE_KEY, None)
         session.info.pop(HORIZON_KEY, None)
 
 

@@ -143,7 +143,7 @@ class OfficialDocumentView(SecureModelView):
     column_labels = {"number": "文号", "kind": "文书种类", "year": "年份", "serial": "序号", "title": "标题",
                      "problems": "涉及问题", "created_at": "生成时间", "created_by": "生成人", "checksum": "文件校验值（SHA-256）"}
     column_descriptions = {"checksum": "生成时文件内容的 SHA-256 校验值：拿到的文件可以据此核对是否就是登记的这一份。"}
-    column_filters = ("kind", "year", "created_at")
+    column_filters = ("kind", "created_at")  # the year is in the 文号, which the search finds
     column_searchable_list = ("number", "title")
     column_default_sort = ("id", True)
     page_size = 50

@@ -6,6 +6,7 @@ from datetime import date
 
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 
+from models.annex2 import HEADER_OF
 from models.calendar import add_workdays, workdays_between, workdays_left
 from models import terms
 from models.documents import Kind
@@ -52,15 +53,16 @@ def day_text(day: date | None) -> str:
 def facts(problem: Problem) -> list[list[str]]:
     """The problem as a form's rows (项目 | 内容)."""
     firm = problem.enterprise
+    header = HEADER_OF  # the ledger's (附件2) names of these fields
     return [
-        ["问题编号", problem.number],
-        ["企业名称", firm.name if firm else ""],
-        ["所在镇（园区）", firm.town.name if firm and firm.town else ""],
-        ["问题类型", problem.category or ""],
-        ["问题描述", problem.description],
-        *([["企业诉求", problem.demand]] if problem.demand else []),
-        ["收集单位", problem.collected_by_body.name if problem.collected_by_body else ""],
-        ["收集时间", day_text(problem.collected_on)],
+        [header["number"], problem.number],
+        [header["enterprise"], firm.name if firm else ""],
+        [header["enterprise.town"], firm.town.name if firm and firm.town else ""],
+        [header["category"], problem.category or ""],
+        [header["description"], problem.description],
+        *([[header["demand"], problem.demand]] if problem.demand else []),
+        [header["collected_by_body"], problem.collected_by_body.name if problem.collected_by_body else ""],
+        [header["collected_on"], day_text(problem.collected_on)],
     ]
 
 

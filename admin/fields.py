@@ -1,6 +1,8 @@
 """Form parts shared by views; each applies a rule of the model layer and says what is wrong in Chinese."""
 from decimal import Decimal
 
+from markupsafe import Markup, escape
+
 from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
 from flask_admin.form import BaseForm, Select2Field
 from flask_login import current_user
@@ -160,3 +162,17 @@ class TermSelect(Select2Field):
             return
         if self.data not in [value for value, _ in self.choices]:
             raise StopValidation(f"“{self.data}”不是可选的{self.vocabulary}，请从下拉列表中选择。")
+
+
+class InlineRadios:
+    """Radio buttons side by side, as Bootstrap's form-check-inline (WTForms' own widget is a bulleted list, and the
+    panel's form macro would draw a text box around it)."""
+
+    def __call__(self, field, **kwargs):
+        parts = []
+        for index, (value, label, checked, _) in enumerate(field.iter_choices()):
+            pk = f"{field.id}-{index}"
+            parts.append(f'<div class="form-check form-check-inline"><input class="form-check-input" type="radio" '
+                         f'name="{escape(field.name)}" id="{escape(pk)}" value="{escape(value)}"{" checked" if checked else ""}>'
+                         f'<label class="form-check-label" for="{escape(pk)}">{escape(label)}</label></div>')
+        return Markup(f'<div id="{escape(field.id)}">{"".join(parts)}</div>')

@@ -21,7 +21,7 @@ from exports import reporting_unit
 from exports.problems import annex2_workbook, problems_in_order
 from models import (Campaign, Enterprise, Person, Problem, ProblemUpdate, Unit, annex2, db, desk, ledger, local_now,
                     workflow)
-from models import calendar, scope
+from models import calendar, reminders, scope
 from models.base import NAME_LENGTH
 from models.documents import PROBLEM_KINDS
 from models.errors import DomainError
@@ -249,7 +249,7 @@ class ProblemView(SecureModelView):
         may_edit = self.allowed("edit") and scope.change_refusal(problem, current_user) is None
         return {"steps": steps, "primary": workflow.primary([name for name, _ in steps]), "sections": case_sections(problem),
                 "light": ledger.light(problem, today(), yellow_days(problem.campaign_id)), "days": days_text(problem, today()),
-                "may_edit": may_edit, "light_badge": light_badge,
+                "may_edit": may_edit, "light_badge": light_badge, "system_actions": reminders.ACTIONS.values(),
                 "papers": ([k for k in PROBLEM_KINDS if document_refusal(k, problem, today()) is None]
                            if self.is_action_allowed("document") else [])}
 

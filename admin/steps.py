@@ -14,7 +14,7 @@ from models.terms import Vocabulary
 from sqlalchemy import select
 
 from .base import scoped
-from .fields import CheckedForm, ScopedSelect, ScopedSelectMultiple, within_calendar
+from .fields import CheckedForm, InlineRadios, ScopedSelect, ScopedSelectMultiple, within_calendar
 
 UI_PREFIX = "ui_"  # a field that only helps fill the form (e.g. the unit that narrows 督办人); the step never sees it
 
@@ -100,7 +100,7 @@ def step_form(name: str, problem: Problem, formdata):
                                        if problem.campaign.supervisor_required else [],
                                        render_kw={"data-unit-from": "ui_supervisor_unit"},
                                        description="跟踪督办的人员：先选单位，再从该单位的人员中选择。"),
-            "ui_deadline_by": RadioField("办理时限按", choices=[(DAYS, "工作日数"), (DATE, "日期")],
+            "ui_deadline_by": RadioField("办理时限按", choices=[(DAYS, "工作日数"), (DATE, "日期")], widget=InlineRadios(),
                                          default=DAYS if proposed[0] else DATE),
             "ui_deadline_days": IntegerField("办理时限（工作日数）", default=proposed[0],
                                              validators=[Optional(), NumberRange(1, 365, "工作日数应在 1 至 365 之间。")],

@@ -117,7 +117,7 @@ def test_a_reminder_waits_on_the_units_desk_until_someone_there_opens_the_proble
     remind(seeded, T, "--no-send")
     assert notices(handler.get("/admin/").text) == before + 5  # one line per problem reached
     page = handler.get(f"/admin/problem/details/?id={ladder['red']}").text
-    assert "红色督办" in page and "· 系统" in page
+    assert "红色督办" in page and "· 系统自动" in page
     assert notices(handler.get("/admin/").text) == before + 4
     with seeded.app_context():
         read = {r.problem_id: r.read_at for r in db.session.scalars(select(Reminder).where(

@@ -140,11 +140,8 @@ def climb(today: date, now: datetime | None = None) -> LadderRun:
                            Problem.deadline, literal(now, DateTime))
                     .where(Problem.campaign_id == campaign.id, Problem.status.in_(RUNNING_STATUSES),
                            Problem.deadline.is_not(None), condition, ~reached))
-            made = db.session.execute(insert(Reminder).from_select(
-                ["problem_id", "unit_id", "level", "day", "deadline", "created_at"], rows)).rowcount
-            if not made:
-                continue
-            run.made[level] += made
+            db.session.execute(insert(Reminder).from_select(
+                ["problem_id", "unit_id", "level", "day", "deadline", "created_at"], rows))
             mine = and_(Reminder.level == level, Reminder.day == today, Reminder.update_id.is_(None),
                         Reminder.created_at == now)
             db.session.execute(insert(ProblemUpdate).from_select(
@@ -154,9 +151,11 @@ def climb(today: date, now: datetime | None = None) -> LadderRun:
             line = (select(func.max(ProblemUpdate.id)).where(ProblemUpdate.problem_id == Reminder.problem_id,
                                                               ProblemUpdate.action == ACTIONS[level],
                                                               ProblemUpdate.created_at == now).scalar_subquery())
-            db.session.execute(update(Reminder).where(mine).values(update_id=line)
-                               .execution_options(synchronize_session=False))
-    run.queued = queue_new(now - timedelta(days=QUEUE_LOOKBACK_DAYS))
+            # counted by the UPDATE that links them to their lines (an INSERT … SELECT's row count is not reliable
+            # on every driver: psycopg reports none)
+            run.made[level] += db.session.execute(update(Reminder).where(mine).values(update_id=line)
+                                                  .execution_options(synchronize_session=False)).rowcount
+    run.queued = queue_new(now - timedelta(days=QUEUE_LOOKBACK_DAYS), now)
     return run
 
 
@@ -175,20 +174,20 @@ def channels() -> list[tuple[str, str | None]]:
     return found
 
 
-def queue_new(since: datetime) -> int:
+def queue_new(since: datetime, now: datetime) -> int:
     """Queue the messages for the outgoing timeline lines (the ladder's, and 催办 typed in the panel) written at or
-    after `since` that have none yet: one per channel (to the responsible unit's e-mail, when it has one)."""
-    queued = 0
+    after `since` that have none yet: one per channel (to the responsible unit's e-mail, when it has one). How many
+    were queued, counted as those stamped `now`."""
     for channel, address in channels():
         target = Unit.email if channel == EMAIL else literal(address)
-        rows = (select(ProblemUpdate.id, literal(channel), target, literal(PENDING), literal(0), literal(since, DateTime))
+        rows = (select(ProblemUpdate.id, literal(channel), target, literal(PENDING), literal(0), literal(now, DateTime))
                 .join(Problem, Problem.id == ProblemUpdate.problem_id)
                 .join(Unit, Unit.id == Problem.responsible_unit_id)
                 .where(ProblemUpdate.created_at >= since, ProblemUpdate.action.in_(OUTGOING), target.is_not(None),
                        ~exists().where(Delivery.update_id == ProblemUpdate.id, Delivery.channel == channel)))
-        queued += db.session.execute(insert(Delivery).from_select(
-            ["update_id", "channel", "address", "status", "attempts", "created_at"], rows)).rowcount
-    return queued
+        db.session.execute(insert(Delivery).from_select(
+            ["update_id", "channel", "address", "status", "attempts", "created_at"], rows))
+    return db.session.scalar(select(func.count(Delivery.id)).where(Delivery.created_at == now)) if channels() else 0
 
 
 def mark_read(unit_id: int | None, problem_id: int, now: datetime) -> None:

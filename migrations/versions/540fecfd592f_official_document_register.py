@@ -52,15 +52,9 @@ def upgrade():
 
 
 
-def downgrade():
+def downgrade():  # a dropped table takes its indexes (MariaDB will not drop one a foreign key needs)
     with op.batch_alter_table('campaign', schema=None) as batch_op:
         batch_op.drop_column('doc_prefix')
 
-    with op.batch_alter_table('official_document_problem', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_official_document_problem_problem_id'))
-
     op.drop_table('official_document_problem')
-    with op.batch_alter_table('official_document', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_official_document_campaign_id'))
-
     op.drop_table('official_document')

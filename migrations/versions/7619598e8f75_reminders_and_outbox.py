@@ -67,7 +67,7 @@ def upgrade():
 
 
 
-def downgrade():
+def downgrade():  # a dropped table takes its indexes (MariaDB will not drop one a foreign key needs)
     with op.batch_alter_table('unit', schema=None) as batch_op:
         batch_op.drop_column('email')
 
@@ -75,13 +75,5 @@ def downgrade():
         batch_op.drop_column('escalate_days')
         batch_op.drop_column('deadline_days')
 
-    with op.batch_alter_table('reminder', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_reminder_unit_id'))
-        batch_op.drop_index(batch_op.f('ix_reminder_problem_id'))
-
     op.drop_table('reminder')
-    with op.batch_alter_table('delivery', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_delivery_update_id'))
-        batch_op.drop_index(batch_op.f('ix_delivery_status'))
-
     op.drop_table('delivery')

@@ -15,18 +15,13 @@ from cli import CliError
 from models import Problem, db, local_now
 from models.documents import PROBLEM_KINDS, Kind, OfficialDocument, checksum, take_number
 from models.errors import DomainError
+from models.org import reporting_unit
 
 from . import gongwen
 from .papers import WRITERS, refusal
 
 ALIASES = {"assign": Kind.ASSIGN, "supervise": Kind.SUPERVISE, "urge": Kind.URGE, "close": Kind.CLOSE}
 MAX_BATCH = 500  # papers in one request or command
-
-
-def issuer_of(campaign) -> str:
-    from exports import reporting_unit
-
-    return reporting_unit(campaign)
 
 
 def issue(kind: str, problems: list[Problem], user, today: date, combine: bool = True
@@ -45,7 +40,7 @@ def issue(kind: str, problems: list[Problem], user, today: date, combine: bool =
     if refused:
         raise DomainError("；".join(refused[:5]) + (f"等{len(refused)}个问题不能生成。" if len(refused) > 5 else ""))
     campaign = problems[0].campaign
-    issuer, write = issuer_of(campaign), WRITERS[kind]
+    issuer, write = reporting_unit(campaign), WRITERS[kind]
     papers = []
 
     def one(doc, problem):
@@ -88,8 +83,6 @@ def init_app(app) -> None:
 @click.option("--out", "out_path", required=True, help="输出文件（.docx；多个问题时也可以是 .zip，每个问题一个文件）")
 def document_command(kind, numbers, out_path):
     """生成交办通知书、督办单、催办单或销号审批单（KIND 可写中文名，或 assign / supervise / urge / close）。"""
-    from imports import CommandLineUser
-
     kind = ALIASES.get(kind.lower(), kind)
     if kind not in PROBLEM_KINDS:
         raise CliError(f"KIND 应为 {'、'.join(PROBLEM_KINDS)} 之一（或 assign、supervise、urge、close），当前为“{kind}”。")
@@ -104,7 +97,7 @@ def document_command(kind, numbers, out_path):
     if missing:
         raise CliError(f"找不到问题：{'、'.join(missing)}。")
     try:
-        data, _, papers = issue(kind, [found[n] for n in dict.fromkeys(numbers)], CommandLineUser(),
+        data, _, papers = issue(kind, [found[n] for n in dict.fromkeys(numbers)], None,  # made on the command line
                                 local_now().date(), combine=suffix == ".docx")
     except DomainError as error:
         db.session.rollback()

@@ -12,22 +12,16 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from cli import CliError, find_campaign
-from models import Body, Campaign, Problem, Task, db, ledger, local_now
+from models import Campaign, Problem, Task, db, ledger, local_now
 from models.errors import DomainError
+from models.org import reporting_unit  # noqa: F401 (the panel and the commands ask exports for it)
 from models.periods import report_day
-from models.vocab import BodyKind
 
 from .periodic import KINDS, bulletin_docx, period_figures, period_workbook
 from .problems import ANNEX2_RELATIONS, annex2_workbook
 from .tasks import annex1_workbook
 
 EXPORT_KINDS = ("problems", "tasks", "weekly", "dekad")
-
-
-def reporting_unit(campaign: Campaign) -> str:
-    """Who fills in a report by default: the campaign's office, else its issuing body."""
-    office = db.session.scalar(select(Body.name).where(Body.campaign_id == campaign.id, Body.kind == BodyKind.OFFICE).limit(1))
-    return office or campaign.issuer or campaign.name
 
 
 def campaign_problems(campaign: Campaign, scope):

@@ -10,9 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from openpyxl import Workbook
 from sqlalchemy import and_, distinct, func, select
 
+from documents import gongwen as gw
 from models import Body, Campaign, Problem, Task, Unit, Visit, db, ledger
 from models.annex2 import HEADER_OF
 from models.ledger import Board
@@ -179,10 +181,6 @@ def bulletin_docx(figures: PeriodFigures, issuer: str, today: date):
     """The 周调度 or 旬通报 as a Word bulletin in 公文 layout (documents.gongwen): the campaign and the kind as the red
     mark, 第N期, the issuer and the day it was made on one line; sections in 黑体; tables whose bold header repeats on
     every page; the problems resolved in the period (本期办结) and the new ones."""
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-
-    from documents import gongwen as gw
-
     doc = gw.new_document()
     t, p = figures.totals, figures.period
     word = "旬" if p.kind == ReportKind.DEKAD else "周"

@@ -21,7 +21,7 @@ from .base import (
     name_column,
 )
 from .errors import DomainError
-from .vocab import BODY_KINDS, BODY_UNIT_ROLES, POST_ROLES, UNIT_KINDS
+from .vocab import BODY_KINDS, BODY_UNIT_ROLES, POST_ROLES, UNIT_KINDS, BodyKind
 
 
 class SourceDocument(IdMixin, TimestampMixin, db.Model):
@@ -95,6 +95,12 @@ class Campaign(IdMixin, TimestampMixin, VersionMixin, ProvenanceMixin, db.Model)
 
     def __str__(self) -> str:
         return self.name
+
+
+def reporting_unit(campaign: Campaign) -> str:
+    """Who fills in a report or issues a paper by default: the campaign's office (推进机制办公室), else its issuer."""
+    office = db.session.scalar(select(Body.name).where(Body.campaign_id == campaign.id, Body.kind == BodyKind.OFFICE).limit(1))
+    return office or campaign.issuer or campaign.name
 
 
 def campaign_named(name: str | None) -> Campaign:

@@ -1,4 +1,4 @@
-"""The layers point one way (models ← cli, seeds, exports, imports, ops ← admin ← app) and no module needs another
+"""The layers point one way (models ← cli, seeds, documents ← exports, imports, ops ← admin ← app) and no module needs another
 to be imported first: each imports on its own in a fresh interpreter."""
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("models", "cli", "seeds", "exports", "imports", "ops", "admin")
-BELOW_ADMIN = ("models", "cli", "seeds", "exports", "imports", "ops")
+PACKAGES = ("models", "cli", "seeds", "documents", "exports", "imports", "ops", "admin")
+BELOW_ADMIN = ("models", "cli", "seeds", "documents", "exports", "imports", "ops")
 
 
 def module_names() -> list[str]:
@@ -90,6 +90,13 @@ def imported(path: Path) -> set[str]:
 def test_no_layer_below_the_panel_imports_it():
     offenders = {str(path.relative_to(ROOT)): sorted(n for n in imported(path) if n == "admin" or n.startswith("admin."))
                  for package in BELOW_ADMIN for path in (ROOT / package).rglob("*.py")}
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_the_papers_do_not_import_the_reports():
+    """documents (the 公文 layout and the papers) sits under exports, which lays its Word bulletins out with it."""
+    offenders = {str(path.relative_to(ROOT)): sorted(n for n in imported(path) if n.split(".")[0] in ("exports", "imports"))
+                 for path in (ROOT / "documents").rglob("*.py")}
     assert {k: v for k, v in offenders.items() if v} == {}
 
 

@@ -34,3 +34,30 @@ def fingerprint(app, skip: tuple[str, ...] = ("login_attempt",)) -> dict[str, st
                 found[table.name] = hashlib.sha256(repr(rows).encode()).hexdigest()
         db.session.rollback()
         return found
+
+
+A4_MM = (210, 297)
+GONGWEN_MARGINS_MM = {"top": 37, "bottom": 35, "left": 28, "right": 26}  # GB/T 9704
+
+
+def outside_gongwen_margins(pdf) -> list[str]:
+    """What of a PDF's text lies outside the 公文 type area (poppler's word boxes, 3 pt of slack), each page's page
+    number aside, which belongs below the text; and the pages without such a number. Empty when it prints right."""
+    import re
+    import subprocess
+
+    mm = 72 / 25.4
+    width, height = (x * mm for x in A4_MM)
+    left, right = GONGWEN_MARGINS_MM["left"] * mm - 3, width - GONGWEN_MARGINS_MM["right"] * mm + 3
+    top, bottom = GONGWEN_MARGINS_MM["top"] * mm - 3, height - GONGWEN_MARGINS_MM["bottom"] * mm + 3
+    layout = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True).stdout
+    found = []
+    for number, page in enumerate(layout.split("<page ")[1:], start=1):
+        words = [(float(a), float(b), float(c), float(d), w) for a, b, c, d, w in re.findall(
+            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', page)]
+        folio = [w for w in words if w[1] > bottom and (w[4].isdigit() or w[4] == "—")]
+        if not any(w[4].isdigit() for w in folio):
+            found.append(f"第{number}页没有页码")
+        found += [f"第{number}页“{w[4]}”在版心外（{w[0]:.0f}, {w[1]:.0f}, {w[2]:.0f}, {w[3]:.0f}）"
+                  for w in words if w not in folio and (w[0] < left or w[2] > right or w[1] < top or w[3] > bottom)]
+    return found

@@ -10,6 +10,7 @@ import subprocess
 import pytest
 
 from seeds.demo import load_demo
+from tests.helpers import outside_gongwen_margins
 
 TOOLS = ("soffice", "pdfinfo", "pdftotext")
 pytestmark = pytest.mark.skipif(any(shutil.which(t) is None for t in TOOLS),
@@ -72,6 +73,7 @@ def test_dekad_and_weekly_bulletins_print_as_papers(seeded, tmp_path):
         assert title in whole and re.search(r"第\d+期", whole) and "一、总体情况" in whole and "四、本期办结" in whole
         for number, page in enumerate(texts, start=1):
             assert f"—{number}—" in page, (title, number)
+        assert outside_gongwen_margins(pdf) == [], title
         # the 新增问题 table of a busy period runs over pages: its header comes again on the next one
         continued = [page for page in texts[1:] if "问题编号" in page and "问题描述" in page]
         assert len(texts) == 1 or continued, title

@@ -1,7 +1,7 @@
 """Rows for tests, built on the seeded 汨罗 campaign."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
@@ -25,9 +25,16 @@ from models import (
     Visit,
     db,
 )
+from models.calendar import add_workdays
 from models.workflow import record  # the timeline's one door, for test rows too
 
 VALID_CREDIT_CODE = "91110000600037341L"
+
+
+def last_workday(day: date) -> date:
+    """`day` if it is worked, else the working day before it: counting N working days back from it gives a deadline
+    N working days overdue on any day of the week (on a Saturday, N back from the Saturday itself is only N − 1)."""
+    return add_workdays(day + timedelta(days=1), -1)
 
 
 def miluo() -> Campaign:

@@ -16,11 +16,11 @@ from docx import Document
 from sqlalchemy import select
 
 from models import OfficialDocument, Problem, Unit, db, workflow
-from models.calendar import add_workdays, is_workday
+from models.calendar import add_workdays
 from models.documents import take_number
 
 from .conftest import csrf_token
-from .factories import miluo, named, staff_of
+from .factories import last_workday, miluo, named, staff_of
 from .helpers import flashes, outside_gongwen_margins
 
 PRINT_TOOLS = ("soffice", "pdfinfo", "pdftotext")
@@ -34,10 +34,9 @@ def papers_world(seeded):
         campaign, unit = miluo(), named(Unit, "市发改局")
         lead = staff_of("市发改局")
         today = workflow.today()
-        workday = today if is_workday(today) else add_workdays(today, -1)  # so that the late one is 12 behind on a Sunday too
         specs = {
             "running": dict(status="办理中", deadline=add_workdays(today, 6)),
-            "late": dict(status="办理中", deadline=add_workdays(workday, -12)),
+            "late": dict(status="办理中", deadline=add_workdays(last_workday(today), -12)),
             "flagged": dict(status="已交办", deadline=add_workdays(today, 4), flagged=True),
             "done": dict(status="已办结", deadline=add_workdays(today, -2), resolved_on=add_workdays(today, -3),
                          resolution="已协调供电公司完成线路改造，企业已正常生产。"),

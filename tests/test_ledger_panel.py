@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import event, select
 
 from admin.filters import LightFilter
-from models.calendar import add_workdays, is_workday, workdays_left
+from models.calendar import add_workdays
 from models import Person, Problem, Unit, User, db, workflow
 from tests.conftest import csrf_token, hidden_inputs
-from tests.factories import miluo, named, scoped_world, staff_of
+from tests.factories import last_workday, miluo, named, scoped_world, staff_of
 from tests.helpers import flashes
 
 
@@ -121,9 +121,9 @@ def test_bulk_assignment_is_all_or_nothing(seeded, world, clients):
 def test_ledger_is_most_urgent_first_with_a_coloured_light(seeded, world, clients):
     with seeded.app_context():
         today = workflow.today()
-        for key, days in (("PA2", -2), ("PB", 10), ("PB2", 1)):
+        for key, start, days in (("PA2", last_workday(today), -2), ("PB", today, 10), ("PB2", today, 1)):
             row = db.session.get(Problem, world[key][1])
-            row.status, row.assigned_on, row.deadline = "办理中", today - timedelta(days=30), add_workdays(today, days)
+            row.status, row.assigned_on, row.deadline = "办理中", today - timedelta(days=30), add_workdays(start, days)
         db.session.commit()
         numbers = {k: db.session.get(Problem, world[k][1]).number for k in ("PA", "PA2", "PB", "PB2")}
     page = clients["coordinator"].get("/admin/problem/").text
@@ -132,11 +132,7 @@ def test_ledger_is_most_urgent_first_with_a_coloured_light(seeded, world, client
     assert '<span class="badge light light-red">红</span>' in page
     assert '<span class="badge light light-yellow">黄</span>' in page
     assert headers(page) == ["问题编号", "企业", "问题", "责任单位", "办理时限", "办理状态", "亮灯"]  # the compact ledger
-    # working days, by the calendar: two working days back is one behind on a Saturday, two on a working day
-    with seeded.app_context():
-        behind, ahead = -workdays_left(add_workdays(today, -2), today), workdays_left(add_workdays(today, 1), today)
-        assert behind == (2 if is_workday(today) else 1) and ahead == 1
-    assert f"逾期{behind}个工作日" in page and f"剩余{ahead}个工作日" in page
+    assert "逾期2个工作日" in page and "剩余1个工作日" in page  # working days, by the calendar
 
 
 def headers(page: str) -> list[str]:

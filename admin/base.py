@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from decimal import Decimal
+from types import SimpleNamespace
 
 from flask import abort, current_app, flash, g, has_request_context, request
 from flask_admin.actions import action
@@ -19,6 +20,8 @@ from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.model.form import converts
 from flask_admin.model.base import ViewArgs
 from flask_login import current_user
+from jinja2 import pass_context
+from markupsafe import Markup, escape
 from sqlalchemy import UniqueConstraint, case, func, inspect, literal_column, not_, select, union_all
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.sql import operators
@@ -341,6 +344,40 @@ class SecureModelView(ModelView):
         get_list found out with the page's ids."""
         return row.id in g.get("writable_ids", ())
 
+    @pass_context
+    def list_row_html(self, context, row) -> Markup:
+        """One row of a list page (`{{ admin_view.list_row_html(row) }}` in admin/zq_list.html), built here rather than
+        by a Jinja block per cell: its checkbox, its buttons (edit and delete only where the user may change the row,
+        no view button where a column links to the row's page) and each column's value as Flask-Admin formats it."""
+        pk = str(self.get_pk_value(row))
+        cells = []
+        if context.get("actions"):
+            cells.append(f'<td class="list-checkbox-column"><input type="checkbox" name="rowid" class="action-checkbox" '
+                         f'value="{escape(pk)}" title="{escape(context["_gettext"]("Select record"))}" /></td>')
+        cells.append('<td class="list-buttons-column">')
+        for action in context.get("list_row_actions") or ():
+            viewing = getattr(action, "template_name", None) == "row_actions.view_row"
+            if (viewing and self.linked_details) or not (viewing or self.row_writable(row)):
+                continue
+            cells.append(self.row_action_html(context, action, pk, row))
+        cells.append("</td>")
+        for name, _ in context["list_columns"]:
+            cells.append(f'<td class="col-{escape(name)}">{escape(self.get_list_value(context, row, name))}</td>')
+        return Markup("".join(cells))
+
+    def row_action_html(self, context, action, pk: str, row) -> str:
+        """A row's button. Flask-Admin's own buttons (row_actions.*) differ from row to row only in the id, so each is
+        rendered once per request for a stand-in id and the row's id put in, unless the stand-in could be mistaken
+        for something else on the page (a search for it)."""
+        if (not getattr(action, "template_name", "").startswith("row_actions.") or ROW_ID in request.full_path
+                or not isinstance(self._primary_key, str)):
+            return str(action.render(context, pk, row))
+        rendered = g.setdefault("row_actions", {})
+        key = (self.endpoint, action.template_name)
+        if key not in rendered:  # a stand-in row too: the delete button reads the id off the row
+            rendered[key] = str(action.render(context, ROW_ID, SimpleNamespace(**{self._primary_key: ROW_ID})))
+        return rendered[key].replace(ROW_ID, str(escape(pk)))
+
     def _create_ajax_loader(self, name, options):
         target = getattr(self.model, name).property.mapper.class_
         return SafeAjaxLoader(name, db, target, **options)
@@ -418,12 +455,23 @@ class SecureModelView(ModelView):
         if self.endpoint not in cache:
             dynamic = [(i, f.options) for i, f in enumerate(self._filters) if isinstance(f.options, VisibleOptions)]
             found = {i: [] for i, _ in dynamic}
-            rows = db.session.execute(union_all(*(options.statement(i) for i, options in dynamic)))
+            rows = db.session.execute(self.options_statement(dynamic))
             options = dict(dynamic)
             for key, pk, name, position in sorted(rows, key=lambda r: (r[0], r[3])):
                 found[key].append(options[key].option(pk, name))
             cache[self.endpoint] = found
         return cache[self.endpoint][index]
+
+    def options_statement(self, dynamic):
+        """The UNION of the view's dropdown statements for the current user. It depends only on the user's scope
+        (role, campaign, group, unit), so it is built once per process for each scope and run afresh on every request:
+        the options are never stale, and SQLAlchemy's compiled form of it is reused."""
+        user = current_user
+        key = (self.endpoint, user.role, user.campaign_id, user.body_id, user.unit_id, user.person_id)
+        statements = current_app.extensions.setdefault("zq.options_statements", {})
+        if key not in statements:
+            statements[key] = union_all(*(options.statement(i) for i, options in dynamic))
+        return statements[key]
 
     def _get_filter_groups(self):
         groups = super()._get_filter_groups()

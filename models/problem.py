@@ -38,6 +38,7 @@ class Urgency(ColumnElement):
     so a working group's deep page read 100,000 rows of the table; an index on the expression it does read alone
     (ix_problem_campaign_urgency_expr), provided the query spells the expression as the index does."""
     inherit_cache = True
+    _traverse_internals = []  # no state of its own: every Urgency is the same, so a query ordered by it is cached
     type = Integer()
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from html.parser import HTMLParser
 
 from sqlalchemy import func, select
 
@@ -17,6 +18,56 @@ def field_errors(html: str) -> list[str]:
 def flashes(html: str) -> list[str]:
     """Flashed messages (alerts) on a page."""
     return [re.sub(r"\s+", " ", m).strip() for m in re.findall(r"</button>\s*([^<]+?)\s*</div>", html)]
+
+
+class _FormReader(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.values: list[tuple[str, str]] = []
+        self.select: str | None = None
+        self.textarea: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        name = a.get("name")
+        if tag == "input" and name and a.get("type", "text") not in ("submit", "button", "file"):
+            if a.get("type") not in ("checkbox", "radio") or "checked" in a:
+                self.values.append((name, a.get("value") or ("y" if a.get("type") == "checkbox" else "")))
+        elif tag == "select":
+            self.select = name
+        elif tag == "option" and self.select and "selected" in a:
+            self.values.append((self.select, a.get("value", "")))
+        elif tag == "textarea" and name:
+            self.textarea = name
+            self.values.append((name, ""))
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self.select = None
+        elif tag == "textarea":
+            self.textarea = None
+
+    def handle_data(self, data):
+        if self.textarea:
+            name, text = self.values[-1]
+            self.values[-1] = (name, text + data)
+
+
+def form_values(html: str) -> dict[str, str | list[str]]:
+    """What a browser would submit for a page's main form (its largest POST form: not the navbar's 退出) as it
+    stands: inputs, selected options, checked boxes, text areas; a field given twice becomes a list."""
+    forms = []
+    for match in re.finditer(r'<form[^>]*method="(?:POST|post)"', html):
+        reader = _FormReader()
+        reader.feed(html[match.start():html.index("</form>", match.start())])
+        forms.append(reader.values)
+    found: dict[str, str | list[str]] = {}
+    for name, value in max(forms, key=len):
+        if name in found:
+            found[name] = [*([found[name]] if isinstance(found[name], str) else found[name]), value]
+        else:
+            found[name] = value
+    return found
 
 
 def count(model, *where) -> int:

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from admin.access import PAGES, POLICY
+from admin.base import ROW_ID
 from models import Problem, db
 from tests.conftest import csrf_token, make_app
 from tests.factories import scoped_world
@@ -330,3 +331,16 @@ def test_list_shows_edit_buttons_only_on_rows_the_user_may_change(seeded, world,
     assert f"/admin/problem/edit/?id={world['PA'][1]}&" in page
     assert f"/admin/problem/edit/?id={world['PA2'][1]}&" not in page
     assert f"/admin/problem/details/?id={world['PA2'][1]}&" in page
+
+
+@pytest.mark.parametrize("extra", ["", f"&note={ROW_ID}"])
+def test_each_rows_buttons_carry_its_own_id(seeded, world, login_as, extra):
+    """The row buttons are rendered once per page for a stand-in id (admin.base.ROW_ID) and each row's id put in;
+    when the page's URL itself holds the stand-in, each row's buttons are rendered on their own."""
+    client = login_as("coordinator")
+    page = client.get(f"/admin/visit/?page_size=20{extra}").text
+    for key in ("VA", "VB"):
+        pk = world[key][1]
+        assert re.search(rf'href="/admin/visit/edit/\?id={pk}&amp;url=', page), key
+        assert re.search(rf'<input[^>]*name="id"[^>]*value="{pk}"', page), key  # its delete form names the row
+    assert f"?id={ROW_ID}" not in page and not re.search(rf'name="id"[^>]*value="{ROW_ID}"', page)

@@ -16,7 +16,7 @@ from models.vocab import PROBLEM_CATEGORIES, ReportKind
 
 from .conftest import csrf_token
 from .factories import miluo
-from .helpers import flashes
+from .helpers import field_errors, flashes, form_values
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds" / "data"
 
@@ -66,10 +66,13 @@ def test_a_coordinator_copies_the_campaign_and_runs_the_new_one_with_its_own_ter
     assert office.post("/admin/term/new/", data={"csrf_token": csrf_token(form.text), "campaign": str(new_id),
                                                   "vocabulary": Vocabulary.CATEGORY, "value": "融资",
                                                   "position": "10"}).status_code == 302
+    task_form = office.get(f"/admin/task/edit/?id={weekly_id}")
+    assert task_form.status_code == 200
+    edited = office.post(f"/admin/task/edit/?id={weekly_id}", data={**form_values(task_form.text), "recurrence_day": "5"})
+    assert edited.status_code == 302, flashes(edited.text) + field_errors(edited.text)
     with seeded.app_context():
         weekly_task = db.session.get(Task, weekly_id)
-        weekly_task.recurrence_day = 5
-        db.session.commit()
+        assert weekly_task.recurrence_day == 5 and weekly_task.title == "周调度报送" and weekly_task.submitters
         assert term_ids(source_campaign, "融资") == []  # the old campaign's vocabulary is its own
 
     # problems come in through import and through the ledger, with the new type

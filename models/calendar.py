@@ -125,8 +125,11 @@ def workdays_between(start: date, end: date) -> int:
     between them, less the listed holidays on weekdays, plus the listed weekend days worked."""
     if end < start:
         return -workdays_between(end, start)
-    listed = exceptions(start + timedelta(days=1), end)
-    return _weekdays_to(end) - _weekdays_to(start) + sum(1 if working else -1 for working in listed.values())
+    first = start + timedelta(days=1)
+    listed = _listed()
+    return _weekdays_to(end) - _weekdays_to(start) + sum(
+        1 if working else -1 for year in range(first.year, end.year + 1)
+        for day, working in listed.get(year, {}).items() if first <= day <= end)
 
 
 def workdays_left(deadline: date, today: date) -> int:

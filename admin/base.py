@@ -296,7 +296,8 @@ class SecureModelView(ModelView):
         narrowing = scope.write_narrowing(self.model, current_user)  # which of the page's rows the user may change
         writable = literal_column("1") if narrowing is None else case((narrowing, 1), else_=0)
         size = self.page_size if page_size is None else page_size
-        parts = None if is_write_endpoint() else scope.count_parts(self.model, current_user)
+        narrowed = [getattr(self._filters[index], "column", None) for index, _, _ in filters or ()] if self._filters else []
+        parts = None if is_write_endpoint() else scope.count_parts(self.model, current_user, narrowed)
 
         def counted() -> int:
             if parts:

@@ -426,3 +426,31 @@ def test_a_deep_page_read_from_the_end_is_the_same_page(seeded, world, login_as,
     with seeded.app_context():
         visible = len([n for page in forward for n in page])
     assert f"列表 ({visible})" in client.get("/admin/problem/", query_string={"page": count - 1, "page_size": 20}).text
+
+
+@pytest.mark.parametrize("role", ["group", "handler"])
+def test_a_list_narrowed_to_one_unit_counts_what_it_lists(seeded, world, login_as, role):
+    """A working group's or a unit's list filtered by 责任单位 is counted in one statement (models.scope.count_parts):
+    its count is the rows it lists, with and without a status filter."""
+    from seeds.demo import load_demo
+    from admin.ledger import ProblemView
+
+    with seeded.app_context():
+        load_demo(300, workflow.today())
+        units = db.session.scalars(select(Problem.responsible_unit_id).where(Problem.responsible_unit_id.is_not(None))
+                                   .distinct()).all()
+    view = next(v for v in seeded.extensions["admin"][0]._views if isinstance(v, ProblemView))
+    unit_filter = next(f"flt1_{view.get_filter_arg(i, f)}" for i, f in enumerate(view._filters)
+                       if str(f.name) == "责任单位")
+    status_filter = next(f"flt2_{view.get_filter_arg(i, f)}" for i, f in enumerate(view._filters)
+                         if str(f.name) == "办理状态")
+    client = login_as(role)
+    checked = 0
+    for unit in units:
+        for extra in ({}, {status_filter: "办理中"}):
+            page = client.get("/admin/problem/", query_string={unit_filter: unit, "page_size": 200, **extra}).text
+            listed = len(re.findall(r'<td class="col-number">', page))
+            shown = re.search(r"列表 \((\d+)\)", page)
+            assert (int(shown.group(1)) if shown else 0) == listed, (unit, extra)
+            checked += listed
+    assert checked > 0

@@ -3,6 +3,7 @@
 what the user may see."""
 from __future__ import annotations
 
+import json
 import os
 import uuid
 
@@ -14,7 +15,8 @@ from sqlalchemy import select
 from exports import build, reporting_unit
 from exports.enterprises import enterprises_workbook
 from imports.enterprises import import_enterprises
-from imports.problems import import_problems
+from imports.package import FORMATS
+from imports.problems import FIRM_CREATORS, Lookup, import_problems
 from imports.workbook import MAX_BYTES, ImportFailure
 from models import Body, Enterprise, Problem, Visit, db, local_now
 from models.errors import DomainError
@@ -70,77 +72,149 @@ class ReportsView(SecurePage):
 
 
 class ImportView(SecurePage):
-    """导入: upload a filled-in sheet, see what it would change (or every error), then confirm."""
+    """导入: upload a filled-in sheet (.xlsx, .xls or .ods), see what it would change, how each cell was read and every
+    error; confirm the names the file spells otherwise (a close enterprise or unit, or a new enterprise); then import."""
 
     @expose("/", methods=("GET", "POST"))
     def index(self):
-        kinds = {k: v[0] for k, v in IMPORTS.items() if current_user.role in IMPORT_ROLES[k]}
         campaign = chosen_campaign()
         if request.method == "GET":
-            return self.render("admin/import.html", kinds=kinds, campaign=campaign, campaigns=user_campaigns(),
-                               result=None, max_mb=MAX_BYTES // 1024 // 1024)
+            return self.page(campaign=campaign)
         kind = request.form.get("kind", "")
-        if kind not in kinds or campaign is None:
+        if kind not in self.kinds() or campaign is None:
             abort(403)
         upload = request.files.get("file")
         if upload is None or not upload.filename:
-            flash("请选择要导入的 Excel 文件。", "error")
+            flash("请选择要导入的表格文件（.xlsx、.xls 或 .ods）。", "error")
             return redirect(self.get_url(".index", campaign=campaign.id))
         data = upload.read(MAX_BYTES + 1)
         result = self.run(kind, data, campaign, dry_run=True)
         token = None
-        if result is not None and not result.errors:
-            token = self.keep(data, kind, campaign.id)
-        return self.render("admin/import.html", kinds=kinds, campaign=campaign, campaigns=user_campaigns(), result=result,
-                           kind=kind, token=token, filename=upload.filename, max_mb=MAX_BYTES // 1024 // 1024)
+        if result is not None and (not result.errors or result.unknown):
+            token = self.keep(data, kind, campaign.id, upload.filename)
+        return self.page(campaign=campaign, result=result, kind=kind, token=token, filename=upload.filename)
+
+    @expose("/choose", methods=("POST",))
+    def choose(self):
+        """Check the kept file again with the user's choices for the names it spells otherwise."""
+        pending = self.pending()
+        if pending is None:
+            return redirect(self.get_url(".index"))
+        campaign = self.pending_campaign(pending)
+        choices = chosen_names(request.form)
+        data = self.read(pending["token"])
+        if data is None:
+            flash("导入已过期或不存在，请重新上传文件。", "error")
+            return redirect(self.get_url(".index"))
+        result = self.run(pending["kind"], data, campaign, dry_run=True, choices=choices)
+        self.save_choices(pending["token"], choices)
+        return self.page(campaign=campaign, result=result, kind=pending["kind"], filename=pending.get("filename"),
+                         token=pending["token"] if result is not None and (not result.errors or result.unknown) else None,
+                         choices=choices)
 
     @expose("/confirm", methods=("POST",))
     def confirm(self):
+        pending = self.pending()
+        if pending is None:
+            return redirect(self.get_url(".index"))
+        campaign = self.pending_campaign(pending)
+        data, choices = self.read(pending["token"]), self.load_choices(pending["token"])
+        self.forget(pending["token"])
+        session.pop("pending_import", None)
+        if data is None:
+            flash("导入已过期或不存在，请重新上传文件。", "error")
+            return redirect(self.get_url(".index"))
+        result = self.run(pending["kind"], data, campaign, dry_run=False, choices=choices)
+        return self.page(campaign=campaign, result=result, kind=pending["kind"], filename=pending.get("filename"))
+
+    def kinds(self) -> dict[str, str]:
+        return {k: v[0] for k, v in IMPORTS.items() if current_user.role in IMPORT_ROLES[k]}
+
+    def page(self, campaign, result=None, kind=None, token=None, filename=None, choices=None):
+        return self.render("admin/import.html", kinds=self.kinds(), campaign=campaign, campaigns=user_campaigns(),
+                           result=result, kind=kind, token=token, filename=filename, choices=choices or {},
+                           may_create_firms=current_user.role in FIRM_CREATORS, max_mb=MAX_BYTES // 1024 // 1024,
+                           formats="、".join(FORMATS.values()), note_limit=NOTES_SHOWN)
+
+    def pending(self) -> dict | None:
+        """The user's checked upload named by the form's token, or None (with a message) when there is none."""
         pending = session.get("pending_import") or {}
         token = request.form.get("token", "")
         if not token or pending.get("token") != token or pending.get("user") != current_user.id:
             flash("导入已过期或不存在，请重新上传文件。", "error")
-            return redirect(self.get_url(".index"))
-        path = self.path_of(token)
-        session.pop("pending_import", None)
-        try:
-            with open(path, "rb") as file:
-                data = file.read()
-        except OSError:
-            flash("导入已过期或不存在，请重新上传文件。", "error")
-            return redirect(self.get_url(".index"))
-        finally:
-            if os.path.exists(path):
-                os.remove(path)
+            return None
+        return pending
+
+    def pending_campaign(self, pending: dict):
         campaign = next((c for c in user_campaigns() if c.id == pending.get("campaign")), None)
         if campaign is None or current_user.role not in IMPORT_ROLES.get(pending.get("kind"), ()):
             abort(403)
-        result = self.run(pending["kind"], data, campaign, dry_run=False)
-        return self.render("admin/import.html", kinds={k: v[0] for k, v in IMPORTS.items() if current_user.role in IMPORT_ROLES[k]},
-                           campaign=campaign, campaigns=user_campaigns(), result=result, kind=pending["kind"], token=None,
-                           filename=pending.get("filename"), max_mb=MAX_BYTES // 1024 // 1024)
+        return campaign
 
-    def run(self, kind, data, campaign, dry_run):
+    def run(self, kind, data, campaign, dry_run, choices=None):
         try:
-            return IMPORTS[kind][1](data, campaign, current_user._get_current_object(), dry_run=dry_run)
+            return IMPORTS[kind][1](data, campaign, current_user._get_current_object(), dry_run=dry_run, choices=choices)
         except (ImportFailure, DomainError) as failure:
             flash(str(failure), "error")
             return None
 
-    def path_of(self, token: str) -> str:
+    def path_of(self, token: str, suffix: str = ".upload") -> str:
         folder = os.path.join(current_app.instance_path, "uploads")
         os.makedirs(folder, exist_ok=True)
-        return os.path.join(folder, f"{uuid.UUID(token).hex}.xlsx")
+        return os.path.join(folder, f"{uuid.UUID(token).hex}{suffix}")
 
-    def keep(self, data: bytes, kind: str, campaign_id: int) -> str:
+    def read(self, token: str) -> bytes | None:
+        try:
+            with open(self.path_of(token), "rb") as file:
+                return file.read()
+        except OSError:
+            return None
+
+    def save_choices(self, token: str, choices: dict) -> None:
+        with open(self.path_of(token, ".json"), "w", encoding="utf-8") as file:
+            json.dump(choices, file, ensure_ascii=False)
+
+    def load_choices(self, token: str) -> dict:
+        try:
+            with open(self.path_of(token, ".json"), encoding="utf-8") as file:
+                return json.load(file)
+        except (OSError, ValueError):
+            return {}
+
+    def forget(self, token: str) -> None:
+        for suffix in (".upload", ".json"):
+            if os.path.exists(self.path_of(token, suffix)):
+                os.remove(self.path_of(token, suffix))
+
+    def keep(self, data: bytes, kind: str, campaign_id: int, filename: str) -> str:
         """Keep a checked upload until the user confirms it (one pending import per session)."""
         old = (session.get("pending_import") or {}).get("token")
-        if old and os.path.exists(self.path_of(old)):
-            os.remove(self.path_of(old))
+        if old:
+            self.forget(old)
         token = uuid.uuid4().hex
         with open(self.path_of(token), "wb") as file:
             file.write(data)
         session["pending_import"] = {"token": token, "kind": kind, "campaign": campaign_id, "user": current_user.id,
-                                     "filename": (request.files.get("file").filename or "")[:100]}
+                                     "filename": (filename or "")[:100]}
         return token
 
+
+NOTES_SHOWN = 300  # cells read otherwise than written, listed on the preview (all are counted)
+
+
+def chosen_names(form) -> dict:
+    """The preview's choices: for each name the file spells otherwise (name-K-N), the row chosen (choice-K-N: an id,
+    or "new" with a 统一社会信用代码 in code-K-N for an enterprise to create); in the form imports.problems.Lookup takes."""
+    choices: dict = {}
+    for key, name in form.items():
+        if not key.startswith("name-") or key.count("-") != 2:
+            continue
+        _, kind, index = key.split("-")
+        if kind not in Lookup.KINDS:
+            continue
+        value = form.get(f"choice-{kind}-{index}", "")
+        if value == "new" and kind == "enterprise":
+            choices.setdefault("new", {})[name] = form.get(f"code-{kind}-{index}", "").strip()[:18]
+        elif value.isdigit():
+            choices.setdefault(kind, {})[name] = int(value)
+    return choices

@@ -48,6 +48,15 @@ def import_command(kind, path, dry_run, campaign):
         result = runs[kind](file.read_bytes(), chosen, CommandLineUser(), dry_run=dry_run)
     except ImportFailure as failure:
         raise CliError(str(failure)) from None
+    sheet = result.sheet
+    if sheet is not None:
+        click.echo(f"读取：工作表“{sheet.sheet_name}”，表头在第{sheet.header_row}行；识别的列：{'、'.join(sheet.columns)}")
+        if sheet.ignored:
+            click.echo(f"未读取的列：{'、'.join(sheet.ignored)}")
+        for row, why in sheet.skipped:
+            click.echo(f"跳过第{row}行：{why}")
+    for note in result.notes:
+        click.echo(f"  {note}")
     for error in result.errors:
         click.echo(f"  {error}", err=True)
     if result.errors:

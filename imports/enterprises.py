@@ -2,6 +2,7 @@
 working-group links (联点工作组). All rows are checked first; one error and nothing is written."""
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter
 
 from sqlalchemy import select
@@ -11,27 +12,20 @@ from models import Campaign, Enterprise, EnterpriseGroup, db
 from models.errors import DomainError
 from models.uscc import uscc_error
 from models.terms import Vocabulary
-from models.vocab import NO, YES
 from models.scope import scope_query
 
-from .problems import FLUSH_EVERY, ImportResult, Lookup, Outcome
-from .workbook import CellError, read_sheet, split_names, text
+from .cells import read_yes_no
+from .problems import FIRM_CREATORS, FLUSH_EVERY, ImportResult, Lookup, Outcome, read_cell
+from .workbook import CellError, Noted, Sheet, read_sheet, split_names, text
 
-COLUMN = {header: index for index, header in enumerate(HEADERS, start=1)}
 FIELDS = ("credit_code", "ownership", "above_scale", "industry", "town", "contact", "phone")
-MAY_IMPORT = ("admin", "coordinator")
+FIELD_HEADER = {"name": "企业名称", "credit_code": "统一社会信用代码", "ownership": "所有制", "above_scale": "规上企业",
+                "industry": "行业", "town": "所在镇（园区）", "contact": "联系人", "phone": "联系电话", "groups": "联点工作组"}
+MAY_IMPORT = FIRM_CREATORS
 
 
-def parse(number: int, cells: dict, lookup: Lookup, errors: list[CellError]) -> dict:
-    values = {}
-
-    def read(header, convert):
-        try:
-            return convert(cells.get(header))
-        except ValueError as error:
-            errors.append(CellError(number, COLUMN[header], header, str(error)))
-            return None
-
+def parse(number: int, cells: dict, lookup: Lookup, sheet: Sheet, errors: list[CellError], notes: list) -> dict:
+    """The row's values for the columns the file has (a column left out is not in the result, and stays as it is)."""
     def name(value):
         value = text(value)
         if value is None:
@@ -41,52 +35,55 @@ def parse(number: int, cells: dict, lookup: Lookup, errors: list[CellError]) -> 
         return value
 
     def code(value):
-        value = (text(value) or "").upper() or None
+        raw = text(value)
+        value = unicodedata.normalize("NFKC", raw).replace(" ", "").upper() if raw else None
         if value and uscc_error(value):
             raise ValueError(uscc_error(value))
-        return value
+        return Noted(value, f"“{raw}”读作 {value}") if value and value != raw else value
 
     def yes_no(value):
-        value = text(value)
-        if value not in (None, YES, NO):
-            raise ValueError(f"应填“是”或“否”，当前为“{value}”")
-        return value == YES
+        flag, note = read_yes_no(value)
+        return Noted(flag, note) if note else flag
 
-    values["name"] = read("企业名称", name)
-    values["credit_code"] = read("统一社会信用代码", code)
-    values["ownership"] = read("所有制", lookup.term(Vocabulary.OWNERSHIP))
-    values["above_scale"] = read("规上企业", yes_no)
-    values["industry"] = text(cells.get("行业"))
-    values["town"] = read("所在镇（园区）", lambda v: Lookup.one(lookup.units, text(v), "镇（园区）") if text(v) else None)
-    values["contact"] = text(cells.get("联系人"))
-    values["phone"] = text(cells.get("联系电话"))
-    values["groups"] = read("联点工作组", lambda v: [Lookup.one(lookup.groups, n, "工作组") for n in split_names(v)])
-    return values
+    def town(value):
+        found = lookup.find("unit", value)
+        return found
+
+    def groups(value):
+        found = [lookup.find("group", n) for n in split_names(value)]
+        notes = [g.note for g in found if isinstance(g, Noted)]
+        rows = [g.value if isinstance(g, Noted) else g for g in found]
+        return Noted(rows, "；".join(notes)) if notes else rows
+
+    convert = {"name": name, "credit_code": code, "ownership": lookup.term(Vocabulary.OWNERSHIP), "above_scale": yes_no,
+               "industry": text, "town": town, "contact": text, "phone": text, "groups": groups}
+    return {field: read_cell(number, sheet, cells, header, convert[field], errors, notes)
+            for field, header in FIELD_HEADER.items() if header in sheet.columns}
 
 
-def import_enterprises(data: bytes, campaign: Campaign, user, dry_run: bool = False) -> ImportResult:
+def import_enterprises(data: bytes, campaign: Campaign, user, dry_run: bool = False, choices: dict | None = None) -> ImportResult:
     """Check every row of an enterprise list, then write all of it or nothing."""
-    result = ImportResult(dry_run=dry_run)
     if user.role not in MAY_IMPORT:
         raise DomainError("只有推进办或系统管理员可以导入企业名单。")
-    sheet = read_sheet(data, HEADERS, "企业名单")
-    result.errors += sheet.errors
-    lookup = Lookup(campaign, user)
-    parsed = [(number, parse(number, cells, lookup, result.errors)) for number, cells in sheet.rows]
-    names = Counter(v["name"] for _, v in parsed if v["name"])
-    codes = Counter(v["credit_code"] for _, v in parsed if v["credit_code"])
+    sheet = read_sheet(data, HEADERS, "企业名单", required=(("企业名称",),), computed=("序号",))
+    result = ImportResult(dry_run=dry_run, errors=list(sheet.errors), sheet=sheet, notes=list(sheet.notes))
+    lookup = Lookup(campaign, user, {k: v for k, v in (choices or {}).items() if k != "new"})
+    parsed = [(number, parse(number, cells, lookup, sheet, result.errors, result.notes)) for number, cells in sheet.rows]
+    result.unknown = lookup.unknown()
+    names = Counter(v["name"] for _, v in parsed if v.get("name"))
+    codes = Counter(v["credit_code"] for _, v in parsed if v.get("credit_code"))
     for number, values in parsed:
-        if values["name"] and names[values["name"]] > 1:
-            result.errors.append(CellError(number, COLUMN["企业名称"], "企业名称", f"企业“{values['name']}”在文件中出现了不止一次"))
-        if values["credit_code"] and codes[values["credit_code"]] > 1:
-            result.errors.append(CellError(number, COLUMN["统一社会信用代码"], "统一社会信用代码", "统一社会信用代码在文件中重复"))
+        if values.get("name") and names[values["name"]] > 1:
+            result.errors.append(CellError(number, sheet.column("企业名称"), "企业名称", f"企业“{values['name']}”在文件中出现了不止一次"))
+        if values.get("credit_code") and codes[values["credit_code"]] > 1:
+            result.errors.append(CellError(number, sheet.column("统一社会信用代码"), "统一社会信用代码", "统一社会信用代码在文件中重复"))
     existing = {f.name: f for f in db.session.scalars(
         scope_query(select(Enterprise).where(Enterprise.campaign_id == campaign.id), Enterprise, user))}
     by_code = {f.credit_code: f for f in existing.values() if f.credit_code}
     for number, values in parsed:
-        owner = by_code.get(values["credit_code"])
-        if values["name"] and owner is not None and owner.name != values["name"]:
-            result.errors.append(CellError(number, COLUMN["统一社会信用代码"], "统一社会信用代码",
+        owner = by_code.get(values.get("credit_code"))
+        if values.get("name") and owner is not None and owner.name != values["name"]:
+            result.errors.append(CellError(number, sheet.column("统一社会信用代码"), "统一社会信用代码",
                                            f"该代码已属于企业“{owner.name}”"))
     if result.errors:
         return result
@@ -97,20 +94,22 @@ def import_enterprises(data: bytes, campaign: Campaign, user, dry_run: bool = Fa
             if created:
                 firm = Enterprise(campaign=campaign, name=values["name"])
                 db.session.add(firm)
-            changed = [f for f in FIELDS if getattr(firm, f) != values[f] and not (created and values[f] is None)]
+            changed = [f for f in FIELDS if f in values and getattr(firm, f) != values[f] and not (created and values[f] is None)]
             for name in changed:
                 setattr(firm, name, values[name])
-            linked = {link.body_id for link in firm.groups}
-            wanted = {g.id for g in values["groups"]}
-            for link in list(firm.groups):
-                if link.body_id not in wanted:
-                    firm.groups.remove(link)
-            for group in values["groups"]:
-                if group.id not in linked:
-                    firm.groups.append(EnterpriseGroup(body=group))
-            moved = linked != wanted
+            moved = False
+            if "groups" in values:
+                linked = {link.body_id for link in firm.groups}
+                wanted = {g.id for g in values["groups"]}
+                for link in list(firm.groups):
+                    if link.body_id not in wanted:
+                        firm.groups.remove(link)
+                for group in values["groups"]:
+                    if group.id not in linked:
+                        firm.groups.append(EnterpriseGroup(body=group))
+                moved = linked != wanted
             action = "新增" if created else "更新" if changed or moved else "不变"
-            result.outcomes.append(Outcome(number, values["name"], action, "、".join(changed)))
+            result.outcomes.append(Outcome(number, values["name"], action, "、".join(FIELD_HEADER[f] for f in changed)))
             if position % FLUSH_EVERY == 0:
                 db.session.flush()
         db.session.flush()

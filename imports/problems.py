@@ -27,9 +27,16 @@ from models.vocab import OPEN_STATUSES, PROBLEM_STATUSES, BodyKind, Status
 from models.workflow import StepName, entered_via
 from models.scope import change_refusal, scope_query
 
-from .workbook import CellError, RowRefusal, parse_date, read_sheet, split_names, text
+from models.uscc import uscc_error
 
-COLUMN = {header: index for index, header in enumerate(annex2.HEADERS, start=1)}
+from .names import Names
+from .workbook import CellError, CellNote, Noted, RowRefusal, Sheet, parse_date, read_sheet, split_names, text
+
+# What a 附件2 file must have: 问题编号 (rows update the problems they name), or 企业名称 and 问题描述 (new problems).
+REQUIRED_COLUMNS = (("问题编号",), ("企业名称", "问题描述"))
+# Columns of 附件2 the system fills in: recognised in a file, never read back.
+COMPUTED_COLUMNS = tuple(column.header for column in annex2.COLUMNS if not column.field)
+FIRM_CREATORS = ("admin", "coordinator")  # who may have an import create an enterprise (as they may in the panel)
 # Rows applied between flushes: what the session holds unwritten (and the memory a flush takes) stays small, so that
 # a 20,000-row file imports within the memory limit of the hardening issue (tests/test_upload_limits.py).
 FLUSH_EVERY = 1_000
@@ -62,6 +69,10 @@ class ImportResult:
     errors: list[CellError] = field(default_factory=list)
     dry_run: bool = False
     written: bool = False
+    sheet: Sheet | None = None  # what was read and how: the header, the columns left out, notes, skipped rows
+    notes: list[CellError] = field(default_factory=list)  # cells read otherwise than written
+    unknown: dict[str, dict[str, list]] = field(default_factory=dict)  # kind → name not found → close rows offered
+    created: list[str] = field(default_factory=list)  # enterprises the import creates, as the user asked
 
     def count(self, action: str) -> int:
         return sum(1 for o in self.outcomes if o.action.startswith(action))
@@ -71,25 +82,64 @@ class ImportResult:
         if self.errors:
             return f"{verb}未通过：发现{len(self.errors)}处错误，未写入任何数据。"
         done = "将" if self.dry_run or not self.written else "已"
-        return f"{verb}通过：{done}新增{self.count('新增')}条、更新{self.count('更新')}条，{self.count('不变')}条不变。"
+        firms = f"（{done}新建企业{len(self.created)}家）" if self.created else ""
+        return f"{verb}通过：{done}新增{self.count('新增')}条、更新{self.count('更新')}条，{self.count('不变')}条不变。{firms}"
 
 
 class Lookup:
-    """The rows a file may name, among those the importing user may see in the campaign."""
+    """The rows a file may name, among those the importing user may see in the campaign, matched as a clerk would
+    (imports.names); `choices` are the user's confirmations from the preview: {kind: {name in the file: id}}, and
+    for enterprises to create, {"new": {name: 统一社会信用代码}}."""
 
-    def __init__(self, campaign: Campaign, user):
+    KINDS = {"enterprise": "企业", "group": "工作组", "unit": "单位", "person": "人员"}
+
+    def __init__(self, campaign: Campaign, user, choices: dict | None = None):
         def visible(model, *where):
-            rows = db.session.scalars(scope_query(select(model).where(model.campaign_id == campaign.id, *where), model, user)).all()
-            found: dict[str, list] = {}
-            for row in rows:
-                found.setdefault(row.name, []).append(row)
-            return found
+            return db.session.scalars(scope_query(select(model).where(model.campaign_id == campaign.id, *where), model, user)).all()
 
-        self.campaign_id, self.readers = campaign.id, {}
-        self.enterprises = visible(Enterprise)
-        self.groups = visible(Body, Body.kind == BodyKind.WORKING_GROUP)
-        self.units = visible(Unit)
-        self.people = visible(Person)
+        self.campaign, self.campaign_id, self.readers = campaign, campaign.id, {}
+        self.names = {
+            "enterprise": Names(visible(Enterprise), "企业", company=True),
+            "group": Names(visible(Body, Body.kind == BodyKind.WORKING_GROUP), "工作组"),
+            "unit": Names(visible(Unit), "单位"),
+            "person": Names(visible(Person), "人员"),
+        }
+        choices = choices or {}
+        for kind, names in self.names.items():
+            for name, pk in (choices.get(kind) or {}).items():
+                row = names.by_id(int(pk)) if str(pk).isdigit() else None
+                if row is not None:
+                    names.chosen[name] = row
+        self.new_firms = {name: code for name, code in (choices.get("new") or {}).items() if name}
+        self.created: dict[str, Enterprise] = {}
+        self.enterprises, self.groups, self.units = (self.names[k].exact for k in ("enterprise", "group", "unit"))
+        self.people = self.names["person"].exact
+
+    def find(self, kind: str, value):
+        """The row a cell names (Noted when matched otherwise than as written), None for an empty cell; an enterprise
+        the user asked to create is made (once) with its 统一社会信用代码."""
+        name = text(value)
+        if name is None:
+            return None
+        if kind == "enterprise" and name in self.new_firms and name not in self.names[kind].exact:
+            return Noted(self.new_enterprise(name), f"新建企业“{name}”（按您的确认）")
+        return self.names[kind].find(name)
+
+    def new_enterprise(self, name: str) -> Enterprise:
+        if name not in self.created:
+            code = (self.new_firms[name] or "").strip().upper() or None
+            if code and uscc_error(code):
+                raise ValueError(f"新建企业“{name}”的统一社会信用代码有误：{uscc_error(code)}")
+            if code and db.session.scalar(select(Enterprise.id).where(Enterprise.campaign_id == self.campaign_id,
+                                                                      Enterprise.credit_code == code)):
+                raise ValueError(f"新建企业“{name}”的统一社会信用代码{code}已属于本专项行动的另一家企业")
+            firm = Enterprise(campaign=self.campaign, name=name, credit_code=code)
+            db.session.add(firm)
+            self.created[name] = firm
+        return self.created[name]
+
+    def unknown(self) -> dict[str, dict[str, list]]:
+        return {kind: dict(names.unknown) for kind, names in self.names.items() if names.unknown}
 
     def term(self, vocabulary: str):
         """A cell's text as a term of the campaign's `vocabulary` (a former name is read as the term it became);
@@ -102,22 +152,16 @@ class Lookup:
             value = text(value)
             if value is not None and resolve(value) is None:
                 raise ValueError(f"“{value}”不是本专项行动的{vocabulary}（可选：{'、'.join(names)}）")
-            return None if value is None else resolve(value)
+            if value is None:
+                return None
+            term = resolve(value)
+            return term if term == value else Noted(term, f"“{value}”是“{term}”的旧称，按“{term}”读取")
         return self.readers.setdefault(vocabulary, convert)
 
-    @staticmethod
-    def one(table: dict, name: str, what: str):
-        rows = table.get(name, [])
-        if not rows:
-            raise ValueError(f"{what}“{name}”不存在（或您无权使用）")
-        if len(rows) > 1:
-            raise ValueError(f"有{len(rows)}个同名的{what}“{name}”，无法确定是哪一个")
-        return rows[0]
 
-
-def parsers(lookup: Lookup) -> dict:
-    """How an imported cell becomes a value, by the `parse` of each column models.annex2 reads back; ValueError (in
-    Chinese) when it cannot."""
+def parsers(lookup: Lookup, year: int | None = None, year_source: str = "") -> dict:
+    """How an imported cell becomes a value, by the `parse` of each column models.annex2 reads back: the value, or
+    Noted(value, how it was read); ValueError (in Chinese) when it cannot. `year` is taken for a date without one."""
     def choice(allowed, what):
         def convert(value):
             value = text(value)
@@ -126,8 +170,8 @@ def parsers(lookup: Lookup) -> dict:
             return value
         return convert
 
-    def named(table, what):
-        return lambda value: Lookup.one(table, text(value), what) if text(value) else None
+    def named(kind):
+        return lambda value: lookup.find(kind, value)
 
     def required(value):
         value = text(value)
@@ -135,32 +179,46 @@ def parsers(lookup: Lookup) -> dict:
             raise ValueError("不能为空")
         return value
 
+    def units(value):
+        found = [lookup.find("unit", name) for name in split_names(value)]
+        notes = [u.note for u in found if isinstance(u, Noted)]
+        rows = [u.value if isinstance(u, Noted) else u for u in found]
+        return Noted(rows, "；".join(notes)) if notes else rows
+
     return {
         "text": text,
         "required text": required,
-        "date": parse_date,
+        "date": lambda value: parse_date(value, year, year_source),
         "category": lookup.term(Vocabulary.CATEGORY),
         "status": choice(PROBLEM_STATUSES, annex2.HEADER_OF["status"]),
         "satisfaction": lookup.term(Vocabulary.SATISFACTION),
-        "enterprise": named(lookup.enterprises, "企业"),
-        "group": named(lookup.groups, "工作组"),
-        "unit": named(lookup.units, "单位"),
-        "units": lambda value: [Lookup.one(lookup.units, name, "单位") for name in split_names(value)],
-        "person": named(lookup.people, "人员"),
+        "enterprise": named("enterprise"),
+        "group": named("group"),
+        "unit": named("unit"),
+        "units": units,
+        "person": named("person"),
     }
 
 
-def parse_row(number: int, cells: dict, convert: dict, errors: list[CellError]) -> dict:
-    """The row's values as the model's types (the columns models.annex2 reads back), or errors naming the row and
-    the column."""
-    values = {}
-    for column in annex2.READ_BACK:
-        try:
-            values[column.field] = convert[column.parse](cells.get(column.header))
-        except ValueError as error:
-            errors.append(CellError(number, COLUMN[column.header], column.header, str(error)))
-            values[column.field] = None
-    return values
+def read_cell(number: int, sheet: Sheet, cells: dict, header: str, convert, errors: list, notes: list):
+    """One cell of a row through its converter: the value; an error or a note (naming row and column) recorded."""
+    try:
+        value = convert(cells.get(header))
+    except ValueError as error:
+        errors.append(CellError(number, sheet.column(header), header, str(error)))
+        return None
+    if isinstance(value, Noted):
+        notes.append(CellNote(number, sheet.column(header), header, value.note))
+        return value.value
+    return value
+
+
+def parse_row(number: int, cells: dict, convert: dict, sheet: Sheet, errors: list, notes: list) -> dict:
+    """The row's values as the model's types, for the columns models.annex2 reads back that the file has (a column
+    the file leaves out is not in the result: the import leaves that field as it is), with errors and notes naming
+    the row and the column."""
+    return {column.field: read_cell(number, sheet, cells, column.header, convert[column.parse], errors, notes)
+            for column in annex2.READ_BACK if column.header in sheet.columns}
 
 
 def same(old, new) -> bool:
@@ -172,22 +230,27 @@ def same(old, new) -> bool:
 def step_args(step: str, values: dict) -> dict:
     """What the workflow function of `step` takes from the row."""
     return {
-        StepName.ASSIGN: {name: values[name] for name in ASSIGNMENT},
-        StepName.RESOLVE: {"resolution": values["progress"]},
-        StepName.CLOSE: {"satisfaction": values["satisfaction"]},
-        StepName.REOPEN: {"reason": values["progress"]},
-        StepName.WITHDRAW: {"reason": values["remark"] or values["progress"]},
+        StepName.ASSIGN: {name: values.get(name) for name in ASSIGNMENT},
+        StepName.RESOLVE: {"resolution": values.get("progress")},
+        StepName.CLOSE: {"satisfaction": values.get("satisfaction")},
+        StepName.REOPEN: {"reason": values.get("progress")},
+        StepName.WITHDRAW: {"reason": values.get("remark") or values.get("progress")},
     }.get(step, {})
 
 
 def apply_row(number: int, values: dict, campaign: Campaign, user, problems: dict[str, Problem]) -> tuple[Outcome, Problem | None]:
     """Change the database as the row says, and tell which problem it wrote; raises RowRefusal before changing
-    anything it refuses."""
-    status = values["status"]
-    if values["number"] is None:
+    anything it refuses. A field whose column the file leaves out is not in `values`, and is left as it is."""
+    status = values.get("status")
+    if values.get("number") is None:
+        for name in ("enterprise", "description"):
+            if name not in values:
+                header = FIELD_COLUMN[name]
+                raise RowRefusal(FIELD_COLUMN["number"], f"新问题（未填问题编号）须有“{header}”，但文件中没有这一列；"
+                                                         f"更新已有问题请填写问题编号")
         if status not in (None, Status.UNASSIGNED, Status.ASSIGNED):
             raise RowRefusal(FIELD_COLUMN["status"], "新问题的办理状态只能是“待交办”或“已交办”（交办时须同时填写责任单位、责任人和办理时限）。")
-        problem = Problem(campaign=campaign, **{name: values[name] for name in PLAIN})
+        problem = Problem(campaign=campaign, **{name: values.get(name) for name in PLAIN})
         entered_via(problem, "导入附件2问题清单")
         refused = change_refusal(problem, user)
         if refused:
@@ -195,14 +258,14 @@ def apply_row(number: int, values: dict, campaign: Campaign, user, problems: dic
         if status == Status.ASSIGNED:
             run_step(problem, StepName.ASSIGN, user, values)  # adds the problem once the step is allowed
             return Outcome(number, None, "新增并交办"), problem
-        if any(values[name] for name in ASSIGNMENT):
+        if any(values.get(name) for name in ASSIGNMENT):
             raise RowRefusal(FIELD_COLUMN["responsible_unit"], "待交办的问题不应填写责任单位、责任人或办理时限；要交办请把办理状态写为“已交办”。")
         db.session.add(problem)
         return Outcome(number, None, "新增"), problem
     problem = problems.get(values["number"])
     if problem is None:
         raise RowRefusal(FIELD_COLUMN["number"], f"问题编号“{values['number']}”不存在（或您无权查看）；新问题请留空问题编号。")
-    changed = [name for name in PLAIN if not same(getattr(problem, name), values[name])]
+    changed = [name for name in PLAIN if name in values and not same(getattr(problem, name), values[name])]
     status = status or problem.status
     step = None
     if status != problem.status:
@@ -210,12 +273,13 @@ def apply_row(number: int, values: dict, campaign: Campaign, user, problems: dic
         if step is None:
             raise RowRefusal(FIELD_COLUMN["status"], f"办理状态不能从“{problem.status}”直接改为“{status}”，请逐步办理。")
     else:
-        moved = [name for name in ASSIGNMENT if not same(getattr(problem, name), values[name])]
+        moved = [name for name in ASSIGNMENT if name in values and not same(getattr(problem, name), values[name])]
         if moved and problem.status == Status.UNASSIGNED:
             raise RowRefusal(FIELD_COLUMN[moved[0]], "待交办的问题不应填写责任单位、责任人或办理时限；要交办请把办理状态写为“已交办”。")
         if moved:
             raise RowRefusal(FIELD_COLUMN[moved[0]], "已交办问题的责任单位、协办单位、责任人、督办人和办理时限不能直接修改，请在系统中通过交办、延期等流程办理。")
-    if status == problem.status and problem.status == Status.CLOSED and not same(problem.satisfaction, values["satisfaction"]):
+    if (status == problem.status and problem.status == Status.CLOSED and "satisfaction" in values
+            and not same(problem.satisfaction, values["satisfaction"])):
         raise RowRefusal(FIELD_COLUMN["satisfaction"], "满意度只能在销号时填写，不能再修改。")
     if not changed and step is None:
         return Outcome(number, problem.number, "不变"), None
@@ -259,36 +323,27 @@ def flushed(result: ImportResult) -> bool:
         return False
 
 
-def import_problems(data: bytes, campaign: Campaign, user, dry_run: bool = False) -> ImportResult:
-    """Check every row of a 附件2 file, then write all of it or nothing (nothing at all on a dry run)."""
-    sheet = read_sheet(data, annex2.HEADERS, "附件2问题清单")
-    result = ImportResult(errors=list(sheet.errors), dry_run=dry_run)
-    convert = parsers(Lookup(campaign, user))
-    parsed = [(number, parse_row(number, cells, convert, result.errors)) for number, cells in sheet.rows]
-    numbers = [v["number"] for _, v in parsed if v["number"]]
-    repeated = {n for n, times in Counter(numbers).items() if times > 1}
-    for number, values in parsed:
-        if values["number"] in repeated:
-            result.errors.append(CellError(number, COLUMN[FIELD_COLUMN["number"]], FIELD_COLUMN["number"], f"问题编号“{values['number']}”在文件中出现了不止一次"))
-    if result.errors:
-        return result
-    visible = scope_query(select(Problem).where(Problem.campaign_id == campaign.id, Problem.number.in_(numbers))
-                          .options(*ROW_RELATIONS), Problem, user)
-    problems = {p.number: p for p in db.session.scalars(visible)}
+def import_problems(data: bytes, campaign: Campaign, user, dry_run: bool = False, choices: dict | None = None) -> ImportResult:
+    """Check every row of a 附件2 file, then write all of it or nothing (nothing at all on a dry run). `choices` are
+    the user's confirmations of names the file spells otherwise (Lookup)."""
+    sheet = read_sheet(data, annex2.HEADERS, "附件2问题清单", required=REQUIRED_COLUMNS, computed=COMPUTED_COLUMNS)
+    result = ImportResult(errors=list(sheet.errors), dry_run=dry_run, sheet=sheet, notes=list(sheet.notes))
+    if choices and choices.get("new") and user.role not in FIRM_CREATORS:
+        raise DomainError("只有推进办或系统管理员可以在导入时新建企业。")
+    lookup = Lookup(campaign, user, choices)
+    convert = parsers(lookup, *year_hint(sheet, campaign))
     try:
-        with db.session.no_autoflush:  # flushed every FLUSH_EVERY rows: every row is checked as it is applied
-            for position, (number, values) in enumerate(parsed, start=1):
-                try:
-                    outcome, written = apply_row(number, values, campaign, user, problems)
-                    if written is not None:
-                        check_row(written)
-                    result.outcomes.append(outcome)
-                except RowRefusal as refusal:
-                    result.errors.append(CellError(number, COLUMN.get(refusal.header), refusal.header, refusal.message))
-                if not result.errors and position % FLUSH_EVERY == 0 and not flushed(result):
-                    break
+        parsed = [(number, parse_row(number, cells, convert, sheet, result.errors, result.notes)) for number, cells in sheet.rows]
+        result.unknown = lookup.unknown()
+        numbers = [v["number"] for _, v in parsed if v.get("number")]
+        repeated = {n for n, times in Counter(numbers).items() if times > 1}
+        for number, values in parsed:
+            if values.get("number") in repeated:
+                result.errors.append(CellError(number, sheet.column(FIELD_COLUMN["number"]), FIELD_COLUMN["number"],
+                                               f"问题编号“{values['number']}”在文件中出现了不止一次"))
         if not result.errors:
-            flushed(result)
+            apply_rows(parsed, campaign, user, numbers, sheet, result)
+        result.created = sorted(lookup.created)
         if result.errors or dry_run:
             db.session.rollback()
         else:
@@ -298,3 +353,31 @@ def import_problems(data: bytes, campaign: Campaign, user, dry_run: bool = False
         db.session.rollback()
         raise
     return result
+
+
+def year_hint(sheet: Sheet, campaign: Campaign) -> tuple[int | None, str]:
+    """The year a date written without one is read in: the sheet's 填报时间, else the campaign's start."""
+    if sheet.filled_on is not None:
+        return sheet.filled_on.year, "表头上方填报时间"
+    start = campaign.start_on or campaign.issued_on
+    return (start.year, "专项行动") if start is not None else (None, "")
+
+
+def apply_rows(parsed, campaign: Campaign, user, numbers: list[str], sheet: Sheet, result: ImportResult) -> None:
+    """Apply every row in order, flushing every FLUSH_EVERY rows; a refusal names its row and column."""
+    visible = scope_query(select(Problem).where(Problem.campaign_id == campaign.id, Problem.number.in_(numbers))
+                          .options(*ROW_RELATIONS), Problem, user)
+    problems = {p.number: p for p in db.session.scalars(visible)}
+    with db.session.no_autoflush:  # flushed every FLUSH_EVERY rows: every row is checked as it is applied
+        for position, (number, values) in enumerate(parsed, start=1):
+            try:
+                outcome, written = apply_row(number, values, campaign, user, problems)
+                if written is not None:
+                    check_row(written)
+                result.outcomes.append(outcome)
+            except RowRefusal as refusal:
+                result.errors.append(CellError(number, sheet.column(refusal.header), refusal.header, refusal.message))
+            if not result.errors and position % FLUSH_EVERY == 0 and not flushed(result):
+                break
+    if not result.errors:
+        flushed(result)

@@ -152,7 +152,7 @@ def test_seed_refuses_unknown_keys(app, tmp_path):
     (["export", "dekad", "--out", "{tmp}/d.docx", "--campaign", MILUO, "--date", "9999-12-31"], "--date"),
     (["export", "problems", "--out", "{tmp}/p.xlsx", "--campaign", MILUO, "--unit", "填报\x01单位"], "--unit"),
     (["export", "problems", "--out", "{tmp}/no/such/dir/p.xlsx", "--campaign", MILUO], "目录不存在"),
-    (["import", "problems", "{tmp}/garbage.xlsx", "--campaign", MILUO], "不是 Excel 工作簿"),
+    (["import", "problems", "{tmp}/garbage.xlsx", "--campaign", MILUO], "不是能导入的表格文件"),
     (["import", "problems", "{tmp}/far.xlsx", "--campaign", MILUO], "超过上限"),
     (["import", "enterprises", "{tmp}/missing.xlsx", "--campaign", MILUO], "找不到文件"),
     (["create-user", "x\x07y", "--role", "admin", "--password", "long-enough-1"], "NAME"),

@@ -156,8 +156,9 @@ def test_dry_run_writes_nothing(seeded, world, tmp_path):
 
 @pytest.mark.parametrize("content, message", [
     (b"", "文件是空的"),
-    (b"problem,number\n1,2\n", "这不是 Excel 工作簿"),
-    ("序号,问题编号".encode("gbk"), "这不是 Excel 工作簿"),
+    (b"problem,number\n1,2\n", "这是文本文件（如 CSV）"),
+    ("序号,问题编号".encode("gbk"), "这是文本文件（如 CSV）"),
+    (b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", "这不是能导入的表格文件"),
 ])
 def test_files_that_are_not_workbooks_are_refused(seeded, content, message):
     with pytest.raises(ImportFailure, match=message):
@@ -173,9 +174,12 @@ def test_damaged_wrong_headers_and_oversized_files(seeded, world, tmp_path):
         run(seeded, damaged.getvalue())
     with pytest.raises(ImportFailure, match="文件已损坏"):
         run(seeded, data[: len(data) // 2])
-    wrong = edited(data, lambda ws: ws.cell(3, COL["问题类型"]).__setattr__("value", "问题种类"))
+    def no_header(ws):
+        for column in range(1, len(COL) + 1):
+            ws.cell(3, column).value = f"第{column}栏"
+
     with pytest.raises(ImportFailure, match="没有找到附件2问题清单的表头"):
-        run(seeded, wrong)
+        run(seeded, edited(data, no_header))
     with pytest.raises(ImportFailure, match="文件过大"):
         run(seeded, data + b"\0" * (11 * 1024 * 1024))
 
@@ -278,7 +282,7 @@ def test_upload_preview_and_confirm_in_the_panel(seeded, world, login_as, tmp_pa
     assert "导入已过期或不存在" in again.text
     bad = office.post("/admin/import/", data={"csrf_token": token, "kind": "problems", "file": (io.BytesIO(b"not excel"), "x.xlsx")},
                       content_type="multipart/form-data", follow_redirects=True)
-    assert "这不是 Excel 工作簿" in bad.text
+    assert "这是文本文件（如 CSV），不是能导入的表格文件" in bad.text
     handler = login_as("handler")
     assert handler.get("/admin/import/").status_code == 403
 

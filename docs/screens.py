@@ -1,5 +1,5 @@
 """Take the README's screenshots again: each role's desk, the ledger, a problem page, the 交办 form with its date picker,
-the 红黑榜, the audit log, the 词表 and a campaign's settings at 1366×768, and the desk and ledger on a phone (375 px), from a fresh SQLite database with
+the 红黑榜, the audit log, the 词表, a campaign's settings and the import of an office's .xls at 1366×768, and the desk and ledger on a phone (375 px), from a fresh SQLite database with
 the seeds and 80 demo problems around today.
 
     .venv/bin/python docs/screens.py          # writes docs/screens/*.png
@@ -24,10 +24,11 @@ from sqlalchemy import select  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
 from app import create_app  # noqa: E402
-from models import Body, Campaign, Problem, Unit, User, db  # noqa: E402
+from models import Body, Campaign, Enterprise, Problem, Unit, User, db  # noqa: E402
 from models.vocab import Status  # noqa: E402
 from seeds.demo import load_demo  # noqa: E402
 from seeds.loader import load_seeds  # noqa: E402
+from tests.fixtures.offices import FIRMS  # noqa: E402
 
 OUT = ROOT / "docs" / "screens"
 PASSWORD = "screens-password-1"
@@ -51,6 +52,9 @@ def build(app) -> int:
             user = User(username=role, role=role, display_name=name, active=True, **scope)
             user.set_password(PASSWORD)
             db.session.add(user)
+        town = db.session.scalar(select(Unit).where(Unit.campaign_id == campaign.id, Unit.name == "循环园"))
+        for name, code in FIRMS:  # the enterprises the office file of the import screenshot names
+            db.session.add(Enterprise(campaign=campaign, name=name, credit_code=code, town=town))
         db.session.commit()
         return db.session.scalar(select(Problem.id).where(Problem.campaign_id == campaign.id,
                                                           Problem.responsible_unit_id == unit.id,
@@ -98,12 +102,21 @@ def main() -> int:
         shot("admin", "/admin/audit_log/", "audit_log.png")
         shot("coordinator", "/admin/term/?flt0_0=问题类型", "vocabulary.png")
         shot("coordinator", f"/admin/campaign/edit/?id={miluo_id(app)}", "settings.png")
+        shot("coordinator", "/admin/import/", "import.png", full_page=True, then=upload_office_file)
         shot("handler", "/admin/", "phone_desk.png", PHONE)
         shot("handler", "/admin/problem/", "phone_ledger.png", PHONE)
         browser.close()
     server.shutdown()
     shutil.rmtree(folder, ignore_errors=True)
     return 0
+
+
+def upload_office_file(page) -> None:
+    """The import screen after an office's .xls (tests/fixtures/problems.xls) is checked: how it was read, the names
+    to confirm, the cells read otherwise than written."""
+    page.set_input_files("input[name=file]", str(ROOT / "tests" / "fixtures" / "problems.xls"))
+    page.click("#upload")
+    page.wait_for_load_state("networkidle")
 
 
 def miluo_id(app) -> int:

@@ -46,7 +46,7 @@ class Names:
                              f"无法确定是哪一个，请写全称")
         close = self.close(key)
         self.unknown[name] = close
-        hint = f"；相近的有：{'、'.join(r.name for r in close)}，可在下方确认是哪一个" if close else ""
+        hint = f"；相近的有：{'、'.join(r.name for r in close)}，请在“请确认以下名称”中选择" if close else ""
         raise ValueError(f"{self.what}“{name}”不存在（或您无权使用）{hint}")
 
     def close(self, key: str) -> list:

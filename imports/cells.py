@@ -12,27 +12,29 @@ import re
 import unicodedata
 from datetime import date, datetime, timedelta
 
+from models.annex2 import HEADER_OF
 from models.vocab import NO, YES
 
-# Other names of a column, as offices write them (each is compared after header_key). The README lists them.
+# Other names of a column, as offices write them (each is compared after header_key). The README lists them. 附件2's
+# columns are named by models.annex2, which alone spells their headers.
 SYNONYMS = {
-    "问题编号": ("编号", "问题编码"),
-    "企业名称": ("企业", "企业全称", "企业名", "市场主体名称", "企业（单位）名称", "单位名称"),
-    "所在镇（园区）": ("所在镇", "所在乡镇", "所在镇（街道）", "所在镇（街道、园区）", "镇（园区）", "乡镇（园区）", "所属镇（园区）", "所属乡镇"),
-    "问题类型": ("问题类别", "问题分类", "类型", "类别"),
-    "问题描述": ("问题", "问题内容", "存在问题", "存在的问题", "具体问题", "问题简述", "问题及诉求"),
-    "企业诉求": ("诉求", "诉求内容", "企业需求", "意见建议", "企业意见建议"),
-    "收集工作组": ("工作组", "收集单位", "收集组", "反映工作组"),
-    "收集时间": ("收集日期", "反映时间", "反映日期", "发现时间", "走访时间"),
-    "责任单位": ("牵头单位", "主办单位", "承办单位", "责任部门"),
-    "协办单位": ("配合单位", "协助单位", "协办部门"),
-    "责任人": ("负责人", "领办人"),
-    "督办人": ("跟踪督办人", "督办责任人"),
-    "办理时限": ("时限", "完成时限", "办结时限", "办理期限"),
-    "办理进展": ("进展", "进展情况", "办理情况", "办理进度"),
-    "办理状态": ("状态",),
-    "满意度": ("企业满意度", "企业评价"),
-    "备注": ("说明",),
+    HEADER_OF["number"]: ("编号", "问题编码"),
+    HEADER_OF["enterprise"]: ("企业", "企业全称", "企业名", "市场主体名称", "企业（单位）名称", "单位名称"),
+    HEADER_OF["enterprise.town"]: ("所在镇", "所在乡镇", "所在镇（街道）", "所在镇（街道、园区）", "镇（园区）", "乡镇（园区）", "所属镇（园区）", "所属乡镇"),
+    HEADER_OF["category"]: ("问题类别", "问题分类", "类型", "类别"),
+    HEADER_OF["description"]: ("问题", "问题内容", "存在问题", "存在的问题", "具体问题", "问题简述", "问题及诉求"),
+    HEADER_OF["demand"]: ("诉求", "诉求内容", "企业需求", "意见建议", "企业意见建议"),
+    HEADER_OF["collected_by_body"]: ("工作组", "收集单位", "收集组", "反映工作组"),
+    HEADER_OF["collected_on"]: ("收集日期", "反映时间", "反映日期", "发现时间", "走访时间"),
+    HEADER_OF["responsible_unit"]: ("牵头单位", "主办单位", "承办单位", "责任部门"),
+    HEADER_OF["co_units"]: ("配合单位", "协助单位", "协办部门"),
+    HEADER_OF["lead_person"]: ("负责人", "领办人"),
+    HEADER_OF["supervisor"]: ("跟踪督办人", "督办责任人"),
+    HEADER_OF["deadline"]: ("时限", "完成时限", "办结时限", "办理期限"),
+    HEADER_OF["progress"]: ("进展", "进展情况", "办理情况", "办理进度"),
+    HEADER_OF["status"]: ("状态",),
+    HEADER_OF["satisfaction"]: ("企业满意度", "企业评价"),
+    HEADER_OF["remark"]: ("说明",),
     "统一社会信用代码": ("信用代码", "社会信用代码", "统一代码", "统一社会信用代码（注册号）"),
     "所有制": ("企业性质", "经济类型", "所有制类型"),
     "规上企业": ("是否规上", "是否规上企业", "规模以上", "是否规模以上企业"),

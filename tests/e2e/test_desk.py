@@ -123,6 +123,8 @@ def test_a_unit_signs_and_reports_progress_on_a_phone(page, users, world, seeded
     page.wait_for_url(re.compile(r".*/details/.*"))
     assert no_sideways_scrolling(page) and page.locator("#case-status").inner_text() == "办理中"
     page.click("#case-steps a:text-is('报告进展')")
+    page.wait_for_url(re.compile(r".*/step/progress/.*"))
+    page.wait_for_load_state()
     assert no_sideways_scrolling(page)
     page.fill("#note", "已与企业对接，正在协调")
     page.click("button:text-is('确认报告进展')")

@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from models import AuditLog, Problem, db
 from models.annex2 import HEADER_OF
-from models.audit import SECRET, model_of
+from models.audit import SECRET, model_of, models_by_table
 from models.vocab import AUDIT_ACTION_LABELS, ROLE_LABELS
 
 from .base import attribute_for
@@ -47,6 +47,9 @@ def field_labels(admin) -> dict[str, dict[str, str]]:
             if model is not None:
                 own = labels.setdefault(model.__tablename__, {**COMMON_LABELS, **(HEADER_OF if model is Problem else {})})
                 own.update(view.column_labels or {})
+        for table, model in models_by_table().items():  # a table without a view of its own labels its columns itself
+            if getattr(model, "__column_labels__", None):
+                labels.setdefault(table, dict(COMMON_LABELS)).update(model.__column_labels__)
         admin.audit_labels = labels
     return labels
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import os
 
 from flask import send_file
 
@@ -13,7 +14,8 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 def download(content: bytes, name: str):
     """A file with a Chinese name (Content-Disposition with RFC 5987 filename*, and an ASCII fallback)."""
-    mimetype = DOCX if name.endswith(".docx") else "application/zip" if name.endswith(".zip") else XLSX
+    mimetype = {".docx": DOCX, ".zip": "application/zip", ".xls": "application/vnd.ms-excel",
+                ".ods": "application/vnd.oasis.opendocument.spreadsheet"}.get(os.path.splitext(name)[1].lower(), XLSX)
     return send_file(io.BytesIO(content), mimetype=mimetype, as_attachment=True,
                      download_name=clean(name).replace("\t", " ").replace("\n", " ").replace("\r", " "))
 

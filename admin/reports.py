@@ -18,16 +18,19 @@ from imports.enterprises import import_enterprises
 from imports.package import FORMATS
 from imports.problems import FIRM_CREATORS, Lookup, import_problems
 from imports.workbook import MAX_BYTES, ImportFailure
-from models import Body, Enterprise, Problem, Visit, db, local_now
+from models import Body, Enterprise, ImportBatch, Problem, Visit, db, local_now
+from models.batches import undo
 from models.errors import DomainError
 from models.periods import report_day
 
 from .files import download, xlsx_bytes
+from .ids import parse_id
 from .campaigns import chosen_campaign, user_campaigns
 from models.scope import read_filter, scope_query
 
 from .pages import SecurePage
 
+BATCHES_SHOWN = 20  # import batches listed on the import page
 IMPORTS = {"problems": ("附件2问题清单", import_problems), "enterprises": ("企业名单", import_enterprises)}
 IMPORT_ROLES = {"problems": ("admin", "coordinator", "group"), "enterprises": ("admin", "coordinator")}
 
@@ -124,8 +127,53 @@ class ImportView(SecurePage):
         if data is None:
             flash("导入已过期或不存在，请重新上传文件。", "error")
             return redirect(self.get_url(".index"))
-        result = self.run(pending["kind"], data, campaign, dry_run=False, choices=choices)
+        result = self.run(pending["kind"], data, campaign, dry_run=False, choices=choices, file_name=pending.get("filename"))
         return self.page(campaign=campaign, result=result, kind=pending["kind"], filename=pending.get("filename"))
+
+    @expose("/undo", methods=("POST",))
+    def undo_view(self):
+        """撤销 an import batch (models.batches.undo): by whoever made it, or the campaign's 推进办 or the administrator."""
+        batch = self.batch(request.form.get("batch"))
+        if not self.may_undo(batch):
+            abort(403)
+        try:
+            undo(batch, current_user._get_current_object())
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            flash(f"未能撤销：{error}", "error")
+        else:
+            flash(f"已撤销{batch}：删除新增的{batch.created_count}条、恢复更新的{batch.updated_count}条。", "success")
+        return redirect(self.get_url(".index", campaign=batch.campaign_id))
+
+    @expose("/file")
+    def file_view(self):
+        """The file an import batch read, as it was uploaded."""
+        batch = self.batch(request.args.get("batch"))
+        if batch.file is None:
+            abort(404)
+        return download(batch.file.data, batch.file_name)
+
+    def batch(self, raw) -> ImportBatch:
+        """The import batch `raw` names, if the user may see it (404 otherwise)."""
+        pk = parse_id(raw)
+        batch = db.session.get(ImportBatch, pk) if pk is not None else None
+        if batch is None or batch not in self.batches(batch.campaign_id, limit=None):
+            abort(404)
+        return batch
+
+    def batches(self, campaign_id: int | None, limit: int | None = BATCHES_SHOWN) -> list[ImportBatch]:
+        """The campaign's import batches the user may see, newest first: all of them for the 推进办 and the
+        administrator, one's own for the others."""
+        if campaign_id is None or campaign_id not in {c.id for c in user_campaigns()}:
+            return []
+        query = select(ImportBatch).where(ImportBatch.campaign_id == campaign_id)
+        if current_user.role not in FIRM_CREATORS:
+            query = query.where(ImportBatch.created_by_id == current_user.id)
+        return list(db.session.scalars(query.order_by(ImportBatch.created_at.desc(), ImportBatch.id.desc()).limit(limit)))
+
+    def may_undo(self, batch: ImportBatch) -> bool:
+        return batch.undone_at is None and (current_user.role in FIRM_CREATORS or batch.created_by_id == current_user.id)
 
     def kinds(self) -> dict[str, str]:
         return {k: v[0] for k, v in IMPORTS.items() if current_user.role in IMPORT_ROLES[k]}
@@ -133,6 +181,7 @@ class ImportView(SecurePage):
     def page(self, campaign, result=None, kind=None, token=None, filename=None, choices=None):
         return self.render("admin/import.html", kinds=self.kinds(), campaign=campaign, campaigns=user_campaigns(),
                            result=result, kind=kind, token=token, filename=filename, choices=choices or {},
+                           batches=self.batches(campaign.id if campaign else None), may_undo=self.may_undo,
                            may_create_firms=current_user.role in FIRM_CREATORS, max_mb=MAX_BYTES // 1024 // 1024,
                            formats="、".join(FORMATS.values()), note_limit=NOTES_SHOWN)
 
@@ -151,9 +200,10 @@ class ImportView(SecurePage):
             abort(403)
         return campaign
 
-    def run(self, kind, data, campaign, dry_run, choices=None):
+    def run(self, kind, data, campaign, dry_run, choices=None, file_name=""):
         try:
-            return IMPORTS[kind][1](data, campaign, current_user._get_current_object(), dry_run=dry_run, choices=choices)
+            return IMPORTS[kind][1](data, campaign, current_user._get_current_object(), dry_run=dry_run, choices=choices,
+                                    file_name=file_name)
         except (ImportFailure, DomainError) as failure:
             flash(str(failure), "error")
             return None

@@ -15,7 +15,9 @@ from models.terms import Vocabulary
 from models.scope import scope_query
 
 from .cells import read_yes_no
-from .problems import FIRM_CREATORS, FLUSH_EVERY, ImportResult, Lookup, Outcome, read_cell
+from models.batches import snapshot
+
+from .problems import FIRM_CREATORS, FLUSH_EVERY, ImportResult, Lookup, Outcome, keep_batch, read_cell
 from .workbook import CellError, Noted, Sheet, read_sheet, split_names, text
 
 FIELDS = ("credit_code", "ownership", "above_scale", "industry", "town", "contact", "phone")
@@ -61,8 +63,10 @@ def parse(number: int, cells: dict, lookup: Lookup, sheet: Sheet, errors: list[C
             for field, header in FIELD_HEADER.items() if header in sheet.columns}
 
 
-def import_enterprises(data: bytes, campaign: Campaign, user, dry_run: bool = False, choices: dict | None = None) -> ImportResult:
-    """Check every row of an enterprise list, then write all of it or nothing."""
+def import_enterprises(data: bytes, campaign: Campaign, user, dry_run: bool = False, choices: dict | None = None,
+                       file_name: str = "") -> ImportResult:
+    """Check every row of an enterprise list, then write all of it or nothing, recorded as an import batch that can be
+    undone (models.batches)."""
     if user.role not in MAY_IMPORT:
         raise DomainError("只有推进办或系统管理员可以导入企业名单。")
     sheet = read_sheet(data, HEADERS, "企业名单", required=(("企业名称",),), computed=("序号",))
@@ -91,6 +95,7 @@ def import_enterprises(data: bytes, campaign: Campaign, user, dry_run: bool = Fa
         for position, (number, values) in enumerate(parsed, start=1):
             firm = existing.get(values["name"])
             created = firm is None
+            before = None if created else snapshot(firm)
             if created:
                 firm = Enterprise(campaign=campaign, name=values["name"])
                 db.session.add(firm)
@@ -109,6 +114,8 @@ def import_enterprises(data: bytes, campaign: Campaign, user, dry_run: bool = Fa
                         firm.groups.append(EnterpriseGroup(body=group))
                 moved = linked != wanted
             action = "新增" if created else "更新" if changed or moved else "不变"
+            if action != "不变":
+                result.touched.append((firm, created, before))
             result.outcomes.append(Outcome(number, values["name"], action, "、".join(FIELD_HEADER[f] for f in changed)))
             if position % FLUSH_EVERY == 0:
                 db.session.flush()
@@ -116,6 +123,7 @@ def import_enterprises(data: bytes, campaign: Campaign, user, dry_run: bool = Fa
         if dry_run:
             db.session.rollback()
         else:
+            result.batch = keep_batch("enterprises", campaign, user, file_name, data, result, result.touched)
             db.session.commit()
             result.written = True
     except DomainError as error:

@@ -27,6 +27,8 @@ from models.vocab import OPEN_STATUSES, PROBLEM_STATUSES, BodyKind, Status
 from models.workflow import StepName, entered_via
 from models.scope import change_refusal, scope_query
 
+from models.batches import record_batch, snapshot
+from models.problem import ProblemUpdate
 from models.uscc import uscc_error
 
 from .names import Names
@@ -73,6 +75,9 @@ class ImportResult:
     notes: list[CellError] = field(default_factory=list)  # cells read otherwise than written
     unknown: dict[str, dict[str, list]] = field(default_factory=dict)  # kind → name not found → close rows offered
     created: list[str] = field(default_factory=list)  # enterprises the import creates, as the user asked
+    touched: list = field(default_factory=list)  # (row, created, values before) of each row written, for the batch
+    new_updates: list = field(default_factory=list)  # timeline entries the import added
+    batch: object = None  # the ImportBatch recorded for a written import
 
     def count(self, action: str) -> int:
         return sum(1 for o in self.outcomes if o.action.startswith(action))
@@ -230,7 +235,7 @@ def same(old, new) -> bool:
 def step_args(step: str, values: dict) -> dict:
     """What the workflow function of `step` takes from the row."""
     return {
-        StepName.ASSIGN: {name: values.get(name) for name in ASSIGNMENT},
+        StepName.ASSIGN: {**{name: values.get(name) for name in ASSIGNMENT}, "co_units": values.get("co_units") or []},
         StepName.RESOLVE: {"resolution": values.get("progress")},
         StepName.CLOSE: {"satisfaction": values.get("satisfaction")},
         StepName.REOPEN: {"reason": values.get("progress")},
@@ -238,7 +243,8 @@ def step_args(step: str, values: dict) -> dict:
     }.get(step, {})
 
 
-def apply_row(number: int, values: dict, campaign: Campaign, user, problems: dict[str, Problem]) -> tuple[Outcome, Problem | None]:
+def apply_row(number: int, values: dict, campaign: Campaign, user, problems: dict[str, Problem],
+              touched: list) -> tuple[Outcome, Problem | None]:
     """Change the database as the row says, and tell which problem it wrote; raises RowRefusal before changing
     anything it refuses. A field whose column the file leaves out is not in `values`, and is left as it is."""
     status = values.get("status")
@@ -257,10 +263,12 @@ def apply_row(number: int, values: dict, campaign: Campaign, user, problems: dic
             raise RowRefusal(FIELD_COLUMN["collected_by_body"], refused)
         if status == Status.ASSIGNED:
             run_step(problem, StepName.ASSIGN, user, values)  # adds the problem once the step is allowed
+            touched.append((problem, True, None))
             return Outcome(number, None, "新增并交办"), problem
         if any(values.get(name) for name in ASSIGNMENT):
             raise RowRefusal(FIELD_COLUMN["responsible_unit"], "待交办的问题不应填写责任单位、责任人或办理时限；要交办请把办理状态写为“已交办”。")
         db.session.add(problem)
+        touched.append((problem, True, None))
         return Outcome(number, None, "新增"), problem
     problem = problems.get(values["number"])
     if problem is None:
@@ -286,6 +294,7 @@ def apply_row(number: int, values: dict, campaign: Campaign, user, problems: dic
     refused = change_refusal(problem, user) if changed else None
     if refused:
         raise RowRefusal(FIELD_COLUMN[changed[0]], refused)
+    touched.append((problem, False, snapshot(problem)))
     for name in changed:
         setattr(problem, name, values[name])
     detail = "、".join(FIELD_COLUMN[name] for name in changed)
@@ -315,6 +324,7 @@ def run_step(problem: Problem, step: str, user, values: dict) -> None:
 
 def flushed(result: ImportResult) -> bool:
     """Write what the rows so far changed (inside the import's transaction); a refusal becomes the import's error."""
+    result.new_updates += [o for o in db.session.new if isinstance(o, ProblemUpdate)]
     try:
         db.session.flush()
         return True
@@ -323,9 +333,11 @@ def flushed(result: ImportResult) -> bool:
         return False
 
 
-def import_problems(data: bytes, campaign: Campaign, user, dry_run: bool = False, choices: dict | None = None) -> ImportResult:
-    """Check every row of a 附件2 file, then write all of it or nothing (nothing at all on a dry run). `choices` are
-    the user's confirmations of names the file spells otherwise (Lookup)."""
+def import_problems(data: bytes, campaign: Campaign, user, dry_run: bool = False, choices: dict | None = None,
+                    file_name: str = "") -> ImportResult:
+    """Check every row of a 附件2 file, then write all of it or nothing (nothing at all on a dry run), recorded as an
+    import batch that can be undone (models.batches). `choices` are the user's confirmations of names the file spells
+    otherwise (Lookup)."""
     sheet = read_sheet(data, annex2.HEADERS, "附件2问题清单", required=REQUIRED_COLUMNS, computed=COMPUTED_COLUMNS)
     result = ImportResult(errors=list(sheet.errors), dry_run=dry_run, sheet=sheet, notes=list(sheet.notes))
     if choices and choices.get("new") and user.role not in FIRM_CREATORS:
@@ -347,12 +359,29 @@ def import_problems(data: bytes, campaign: Campaign, user, dry_run: bool = False
         if result.errors or dry_run:
             db.session.rollback()
         else:
+            firms = [(firm, True, None) for firm in lookup.created.values()]
+            result.batch = keep_batch("problems", campaign, user, file_name, data, result, firms + result.touched)
             db.session.commit()
             result.written = True
     except Exception:
         db.session.rollback()
         raise
     return result
+
+
+def keep_batch(kind: str, campaign: Campaign, user, file_name: str, data: bytes, result: ImportResult, rows: list):
+    """Record the import that is about to be committed (models.batches), with the timeline entries it added to each
+    problem; None when it wrote nothing."""
+    if not rows:
+        return None
+    added: dict[int, list] = {}
+    for update in result.new_updates:
+        added.setdefault(id(update.problem), []).append(update)
+    counts = (result.count("新增"), result.count("更新"), result.count("不变"))
+    batch = record_batch(kind, campaign, user, file_name, data, counts,
+                         [(obj, created, before, added.get(id(obj), [])) for obj, created, before in rows])
+    db.session.flush()
+    return batch
 
 
 def year_hint(sheet: Sheet, campaign: Campaign) -> tuple[int | None, str]:
@@ -371,7 +400,7 @@ def apply_rows(parsed, campaign: Campaign, user, numbers: list[str], sheet: Shee
     with db.session.no_autoflush:  # flushed every FLUSH_EVERY rows: every row is checked as it is applied
         for position, (number, values) in enumerate(parsed, start=1):
             try:
-                outcome, written = apply_row(number, values, campaign, user, problems)
+                outcome, written = apply_row(number, values, campaign, user, problems, result.touched)
                 if written is not None:
                     check_row(written)
                 result.outcomes.append(outcome)

@@ -1,6 +1,7 @@
 """The domain model. Import models from here."""
 from .base import Base, db, local_now, migrate
 
+from .batches import ImportBatch, ImportBatchRow, ImportFile
 from .calendar import CalendarDay
 from .documents import OfficialDocument
 from .enterprise import Enterprise, EnterpriseGroup, Event, Visit
@@ -24,6 +25,9 @@ __all__ = [
     "OfficialDocument",
     "EnterpriseGroup",
     "Event",
+    "ImportBatch",
+    "ImportBatchRow",
+    "ImportFile",
     "LoginAttempt",
     "LoginLock",
     "Person",

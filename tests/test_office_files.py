@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from imports import CommandLineUser
 from imports.enterprises import import_enterprises
@@ -257,3 +257,106 @@ def test_damaged_and_encrypted_xls_files_are_refused(seeded):
     with pytest.raises(ImportFailure, match="文件已损坏，或不是 Excel 97-2003 工作簿"):
         check_workbook(data[:1600])
     assert check_workbook(data) == ("xls", None)
+
+
+def everything(app) -> dict:
+    """Every row of the tables an import writes (problems with their 协办单位 and timelines, enterprises with their
+    groups), as plain values: equal dicts mean the same state."""
+    from models import EnterpriseGroup, ProblemUpdate, problem_co_unit
+    skip = {"version", "updated_at"}
+    with app.app_context():
+        found = {}
+        for model in (Problem, Enterprise, ProblemUpdate, EnterpriseGroup):
+            columns = [c for c in model.__table__.columns if c.name not in skip]
+            found[model.__tablename__] = sorted(tuple(map(str, row)) for row in db.session.execute(select(*columns)).all())
+        found["problem_co_unit"] = sorted(db.session.execute(select(problem_co_unit)).all())
+        db.session.rollback()
+        return found
+
+
+def test_an_import_is_recorded_with_its_file_and_undone_to_the_exact_state_before(seeded, firms, login_as, tmp_path):
+    from models import AuditLog, ImportBatch
+
+    office = login_as("coordinator", "office")
+    with seeded.app_context():  # a problem the second file updates (and moves to 已交办) and an enterprise it names
+        firm = db.session.get(Enterprise, firms["湖南金龙新材料有限公司"])
+        old = Problem(campaign=miluo(), enterprise=firm, description="原有问题", remark="原备注", collected_by_body=named(Body, GROUP))
+        db.session.add(old)
+        db.session.commit()
+        number = old.number
+    before = everything(seeded)
+    token = csrf_token(office.get("/admin/import/").text)
+    choices = {"enterprise": {TYPO: firms["湖南金龙新材料有限公司"]}, "new": {NEW_FIRM: NEW_FIRM_CODE}}
+    with seeded.app_context():
+        from models import User
+        user = db.session.scalar(select(User).where(User.username == "office"))
+        result = import_problems(fixture("problems.ods"), miluo(), user, choices=choices, file_name="循环园问题.ods")
+        assert result.written and result.batch is not None
+        user_id, first_batch = user.id, result.batch.id
+    book = Workbook()
+    book.active.append(["问题编号", "备注", "办理状态", "责任单位", "责任人", "办理时限"])
+    with seeded.app_context():
+        from tests.factories import staff_of
+        person = staff_of("市发改局").name
+    book.active.append([number, "导入改的备注", "已交办", "市发改局", person, "2099-12-31"])
+    out = io.BytesIO()
+    book.save(out)
+    with seeded.app_context():
+        second = import_problems(out.getvalue(), miluo(), db.session.get(User, user_id), file_name="更新.xlsx")
+        assert not second.errors, second.errors
+        batch_ids = (first_batch, second.batch.id)
+        first = db.session.get(ImportBatch, batch_ids[0])
+        assert (first.kind, first.file_name, first.created_count, first.updated_count) == ("problems", "循环园问题.ods", 6, 0)
+        assert first.file.data == fixture("problems.ods") and len(first.checksum) == 64
+        assert {r.table_name for r in first.rows} == {"problem", "enterprise"}  # the new enterprise too
+    page = office.get("/admin/import/").text
+    assert "导入记录" in page and "循环园问题.ods" in page and "更新.xlsx" in page
+    kept = office.get(f"/admin/import/file?batch={batch_ids[0]}")
+    assert kept.status_code == 200 and kept.data == fixture("problems.ods")
+    # the later batch first: undoing the first one now would undo rows... it did not touch; both are independent
+    done = office.post("/admin/import/undo", data={"csrf_token": token, "batch": batch_ids[1]}, follow_redirects=True).text
+    assert "已撤销" in done
+    done = office.post("/admin/import/undo", data={"csrf_token": token, "batch": batch_ids[0]}, follow_redirects=True).text
+    assert "已撤销" in done and "删除新增的6条" in done
+    assert everything(seeded) == before
+    with seeded.app_context():
+        assert db.session.scalar(select(Enterprise.id).where(Enterprise.name == NEW_FIRM)) is None
+        assert db.session.get(ImportBatch, batch_ids[0]).undone_at is not None
+        deleted = db.session.scalars(select(AuditLog).where(AuditLog.table_name == "problem", AuditLog.action == "delete")).all()
+        assert len(deleted) == 6  # the undo is in the audit trail, row by row
+    again = office.post("/admin/import/undo", data={"csrf_token": token, "batch": batch_ids[0]}, follow_redirects=True)
+    assert again.status_code == 403  # undone once
+
+
+def test_an_import_whose_rows_changed_since_cannot_be_undone(seeded, firms, login_as):
+    from models import ImportBatch, workflow
+
+    office = login_as("coordinator", "office")
+    token = csrf_token(office.get("/admin/import/").text)
+    with seeded.app_context():
+        result = import_enterprises(fixture("enterprises.xlsx"), miluo(), CommandLineUser(), file_name="企业.xlsx")
+        batch_id = result.batch.id
+        firm = db.session.scalar(select(Enterprise).where(Enterprise.name == "汨罗市星光包装有限公司"))
+        firm.contact = "后来改的联系人"
+        db.session.commit()
+    page = office.post("/admin/import/undo", data={"csrf_token": token, "batch": batch_id}, follow_redirects=True).text
+    assert "未能撤销：导入后企业“汨罗市星光包装有限公司”又被修改过" in page
+    with seeded.app_context():
+        assert db.session.get(ImportBatch, batch_id).undone_at is None
+        assert db.session.scalar(select(Enterprise.contact).where(Enterprise.name == "汨罗市星光包装有限公司")) == "后来改的联系人"
+
+
+def test_others_cannot_see_or_undo_a_batch_and_a_dry_run_records_nothing(seeded, firms, login_as):
+    from models import ImportBatch
+
+    with seeded.app_context():
+        import_enterprises(fixture("enterprises.xls"), miluo(), CommandLineUser(), dry_run=True)
+        assert db.session.scalar(select(func.count(ImportBatch.id))) == 0
+        result = import_enterprises(fixture("enterprises.xls"), miluo(), CommandLineUser(), file_name="企业.xls")
+        batch_id = result.batch.id
+    group = login_as("group")
+    token = csrf_token(group.get("/admin/import/").text)
+    assert "企业.xls" not in group.get("/admin/import/").text
+    assert group.post("/admin/import/undo", data={"csrf_token": token, "batch": batch_id}).status_code == 404
+    assert group.get(f"/admin/import/file?batch={batch_id}").status_code == 404
+    assert login_as("handler").get(f"/admin/import/file?batch={batch_id}").status_code in (403, 404)

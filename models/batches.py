@@ -1,0 +1,194 @@
+"""Import batches (导入记录): every import that wrote something is recorded — who, when, which file (kept, with its
+SHA-256), what it created and updated — and can be undone while none of its rows has changed since. Undoing deletes
+the rows the import created and puts back the values of the rows it updated, timeline entries included, as one
+audited write; a batch is undone once."""
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, LargeBinary, String, func, inspect, select
+from sqlalchemy.dialects import mysql
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import CampaignOwnedMixin, IdMixin, db, local_now
+from .enterprise import Enterprise, EnterpriseGroup
+from .errors import DomainError
+from .problem import Problem, ProblemUpdate
+
+KIND_LABELS = {"problems": "附件2问题清单", "enterprises": "企业名单"}
+MODELS = {"problem": Problem, "enterprise": Enterprise}
+# Columns a snapshot does not put back: the key, the counters and stamps a write keeps by itself.
+NOT_RESTORED = {"id", "version", "created_at", "updated_at", "urgency"}
+FILE_BYTES = LargeBinary().with_variant(mysql.LONGBLOB(), "mysql", "mariadb")  # an upload of up to 10 MB
+
+
+class ImportFile(IdMixin, db.Model):
+    """The file an import batch read, kept as it was uploaded (outside the audit trail: it is the evidence)."""
+
+    __label__ = "导入文件"
+    __tablename__ = "import_file"
+
+    data: Mapped[bytes] = mapped_column(FILE_BYTES)
+
+
+class ImportBatch(IdMixin, CampaignOwnedMixin, db.Model):
+    """One import that wrote to the database."""
+
+    __label__ = "导入记录"
+    __tablename__ = "import_batch"
+    __column_labels__ = {"kind": "导入类型", "file_name": "文件名", "checksum": "SHA-256 校验值", "size": "文件大小（字节）",
+                         "file": "导入文件", "file_id": "导入文件", "created_by": "导入人", "created_count": "新增条数",
+                         "updated_count": "更新条数", "unchanged_count": "不变条数", "undone_at": "撤销时间",
+                         "undone_by": "撤销人"}
+
+    kind: Mapped[str] = mapped_column(String(16))  # problems / enterprises
+    file_name: Mapped[str] = mapped_column(String(200))
+    checksum: Mapped[str] = mapped_column(String(64))  # SHA-256 of the file
+    size: Mapped[int] = mapped_column(Integer)
+    file_id: Mapped[int | None] = mapped_column(ForeignKey("import_file.id", ondelete="SET NULL"))
+    file = relationship(ImportFile)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=local_now)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"), index=True)
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    created_count: Mapped[int] = mapped_column(Integer, default=0)
+    updated_count: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged_count: Mapped[int] = mapped_column(Integer, default=0)
+    undone_at: Mapped[datetime | None] = mapped_column(DateTime)
+    undone_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    undone_by = relationship("User", foreign_keys=[undone_by_id])
+    rows: Mapped[list[ImportBatchRow]] = relationship(back_populates="batch", cascade="all, delete-orphan",
+                                                      order_by="ImportBatchRow.id")
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS.get(self.kind, self.kind)
+
+    def __str__(self) -> str:
+        return f"{self.kind_label}导入 {self.file_name}（{self.created_at:%Y-%m-%d %H:%M}）"
+
+
+class ImportBatchRow(IdMixin, db.Model):
+    """A row an import batch created or updated: its version right after the import (a later change shows as another
+    version), the values it had before (for an update), and the timeline entries the import added to it."""
+
+    __label__ = "导入记录明细"
+    __tablename__ = "import_batch_row"
+
+    batch_id: Mapped[int] = mapped_column(ForeignKey("import_batch.id", ondelete="CASCADE"), index=True)
+    batch = relationship(ImportBatch, back_populates="rows")
+    table_name: Mapped[str] = mapped_column(String(32))
+    row_id: Mapped[int] = mapped_column(Integer)
+    created: Mapped[bool] = mapped_column(default=False)
+    version: Mapped[int] = mapped_column(Integer)
+    before: Mapped[dict | None] = mapped_column(JSON)  # column values (and links) before the import, for an update
+    updates: Mapped[list | None] = mapped_column(JSON)  # ids of the timeline entries the import added
+
+
+def snapshot(obj) -> dict:
+    """What `obj` holds, to be put back by restore: its columns, and a problem's 协办单位 or an enterprise's groups."""
+    values = {}
+    for attr in inspect(obj).mapper.column_attrs:
+        if attr.key not in NOT_RESTORED:
+            value = getattr(obj, attr.key)
+            values[attr.key] = value.isoformat() if isinstance(value, date | datetime) else value
+    if isinstance(obj, Problem):
+        values["co_units"] = sorted(u.id for u in obj.co_units)
+    if isinstance(obj, Enterprise):
+        values["groups"] = sorted(link.body_id for link in obj.groups)
+    return values
+
+
+def restore(obj, values: dict) -> None:
+    """Put back what snapshot took."""
+    from .org import Unit  # a problem's 协办单位
+
+    mapper = inspect(obj).mapper
+    for key, value in values.items():
+        if key in ("co_units", "groups"):
+            continue
+        column = mapper.columns[key]
+        kind = column.type.python_type if hasattr(column.type, "python_type") else None
+        if value is not None and kind is datetime:
+            value = datetime.fromisoformat(value)
+        elif value is not None and kind is date:
+            value = date.fromisoformat(value)
+        setattr(obj, key, value)
+    if isinstance(obj, Problem) and "co_units" in values:
+        obj.co_units = list(db.session.scalars(select(Unit).where(Unit.id.in_(values["co_units"])))) if values["co_units"] else []
+    if isinstance(obj, Enterprise) and "groups" in values:
+        wanted = set(values["groups"])
+        for link in list(obj.groups):
+            if link.body_id not in wanted:
+                obj.groups.remove(link)
+        for body_id in wanted - {link.body_id for link in obj.groups}:
+            obj.groups.append(EnterpriseGroup(body_id=body_id))
+
+
+def record_batch(kind: str, campaign, user, file_name: str, data: bytes, counts: tuple[int, int, int],
+                 rows: list[tuple[object, bool, dict | None, list]]) -> ImportBatch:
+    """Record a written import, after its last flush (the rows have their ids and versions): `rows` are (row, created,
+    values before, timeline entries added)."""
+    batch = ImportBatch(campaign_id=campaign.id, kind=kind, file_name=(file_name or "")[:200] or "（未命名）",
+                        checksum=hashlib.sha256(data).hexdigest(), size=len(data), file=ImportFile(data=data),
+                        created_by_id=getattr(user, "id", None), created_count=counts[0], updated_count=counts[1],
+                        unchanged_count=counts[2])
+    for obj, created, before, updates in rows:
+        batch.rows.append(ImportBatchRow(table_name=obj.__tablename__, row_id=obj.id, created=created, version=obj.version,
+                                         before=before, updates=[u.id for u in updates] or None))
+    db.session.add(batch)
+    return batch
+
+
+def undo_refusal(batch: ImportBatch) -> str | None:
+    """Why `batch` cannot be undone now (in Chinese), or None."""
+    if batch.undone_at is not None:
+        return f"该批导入已于{batch.undone_at:%Y-%m-%d %H:%M}撤销。"
+    if not batch.rows:
+        return "该批导入没有写入任何记录，无需撤销。"
+    for table, model in MODELS.items():
+        rows = [r for r in batch.rows if r.table_name == table]
+        if not rows:
+            continue
+        current = dict(db.session.execute(select(model.id, model.version).where(model.id.in_([r.row_id for r in rows]))).all())
+        for row in rows:
+            if row.row_id not in current:
+                return f"导入后{model.__label__}（编号{row.row_id}）已被删除，不能撤销。"
+            if current[row.row_id] != row.version:
+                obj = db.session.get(model, row.row_id)
+                return f"导入后{model.__label__}“{obj}”又被修改过，不能撤销（撤销只在导入的记录都没有再变动时可用）。"
+    problems = [r.row_id for r in batch.rows if r.table_name == "problem"]
+    if problems:
+        theirs = {u for r in batch.rows for u in (r.updates or ())}
+        since = db.session.scalars(select(ProblemUpdate.id).where(ProblemUpdate.problem_id.in_(problems),
+                                                                  ProblemUpdate.id.not_in(theirs) if theirs else True,
+                                                                  ProblemUpdate.created_at > batch.created_at)).first()
+        if since is not None:
+            return "导入后这些问题又有了新的办理过程记录（如催办、批示），不能撤销。"
+    firms = [r.row_id for r in batch.rows if r.table_name == "enterprise" and r.created]
+    if firms:
+        created_problems = [r.row_id for r in batch.rows if r.table_name == "problem" and r.created]
+        used = db.session.scalar(select(func.count(Problem.id)).where(Problem.enterprise_id.in_(firms),
+                                                                       Problem.id.not_in(created_problems) if created_problems else True))
+        if used:
+            return "导入新建的企业已被其他问题使用，不能撤销。"
+    return None
+
+
+def undo(batch: ImportBatch, user) -> None:
+    """Undo `batch`: delete what it created, put back what it updated (with the timeline entries it added), and mark
+    it undone — one write, audited like any other; DomainError when it cannot be undone."""
+    refusal = undo_refusal(batch)
+    if refusal:
+        raise DomainError(refusal)
+    added = [u for r in batch.rows for u in (r.updates or ())]
+    for update in db.session.scalars(select(ProblemUpdate).where(ProblemUpdate.id.in_(added))) if added else ():
+        db.session.delete(update)
+    for row in reversed(batch.rows):  # problems before the enterprises they name
+        obj = db.session.get(MODELS[row.table_name], row.row_id)
+        if row.created:
+            db.session.delete(obj)
+        else:
+            restore(obj, row.before or {})
+    batch.undone_at = local_now()
+    batch.undone_by_id = getattr(user, "id", None)

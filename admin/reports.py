@@ -13,12 +13,14 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from exports import build, reporting_unit
+from exports import templates
 from exports.enterprises import enterprises_workbook
 from imports.enterprises import import_enterprises
 from imports.package import FORMATS
 from imports.problems import FIRM_CREATORS, Lookup, import_problems
 from imports.workbook import MAX_BYTES, ImportFailure
-from models import Body, Enterprise, ImportBatch, Problem, Visit, db, local_now
+from models import Body, Enterprise, EnterpriseGroup, ImportBatch, Problem, Visit, db, local_now, terms
+from models.terms import Vocabulary
 from models.batches import undo
 from models.errors import DomainError
 from models.periods import report_day
@@ -145,6 +147,30 @@ class ImportView(SecurePage):
         else:
             flash(f"已撤销{batch}：删除新增的{batch.created_count}条、恢复更新的{batch.updated_count}条。", "success")
         return redirect(self.get_url(".index", campaign=batch.campaign_id))
+
+    @expose("/template")
+    def template_view(self):
+        """A blank form to fill in offline (exports.templates): ?kind=problems|enterprises&format=xlsx|xls; for a working
+        group the problem form lists its linked enterprises, one row each."""
+        campaign = chosen_campaign()
+        kind, suffix = request.args.get("kind", ""), request.args.get("format", "xlsx")
+        if campaign is None or kind not in self.kinds() or suffix not in ("xlsx", "xls"):
+            abort(404)
+        unit = user_unit() or reporting_unit(campaign)
+        if kind == "problems":
+            group = current_user.body if current_user.role == "group" else None
+            firms = []
+            if group is not None:
+                firms = db.session.scalars(select(Enterprise).join(EnterpriseGroup).where(
+                    EnterpriseGroup.body_id == group.id, Enterprise.campaign_id == campaign.id).order_by(Enterprise.name)).all()
+            form = templates.problems_form(campaign.name, unit, terms.values(campaign.id, Vocabulary.CATEGORY), firms,
+                                           group.name if group is not None else None)
+            name = f"问题清单填报模板（{group.name if group is not None else campaign.name}）"
+        else:
+            form = templates.enterprises_form(campaign.name, unit, terms.values(campaign.id, Vocabulary.OWNERSHIP))
+            name = f"企业名单填报模板（{campaign.name}）"
+        content = templates.xls_bytes(form) if suffix == "xls" else templates.xlsx_bytes(form)
+        return download(content, f"{name}.{suffix}")
 
     @expose("/file")
     def file_view(self):

@@ -45,7 +45,7 @@ def import_command(kind, path, dry_run, campaign):
         raise CliError(f"找不到文件：{path}")
     chosen = find_campaign(campaign)
     try:
-        result = runs[kind](file.read_bytes(), chosen, CommandLineUser(), dry_run=dry_run)
+        result = runs[kind](file.read_bytes(), chosen, CommandLineUser(), dry_run=dry_run, file_name=file.name)
     except ImportFailure as failure:
         raise CliError(str(failure)) from None
     sheet = result.sheet
@@ -62,6 +62,8 @@ def import_command(kind, path, dry_run, campaign):
     if result.errors:
         raise CliError(result.summary())
     click.echo(result.summary())
+    if result.batch is not None:
+        click.echo(f"导入记录第{result.batch.id}号（可在“报表 → 导入”页面撤销）。")
 
 
 def init_app(app: Flask) -> None:

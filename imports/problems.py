@@ -38,6 +38,8 @@ from .workbook import CellError, CellNote, Noted, RowRefusal, Sheet, parse_date,
 REQUIRED_COLUMNS = (("问题编号",), ("企业名称", "问题描述"))
 # Columns of 附件2 the system fills in: recognised in a file, never read back.
 COMPUTED_COLUMNS = tuple(column.header for column in annex2.COLUMNS if not column.field)
+# What a working group's template fills in before the group writes a problem (exports.templates).
+PREFILLED = {annex2.HEADER_OF["enterprise"], annex2.HEADER_OF["collected_by_body"]}
 FIRM_CREATORS = ("admin", "coordinator")  # who may have an import create an enterprise (as they may in the panel)
 # Rows applied between flushes: what the session holds unwritten (and the memory a flush takes) stays small, so that
 # a 20,000-row file imports within the memory limit of the hardening issue (tests/test_upload_limits.py).
@@ -345,7 +347,8 @@ def import_problems(data: bytes, campaign: Campaign, user, dry_run: bool = False
     lookup = Lookup(campaign, user, choices)
     convert = parsers(lookup, *year_hint(sheet, campaign))
     try:
-        parsed = [(number, parse_row(number, cells, convert, sheet, result.errors, result.notes)) for number, cells in sheet.rows]
+        parsed = [(number, parse_row(number, cells, convert, sheet, result.errors, result.notes))
+                  for number, cells in problem_rows(sheet)]
         result.unknown = lookup.unknown()
         numbers = [v["number"] for _, v in parsed if v.get("number")]
         repeated = {n for n, times in Counter(numbers).items() if times > 1}
@@ -382,6 +385,18 @@ def keep_batch(kind: str, campaign: Campaign, user, file_name: str, data: bytes,
                          [(obj, created, before, added.get(id(obj), [])) for obj, created, before in rows])
     db.session.flush()
     return batch
+
+
+def problem_rows(sheet: Sheet):
+    """The sheet's rows that say something about a problem: in a sheet made from the panel's template (its title says
+    填报模板), a row that holds only what the template pre-filled (an enterprise, a working group) is skipped, and listed."""
+    template = any(annex2.TEMPLATE_MARK in line for line in sheet.above)
+    for number, cells in sheet.rows:
+        filled = {header for header, value in cells.items() if value is not None}
+        if template and filled <= PREFILLED:
+            sheet.skipped.append((number, "只有模板预填的企业，没有填写问题"))
+            continue
+        yield number, cells
 
 
 def year_hint(sheet: Sheet, campaign: Campaign) -> tuple[int | None, str]:

@@ -62,6 +62,7 @@ class Sheet:
     ignored: list[str] = field(default_factory=list)  # columns not read: 第5列“联系人”
     skipped: list[tuple[int, str]] = field(default_factory=list)  # rows left out: (row, why)
     filled_on: date | None = None  # the 填报时间 above the header
+    above: list[str] = field(default_factory=list)  # the texts above the header (title, 填报单位…)
     kind: str = "xlsx"
     sheet_name: str = ""
 
@@ -120,6 +121,7 @@ def read_sheet(data: bytes, headers: tuple[str, ...], what: str, required: tuple
         raise ImportFailure(f"{what}缺少必需的列：应有{wanted}。当前表头（第{sheet.header_row}行）识别出："
                             f"{'、'.join(sheet.columns) or '无'}。")
     sheet.filled_on = next((day for row in grid[:header_index] if (day := title_date(row))), None)
+    sheet.above = [t for row in grid[:header_index] for v in row if (t := text(v))]
     fill_merged(grid, merged, header_index, sheet)
     header_keys = [header_key(v) for v in grid[header_index]]
     for number, values in enumerate(grid[header_index + 1:], start=header_index + 2):

@@ -60,6 +60,7 @@ COLUMNS = (
     Column("备注", 16, "remark", lambda p, row: p.remark, "remark", "text"),
 )
 HEADERS = tuple(column.header for column in COLUMNS)
+TEMPLATE_MARK = "填报模板"  # in the title of a blank form to fill in offline (exports.templates), which imports know by it
 HEADER_OF = {column.key: column.header for column in COLUMNS}  # the ledger's labels of these columns
 READ_BACK = tuple(column for column in COLUMNS if column.field)  # what an import reads
 

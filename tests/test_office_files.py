@@ -360,3 +360,68 @@ def test_others_cannot_see_or_undo_a_batch_and_a_dry_run_records_nothing(seeded,
     assert group.post("/admin/import/undo", data={"csrf_token": token, "batch": batch_id}).status_code == 404
     assert group.get(f"/admin/import/file?batch={batch_id}").status_code == 404
     assert login_as("handler").get(f"/admin/import/file?batch={batch_id}").status_code in (403, 404)
+
+
+def test_a_working_groups_template_lists_its_enterprises_and_comes_back_in(seeded, firms, login_as):
+    from openpyxl import load_workbook
+    from models import EnterpriseGroup
+
+    with seeded.app_context():
+        group = named(Body, GROUP)
+        for firm_id in firms.values():
+            db.session.add(EnterpriseGroup(enterprise_id=firm_id, body_id=group.id))
+        db.session.commit()
+    client = login_as("group")
+    page = client.get("/admin/import/").text
+    assert "填报模板" in page and "已预填本组联点企业" in page
+    response = client.get("/admin/import/template?kind=problems&format=xlsx")
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.data))
+    sheet = book["填报"]
+    assert "填报模板" in sheet["A1"].value and [c.value for c in sheet[3]][:3] == ["序号", "企业名称", "所在镇（园区）"]
+    listed = {sheet.cell(r, 2).value: r for r in range(4, sheet.max_row + 1) if sheet.cell(r, 2).value}
+    assert set(listed) >= {name for name, _ in FIRMS} and sheet.cell(listed["湖南金龙新材料有限公司"], 7).value == GROUP
+    assert any("资金" in (v.formula1 or "") for v in sheet.data_validations.dataValidation)  # the 问题类型 dropdown
+    assert "填表说明" in book.sheetnames
+    row = listed["湖南金龙新材料有限公司"]
+    sheet.cell(row, 5).value = "蒸汽管网压力不足"
+    sheet.cell(row, 8).value = "2024年9月25日"
+    out = io.BytesIO()
+    book.save(out)
+    token = csrf_token(page)
+    preview = client.post("/admin/import/", data={"csrf_token": token, "kind": "problems",
+                                                  "file": (io.BytesIO(out.getvalue()), "模板.xlsx")},
+                          content_type="multipart/form-data").text
+    assert "预检通过：将新增1条" in preview and "只有模板预填的企业，没有填写问题" in preview
+    pending = preview.split('name="token" value="')[1].split('"')[0]
+    assert "导入通过：已新增1条" in client.post("/admin/import/confirm", data={"csrf_token": token, "token": pending}).text
+    with seeded.app_context():
+        problem = db.session.scalar(select(Problem).where(Problem.description == "蒸汽管网压力不足"))
+        assert (problem.enterprise.name, problem.collected_by_body.name, problem.collected_on) == (
+            "湖南金龙新材料有限公司", GROUP, date(2024, 9, 25))
+
+
+@pytest.mark.parametrize("kind", ["problems", "enterprises"])
+def test_the_xls_templates_are_read_back_and_open_in_libreoffice(seeded, firms, login_as, tmp_path, kind):
+    import shutil
+    import subprocess
+
+    response = login_as("coordinator", "office").get(f"/admin/import/template?kind={kind}&format=xls")
+    assert response.status_code == 200 and response.data.startswith(b"\xd0\xcf\x11\xe0")
+    with seeded.app_context():
+        run = import_problems if kind == "problems" else import_enterprises
+        result = run(response.data, miluo(), CommandLineUser(), dry_run=True)
+        assert not result.errors and result.sheet.kind == "xls" and result.sheet.header_row == 3
+        assert not result.outcomes  # a blank form changes nothing
+    if shutil.which("soffice") is None:
+        pytest.skip("LibreOffice 未安装：只检查了本系统能读回 .xls 模板")
+    path = tmp_path / f"{kind}.xls"
+    path.write_bytes(response.data)
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/lo", "--headless", "--convert-to", "xlsx",
+                    "--outdir", str(tmp_path), str(path)],
+                   check=True, capture_output=True, timeout=180)
+    from openpyxl import load_workbook
+    opened = load_workbook(tmp_path / f"{kind}.xlsx")  # what LibreOffice made of it, saved again
+    sheet = opened["填报"]
+    assert "填报模板" in sheet["A1"].value and "企业名称" in [c.value for c in sheet[3]]
+    assert "A1:" in str(sheet.merged_cells) and "填表说明" in opened.sheetnames

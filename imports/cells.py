@@ -171,6 +171,7 @@ def name_key(name: str, company: bool = False) -> str:
     湖南金龙(汨罗)新材料有限责任公司 and 湖南金龙（汨罗）新材料 are one."""
     text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", name)).lower()
     if company:
+        text = text.replace("有限责任公司", "有限公司")
         for tail in COMPANY_TAILS:
             if text.endswith(tail) and len(text) > len(tail) + 1:
                 return text[: -len(tail)]

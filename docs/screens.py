@@ -28,6 +28,7 @@ from models import Body, Campaign, Enterprise, Problem, Unit, User, db  # noqa: 
 from models.vocab import Status  # noqa: E402
 from seeds.demo import load_demo  # noqa: E402
 from seeds.loader import load_seeds  # noqa: E402
+from imports.enterprises import import_enterprises  # noqa: E402
 from tests.fixtures.offices import FIRMS  # noqa: E402
 
 OUT = ROOT / "docs" / "screens"
@@ -56,6 +57,9 @@ def build(app) -> int:
         for name, code in FIRMS:  # the enterprises the office file of the import screenshot names
             db.session.add(Enterprise(campaign=campaign, name=name, credit_code=code, town=town))
         db.session.commit()
+        office = db.session.scalar(select(User).where(User.username == "coordinator"))
+        import_enterprises((ROOT / "tests" / "fixtures" / "enterprises.xls").read_bytes(), campaign, office,
+                           file_name="循环园联点企业.xls")  # an earlier import, listed under 导入记录
         return db.session.scalar(select(Problem.id).where(Problem.campaign_id == campaign.id,
                                                           Problem.responsible_unit_id == unit.id,
                                                           Problem.status == Status.HANDLING).order_by(Problem.deadline))

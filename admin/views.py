@@ -1,6 +1,8 @@
 """One view per table. Views are attributes only; behaviour lives in SecureModelView and the model layer."""
 from __future__ import annotations
 
+from markupsafe import Markup
+
 from flask_admin import expose
 from flask_admin.model.template import EndpointLinkRowAction
 from flask_login import current_user
@@ -314,8 +316,19 @@ class EventView(SecureModelView):
     form_ajax_refs = {"organiser": BODY_AJAX, "co_organiser": UNIT_AJAX}
 
 
+def schedule_cell(view, context, model, name):
+    """周期: when the task is due as the reports count it (周期 and 周期日), with the document's own words when they say
+    otherwise (a copied campaign whose 周调度 moved to 周五 still carries 每周三 as written)."""
+    shown, written = model.schedule_text, model.recurrence_text
+    if written and shown != written:
+        return Markup('{} <small class="text-muted">（原文：{}）</small>').format(shown, written)
+    return shown or ""
+
+
 class TaskView(SecureModelView):
     column_list = ("code", "section", "title", "responsible_text", "start_on", "due_on", "due_text", "recurrence_text", "target_text", "status")
+    column_formatters = {"recurrence_text": schedule_cell}
+    form_args = {"recurrence_text": {"label": "周期（原文）", "description": "文件中的原话；报送日以“周期”和“周期日”为准"}}
     column_labels = {
         "code": "序号",
         "section": "类别",
@@ -331,7 +344,7 @@ class TaskView(SecureModelView):
         "due_text": "时限（原文）",
         "recurrence": "周期",
         "recurrence_day": "周期日（周几/每旬几日前）",
-        "recurrence_text": "周期（原文）",
+        "recurrence_text": "报送周期",  # the list shows the 周期 the reports follow (schedule_cell); the form, the words
         "report_kind": "报送类型",
         "target_text": "量化目标",
         "target_value": "目标值",

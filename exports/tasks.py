@@ -17,7 +17,7 @@ def task_row(task) -> list:
     responsible = task.responsible_text or (task.responsible_body.name if task.responsible_body else None) or (
         task.responsible_unit.name if task.responsible_unit else None)
     return [task.code, task.section, task.title, task.content, responsible, task.start_on, task.due_on, task.due_text,
-            task.recurrence_text, task.target_text, task.status]
+            task.schedule_text, task.target_text, task.status]
 
 
 def annex1_workbook(tasks, campaign_name: str, reporting_unit: str, filled_on: date) -> Workbook:

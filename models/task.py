@@ -73,8 +73,28 @@ class Task(IdMixin, TimestampMixin, VersionMixin, CampaignOwnedMixin, Provenance
         if self.start_on and self.due_on and self.start_on > self.due_on:
             raise DomainError("开始日期不能晚于完成时限。")
 
+    @property
+    def schedule(self) -> str | None:
+        """When it is due, as the dates are counted (每周五, 每旬8日前): from 周期 and 周期日, which the reports follow;
+        None when it does not recur."""
+        if self.recurrence == Recurrence.WEEKLY and self.recurrence_day:
+            return f"每周{WEEKDAYS[self.recurrence_day - 1]}"
+        if self.recurrence == Recurrence.DEKAD and self.recurrence_day:
+            return f"每旬{self.recurrence_day}日前"
+        return None
+
+    @property
+    def schedule_text(self) -> str | None:
+        """周期 as a report prints it: the document's words while they say the day the reports follow (每周三下午), else
+        that day (每周五, after the office moved it)."""
+        written, derived = self.recurrence_text, self.schedule
+        return written if derived is None or (written or "").startswith(derived) else derived
+
     def __str__(self) -> str:
         return f"{self.code} {self.title}"
+
+
+WEEKDAYS = "一二三四五六日"
 
 
 class PolicyDocument(IdMixin, TimestampMixin, VersionMixin, CampaignOwnedMixin, ProvenanceMixin, db.Model):

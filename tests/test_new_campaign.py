@@ -7,7 +7,7 @@ import io
 from datetime import date
 from pathlib import Path
 
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from exports.problems import HEADERS
@@ -103,6 +103,11 @@ def test_a_coordinator_copies_the_campaign_and_runs_the_new_one_with_its_own_ter
         assert old == {date(2025, 3, 5)}  # the copied-from campaign still reports on Wednesdays
     listed = office.get("/admin/problem/").text
     assert "流动资金贷款续贷难" in listed and "专精特新认定咨询" in listed
+    tasks = office.get("/admin/task/?search=周调度报送").text  # the list says the day the reports follow
+    assert "每周五 <small" in tasks and "（原文：每周三）" in tasks
+    annex1 = load_workbook(io.BytesIO(office.get(f"/admin/reports/download?kind=tasks&campaign={new_id}").data)).active
+    row = next(r for r in annex1.iter_rows(values_only=True) if "周调度报送" in r)
+    assert "每周五" in row and "每周三" not in row  # 附件1 prints the day the reports follow
 
 
 def term_ids(campaign_id, value):

@@ -425,3 +425,18 @@ def test_the_xls_templates_are_read_back_and_open_in_libreoffice(seeded, firms, 
     sheet = opened["填报"]
     assert "填报模板" in sheet["A1"].value and "企业名称" in [c.value for c in sheet[3]]
     assert "A1:" in str(sheet.merged_cells) and "填表说明" in opened.sheetnames
+
+
+@pytest.mark.parametrize("role", ["admin", "coordinator", "group", "handler", "leader"])
+def test_the_import_pages_refuse_bad_input_without_an_error_page(seeded, login_as, role):
+    client = login_as(role)
+    page = client.get("/admin/import/")
+    token = csrf_token(page.text) if page.status_code == 200 else ""
+    for url in ("/admin/import/file?batch=abc", "/admin/import/file?batch=99999999999", "/admin/import/file",
+                "/admin/import/template?kind=x", "/admin/import/template?kind=problems&format=pdf",
+                "/admin/import/template?kind=problems&format=xls&campaign=%00"):
+        assert client.get(url).status_code < 500, url
+    for url, data in (("/admin/import/undo", {"batch": "x"}), ("/admin/import/undo", {}),
+                      ("/admin/import/choose", {"token": "not-a-token", "name-enterprise-0": "甲", "choice-enterprise-0": "1"}),
+                      ("/admin/import/confirm", {"token": "00000000000000000000000000000000"})):
+        assert client.post(url, data={"csrf_token": token, **data}).status_code < 500, url

@@ -148,6 +148,7 @@ class SecureModelView(ModelView):
     form_excluded_columns = ()  # INTERNAL_COLUMNS are added to every view's own
     column_details_exclude_list = ()
     list_template = "admin/zq_list.html"
+    details_template = "admin/zq_details.html"
     column_type_formatters = LIST_FORMATTERS  # yes/no in Chinese
     column_type_formatters_detail = DETAIL_FORMATTERS
     create_defaults = ("campaign", "body", "collected_by_body")  # filled from the user's scope on a new form

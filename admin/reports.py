@@ -15,12 +15,15 @@ from sqlalchemy import select
 from exports import build, reporting_unit
 from exports import templates
 from exports.enterprises import enterprises_workbook
+from exports.periodic import task_day
 from imports.enterprises import import_enterprises
 from imports.package import FORMATS
 from imports.problems import FIRM_CREATORS, Lookup, import_problems
 from imports.workbook import MAX_BYTES, ImportFailure
 from models import Body, Enterprise, EnterpriseGroup, ImportBatch, Problem, Visit, db, local_now, terms
 from models.terms import Vocabulary
+from models.task import WEEKDAYS
+from models.vocab import ReportKind
 from models.batches import undo
 from models.errors import DomainError
 from models.periods import report_day
@@ -48,8 +51,10 @@ class ReportsView(SecurePage):
 
     @expose("/")
     def index(self):
-        return self.render("admin/reports.html", campaign=chosen_campaign(), campaigns=user_campaigns(),
-                           today=local_now().date())
+        campaign = chosen_campaign()
+        weekday = WEEKDAYS[task_day(campaign, ReportKind.WEEKLY) - 1] if campaign is not None else None
+        return self.render("admin/reports.html", campaign=campaign, campaigns=user_campaigns(),
+                           today=local_now().date(), weekday=weekday)
 
     @expose("/download")
     def download_view(self):

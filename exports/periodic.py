@@ -141,7 +141,8 @@ def title_of(figures: PeriodFigures) -> str:
 
 def period_line(figures: PeriodFigures) -> str:
     p = figures.period
-    return f"统计期间：{p.start:%Y-%m-%d} 至 {p.end:%Y-%m-%d}（{p.label}）　　报送截止：{p.due:%Y-%m-%d}"
+    label = "" if p.kind == ReportKind.WEEKLY else f"（{p.label}）"  # a week's label is its dates again
+    return f"统计期间：{p.start:%Y-%m-%d} 至 {p.end:%Y-%m-%d}{label}　　报送截止：{p.due:%Y-%m-%d}"
 
 
 LINE_HEADERS = [("名称", 18), ("走访次数", 9), ("走访企业数", 10), ("收集问题", 9), ("交办问题", 9), ("办结问题", 9),

@@ -65,6 +65,8 @@ class Outcome:
     number: str | None
     action: str  # 新增 / 更新 / 不变, with the workflow step taken, if any
     detail: str = ""
+    summary: str = ""  # which problem: its enterprise and the start of its description
+    problem: object = field(default=None, repr=False, compare=False)  # the row written (its number once imported)
 
 
 @dataclass
@@ -247,6 +249,18 @@ def step_args(step: str, values: dict) -> dict:
 
 def apply_row(number: int, values: dict, campaign: Campaign, user, problems: dict[str, Problem],
               touched: list) -> tuple[Outcome, Problem | None]:
+    """change_row, and the outcome says which problem the row is (its enterprise, the start of its description)."""
+    outcome, written = change_row(number, values, campaign, user, problems, touched)
+    problem = written or problems.get(values.get("number"))
+    if problem is not None:
+        firm = problem.enterprise.name if problem.enterprise is not None else "（未填企业）"
+        text = problem.description or ""
+        outcome.summary, outcome.problem = f"{firm}：{text[:30]}{'…' if len(text) > 30 else ''}", problem
+    return outcome, written
+
+
+def change_row(number: int, values: dict, campaign: Campaign, user, problems: dict[str, Problem],
+               touched: list) -> tuple[Outcome, Problem | None]:
     """Change the database as the row says, and tell which problem it wrote; raises RowRefusal before changing
     anything it refuses. A field whose column the file leaves out is not in `values`, and is left as it is."""
     status = values.get("status")

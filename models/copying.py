@@ -1,6 +1,8 @@
 """A new campaign from an existing one (复制专项行动): its settings, vocabularies and structure, to edit from there."""
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select
 
 from .base import db
@@ -18,10 +20,11 @@ LEFT_OUT = {"id", "campaign_id", "created_at", "updated_at", "version", "source_
 RESET = {Task: {"start_on": None, "due_on": None, "status": "未开始"}}
 
 
-def copy_campaign(source: Campaign, name: str, code: str, enterprises: bool = False) -> Campaign:
+def copy_campaign(source: Campaign, name: str, code: str, enterprises: bool = False, start_on: date | None = None,
+                  end_on: date | None = None) -> Campaign:
     """A new campaign called `name` (problem numbers prefixed `code`) with `source`'s settings, vocabularies (terms in
     use and retired), units, people, bodies with their units, posts and towns, and tasks (report days and targets
-    kept, dates cleared); with `enterprises`, its enterprises and their working groups too. No problems, visits,
+    kept, dates cleared), starting on `start_on` (whose year problem numbers carry) and ending on `end_on`; with `enterprises`, its enterprises and their working groups too. No problems, visits,
     meetings, reports, policies or stated figures: those are the new campaign's own. The copies carry no excerpt
     of the old campaign's document. Not committed."""
     name, code = (name or "").strip(), (code or "").strip()
@@ -31,7 +34,10 @@ def copy_campaign(source: Campaign, name: str, code: str, enterprises: bool = Fa
         raise DomainError(f"已有名为“{name}”的专项行动。")
     if db.session.scalar(select(Campaign.id).where(Campaign.code == code)) is not None:
         raise DomainError(f"问题编号前缀“{code}”已被其他专项行动使用。")
+    if start_on and end_on and start_on > end_on:
+        raise DomainError("开始日期不能晚于结束日期。")
     campaign = Campaign(name=name, code=code, region=source.region, issuer=source.issuer, goals=source.goals,
+                        start_on=start_on, end_on=end_on,
                         supervisor_required=source.supervisor_required,
                         **{key: getattr(source, key) for key in Campaign.SETTING_LIMITS})
     with db.session.no_autoflush:  # the campaign and its terms in one flush: no default terms besides the copies

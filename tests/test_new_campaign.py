@@ -41,13 +41,20 @@ def test_a_coordinator_copies_the_campaign_and_runs_the_new_one_with_its_own_ter
         source = miluo()
         source_id, units = source.id, db.session.scalar(select(func.count(Unit.id)).where(Unit.campaign_id == source.id))
         tasks = db.session.scalar(select(func.count(Task.id)).where(Task.campaign_id == source.id))
+    assert f'copy/?id={source_id}" title="复制为新专项行动">复制</a>' in office.get("/admin/campaign/").text  # in words
     page = office.get(f"/admin/campaign/copy/?id={source_id}")
     assert page.status_code == 200 and "复制为新专项行动" in page.text
+    assert "开始日期" in page.text and "行动目标" in page.text  # it asks the day numbers count from, says what is copied
+    undated = office.post(f"/admin/campaign/copy/?id={source_id}", data={
+        "csrf_token": csrf_token(page.text), "name": "汨罗市2025年助企专项行动", "code": "ML25", "switch": "y"})
+    assert "请填写开始日期" in undated.text and undated.status_code == 200
     refused = office.post(f"/admin/campaign/copy/?id={source_id}", data={
-        "csrf_token": csrf_token(page.text), "name": "汨罗市2025年助企专项行动", "code": "SJY", "switch": "y"})
+        "csrf_token": csrf_token(page.text), "name": "汨罗市2025年助企专项行动", "code": "SJY", "switch": "y",
+        "start_on": "2025-03-01"})
     assert "问题编号前缀“SJY”已被其他专项行动使用" in " ".join(flashes(refused.text))
     done = office.post(f"/admin/campaign/copy/?id={source_id}", data={
-        "csrf_token": csrf_token(page.text), "name": "汨罗市2025年助企专项行动", "code": "ML25", "switch": "y"})
+        "csrf_token": csrf_token(page.text), "name": "汨罗市2025年助企专项行动", "code": "ML25", "switch": "y",
+        "start_on": "2025-03-01"})
     assert done.status_code == 302, flashes(done.text)
     with seeded.app_context():
         new = db.session.scalar(select(Campaign).where(Campaign.code == "ML25"))
@@ -74,6 +81,11 @@ def test_a_coordinator_copies_the_campaign_and_runs_the_new_one_with_its_own_ter
         weekly_task = db.session.get(Task, weekly_id)
         assert weekly_task.recurrence_day == 5 and weekly_task.title == "周调度报送" and weekly_task.submitters
         assert term_ids(source_campaign, "融资") == []  # the old campaign's vocabulary is its own
+        new_term = term_ids(new_id, "融资")[0]
+    details = office.get(f"/admin/term/details/?id={new_term}").text
+    assert "融资" in details, flashes(details)
+    assert 'id="fa_filter"' not in details  # a record's page has no 筛选器 box of its own
+    assert "如 融资" in form.text and "改名后" not in form.text  # a new term's 名称 is not told about renaming
 
     # problems come in through import and through the ledger, with the new type
     token = csrf_token(office.get("/admin/import/").text)
@@ -83,8 +95,10 @@ def test_a_coordinator_copies_the_campaign_and_runs_the_new_one_with_its_own_ter
                                                   "file": (io.BytesIO(data), "二〇二五问题.xlsx")},
                           content_type="multipart/form-data")
     assert "预检通过：将新增1条" in preview.text, flashes(preview.text)
+    assert "（未填企业）：流动资金贷款续贷难" in preview.text  # each row says which problem it is
     pending = preview.text.split('name="token" value="')[1].split('"')[0]
-    assert "导入通过：已新增1条" in office.post("/admin/import/confirm", data={"csrf_token": token, "token": pending}).text
+    imported = office.post("/admin/import/confirm", data={"csrf_token": token, "token": pending}).text
+    assert "导入通过：已新增1条" in imported and '">ML25-2025-0001</a>' in imported  # its new number, linked
     form = office.get("/admin/problem/new/")
     assert ">融资</option>" in form.text.split('name="category"')[1].split("</select>")[0]
     with seeded.app_context():
@@ -95,7 +109,7 @@ def test_a_coordinator_copies_the_campaign_and_runs_the_new_one_with_its_own_ter
     assert created.status_code == 302, flashes(created.text)
     with seeded.app_context():
         rows = db.session.scalars(select(Problem).where(Problem.campaign_id == new_id).order_by(Problem.id)).all()
-        assert [(p.category, p.number[:5]) for p in rows] == [("融资", "ML25-"), ("融资", "ML25-")]
+        assert [(p.category, p.number) for p in rows] == [("融资", "ML25-2025-0001"), ("融资", "ML25-2025-0002")]
         # its 周调度 follows its own day: the week that contains 2025-03-05 ends on Friday 2025-03-07
         periods = {s.period for s in ledger.submissions(new_id, date(2025, 3, 5)) if s.period.kind == ReportKind.WEEKLY}
         assert {(p.end, p.end.isoweekday()) for p in periods} == {(date(2025, 3, 7), 5)}
@@ -105,6 +119,8 @@ def test_a_coordinator_copies_the_campaign_and_runs_the_new_one_with_its_own_ter
     assert "流动资金贷款续贷难" in listed and "专精特新认定咨询" in listed
     tasks = office.get("/admin/task/?search=周调度报送").text  # the list says the day the reports follow
     assert "每周五 <small" in tasks and "（原文：每周三）" in tasks
+    assert "每周五报" in office.get(f"/admin/submissions/?campaign={new_id}").text  # 报送情况 states the moved day
+    assert "截至报送日周五" in office.get(f"/admin/reports/?campaign={new_id}").text
     annex1 = load_workbook(io.BytesIO(office.get(f"/admin/reports/download?kind=tasks&campaign={new_id}").data)).active
     row = next(r for r in annex1.iter_rows(values_only=True) if "周调度报送" in r)
     assert "每周五" in row and "每周三" not in row  # 附件1 prints the day the reports follow

@@ -7,6 +7,7 @@ import documents
 import exports
 import imports
 import ops
+import portal
 import seeds
 from models import db, migrate
 
@@ -23,4 +24,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     documents.init_app(app)
     imports.init_app(app)
     ops.init_app(app)
+    portal.init_app(app)
     return app

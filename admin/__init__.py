@@ -11,6 +11,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from models import (
+    Appeal,
     AuditLog,
     Body,
     BodyTown,
@@ -43,7 +44,7 @@ from models import (
 
 from models import audit
 
-from . import access, auth, i18n, ledger, reports, supervision, views
+from . import access, auth, i18n, intake, ledger, reports, supervision, views
 from .base import SecureModelView, check_forms
 from .dashboard import StatsView
 from .desk import DeskView
@@ -84,6 +85,7 @@ def register_views(admin: Admin) -> None:
     admin.add_view(views.EnterpriseGroupView(EnterpriseGroup, name="联点企业", category=firms, endpoint="enterprise_group"))
     admin.add_view(views.VisitView(Visit, name="走访记录", category=firms, endpoint="visit"))
     admin.add_view(views.EventView(Event, name="宣讲与会议", category=firms, endpoint="event"))
+    admin.add_view(intake.AppealView(Appeal, name="企业诉求", category=problems, endpoint="appeal"))
     admin.add_view(ledger.ProblemView(Problem, name="问题台账", category=problems, endpoint="problem"))
     admin.add_view(views.ProblemUpdateView(ProblemUpdate, name="办理进展", category=problems, endpoint="problem_update"))
     admin.add_view(ledger.OverdueView(Problem, name="逾期问题", category=watch, endpoint="overdue"))
@@ -98,6 +100,9 @@ def register_views(admin: Admin) -> None:
                                               url="/admin/submissions"))
     admin.add_view(reports.ReportsView(name="报表导出", category=report_menu, endpoint="reports", url="/admin/reports"))
     admin.add_view(reports.ImportView(name="导入", category=report_menu, endpoint="imports", url="/admin/import"))
+    admin.add_view(intake.PortalCardView(name="诉求二维码", category=report_menu, endpoint="portal_cards",
+                                         url="/admin/portal_cards"))
+    admin.add_view(intake.AppealFileView(name="诉求附件", endpoint="appeal_file", url="/admin/appeal_file"))
     admin.add_view(views.ReportView(Report, name="报送记录", category=report_menu, endpoint="report"))
     admin.add_view(views.TermView(Term, name="词表", category=system, endpoint="term"))
     admin.add_view(views.CalendarDayView(CalendarDay, name="工作日历", category=system, endpoint="calendar_day"))

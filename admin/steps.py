@@ -130,6 +130,7 @@ def step_form(name: str, problem: Problem, formdata):
         "comment": lambda: {"note": note_field("批示内容", True)},
         "urge": lambda: {"note": note_field("催办要求", True)},
         "withdraw": lambda: {"reason": note_field("撤销理由", True)},
+        "revisit": lambda: {"note": note_field("回访情况和处理意见", True)},
     }[name]()
     form_class = type(f"{name.title()}Form", (AssignForm if name == "assign" else CheckedForm,), dict(fields))
     return form_class(formdata)

@@ -6,6 +6,7 @@ from .calendar import CalendarDay
 from .documents import OfficialDocument
 from .enterprise import Enterprise, EnterpriseGroup, Event, Visit
 from .org import Body, BodyTown, BodyUnit, Campaign, Person, Post, SourceDocument, StatedFigure, Unit
+from .portal import Appeal, AppealFile, PortalChallenge, PortalHit
 from .problem import Problem, ProblemRead, ProblemUpdate, Report, problem_co_unit
 from .reminders import Delivery, Reminder
 from .task import PolicyDocument, PolicyPush, Task, task_body
@@ -13,6 +14,10 @@ from .terms import Term, Vocabulary
 from .user import AuditLog, LoginAttempt, LoginLock, User, UserSession
 
 __all__ = [
+    "Appeal",
+    "AppealFile",
+    "PortalChallenge",
+    "PortalHit",
     "AuditLog",
     "Base",
     "Body",

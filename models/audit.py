@@ -19,6 +19,7 @@ from sqlalchemy.orm.attributes import PASSIVE_NO_INITIALIZE, get_history
 
 from .base import campaign_of, db, local_now
 from .batches import ImportBatchRow, ImportFile
+from .portal import AppealFile, PortalChallenge, PortalHit
 from .problem import ProblemRead
 from .reminders import Delivery, Reminder
 from .user import AuditLog, LoginAttempt, LoginLock, UserSession
@@ -26,7 +27,8 @@ from .user import AuditLog, LoginAttempt, LoginLock, UserSession
 # the trail itself, the machinery of logging in, who has read what, and the reminders' bookkeeping (a reminder is a line
 # of the problem's timeline already; its outbox records each attempt itself), and an import batch's kept file and its
 # list of rows (the batch itself is audited, and so is every row the import or its undoing writes)
-UNAUDITED = (AuditLog, LoginAttempt, LoginLock, UserSession, ProblemRead, Reminder, Delivery, ImportFile, ImportBatchRow)
+UNAUDITED = (AuditLog, LoginAttempt, LoginLock, UserSession, ProblemRead, Reminder, Delivery, ImportFile, ImportBatchRow,
+             AppealFile, PortalHit, PortalChallenge)
 NOISE = {"updated_at", "version", "urgency"}  # follow from every write; not worth a line of the trail
 SECRET = {"password_hash"}
 # Columns a table's rows change by themselves rather than by anyone's business: a login stamps the account's

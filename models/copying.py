@@ -38,7 +38,7 @@ def copy_campaign(source: Campaign, name: str, code: str, enterprises: bool = Fa
         raise DomainError("开始日期不能晚于结束日期。")
     campaign = Campaign(name=name, code=code, region=source.region, issuer=source.issuer, goals=source.goals,
                         start_on=start_on, end_on=end_on,
-                        supervisor_required=source.supervisor_required,
+                        supervisor_required=source.supervisor_required, rating_levels=source.rating_levels,
                         **{key: getattr(source, key) for key in Campaign.SETTING_LIMITS})
     with db.session.no_autoflush:  # the campaign and its terms in one flush: no default terms besides the copies
         db.session.add(campaign)

@@ -21,6 +21,7 @@ from .base import db, local_now
 from .enterprise import EnterpriseGroup, Visit
 from .ledger import ASSIGNED, CLOSED, Light, escalated, flagged, light_condition, visit_phase_conditions
 from .periods import period_for
+from .portal import Appeal, AppealStatus, Revisit
 from . import reminders
 from .problem import Problem, ProblemRead, ProblemUpdate, Report
 from .scope import count_parts, read_filter
@@ -90,7 +91,7 @@ def extension_pending(user, clock):
 
 
 def to_close(user, clock):
-    return Problem.status == Status.RESOLVED
+    return and_(Problem.status == Status.RESOLVED, not_(revisit_due(user, clock)))  # 回访 first (models.workflow)
 
 
 def unread_notices(user, clock):
@@ -150,6 +151,23 @@ def visits_below_target(user, clock):
             .scalar_subquery())
 
 
+def appeals_waiting(user, clock):
+    """The 诉求 enterprises sent through the portal that wait for 受理, within the user's scope (models.scope)."""
+    scope = read_filter(Appeal, user)
+    query = select(func.count()).select_from(Appeal).where(Appeal.status == AppealStatus.WAITING)
+    if clock.campaign_id is not None:
+        query = query.where(Appeal.campaign_id == clock.campaign_id)
+    return (query if scope is None else query.where(scope)).scalar_subquery()
+
+
+def revisit_due(user, clock):
+    """办结 problems whose enterprise rated the result 不满意 or worse (一事一评) and the office has not visited again."""
+    return Problem.id.in_(select(Appeal.problem_id).where(Appeal.revisit == Revisit.PENDING))
+
+
+APPEALS = Line("appeals", "待受理诉求", "企业通过服务平台（扫码）反映、等待受理的诉求", "primary", counter=appeals_waiting,
+               page="appeal.index_view")
+
 ROLE_LINES: dict[str, tuple[Line, ...]] = {
     "handler": (
         Line("to_accept", "待签收", "已交办给本单位、尚未签收的问题", "primary", to_accept, StepName.ACCEPT, bulk=True),
@@ -159,14 +177,18 @@ ROLE_LINES: dict[str, tuple[Line, ...]] = {
         Line("my_extensions", "延期申请待批复", "已申请延期、等待推进办审批", "secondary", extension_pending),
     ),
     "coordinator": (
+        APPEALS,
         Line("unassigned", "待交办", "工作组收集、等待交办的问题", "primary", unassigned, StepName.ASSIGN),
         Line("extensions", "延期申请待批", "责任单位申请延期、等待审批", "warning", extension_pending,
              StepName.APPROVE_EXTENSION),
         Line("to_close", "申请办结待销号", "责任单位已申请办结、等待核实销号", "primary", to_close, StepName.CLOSE),
+        Line("revisit", "企业不满意待回访", "企业评价办理结果为不满意，须回访后重新办理或说明情况，才能销号", "danger", revisit_due,
+             StepName.REVISIT),
         Line("overdue", "已逾期", "超过办理时限仍未办结的问题", "danger", red),
         Line("flagged", "挂牌督办", "挂牌督办、尚未办结销号的问题", "warning", is_flagged),
     ),
     "group": (
+        APPEALS,
         Line("collected", "本组待交办", "本组收集、等待推进办交办的问题（可修改或撤销）", "primary", collected_pending),
         Line("returned", "被退回", "责任单位退回、等待重新交办的本组问题", "warning", returned),
         Line("visits", "走访未达标企业", "集中上门阶段内，本组联点企业中走访次数未达标的", "danger",

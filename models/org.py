@@ -41,6 +41,10 @@ class SourceDocument(IdMixin, TimestampMixin, db.Model):
         return self.title
 
 
+# 一事一评: the five levels of the national 好差评 scale (政务服务“好差评”), best first
+DEFAULT_RATING_LEVELS = "非常满意、满意、基本满意、不满意、非常不满意"
+
+
 class Campaign(IdMixin, TimestampMixin, VersionMixin, ProvenanceMixin, db.Model):
     """A campaign (专项行动); every campaign-owned row points here."""
 
@@ -73,20 +77,37 @@ class Campaign(IdMixin, TimestampMixin, VersionMixin, ProvenanceMixin, db.Model)
     escalate_days: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
     # 交办 names a 跟踪督办 person besides the 领办 one (000: 一名处级干部负责领办、一名工作组成员跟踪督办)
     supervisor_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # 一事一评 (the portal): the scale an enterprise rates a result on, best first, and how many of its first levels
+    # count as satisfied; a rating below them sends the problem back to the 推进办 for 回访 (models.intake)
+    rating_levels: Mapped[str] = mapped_column(String(200), default=DEFAULT_RATING_LEVELS,
+                                               server_default=DEFAULT_RATING_LEVELS)
+    rating_satisfied: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
     document_id: Mapped[int | None] = mapped_column(ForeignKey("source_document.id"))
     document: Mapped[SourceDocument | None] = relationship(foreign_keys=[document_id])
 
     SETTING_LIMITS = {"yellow_days": ("黄灯天数", 0, 90), "stale_days": ("无进展天数", 1, 365),
                       "due_soon_days": ("即将到期天数", 0, 365), "ranking_min_problems": ("红黑榜最少问题数", 1, 1000),
-                      "deadline_days": ("默认办理时限", 1, 365), "escalate_days": ("逾期升级督办天数", 1, 120)}
+                      "deadline_days": ("默认办理时限", 1, 365), "escalate_days": ("逾期升级督办天数", 1, 120),
+                      "rating_satisfied": ("计入满意的评价级数", 1, 9)}
 
     def check(self) -> None:
         for key, (label, low, high) in self.SETTING_LIMITS.items():
             value = getattr(self, key)
             if value is not None and not low <= value <= high:
                 raise DomainError(f"{label}应在 {low} 至 {high} 之间，当前为 {value}。")
+        levels = self.ratings()
+        if len(levels) < 2 or len(set(levels)) != len(levels) or any(len(level) > 16 for level in levels):
+            raise DomainError("企业评价等级应至少两级、互不相同、每级不超过16个字，从好到差用顿号或逗号分开，"
+                              "如 非常满意、满意、基本满意、不满意、非常不满意。")
+        if self.rating_satisfied is not None and not 1 <= self.rating_satisfied < len(levels):
+            raise DomainError(f"计入满意的评价级数应在 1 至 {len(levels) - 1} 之间（共 {len(levels)} 级），当前为 {self.rating_satisfied}。")
         if self.code is not None and not re.fullmatch(r"[A-Za-z0-9]{1,16}", self.code):
             raise DomainError(f"问题编号前缀“{self.code}”无效：只能用 1 至 16 个字母或数字。")
+
+    def ratings(self) -> list[str]:
+        """The 一事一评 scale, best first."""
+        text = self.rating_levels if self.rating_levels is not None else DEFAULT_RATING_LEVELS
+        return [level.strip() for level in re.split(r"[、,，;；\s]+", text) if level.strip()]
 
     def number_year(self) -> int | None:
         """The year problem numbers carry: the year the campaign was issued or started, if known."""

@@ -12,6 +12,7 @@ from .base import campaign_of
 from .calendar import CalendarDay
 from .reminders import Delivery, Reminder
 from .enterprise import Enterprise, EnterpriseGroup, Event, Visit
+from .portal import Appeal, AppealFile, PortalChallenge, PortalHit
 from .org import Body, BodyTown, BodyUnit, Campaign, Post, SourceDocument
 from .problem import Problem, ProblemUpdate, Report, problem_co_unit
 from .task import PolicyDocument, PolicyPush
@@ -34,8 +35,10 @@ def in_campaign(model, campaign_id: int | None):
         return PolicyPush.policy_id.in_(select(PolicyDocument.id).where(PolicyDocument.campaign_id == campaign_id))
     if model is ProblemUpdate:
         return ProblemUpdate.problem_id.in_(select(Problem.id).where(Problem.campaign_id == campaign_id))
-    if model in (LoginAttempt, UserSession):
+    if model in (LoginAttempt, UserSession, PortalHit, PortalChallenge):
         return false()
+    if model is AppealFile:
+        return AppealFile.appeal_id.in_(select(Appeal.id).where(Appeal.campaign_id == campaign_id))
     if model is CalendarDay:  # one calendar for the whole country: every campaign's
         return true()
     if model is Reminder:
@@ -77,6 +80,8 @@ def group_filters(model, user):
         ProblemUpdate: lambda: ProblemUpdate.problem_id.in_(
             select(Problem.id).where(Problem.campaign_id == user.campaign_id, own_problems())),
         Report: lambda: Report.body_id == group,
+        Appeal: lambda: or_(Appeal.body_id == group, Appeal.enterprise_id.in_(linked())),  # its card's, its firms'
+        AppealFile: false,
         PolicyPush: lambda: PolicyPush.enterprise_id.in_(select(Enterprise.id).where(enterprises())),
         AuditLog: false,
         User: false,
@@ -133,6 +138,8 @@ def handler_filters(model, user):
         ProblemUpdate: lambda: ProblemUpdate.problem_id.in_(handler_problems(user)),
         Enterprise: lambda: Enterprise.id.in_(select(Problem.enterprise_id).where(Problem.id.in_(handler_problems(user)))),
         Visit: false,
+        Appeal: false,
+        AppealFile: false,
         EnterpriseGroup: false,
         BodyTown: false,
         Report: false,
@@ -167,6 +174,7 @@ def write_narrowing(model, user):
         rule = {
             Visit: lambda: Visit.body_id == user.body_id,
             Report: lambda: Report.body_id == user.body_id,
+            Appeal: true,  # a group decides on every 诉求 it sees (models.intake.queue_refusal)
             Problem: lambda: and_(Problem.collected_by_body_id == user.body_id, Problem.status.in_(GROUP_CHANGES)),
         }.get(model, false)
         return rule()

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import has_request_context
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from . import audit, terms
 from .base import db, local_now
 from .errors import DomainError
+from .portal import Appeal, Revisit
 from .problem import Problem, ProblemUpdate
 from .scope import change_refusal
 from .terms import Vocabulary
@@ -48,6 +49,23 @@ class StepName:
     COMMENT = "comment"
     URGE = "urge"
     WITHDRAW = "withdraw"
+    REVISIT = "revisit"
+
+
+def revisit_pending(problem: Problem) -> bool:
+    """Whether the enterprise rated the result below the campaign's satisfied levels (models.intake.rate) and the
+    office has not yet visited again."""
+    return problem.id is not None and db.session.scalar(select(Appeal.id).where(
+        Appeal.problem_id == problem.id, Appeal.revisit == Revisit.PENDING).limit(1)) is not None
+
+
+def not_before_revisit(problem: Problem) -> str | None:
+    return (f"企业对问题{problem.number}的办理结果评价为不满意，须先回访（重新办理，或记录回访情况）才能销号。"
+            if revisit_pending(problem) else None)
+
+
+def no_revisit(problem: Problem) -> str | None:
+    return None if revisit_pending(problem) else f"问题{problem.number}没有待回访的企业评价。"
 
 
 def no_request(problem: Problem) -> str | None:
@@ -77,7 +95,7 @@ STEPS: dict[str, Step] = {
         unless=lambda p: f"问题{p.number}已有待审批的延期申请。" if p.extension_requested_until is not None else None),
     StepName.APPROVE_EXTENSION: Step("批准延期", OFFICE, ASSIGNED, unless=no_request),
     StepName.REJECT_EXTENSION: Step("驳回延期", OFFICE, ASSIGNED, unless=no_request),
-    StepName.CLOSE: Step("销号", OFFICE, (Status.RESOLVED,)),
+    StepName.CLOSE: Step("销号", OFFICE, (Status.RESOLVED,), unless=not_before_revisit),
     StepName.REOPEN: Step("重新办理", OFFICE, (Status.RESOLVED,)),
     StepName.ESCALATE: Step(
         "上报", OFFICE, OPEN,
@@ -90,6 +108,7 @@ STEPS: dict[str, Step] = {
     StepName.COMMENT: Step("领导批示", ("admin", "leader"), (*UNTIL_RESOLVED, Status.CLOSED)),
     StepName.URGE: Step("催办", ("admin", "coordinator", "leader"), ASSIGNED),
     StepName.WITHDRAW: Step("撤销", ("admin", "coordinator", "group"), OPEN),
+    StepName.REVISIT: Step("回访", OFFICE, (Status.RESOLVED, Status.CLOSED), unless=no_revisit),
 }
 
 
@@ -293,7 +312,26 @@ def reopen(problem: Problem, user, reason: str) -> ProblemUpdate:
     require(StepName.REOPEN, problem, user)
     reason = needed(reason, "重新办理必须填写理由。")
     problem.resolved_on = None
+    settle_revisit(problem, rate_again=True)
     return record(problem, user, "重新办理", note=reason, to_status=Status.HANDLING)
+
+
+def revisit(problem: Problem, user, note: str) -> ProblemUpdate:
+    """回访: the office went back to an enterprise that rated the result 不满意 and records what it found and why the
+    result stands (to do the work again is 重新办理 instead); then the problem may be 销号."""
+    require(StepName.REVISIT, problem, user)
+    note = needed(note, "回访必须记录回访情况和处理意见。")
+    settle_revisit(problem)
+    return record(problem, user, "回访", note=note)
+
+
+def settle_revisit(problem: Problem, rate_again: bool = False) -> None:
+    """The enterprise's 不满意 has been answered; after 重新办理 it may rate the next result afresh."""
+    for appeal in db.session.scalars(select(Appeal).where(Appeal.problem_id == problem.id)):
+        if appeal.revisit == Revisit.PENDING:
+            appeal.revisit = Revisit.DONE
+        if rate_again:
+            appeal.rating = appeal.rating_comment = appeal.rated_at = None
 
 
 def escalate(problem: Problem, user, reason: str) -> ProblemUpdate:
@@ -347,7 +385,7 @@ ACTIONS = {
     StepName.CLOSE: close, StepName.REOPEN: reopen, StepName.ESCALATE: escalate,
     StepName.FLAG: lambda p, u, note=None: set_flag(p, u, True, note),
     StepName.UNFLAG: lambda p, u, note=None: set_flag(p, u, False, note),
-    StepName.COMMENT: comment, StepName.URGE: urge, StepName.WITHDRAW: withdraw,
+    StepName.COMMENT: comment, StepName.URGE: urge, StepName.WITHDRAW: withdraw, StepName.REVISIT: revisit,
 }
 NOTE_STEPS = {"handler": StepName.PROGRESS, "admin": StepName.PROGRESS, "leader": StepName.COMMENT}  # the step a free note is, per role
 

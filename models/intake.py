@@ -1,0 +1,372 @@
+"""诉求直报 from submission to rating: an enterprise submits (submit), the office or the working group accepts it as a
+ledger problem or refuses it (accept, refuse), the enterprise looks up its progress with its 受理编号 and 查询码 (find,
+public_timeline) and rates the result (rate); a rating below the campaign's satisfied levels holds the problem back
+from 销号 until the office has visited again (models.workflow: 回访 or 重新办理).
+
+Every rule of the portal lives here; portal/ (the public pages) and admin/intake.py (the queue) only call it.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import delete, func, select, update
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from . import terms
+from .base import db, local_now
+from .enterprise import Enterprise, EnterpriseGroup
+from .errors import DomainError
+from .org import Body, Campaign
+from .portal import Appeal, AppealFile, AppealStatus, PortalChallenge, PortalHit, Revisit
+from .problem import Problem, ProblemUpdate
+from .scope import read_filter
+from .terms import Vocabulary
+from .text import refusal as text_refusal
+from .uscc import uscc_error
+from .vocab import BodyKind, Status
+from . import workflow
+from .workflow import STEPS, StepName
+
+SOURCE = "服务平台"  # 问题来源 of a problem accepted from the portal
+CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # 查询码: no 0/O, 1/I/L to misread
+CODE_LENGTH = 10  # 50 bits: with the lookup throttled, guessing one is hopeless; hashed, a stolen table does not tell it
+CODE_HASH = "pbkdf2:sha256:20000"  # about 10 ms to check: slow for a thief, quick enough for a lookup
+DESCRIPTION = (10, 2000)  # characters
+MAX_FILES, MAX_FILE_BYTES, MAX_PIXELS = 3, 5 * 1024 * 1024, 40_000_000
+MAX_BODY_BYTES = MAX_FILES * MAX_FILE_BYTES + 64 * 1024  # a submission's whole request
+# Limits held in the database (portal_hit), shared by every worker: (kind, how many, within)
+SUBMIT_PER_ADDRESS = (5, timedelta(hours=1))
+SUBMIT_PER_PHONE = (3, timedelta(days=1))
+CAPTCHA_AFTER = timedelta(days=1)  # an address that submitted within this long must solve a CAPTCHA to submit again
+WRONG_LOOKUPS = (5, timedelta(minutes=15))  # wrong 受理编号/查询码 pairs from one address before it must wait
+CHALLENGE_MINUTES = 10
+PHONE = re.compile(r"1[3-9]\d{9}|0\d{2,3}-?\d{7,8}")
+FILE_KINDS = {"JPEG": ("image/jpeg", (".jpg", ".jpeg")), "PNG": ("image/png", (".png",)),
+              "PDF": ("application/pdf", (".pdf",))}
+# the timeline an enterprise sees: which steps, and how they read (no notes but the 办理结果, no people)
+PUBLIC_STEPS = {STEPS[StepName.ASSIGN].label, STEPS[StepName.ACCEPT].label, STEPS[StepName.RESOLVE].label,
+                STEPS[StepName.CLOSE].label, STEPS[StepName.REOPEN].label, STEPS[StepName.WITHDRAW].label}
+
+
+@dataclass
+class Upload:
+    name: str
+    data: bytes
+
+
+@dataclass
+class Entry:
+    when: datetime | date
+    text: str
+
+
+# --- limits and the CAPTCHA ---
+
+def phone_key(phone: str) -> str:
+    return hashlib.sha256(phone.encode()).hexdigest()
+
+
+def hits(kind: str, key: str, within: timedelta) -> int:
+    return db.session.scalar(select(func.count()).select_from(PortalHit).where(
+        PortalHit.kind == kind, PortalHit.key == key, PortalHit.at > local_now() - within)) or 0
+
+
+def hit(kind: str, key: str) -> None:
+    db.session.add(PortalHit(kind=kind, key=key[:64], at=local_now()))
+
+
+def captcha_needed(address: str) -> bool:
+    """After an address's first submission (within CAPTCHA_AFTER), each further one must solve a CAPTCHA."""
+    return hits("submit", address, CAPTCHA_AFTER) > 0
+
+
+def new_challenge() -> tuple[str, str]:
+    """A CAPTCHA's token and answer (4 characters); the answer is kept hashed, for one try."""
+    token, answer = secrets.token_hex(16), "".join(secrets.choice(CODE_ALPHABET) for _ in range(4))
+    now = local_now()
+    db.session.execute(delete(PortalChallenge).where(PortalChallenge.created_at < now - timedelta(minutes=CHALLENGE_MINUTES)))
+    db.session.add(PortalChallenge(token=token, answer_hash=_answer_hash(token, answer), created_at=now))
+    db.session.commit()
+    return token, answer
+
+
+def solved(token: str | None, answer: str | None) -> bool:
+    """Whether `answer` is the CAPTCHA's: each token is good for one try (whichever worker gets it), then used up."""
+    if not token or not answer or len(token) > 32:
+        return False
+    done = db.session.execute(update(PortalChallenge).where(
+        PortalChallenge.token == token, PortalChallenge.used.is_(False),
+        PortalChallenge.created_at > local_now() - timedelta(minutes=CHALLENGE_MINUTES))
+        .values(used=True).execution_options(synchronize_session=False))
+    if done.rowcount != 1:
+        return False
+    stored = db.session.scalar(select(PortalChallenge.answer_hash).where(PortalChallenge.token == token))
+    return secrets.compare_digest(stored or "", _answer_hash(token, answer.strip().upper()))
+
+
+def _answer_hash(token: str, answer: str) -> str:
+    return hashlib.sha256(f"{token}:{answer}".encode()).hexdigest()
+
+
+# --- submitting ---
+
+def check_file(upload: Upload) -> tuple[str, str]:
+    """The MIME type and name of an attachment whose content is what its name says: a JPEG or PNG picture that opens
+    as one (Pillow), or a PDF; else a DomainError in Chinese."""
+    name = (upload.name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()[:100] or "附件"
+    if not upload.data:
+        raise DomainError(f"附件“{name}”是空文件。")
+    if len(upload.data) > MAX_FILE_BYTES:
+        raise DomainError(f"附件“{name}”超过 {MAX_FILE_BYTES // 1024 // 1024} MB，请压缩后再上传。")
+    kind = _sniff(upload.data)
+    suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if kind is None:
+        raise DomainError(f"附件“{name}”不是 JPG、PNG 图片或 PDF 文件（按文件内容判断），请换一个文件。")
+    mime, suffixes = FILE_KINDS[kind]
+    if suffix not in suffixes:
+        raise DomainError(f"附件“{name}”的内容是 {kind} 文件，与文件扩展名“{suffix or '（无）'}”不符，请检查后重新上传。")
+    return mime, name
+
+
+def _sniff(data: bytes) -> str | None:
+    if data.startswith(b"%PDF-"):
+        return "PDF" if b"%%EOF" in data[-2048:] else None
+    from PIL import Image, UnidentifiedImageError  # noqa: PLC0415 (only a submission with a picture needs it)
+    try:
+        with Image.open(io.BytesIO(data)) as picture:
+            if picture.format not in ("JPEG", "PNG") or picture.width * picture.height > MAX_PIXELS:
+                return None
+            picture.verify()
+            return picture.format
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        return None
+
+
+def submit(campaign: Campaign, form: dict, uploads: list[Upload], address: str, body: Body | None = None,
+           captcha: tuple[str | None, str | None] = (None, None)) -> tuple[Appeal, str]:
+    """A new 诉求 and its 查询码 (shown once): every field checked, the limits and (after an address's first
+    submission) the CAPTCHA enforced. Committed; a DomainError in Chinese changes nothing but the CAPTCHA's use."""
+    values = {key: (form.get(key) or "").strip() for key in
+              ("enterprise_name", "credit_code", "contact", "phone", "category", "description")}
+    values["credit_code"] = values["credit_code"].upper()
+    values["phone"] = values["phone"].replace(" ", "")
+    problems = _field_problems(campaign, values)
+    if problems:
+        raise DomainError("；".join(problems) + "。")
+    if captcha_needed(address) and not solved(*captcha):
+        db.session.commit()  # the challenge is used up even when the answer is wrong
+        raise DomainError("验证码不正确或已过期，请看新图片重新输入。")
+    if hits("submit", address, SUBMIT_PER_ADDRESS[1]) >= SUBMIT_PER_ADDRESS[0]:
+        raise DomainError("提交过于频繁：同一网络一小时内最多提交 5 条诉求，请稍后再试或拨打服务热线。")
+    if hits("phone", phone_key(values["phone"]), SUBMIT_PER_PHONE[1]) >= SUBMIT_PER_PHONE[0]:
+        raise DomainError("同一联系电话一天内最多提交 3 条诉求；已提交的诉求可以用受理编号和查询码查询进展。")
+    if len(uploads) > MAX_FILES:
+        raise DomainError(f"最多上传 {MAX_FILES} 个附件。")
+    checked = [(upload, *check_file(upload)) for upload in uploads]
+    if body is not None and (body.campaign_id != campaign.id or body.kind != BodyKind.WORKING_GROUP):
+        body = None
+    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    firm = db.session.scalar(select(Enterprise).where(Enterprise.campaign_id == campaign.id,
+                                                      Enterprise.credit_code == values["credit_code"]))
+    appeal = Appeal(campaign=campaign, code_hash=generate_password_hash(code, CODE_HASH), body=body, enterprise=firm,
+                    address=address[:45], category=values["category"] or None, created_at=local_now(),
+                    **{key: values[key] for key in ("enterprise_name", "credit_code", "contact", "phone", "description")})
+    for upload, mime, name in checked:
+        appeal.files.append(AppealFile(name=name, mime=mime, size=len(upload.data), data=upload.data,
+                                       sha256=hashlib.sha256(upload.data).hexdigest()))
+    db.session.add(appeal)
+    db.session.flush()
+    appeal.number = f"SQ{appeal.created_at:%Y%m%d}{appeal.id:05d}"
+    hit("submit", address)
+    hit("phone", phone_key(values["phone"]))
+    db.session.commit()
+    return appeal, code
+
+
+def _field_problems(campaign: Campaign, values: dict) -> list[str]:
+    found = []
+    labels = {"enterprise_name": "企业名称", "credit_code": "统一社会信用代码", "contact": "联系人", "phone": "联系电话",
+              "category": "诉求类型", "description": "诉求内容"}
+    for key, label in labels.items():
+        message = text_refusal(label, values[key])
+        if message:
+            return [message.rstrip("。")]
+        if not values[key] and key != "category":
+            found.append(f"请填写{label}")
+    if found:
+        return found
+    if len(values["enterprise_name"]) > 100:
+        found.append("企业名称不超过100个字")
+    error = uscc_error(values["credit_code"])
+    if error:
+        found.append(error)
+    if len(values["contact"]) > 32:
+        found.append("联系人不超过32个字")
+    if not PHONE.fullmatch(values["phone"]):
+        found.append("联系电话应为11位手机号码或带区号的固定电话，如 13812345678、0730-5221234")
+    if values["category"] and values["category"] not in terms.values(campaign.id, Vocabulary.CATEGORY):
+        found.append("请从列表中选择诉求类型")
+    low, high = DESCRIPTION
+    if not low <= len(values["description"]) <= high:
+        found.append(f"诉求内容请写 {low} 至 {high} 个字（现为 {len(values['description'])} 个字）")
+    return found
+
+
+# --- the queue: 受理 and 不予受理 ---
+
+def queue_refusal(appeal: Appeal, user) -> str | None:
+    """Why `user` may not decide on `appeal` (in Chinese), or None: the 推进办 and the administrator decide within
+    their campaigns, a working group on the 诉求 that came through its card or concern its linked enterprises."""
+    if user.role not in ("admin", "coordinator", "group"):
+        return "只有推进办和工作组可以受理企业诉求。"
+    visible = db.session.scalar(select(Appeal.id).where(Appeal.id == appeal.id, read_filter(Appeal, user)
+                                                        if read_filter(Appeal, user) is not None else True))
+    if visible is None:
+        return f"诉求{appeal.number}不在您的权限范围内。"
+    if appeal.status != AppealStatus.WAITING:
+        return f"诉求{appeal.number}已经{appeal.status}，不能再处理。"
+    return None
+
+
+def accept(appeal: Appeal, user, category: str | None = None) -> Problem:
+    """受理: the 诉求 becomes a ledger problem (问题来源 服务平台), of the enterprise with its 统一社会信用代码 (entered
+    now when the campaign has none), collected by the group whose card it came through (or the deciding group, or
+    the enterprise's one linked group), with the attachments carried over. Not committed."""
+    message = queue_refusal(appeal, user)
+    if message:
+        raise DomainError(message)
+    firm = appeal.enterprise or db.session.scalar(select(Enterprise).where(
+        Enterprise.campaign_id == appeal.campaign_id, Enterprise.credit_code == appeal.credit_code))
+    if firm is None:
+        named = db.session.scalar(select(Enterprise).where(Enterprise.campaign_id == appeal.campaign_id,
+                                                           Enterprise.name == appeal.enterprise_name))
+        if named is not None and named.credit_code and named.credit_code != appeal.credit_code:
+            raise DomainError(f"企业名单中已有“{named.name}”，但统一社会信用代码是 {named.credit_code}，与诉求所填"
+                              f" {appeal.credit_code} 不同：请先核实企业信息（在企业名单中更正）再受理。")
+        firm = named or Enterprise(campaign_id=appeal.campaign_id, name=appeal.enterprise_name)
+        firm.credit_code = appeal.credit_code
+        firm.contact, firm.phone = firm.contact or appeal.contact, firm.phone or appeal.phone
+        db.session.add(firm)
+    body = appeal.body or (user.body if user.role == "group" else None) or _only_group(firm)
+    problem = Problem(campaign_id=appeal.campaign_id, enterprise=firm, description=appeal.description,
+                      category=category or appeal.category, source=SOURCE, collected_by_body=body,
+                      collected_on=appeal.created_at.date())
+    workflow.entered_via(problem, f"企业通过服务平台提交（受理编号 {appeal.number}），{user.display_name or user.username}受理")
+    db.session.add(problem)
+    for attached in appeal.files:
+        attached.problem = problem
+    appeal.status, appeal.problem, appeal.enterprise = AppealStatus.ACCEPTED, problem, firm
+    appeal.decided_by_id, appeal.decided_at = user.id, local_now()
+    return problem
+
+
+def _only_group(firm: Enterprise) -> Body | None:
+    if firm.id is None:
+        return None
+    groups = db.session.scalars(select(Body).join(EnterpriseGroup, EnterpriseGroup.body_id == Body.id)
+                                .where(EnterpriseGroup.enterprise_id == firm.id).limit(2)).all()
+    return groups[0] if len(groups) == 1 else None
+
+
+def refuse(appeal: Appeal, user, reason: str) -> None:
+    """不予受理, with the reason the enterprise will read on its lookup page. Not committed."""
+    message = queue_refusal(appeal, user)
+    if message:
+        raise DomainError(message)
+    reason = (reason or "").strip()
+    if not 4 <= len(reason) <= 500:
+        raise DomainError("不予受理须写明理由（4 至 500 字），企业查询时可以看到。")
+    appeal.status, appeal.reason = AppealStatus.REFUSED, reason
+    appeal.decided_by_id, appeal.decided_at = user.id, local_now()
+
+
+# --- looking up and rating ---
+
+def find(number: str, code: str, address: str) -> Appeal | None:
+    """The 诉求 with this 受理编号 and 查询码, or None: a wrong pair is counted against the address and tells nothing
+    (a number that does not exist costs the same hash check as a wrong code). Raises DomainError once the address has
+    had WRONG_LOOKUPS[0] wrong pairs within WRONG_LOOKUPS[1]."""
+    limit, within = WRONG_LOOKUPS
+    if hits("lookup", address, within) >= limit:
+        raise DomainError(f"查询码错误次数过多，请 {int(within.total_seconds() // 60)} 分钟后再试。")
+    number, code = (number or "").strip().upper()[:24], (code or "").strip().upper()[:32]
+    appeal = db.session.scalar(select(Appeal).where(Appeal.number == number)) if number else None
+    good = check_password_hash(appeal.code_hash if appeal is not None else _DUMMY, code)
+    if appeal is None or not good:
+        hit("lookup", address)
+        db.session.commit()
+        return None
+    return appeal
+
+
+_DUMMY = generate_password_hash(secrets.token_hex(8), CODE_HASH)
+
+
+def public_timeline(appeal: Appeal) -> list[Entry]:
+    """What the enterprise may know of its 诉求: submitted, 受理 or 不予受理 (with the reason), and the problem's
+    交办 (to which unit), 签收 (办理中), 申请办结 (with the 办理结果), 销号 and 重新办理 — no notes, no people."""
+    entries = [Entry(appeal.created_at, "已提交，等待受理")]
+    if appeal.status == AppealStatus.REFUSED:
+        entries.append(Entry(appeal.decided_at, f"不予受理。理由：{appeal.reason}"))
+    if appeal.status != AppealStatus.ACCEPTED or appeal.problem is None:
+        return entries
+    problem = appeal.problem
+    entries.append(Entry(appeal.decided_at, "已受理，列入问题台账"))
+    steps = db.session.execute(select(ProblemUpdate.action, ProblemUpdate.created_at, ProblemUpdate.to_status)
+                               .where(ProblemUpdate.problem_id == problem.id, ProblemUpdate.action.in_(PUBLIC_STEPS))
+                               .order_by(ProblemUpdate.created_at, ProblemUpdate.id)).all()
+    unit = problem.responsible_unit.name if problem.responsible_unit is not None else "责任单位"
+    said = {
+        STEPS[StepName.ASSIGN].label: f"已交办：由{unit}办理" + (f"，办理时限 {problem.deadline:%Y-%m-%d}"
+                                                                  if problem.deadline else ""),
+        STEPS[StepName.ACCEPT].label: f"{unit}已签收，办理中",
+        STEPS[StepName.RESOLVE].label: f"{unit}已办结",
+        STEPS[StepName.CLOSE].label: "已销号，办理完毕",
+        STEPS[StepName.REOPEN].label: "重新办理中",
+        STEPS[StepName.WITHDRAW].label: "已撤销",
+    }
+    entries += [Entry(when, said[action]) for action, when, _ in steps]
+    if problem.status in (Status.RESOLVED, Status.CLOSED) and problem.resolution:
+        entries.append(Entry(problem.resolved_on or entries[-1].when, f"办理结果：{problem.resolution}"))
+    if appeal.rating:
+        entries.append(Entry(appeal.rated_at, f"您的评价：{appeal.rating}"))
+    return entries
+
+
+def may_rate(appeal: Appeal) -> bool:
+    return (appeal.problem is not None and appeal.problem.status in (Status.RESOLVED, Status.CLOSED)
+            and appeal.rating is None)
+
+
+def rate(appeal: Appeal, level: str, comment: str | None) -> None:
+    """一事一评: the enterprise's rating of the result (once per 办结), on the timeline as 企业评价; one below the
+    campaign's satisfied levels puts the problem on the 推进办's desk for 回访 and holds back its 销号. Committed."""
+    if not may_rate(appeal):
+        raise DomainError("该诉求尚未办结或已经评价过，暂不能评价。")
+    levels = appeal.campaign.ratings()
+    if level not in levels:
+        raise DomainError(f"请选择评价：{'、'.join(levels)}。")
+    comment = (comment or "").strip() or None
+    if comment is not None and (len(comment) > 500 or text_refusal("评价意见", comment)):
+        raise DomainError(text_refusal("评价意见", comment) or "评价意见不超过500字。")
+    appeal.rating, appeal.rating_comment, appeal.rated_at = level, comment, local_now()
+    unsatisfied = levels.index(level) >= appeal.campaign.rating_satisfied
+    appeal.revisit = Revisit.PENDING if unsatisfied else None
+    workflow.record(appeal.problem, None, RATED, note=f"{level}（企业自评）" + (f"：{comment}" if comment else ""))
+    db.session.commit()
+
+
+RATED = "企业评价"
+
+
+def satisfied(appeal: Appeal) -> bool | None:
+    """Whether the enterprise's own rating counts as satisfied (None before it rated)."""
+    if appeal.rating is None:
+        return None
+    levels = appeal.campaign.ratings()
+    return appeal.rating in levels and levels.index(appeal.rating) < appeal.campaign.rating_satisfied

@@ -1,0 +1,287 @@
+"""The enterprise portal (/portal/, models.intake): an enterprise submits a 诉求 without logging in, the office or the
+linked working group accepts it as a ledger problem (or refuses it with a reason), the enterprise looks up its progress
+with its 受理编号 and 查询码 and rates the result; a rating of 不满意 holds back 销号 until the office visits again.
+The abuse limits (CSRF, per-address and per-phone limits, the CAPTCHA, wrong-code throttling, sniffed files) too."""
+from __future__ import annotations
+
+import io
+import re
+from datetime import timedelta
+
+import pytest
+from PIL import Image
+from sqlalchemy import func, select
+
+from models import Appeal, Campaign, Person, PortalChallenge, Problem, Unit, User, db
+from models import intake, workflow
+from models.portal import AppealStatus, Revisit
+from models.vocab import Status
+from tests.conftest import csrf_token
+from tests.helpers import flashes
+
+FIRM = "汨罗市星火新材料有限公司"
+
+
+def valid_code(first17: str = "91430681MA4L0NEW1") -> str:
+    from models.uscc import check_character
+    return first17 + check_character(first17)
+
+
+def picture(kind: str = "PNG") -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), "red").save(out, kind)
+    return out.getvalue()
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def campaign_code(app) -> str:
+    with app.app_context():
+        return db.session.scalar(select(Campaign.code).where(Campaign.code == "SJY"))
+
+
+def fields(**extra) -> dict:
+    return {"enterprise_name": FIRM, "credit_code": valid_code(), "contact": "周经理", "phone": "13812345678",
+            "category": "用工", "description": "企业扩产急需熟练技工约50名，希望协助对接职业院校和人社部门招聘。", **extra}
+
+
+def post_appeal(client, path="/portal/SJY/", files=(), solve=None, **extra):
+    """Submit the form as a phone would; where the page asks for a CAPTCHA, `solve` (the app) reads one the way a
+    person reads the picture: by making a challenge whose answer the test knows."""
+    page = client.get(path)
+    assert page.status_code == 200, page.text
+    data = {"csrf_token": csrf_token(page.text), **fields(**extra)}
+    if 'name="captcha_token"' in page.text and solve is not None:
+        with solve.app_context():
+            data["captcha_token"], data["captcha"] = intake.new_challenge()
+    if files:
+        data["files"] = [(io.BytesIO(content), name) for name, content in files]
+    return client.post(path, data=data, content_type="multipart/form-data"), page
+
+
+def receipt(client, response) -> tuple[str, str]:
+    assert response.status_code == 302, response.text[-2000:]
+    done = client.get(response.headers["Location"])
+    number = re.search(r'id="appeal-number">([^<]+)<', done.text).group(1)
+    code = re.search(r'id="appeal-code">([^<]+)<', done.text).group(1)
+    assert "data:image/png;base64," in done.text  # the receipt as a picture to keep
+    again = client.get(response.headers["Location"])
+    assert code not in again.text and "只显示一次" in again.text  # shown once
+    return number, code
+
+
+def test_an_enterprise_submits_tracks_and_rates_and_the_office_accepts_and_closes(seeded, login_as):
+    enterprise = seeded.test_client()
+    response, _ = post_appeal(enterprise, files=[("营业执照.png", picture()), ("说明.pdf", PDF)])
+    number, code = receipt(enterprise, response)
+    assert re.fullmatch(r"SQ\d{13}", number) and len(code) == intake.CODE_LENGTH
+    with seeded.app_context():
+        appeal = db.session.scalar(select(Appeal).where(Appeal.number == number))
+        assert appeal.status == AppealStatus.WAITING and len(appeal.files) == 2
+        assert code not in appeal.code_hash and appeal.code_hash.startswith("pbkdf2:sha256:20000$")  # stored hashed
+        appeal_id = appeal.id
+
+    # the office finds it on its desk and in the queue, and accepts it: a new enterprise and a problem (服务平台)
+    office = login_as("coordinator")
+    assert re.search(r"待受理诉求.{0,400}?>\s*1\s*<", office.get("/admin/").text, re.S)
+    assert number in office.get("/admin/appeal/").text
+    page = office.get(f"/admin/appeal/details/?id={appeal_id}")
+    assert "企业名单中没有，受理时新建" in page.text and "营业执照.png" in page.text
+    accepted = office.post("/admin/appeal/decide/", data={"csrf_token": csrf_token(page.text), "id": appeal_id,
+                                                          "decision": "accept"})
+    assert accepted.status_code == 302, flashes(office.get("/admin/appeal/").text)
+    with seeded.app_context():
+        appeal = db.session.get(Appeal, appeal_id)
+        problem = appeal.problem
+        assert appeal.status == AppealStatus.ACCEPTED and problem.source == intake.SOURCE
+        assert problem.enterprise.name == FIRM and problem.enterprise.credit_code == valid_code()
+        assert problem.status == Status.UNASSIGNED and problem.category == "用工"
+        assert {f.problem_id for f in appeal.files} == {problem.id}  # the attachments carried over
+        assert "受理编号" in problem.updates[0].note
+        problem_id, file_id = problem.id, appeal.files[0].id
+    assert office.get(f"/admin/appeal_file/?id={file_id}").data == picture()
+
+    # it runs the loop; the enterprise sees only the public steps
+    with seeded.app_context():
+        problem = db.session.get(Problem, problem_id)
+        office_user = db.session.scalar(select(User).where(User.username == "coordinator"))
+        unit = db.session.scalar(select(Unit).where(Unit.campaign_id == problem.campaign_id, Unit.name == "市人社局"))
+        person = db.session.scalar(select(Person).where(Person.unit_id == unit.id)) or Person(
+            campaign_id=problem.campaign_id, name="人社局 李科长", unit=unit)
+        workflow.assign(problem, office_user, unit, workflow.today() + timedelta(days=10), lead_person=person,
+                        note="内部说明：请人社局周五前对接")
+        handler = type("U", (), {"id": None, "role": "admin", "unit_id": None, "role_label": "系统管理员"})()
+        workflow.accept(problem, handler, note="内部签收意见")
+        workflow.resolve(problem, handler, "已组织两场专场招聘会，企业招到技工52名。")
+        db.session.commit()
+    looked = enterprise.post("/portal/track", data={"csrf_token": csrf_token(enterprise.get("/portal/track").text),
+                                                    "number": number, "code": code.lower()})
+    assert looked.status_code == 200
+    timeline = looked.text.split('id="public-timeline"')[1].split("</ul>")[0]
+    assert "已交办：由市人社局办理" in timeline and "已办结" in timeline and "招到技工52名" in timeline
+    assert "内部" not in looked.text and "李科长" not in looked.text  # no notes, no people
+    assert "非常不满意" in looked.text  # the rating form, on the five 好差评 levels
+
+    # 不满意: back to the office's desk for 回访; 销号 refused until then
+    rated = enterprise.post("/portal/track", data={"csrf_token": csrf_token(looked.text), "number": number,
+                                                   "code": code, "rating": "不满意", "comment": "招来的人不够熟练"})
+    assert 'id="rated"' in rated.text and "回访" in rated.text
+    with seeded.app_context():
+        problem = db.session.get(Problem, problem_id)
+        office_user = db.session.scalar(select(User).where(User.username == "coordinator"))
+        assert db.session.get(Appeal, appeal_id).revisit == Revisit.PENDING
+        assert "须先回访" in workflow.refusal(workflow.StepName.CLOSE, problem, office_user)
+        assert [u.note for u in problem.updates if u.action == intake.RATED] == ["不满意（企业自评）：招来的人不够熟练"]
+    desk = office.get("/admin/").text
+    assert re.search(r"企业不满意待回访.{0,400}?>\s*1\s*<", desk, re.S)
+    assert "不能评价" in enterprise.post("/portal/track", data={
+        "csrf_token": csrf_token(looked.text), "number": number, "code": code, "rating": "满意"}).text  # once
+    with seeded.app_context():
+        problem = db.session.get(Problem, problem_id)
+        office_user = db.session.scalar(select(User).where(User.username == "coordinator"))
+        workflow.revisit(problem, office_user, "电话回访：企业认可招聘会，技能培训另行安排。")
+        workflow.close(problem, office_user, "基本满意")
+        db.session.commit()
+        assert problem.status == Status.CLOSED and db.session.get(Appeal, appeal_id).revisit == Revisit.DONE
+
+
+def test_a_wrong_code_reveals_nothing_and_repeated_ones_are_throttled(seeded):
+    enterprise = seeded.test_client()
+    number, code = receipt(enterprise, post_appeal(enterprise)[0])
+    stranger = seeded.test_client()
+    token = csrf_token(stranger.get("/portal/track").text)
+    wrong = stranger.post("/portal/track", data={"csrf_token": token, "number": number, "code": "X" * 10})
+    missing = stranger.post("/portal/track", data={"csrf_token": token, "number": "SQ2099010199999", "code": "X" * 10})
+    assert wrong.status_code == missing.status_code == 400
+    strip = lambda html: html.replace(number, "N").replace("SQ2099010199999", "N")  # noqa: E731
+    assert strip(wrong.text) == strip(missing.text)  # the same page whether the number exists or not
+    assert FIRM not in wrong.text
+    for _ in range(3):
+        stranger.post("/portal/track", data={"csrf_token": token, "number": number, "code": "Y" * 10})
+    throttled = stranger.post("/portal/track", data={"csrf_token": token, "number": number, "code": code})
+    assert "错误次数过多" in throttled.text and FIRM not in throttled.text  # even the right pair waits now
+
+
+def test_files_whose_content_is_not_what_their_name_says_are_refused(seeded):
+    client = seeded.test_client()
+    for name, content, message in (("发票.pdf", picture(), "内容是 PNG 文件"), ("照片.jpg", picture("PNG"), "内容是 PNG"),
+                                   ("病毒.png", b"MZ\x90\x00" + b"\x00" * 200, "不是 JPG、PNG 图片或 PDF"),
+                                   ("空.pdf", b"", "空文件"), ("大.png", b"\x89PNG" + b"0" * (5 * 1024 * 1024 + 10), "超过 5 MB")):
+        response, _ = post_appeal(client, files=[(name, content)])
+        assert response.status_code == 400 and message in response.text, (name, response.text[-1500:])
+    with seeded.app_context():
+        assert db.session.scalar(select(func.count(Appeal.id))) == 0  # nothing kept
+
+
+def test_bad_fields_get_chinese_messages_and_change_nothing(seeded):
+    client = seeded.test_client()
+    wrong_check = valid_code()[:-1] + ("3" if valid_code()[-1] != "3" else "4")
+    for extra, message in (({"credit_code": wrong_check}, "校验位错误"), ({"phone": "12345"}, "联系电话应为"),
+                           ({"description": "太短"}, "诉求内容请写"), ({"category": "不存在的类型"}, "请从列表中选择"),
+                           ({"enterprise_name": ""}, "请填写企业名称"), ({"contact": "周\x01"}, "控制字符")):
+        response, _ = post_appeal(client, **extra)
+        assert response.status_code == 400 and message in response.text, (extra, response.text[-800:])
+    page = client.get("/portal/SJY/")
+    no_token = client.post("/portal/SJY/", data=fields())
+    assert no_token.status_code == 400 and "CSRF" in no_token.text
+    with seeded.app_context():
+        assert db.session.scalar(select(func.count(Appeal.id))) == 0
+    assert page.status_code == 200 and "<script" not in page.text.split("<body>")[1].replace("<script src", "")
+
+
+def test_a_second_submission_needs_the_captcha_and_each_answer_is_good_once(seeded):
+    client = seeded.test_client()
+    receipt(client, post_appeal(client)[0])
+    page = client.get("/portal/SJY/")
+    assert 'name="captcha_token"' in page.text and "data:image/png;base64," in page.text
+    token = re.search(r'name="captcha_token" value="([^"]+)"', page.text).group(1)
+    wrong = client.post("/portal/SJY/", data={"csrf_token": csrf_token(page.text), **fields(phone="13900001111"),
+                                              "captcha_token": token, "captcha": "ZZZZ"})
+    assert wrong.status_code == 400 and "验证码不正确" in wrong.text
+    with seeded.app_context():  # the answer is kept only hashed; a right answer passes once
+        token, answer = intake.new_challenge()
+        assert db.session.get(PortalChallenge, token).answer_hash != answer
+    right = client.post("/portal/SJY/", data={"csrf_token": csrf_token(page.text), **fields(phone="13900001111"),
+                                              "captcha_token": token, "captcha": answer.lower()})
+    assert right.status_code == 302
+    replay = client.post("/portal/SJY/", data={"csrf_token": csrf_token(page.text), **fields(phone="13900002222"),
+                                               "captcha_token": token, "captcha": answer})
+    assert replay.status_code == 400 and "验证码不正确" in replay.text
+
+
+def test_the_limits_per_address_and_per_phone(seeded):
+    with seeded.app_context():
+        for _ in range(intake.SUBMIT_PER_PHONE[0]):
+            intake.hit("phone", intake.phone_key("13812345678"))
+        db.session.commit()
+    client = seeded.test_client()
+    response, _ = post_appeal(client)
+    assert response.status_code == 400 and "同一联系电话一天内最多提交" in response.text
+    with seeded.app_context():
+        for _ in range(intake.SUBMIT_PER_ADDRESS[0]):
+            intake.hit("submit", "127.0.0.1")
+        db.session.commit()
+        token, answer = intake.new_challenge()
+    page = client.get("/portal/SJY/")
+    blocked = client.post("/portal/SJY/", data={"csrf_token": csrf_token(page.text), **fields(phone="13700000000"),
+                                                "captcha_token": token, "captcha": answer})
+    assert blocked.status_code == 400 and "提交过于频繁" in blocked.text
+    with seeded.app_context():
+        assert db.session.scalar(select(func.count(Appeal.id))) == 0
+
+
+def test_a_groups_card_routes_to_that_group_and_each_role_sees_the_queue_in_its_scope(seeded, login_as):
+    group_client = login_as("group")  # 工作组（循环园）
+    cards = group_client.get("/admin/portal_cards/")
+    assert cards.status_code == 200 and cards.text.count('class="qr-card"') == 1 and "<svg" in cards.text
+    address = re.search(r'class="address">([^<]+)<', cards.text).group(1).replace("&amp;", "&")
+    path = address.split("localhost", 1)[-1]
+    enterprise = seeded.test_client()
+    number, _ = receipt(enterprise, post_appeal(enterprise, path=path)[0])
+    other, _ = receipt(enterprise, post_appeal(enterprise, phone="13600000000", solve=seeded,
+                                               description="另一家企业反映的用电报装问题，希望尽快安排。")[0])
+    with seeded.app_context():
+        routed = db.session.scalar(select(Appeal).where(Appeal.number == number))
+        assert routed.body.name == "工作组（循环园）"
+    listed = group_client.get("/admin/appeal/").text
+    assert number in listed and other not in listed  # its card's only
+    assert other in login_as("coordinator").get("/admin/appeal/").text
+    for role in ("handler", "leader"):
+        client = login_as(role)
+        assert client.get("/admin/appeal/").status_code == 403
+        assert client.get("/admin/portal_cards/").status_code == 403
+    forged = path.split("g=")[0] + "g=" + "abc.def"  # a changed token routes nowhere
+    third, _ = receipt(enterprise, post_appeal(enterprise, path=forged, phone="13500000000", solve=seeded)[0])
+    with seeded.app_context():
+        assert db.session.scalar(select(Appeal.body_id).where(Appeal.number == third)) is None
+        other_id = db.session.scalar(select(Appeal.id).where(Appeal.number == other))
+    page = group_client.get(f"/admin/appeal/details/?id={other_id}")
+    assert page.status_code in (302, 404) or "记录不存在" in page.text
+    refused = group_client.post("/admin/appeal/decide/", data={"csrf_token": csrf_token(cards.text), "id": other_id,
+                                                                "decision": "accept"})
+    assert refused.status_code in (302, 404)
+    with seeded.app_context():
+        assert db.session.get(Appeal, other_id).status == AppealStatus.WAITING
+
+
+def test_refusal_is_told_to_the_enterprise_and_what_it_typed_is_escaped_in_the_panel(seeded, login_as):
+    enterprise = seeded.test_client()
+    number, code = receipt(enterprise, post_appeal(
+        enterprise, enterprise_name="<script>alert(1)</script>有限公司",
+        description="<img src=x onerror=alert(1)> 希望协调解决厂区道路积水问题。")[0])
+    office = login_as("coordinator")
+    listed = office.get("/admin/appeal/").text
+    assert "<script>alert(1)" not in listed and "&lt;script&gt;" in listed and "<img src=x" not in listed
+    with seeded.app_context():
+        appeal_id = db.session.scalar(select(Appeal.id).where(Appeal.number == number))
+    page = office.get(f"/admin/appeal/details/?id={appeal_id}")
+    assert "<img src=x" not in page.text and "&lt;img src=x" in page.text
+    short = office.post("/admin/appeal/decide/", data={"csrf_token": csrf_token(page.text), "id": appeal_id,
+                                                       "decision": "refuse", "reason": "否"})
+    assert "须写明理由" in " ".join(flashes(office.get(short.headers["Location"]).text))
+    office.post("/admin/appeal/decide/", data={"csrf_token": csrf_token(page.text), "id": appeal_id,
+                                               "decision": "refuse", "reason": "道路积水属市政维修，已转12345热线办理。"})
+    looked = enterprise.post("/portal/track", data={"csrf_token": csrf_token(enterprise.get("/portal/track").text),
+                                                    "number": number, "code": code})
+    assert "不予受理。理由：道路积水属市政维修" in looked.text and "rating-form" not in looked.text

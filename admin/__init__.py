@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask, has_request_context, render_template
+from flask import Flask, has_request_context, render_template, request, url_for
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import Babel
@@ -85,7 +85,7 @@ def register_views(admin: Admin) -> None:
     admin.add_view(views.EnterpriseGroupView(EnterpriseGroup, name="联点企业", category=firms, endpoint="enterprise_group"))
     admin.add_view(views.VisitView(Visit, name="走访记录", category=firms, endpoint="visit"))
     admin.add_view(views.EventView(Event, name="宣讲与会议", category=firms, endpoint="event"))
-    admin.add_view(intake.AppealView(Appeal, name="企业诉求", category=problems, endpoint="appeal"))
+    admin.add_view(intake.AppealView(Appeal, name="诉求直报", category=problems, endpoint="appeal"))
     admin.add_view(ledger.ProblemView(Problem, name="问题台账", category=problems, endpoint="problem"))
     admin.add_view(views.ProblemUpdateView(ProblemUpdate, name="办理进展", category=problems, endpoint="problem_update"))
     admin.add_view(ledger.OverdueView(Problem, name="逾期问题", category=watch, endpoint="overdue"))
@@ -102,7 +102,6 @@ def register_views(admin: Admin) -> None:
     admin.add_view(reports.ImportView(name="导入", category=report_menu, endpoint="imports", url="/admin/import"))
     admin.add_view(intake.PortalCardView(name="诉求二维码", category=report_menu, endpoint="portal_cards",
                                          url="/admin/portal_cards"))
-    admin.add_view(intake.AppealFileView(name="诉求附件", endpoint="appeal_file", url="/admin/appeal_file"))
     admin.add_view(views.ReportView(Report, name="报送记录", category=report_menu, endpoint="report"))
     admin.add_view(views.TermView(Term, name="词表", category=system, endpoint="term"))
     admin.add_view(views.CalendarDayView(CalendarDay, name="工作日历", category=system, endpoint="calendar_day"))
@@ -133,7 +132,10 @@ def error_page(error):
         message = "页面已过期或请求来源无效（CSRF 校验失败），请刷新页面后重试。"
     else:
         message = ERRORS.get(code, "请求未能完成")
-    return render_template("error.html", code=code, message=message), code
+    portal = request.path.startswith("/portal")  # an enterprise on the portal goes back to it, not to the panel
+    return render_template("error.html", code=code, message=message,
+                           home=url_for("portal.index") if portal else url_for("admin.index"),
+                           home_text="返回诉求直报首页" if portal else "返回首页"), code
 
 
 def init_app(app: Flask) -> None:

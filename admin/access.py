@@ -68,7 +68,7 @@ POLICY: dict[str, dict[str, frozenset[str]]] = {
         "leader": ops("create"),
     },
     "report": {**ORG, "group": ops("create", "edit"), "handler": NONE},
-    # 企业诉求 (the portal's 待受理 queue): the office and the working group decide (受理 / 不予受理) within their scope
+    # 诉求直报 (the portal's 待受理 queue): the office and the working group decide (受理 / 不予受理) within their scope
     "appeal": {"admin": ops("action"), "coordinator": ops("action"), "group": ops("action"), "handler": NONE,
                "leader": NONE},
     "user": {"admin": CRUD, "coordinator": NONE, "group": NONE, "handler": NONE, "leader": NONE},
@@ -99,9 +99,8 @@ PAGES: dict[str, frozenset[str]] = {
     # 报表 downloads (within each user's scope) and imports (the office; working groups import their own problems)
     "reports": frozenset(ROLES),
     "imports": frozenset({"admin", "coordinator", "group"}),
-    # the portal: its QR cards (a group prints its own) and the attachments enterprises sent (checked row by row)
+    # the portal's QR cards: the office prints the campaign's and every group's, a group its own
     "portal_cards": frozenset({"admin", "coordinator", "group"}),
-    "appeal_file": frozenset(ROLES),
 }
 
 

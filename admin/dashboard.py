@@ -9,7 +9,7 @@ from flask_admin import expose
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from models import Problem, Unit, db, ledger
+from models import Problem, Unit, db, intake, ledger
 from models.scope import read_filter
 from models import terms
 from models.terms import Vocabulary
@@ -55,8 +55,11 @@ def dashboard(campaign, day: date) -> dict:
     top_units = sorted(units.items(), key=lambda kv: (-kv[1], names.get(kv[0], "")))[:10]
     monday = day - timedelta(days=day.weekday())
     weeks = [monday - timedelta(days=7 * i) for i in range(TREND_WEEKS - 1, -1, -1)]
+    rated, content = intake.own_ratings(scope)
     return {
         "totals": totals,
+        "own_rate": content / rated if rated else None,  # 企业自评满意率 (一事一评 through the portal)
+        "own_rated": rated,
         "status": [(s, statuses.get(s, 0)) for s in PROBLEM_STATUSES],
         "category": category_counts(campaign, categories),
         "unit": [(names.get(pk, ""), n) for pk, n in top_units],

@@ -27,6 +27,10 @@ from .ids import parse_id
 from .pages import SecurePage
 
 
+def attachment_url(attached: AppealFile) -> str:
+    return url_for("problem.attachment_view", id=attached.id)
+
+
 def status_cell(view, context, model, name):
     tone = {AppealStatus.WAITING: "primary", AppealStatus.ACCEPTED: "success", AppealStatus.REFUSED: "secondary"}
     return Markup(f'<span class="badge badge-{tone[model.status]}">{escape(model.status)}</span>'
@@ -57,7 +61,9 @@ class AppealView(SecureModelView):
     column_labels = {"number": "受理编号", "created_at": "提交时间", "enterprise_name": "企业名称", "credit_code": "统一社会信用代码",
                      "contact": "联系人", "phone": "联系电话", "category": "诉求类型", "description": "诉求内容",
                      "body": "来自工作组二维码", "status": "状态", "problem": "问题编号", "reason": "不予受理理由",
-                     "rating": "企业评价", "rating_comment": "评价意见", "revisit": "回访"}
+                     "rating": "企业评价", "rating_comment": "评价意见", "revisit": "回访", "code_hash": "查询码（散列值）",
+                     "enterprise": "企业名单中的企业", "decided_by": "处理人", "decided_at": "处理时间", "rated_at": "评价时间",
+                     "address": "提交地址", "files": "附件"}
     column_formatters = {"status": status_cell, "number": number_cell, "description": text_cell, "problem": problem_cell}
     column_searchable_list = ("number", "enterprise_name", "credit_code", "description")
     column_filters = (ChoiceFilter(Appeal.status, "状态", [(s, s) for s in
@@ -97,6 +103,20 @@ class AppealView(SecureModelView):
         return super().render(template, **kwargs)
 
 
+def attachment(file_id) -> object:
+    """An attachment an enterprise sent with its 诉求, to whoever may see the 诉求 (the queue's scope) or the problem it
+    was carried over to (the ledger's): a responsible unit opens it from its problem's page (admin.ledger)."""
+    attached = db.session.get(AppealFile, parse_id(file_id) or 0)
+    if attached is None or not may_see_file(attached):
+        abort(404)
+    inline = attached.mime == "application/pdf" or attached.mime.startswith("image/")
+    response = send_file(io.BytesIO(attached.data), mimetype=attached.mime, download_name=attached.name,
+                         as_attachment=not inline)
+    response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 def may_see_file(attached: AppealFile) -> bool:
     """Through its 诉求 (the queue's scope) or through the problem it was carried over to (the ledger's)."""
     for model, row_id in ((Appeal, attached.appeal_id), (Problem, attached.problem_id)):
@@ -113,26 +133,6 @@ def problem_files(problem: Problem) -> list[AppealFile]:
     """The attachments carried over to a problem from the portal (the problem page lists them)."""
     return db.session.scalars(select(AppealFile).where(AppealFile.problem_id == problem.id)
                               .order_by(AppealFile.id)).all()
-
-
-class AppealFileView(SecurePage):
-    """An attachment an enterprise sent with its 诉求, to whoever may see the 诉求 (the queue's scope) or the problem it
-    was carried over to (the ledger's): a responsible unit opens it from its problem's page. Not in the menu."""
-
-    def is_visible(self) -> bool:
-        return False
-
-    @expose("/")
-    def index(self):
-        attached = db.session.get(AppealFile, parse_id(request.args.get("id")) or 0)
-        if attached is None or not may_see_file(attached):
-            abort(404)
-        inline = attached.mime == "application/pdf" or attached.mime.startswith("image/")
-        response = send_file(io.BytesIO(attached.data), mimetype=attached.mime, download_name=attached.name,
-                             as_attachment=not inline)
-        response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        return response
 
 
 class PortalCardView(SecurePage):

@@ -7,11 +7,12 @@ from __future__ import annotations
 from datetime import date
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from flask import abort, flash, g, has_request_context, jsonify, redirect, request
+from flask import abort, flash, g, has_request_context, jsonify, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_login import current_user
 from markupsafe import Markup, escape
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -19,8 +20,8 @@ import documents
 from documents.papers import refusal as document_refusal
 from exports import reporting_unit
 from exports.problems import annex2_workbook, problems_in_order
-from models import (Campaign, Enterprise, Person, Problem, ProblemUpdate, Unit, annex2, db, desk, ledger, local_now,
-                    workflow)
+from models import (Appeal, Campaign, Enterprise, Person, Problem, ProblemUpdate, Unit, annex2, db, desk, ledger,
+                    local_now, workflow)
 from models import calendar, reminders, scope
 from models.base import NAME_LENGTH
 from models.documents import PROBLEM_KINDS
@@ -36,6 +37,7 @@ from .display import days_text, light_badge, safe_next, yes_no
 from .files import download, xlsx_bytes
 from .filters import desk_clock, each_campaign, ledger_filters, today, yellow_days
 from .ids import parse_id
+from .intake import attachment, attachment_url, problem_files
 from .pages import per_request
 from .steps import step_form, step_values
 from .views import BODY_AJAX, ENTERPRISE_AJAX, PERSON_AJAX
@@ -98,6 +100,23 @@ def case_sections(problem) -> list[tuple[str, list[tuple[str, str]]]]:
                 for title, keys in CASE_SECTIONS]
     return [(title, [(label, value) for label, value in fields if value is not None]) for title, fields in sections
             if any(value is not None for _, value in fields)]
+
+
+def portal_section(problem) -> list[tuple[str, str]]:
+    """What came with a problem accepted from the portal: its 受理编号, the attachments, the enterprise's own rating."""
+    appeal = db.session.scalar(select(Appeal).where(Appeal.problem_id == problem.id).limit(1))
+    if appeal is None:
+        return []
+    fields = [("受理编号", appeal.number), ("联系人", f"{appeal.contact}（{appeal.phone}）")]
+    files = problem_files(problem)
+    if files:
+        fields.append(("附件", Markup("、").join(
+            Markup('<a href="{}" target="_blank" rel="noopener">{}</a>').format(attachment_url(f), f.name)
+            for f in files)))
+    if appeal.rating:
+        fields.append(("企业评价（企业自评）", f"{appeal.rating}" + (f"：{appeal.rating_comment}" if appeal.rating_comment else "")
+                       + (f"（{appeal.revisit}）" if appeal.revisit else "")))
+    return fields
 
 
 def light_cell(view, context, model, name):
@@ -247,7 +266,11 @@ class ProblemView(SecureModelView):
         """What the problem page (a case file) shows besides the problem itself."""
         steps = self.steps_for(problem)
         may_edit = self.allowed("edit") and scope.change_refusal(problem, current_user) is None
-        return {"steps": steps, "primary": workflow.primary([name for name, _ in steps]), "sections": case_sections(problem),
+        sections = case_sections(problem)
+        portal = portal_section(problem)
+        if portal:
+            sections.insert(1, ("企业诉求（服务平台）", portal))
+        return {"steps": steps, "primary": workflow.primary([name for name, _ in steps]), "sections": sections,
                 "light": ledger.light(problem, today(), yellow_days(problem.campaign_id)), "days": days_text(problem, today()),
                 "may_edit": may_edit, "light_badge": light_badge, "system_actions": reminders.ACTIONS.values(),
                 "papers": ([k for k in PROBLEM_KINDS if document_refusal(k, problem, today()) is None]
@@ -354,6 +377,11 @@ class ProblemView(SecureModelView):
 
     def may_add_person(self) -> bool:
         return access.allows(current_user.role, "person", "create")
+
+    @expose("/attachment/")
+    def attachment_view(self):
+        """An attachment that came with the problem's 诉求 through the portal (or with one in the queue)."""
+        return attachment(request.args.get("id"))
 
     @expose("/people/", methods=("POST",))
     def person_view(self):

@@ -6,7 +6,7 @@ from flask_admin.form.widgets import DatePickerWidget, Select2Widget
 from wtforms import DateField, IntegerField, RadioField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from models import Person, Problem, Unit, db
+from models import Appeal, Person, Problem, Unit, db
 from models import terms, workflow
 from models.calendar import add_workdays
 from models.terms import Vocabulary
@@ -73,6 +73,15 @@ class AssignForm(CheckedForm):
         return valid
 
 
+def enterprise_rating(problem: Problem) -> str:
+    """What the enterprise itself said of the result through the portal (一事一评), beside the office's 满意度."""
+    appeal = db.session.scalar(select(Appeal).where(Appeal.problem_id == problem.id, Appeal.rating.is_not(None)).limit(1))
+    if appeal is None:
+        return "按回访中企业的意见选择。"
+    return (f"企业在服务平台的评价（企业自评）：{appeal.rating}" + (f"，“{appeal.rating_comment}”" if appeal.rating_comment else "")
+            + "。满意度按回访中企业的意见选择。")
+
+
 def step_form(name: str, problem: Problem, formdata):
     """The small form of one step: exactly the data models.workflow needs for it."""
     campaign_id = problem.campaign_id
@@ -121,7 +130,8 @@ def step_form(name: str, problem: Problem, formdata):
         "reject_extension": lambda: {"reason": note_field("驳回理由", True)},
         "close": lambda: {"satisfaction": Select2Field("企业满意度", choices=[(s, s) for s in terms.values(problem.campaign_id, Vocabulary.SATISFACTION)], allow_blank=True,
                                                blank_text="请选择（按企业的意见）",
-                                               validators=[DataRequired("请选择企业满意度。")]),
+                                               validators=[DataRequired("请选择企业满意度。")],
+                                               description=enterprise_rating(problem)),
                   "note": note_field("销号说明", False)},
         "reopen": lambda: {"reason": note_field("重新办理的理由", True)},
         "escalate": lambda: {"reason": note_field("上报理由", True)},

@@ -62,6 +62,8 @@ class CampaignView(SecureModelView):
         "due_soon_days": "即将到期天数",
         "ranking_min_problems": "红黑榜最少问题数",
         "supervisor_required": "交办须明确跟踪督办人",
+        "rating_levels": "企业评价等级（一事一评）",
+        "rating_satisfied": "计入满意的评价级数",
         "deadline_days": "默认办理时限（工作日）",
         "escalate_days": "逾期升级督办天数",
         "doc_prefix": "公文文号前缀",
@@ -76,14 +78,18 @@ class CampaignView(SecureModelView):
         "escalate_days": "自动催办后，逾期超过这么多个工作日升级为蓝色督办，两倍升级为黄色督办，三倍升级为红色督办（默认 5）。",
         "ranking_min_problems": "单位红黑榜：已交办问题少于这个数的单位标“样本不足”，不参加排名（默认 3）。",
         "supervisor_required": "勾选后，交办时除责任人（领办）外还必须选一名跟踪督办人。",
+        "rating_levels": "企业在服务平台对办结结果“一事一评”的等级，从好到差，用顿号分开（默认为政务服务“好差评”的五级）。",
+        "rating_satisfied": "前几级算满意（默认 3：非常满意、满意、基本满意）；低于这些的评价，问题须回访后才能销号。",
     }
     column_searchable_list = ("name", "doc_number", "issuer")
     column_filters = ("region", "issued_on", "start_on")
     form_columns = ("name", "code", "yellow_days", "stale_days", "due_soon_days", "ranking_min_problems",
-                    "deadline_days", "escalate_days", "doc_prefix", "supervisor_required", "doc_number",
+                    "deadline_days", "escalate_days", "doc_prefix", "supervisor_required", "rating_levels",
+                    "rating_satisfied", "doc_number",
                     "issuer", "issued_on", "region", "parent_document", "goals", "start_on", "end_on")
     column_details_list = ("name", "code", "yellow_days", "stale_days", "due_soon_days", "ranking_min_problems",
-                           "deadline_days", "escalate_days", "doc_prefix", "supervisor_required", "doc_number", "issuer", "issued_on", "region", "parent_document", "goals", "start_on", "end_on",
+                           "deadline_days", "escalate_days", "doc_prefix", "supervisor_required", "rating_levels",
+                           "rating_satisfied", "doc_number", "issuer", "issued_on", "region", "parent_document", "goals", "start_on", "end_on",
                            "document", "last_problem_seq")
     column_default_sort = ("id", False)
     column_extra_row_actions = [TextRowAction(".copy_view", "复制", title="复制为新专项行动")]

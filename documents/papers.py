@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from sqlalchemy import select
 
 from models.annex2 import HEADER_OF
 from models.calendar import add_workdays, workdays_between, workdays_left
@@ -12,6 +13,8 @@ from models import terms
 from models.documents import Kind
 from models.terms import Vocabulary
 from models.ledger import ASSIGNED, FINISHED
+from models.base import db
+from models.portal import Appeal
 from models.problem import Problem
 from models.reminders import Level
 
@@ -161,6 +164,11 @@ def close_sheet(doc, problem: Problem, number: str, issuer: str, today: date) ->
     boxes = "　".join(f"{'■' if problem.satisfaction == level else '□'}{level}" for level in levels)
     if problem.satisfaction and problem.satisfaction not in levels:
         boxes += f"　■{problem.satisfaction}"
+    own = db.session.scalar(select(Appeal).where(Appeal.problem_id == problem.id, Appeal.rating.is_not(None)).limit(1))
+    if own is not None:  # 一事一评: what the enterprise itself said through the portal, apart from what the office records
+        rows.append(["企业自评（服务平台）", f"{own.rating}（受理编号 {own.number}，{own.rated_at:%Y-%m-%d}）"
+                     + (f"\n{own.rating_comment}" if own.rating_comment else "")
+                     + (f"\n回访：{own.revisit}" if own.revisit else "")])
     rows += [["企业意见", f"{boxes}\n意见：\n\n企业负责人（签字）：　　　　联系电话：\n　　　　　　　　　　　　　　　年　　月　　日"],
              ["责任单位意见", "\n\n负责人（签字）：　　　　（盖章）　　年　　月　　日"],
              ["推进办审核意见", "\n\n审核人（签字）：　　　　　　　　　年　　月　　日"],

@@ -162,7 +162,8 @@ def appeals_waiting(user, clock):
 
 def revisit_due(user, clock):
     """办结 problems whose enterprise rated the result 不满意 or worse (一事一评) and the office has not visited again."""
-    return Problem.id.in_(select(Appeal.problem_id).where(Appeal.revisit == Revisit.PENDING))
+    return Problem.id.in_(select(Appeal.problem_id).where(Appeal.revisit == Revisit.PENDING,
+                                                          Appeal.problem_id.is_not(None)))  # NOT IN a NULL: nothing
 
 
 APPEALS = Line("appeals", "待受理诉求", "企业通过服务平台（扫码）反映、等待受理的诉求", "primary", counter=appeals_waiting,

@@ -21,7 +21,7 @@ from . import terms
 from .base import db, local_now
 from .enterprise import Enterprise, EnterpriseGroup
 from .errors import DomainError
-from .org import Body, Campaign
+from .org import Body, Campaign, rating_scale
 from .portal import Appeal, AppealFile, AppealStatus, PortalChallenge, PortalHit, Revisit
 from .problem import Problem, ProblemUpdate
 from .scope import read_filter
@@ -370,3 +370,19 @@ def satisfied(appeal: Appeal) -> bool | None:
         return None
     levels = appeal.campaign.ratings()
     return appeal.rating in levels and levels.index(appeal.rating) < appeal.campaign.rating_satisfied
+
+
+def own_ratings(problem_scope) -> tuple[int, int]:
+    """The enterprises' own ratings (一事一评) of the problems matching `problem_scope` (None: all): how many rated,
+    and how many of those within their campaign's satisfied levels — the 企业自评满意率, beside the office's 满意率."""
+    query = (select(Appeal.rating, Campaign.rating_levels, Campaign.rating_satisfied, func.count())
+             .join(Problem, Problem.id == Appeal.problem_id).join(Campaign, Campaign.id == Appeal.campaign_id)
+             .where(Appeal.rating.is_not(None)).group_by(Appeal.rating, Campaign.rating_levels, Campaign.rating_satisfied))
+    if problem_scope is not None:
+        query = query.where(problem_scope)
+    rated = content = 0
+    for rating, levels, satisfied_levels, n in db.session.execute(query):
+        scale = rating_scale(levels)
+        rated += n
+        content += n if rating in scale and scale.index(rating) < satisfied_levels else 0
+    return rated, content

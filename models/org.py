@@ -45,6 +45,12 @@ class SourceDocument(IdMixin, TimestampMixin, db.Model):
 DEFAULT_RATING_LEVELS = "非常满意、满意、基本满意、不满意、非常不满意"
 
 
+def rating_scale(text: str | None) -> list[str]:
+    """The levels of a 一事一评 scale as the office writes them (separated by 、 or a comma), best first."""
+    text = text if text is not None else DEFAULT_RATING_LEVELS
+    return [level.strip() for level in re.split(r"[、,，;；\s]+", text) if level.strip()]
+
+
 class Campaign(IdMixin, TimestampMixin, VersionMixin, ProvenanceMixin, db.Model):
     """A campaign (专项行动); every campaign-owned row points here."""
 
@@ -106,8 +112,7 @@ class Campaign(IdMixin, TimestampMixin, VersionMixin, ProvenanceMixin, db.Model)
 
     def ratings(self) -> list[str]:
         """The 一事一评 scale, best first."""
-        text = self.rating_levels if self.rating_levels is not None else DEFAULT_RATING_LEVELS
-        return [level.strip() for level in re.split(r"[、,，;；\s]+", text) if level.strip()]
+        return rating_scale(self.rating_levels)
 
     def number_year(self) -> int | None:
         """The year problem numbers carry: the year the campaign was issued or started, if known."""

@@ -38,7 +38,7 @@ class Appeal(IdMixin, TimestampMixin, VersionMixin, CampaignOwnedMixin, db.Model
     """A 诉求 an enterprise submitted through the portal: it waits in the 待受理 queue until the office (or the working
     group linked to the enterprise) accepts it as a ledger problem or refuses it with a reason the enterprise sees."""
 
-    __label__ = "企业诉求"
+    __label__ = "诉求直报"
 
     __tablename__ = "appeal"
     __table_args__ = (

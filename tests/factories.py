@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from models import (
+    Appeal,
     AuditLog,
     Body,
     BodyTown,
@@ -85,6 +86,9 @@ def one_of_everything() -> dict[str, int]:
                  attempts=5, last_error="测试：对方拒收"),
         AuditLog(username="test", table_name="problem", row_id="1", action="insert", changes={"k": [None, 1]}),
         LoginAttempt(username="test", address="127.0.0.1", succeeded=False),
+        Appeal(campaign=campaign, number="SQ2024091200001", code_hash="pbkdf2:sha256:1$x$0", enterprise_name=firm.name,
+               credit_code=VALID_CREDIT_CODE, contact="测试联系人", phone="13800000000", description="测试诉求（合成数据）",
+               enterprise=firm, body=group, problem=problem, status="已受理"),
     ]
     db.session.add_all(rows)
     db.session.commit()

@@ -61,6 +61,9 @@ EXPECTED_OPS = {
     "problem_update": {"admin": R | {"create"}, "coordinator": R, "group": R, "handler": R | {"create"},
                        "leader": R | {"create"}},
     "report": {**NO_HANDLER, "group": R | {"create", "edit"}},
+    # 诉求直报: the portal writes the rows; the office and the groups decide on them (受理, 不予受理)
+    "appeal": {"admin": R | {"action"}, "coordinator": R | {"action"}, "group": R | {"action"}, "handler": set(),
+               "leader": set()},
     "user": {"admin": CRUD, "coordinator": set(), "group": set(), "handler": set(), "leader": set()},
     "audit_log": {"admin": R, "coordinator": R, "group": set(), "handler": set(), "leader": set()},
     "login_attempt": {"admin": R, "coordinator": set(), "group": set(), "handler": set(), "leader": set()},
@@ -167,7 +170,7 @@ def test_pages_every_role_may_open(seeded, world, login_as, role):
 
 PAGE_URLS = {"admin": "/admin/", "stats": "/admin/stats/", "account": "/admin/account/", "ranking": "/admin/ranking/",
              "visit_compliance": "/admin/visit-compliance/", "submissions": "/admin/submissions/",
-             "reports": "/admin/reports/", "imports": "/admin/import/"}
+             "reports": "/admin/reports/", "imports": "/admin/import/", "portal_cards": "/admin/portal_cards/"}
 
 
 def test_every_page_follows_the_pages_table(seeded, world, login_as, monkeypatch):

@@ -1,4 +1,4 @@
-"""The layers point one way (models ← cli, seeds, documents ← exports, imports, ops ← admin ← app) and no module needs another
+"""The layers point one way (models ← cli, seeds, documents ← exports, imports, ops, portal ← admin ← app) and no module needs another
 to be imported first: each imports on its own in a fresh interpreter."""
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("models", "cli", "seeds", "documents", "exports", "imports", "ops", "admin")
-BELOW_ADMIN = ("models", "cli", "seeds", "documents", "exports", "imports", "ops")
+PACKAGES = ("models", "cli", "seeds", "documents", "exports", "imports", "ops", "portal", "admin")
+BELOW_ADMIN = ("models", "cli", "seeds", "documents", "exports", "imports", "ops", "portal")
 
 
 def module_names() -> list[str]:

@@ -100,7 +100,7 @@ def test_an_enterprise_submits_tracks_and_rates_and_the_office_accepts_and_close
         assert {f.problem_id for f in appeal.files} == {problem.id}  # the attachments carried over
         assert "受理编号" in problem.updates[0].note
         problem_id, file_id = problem.id, appeal.files[0].id
-    assert office.get(f"/admin/appeal_file/?id={file_id}").data == picture()
+    assert office.get(f"/admin/problem/attachment/?id={file_id}").data == picture()
 
     # it runs the loop; the enterprise sees only the public steps
     with seeded.app_context():

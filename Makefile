@@ -12,7 +12,7 @@ PORT ?= 5000
 WORKERS ?= 4
 PYTEST_ARGS ?=
 
-.PHONY: install run serve db seed test bench bench-quick loadtest translations clean
+.PHONY: install run serve db seed test bench bench-quick loadtest loadtest-portal translations clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -60,6 +60,10 @@ $(LOAD_VENV)/.installed: bench/requirements-load.txt
 
 loadtest: install $(LOAD_VENV)/.installed
 	$(BIN)/python bench/load.py
+
+# The portal under a crowd: 50 enterprises each submitting a 诉求 a second, on gunicorn and PostgreSQL.
+loadtest-portal: install $(LOAD_VENV)/.installed
+	$(BIN)/python bench/load.py --portal
 
 translations: install
 	$(BIN)/pybabel compile -d admin/translations -D admin

@@ -269,7 +269,7 @@ class ProblemView(SecureModelView):
         sections = case_sections(problem)
         portal = portal_section(problem)
         if portal:
-            sections.insert(1, ("企业诉求（服务平台）", portal))
+            sections.insert(1, ("诉求直报（服务平台）", portal))
         return {"steps": steps, "primary": workflow.primary([name for name, _ in steps]), "sections": sections,
                 "light": ledger.light(problem, today(), yellow_days(problem.campaign_id)), "days": days_text(problem, today()),
                 "may_edit": may_edit, "light_badge": light_badge, "system_actions": reminders.ACTIONS.values(),

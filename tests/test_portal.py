@@ -9,15 +9,19 @@ import re
 from datetime import timedelta
 
 import pytest
+from docx import Document
 from PIL import Image
 from sqlalchemy import func, select
 
 from models import Appeal, Campaign, Person, PortalChallenge, Problem, Unit, User, db
+import documents
 from models import intake, workflow
+from models.documents import Kind
 from models.portal import AppealStatus, Revisit
 from models.vocab import Status
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, hidden_inputs
 from tests.helpers import flashes
+from tests.servers import Client, gunicorn
 
 FIRM = "汨罗市星火新材料有限公司"
 
@@ -137,13 +141,29 @@ def test_an_enterprise_submits_tracks_and_rates_and_the_office_accepts_and_close
     assert re.search(r"企业不满意待回访.{0,400}?>\s*1\s*<", desk, re.S)
     assert "不能评价" in enterprise.post("/portal/track", data={
         "csrf_token": csrf_token(looked.text), "number": number, "code": code, "rating": "满意"}).text  # once
+    assert login_as("handler").get(f"/admin/problem/attachment/?id={file_id}").status_code == 404  # not its problem
+    with seeded.app_context():
+        rsj = db.session.scalar(select(Unit).where(Unit.name == "市人社局", Unit.campaign_id == db.session.get(
+            Problem, problem_id).campaign_id))
+    assert login_as("handler", "rsj", unit=rsj).get(f"/admin/problem/attachment/?id={file_id}").data == picture()
+    case = office.get(f"/admin/problem/details/?id={problem_id}").text  # the case file: 回访 offered, 销号 not
+    assert "不满意（企业自评）：招来的人不够熟练" in case and "/step/revisit/" in case and "/step/close/" not in case
+    form = office.get(f"/admin/problem/step/revisit/?id={problem_id}")
+    done = office.post(f"/admin/problem/step/revisit/?id={problem_id}", data={
+        **hidden_inputs(form.text), "ids": str(problem_id), "note": "电话回访：企业认可招聘会，技能培训另行安排。"})
+    assert done.status_code == 302, flashes(done.text)
+    close_form = office.get(f"/admin/problem/step/close/?id={problem_id}").text
+    assert "企业在服务平台的评价（企业自评）：不满意" in close_form  # beside the office's own 满意度
     with seeded.app_context():
         problem = db.session.get(Problem, problem_id)
         office_user = db.session.scalar(select(User).where(User.username == "coordinator"))
-        workflow.revisit(problem, office_user, "电话回访：企业认可招聘会，技能培训另行安排。")
         workflow.close(problem, office_user, "基本满意")
         db.session.commit()
         assert problem.status == Status.CLOSED and db.session.get(Appeal, appeal_id).revisit == Revisit.DONE
+        assert [u.action for u in problem.updates][-3:] == [intake.RATED, "回访", "销号"]
+        data, _, _ = documents.issue(Kind.CLOSE, [problem], office_user, workflow.today())
+        sheet = "\n".join(cell.text for table in Document(io.BytesIO(data)).tables for row in table.rows for cell in row.cells)
+        assert "企业自评（服务平台）" in sheet and "不满意（受理编号" in sheet and "回访：已回访" in sheet  # 销号审批单
 
 
 def test_a_wrong_code_reveals_nothing_and_repeated_ones_are_throttled(seeded):
@@ -170,6 +190,11 @@ def test_files_whose_content_is_not_what_their_name_says_are_refused(seeded):
                                    ("空.pdf", b"", "空文件"), ("大.png", b"\x89PNG" + b"0" * (5 * 1024 * 1024 + 10), "超过 5 MB")):
         response, _ = post_appeal(client, files=[(name, content)])
         assert response.status_code == 400 and message in response.text, (name, response.text[-1500:])
+    page = client.get("/portal/SJY/")
+    huge = client.post("/portal/SJY/", data={"csrf_token": csrf_token(page.text), **fields(),
+                                             "files": [(io.BytesIO(b"0" * (intake.MAX_BODY_BYTES + 1)), "大.pdf")]},
+                       content_type="multipart/form-data")
+    assert huge.status_code == 413 and "上传的文件太大" in huge.text and "返回诉求直报首页" in huge.text
     with seeded.app_context():
         assert db.session.scalar(select(func.count(Appeal.id))) == 0  # nothing kept
 
@@ -285,3 +310,43 @@ def test_refusal_is_told_to_the_enterprise_and_what_it_typed_is_escaped_in_the_p
     looked = enterprise.post("/portal/track", data={"csrf_token": csrf_token(enterprise.get("/portal/track").text),
                                                     "number": number, "code": code})
     assert "不予受理。理由：道路积水属市政维修" in looked.text and "rating-form" not in looked.text
+
+
+def test_the_limits_and_the_captcha_hold_across_two_server_processes(seeded, tmp_path):
+    """Two gunicorn processes on one database: the CAPTCHA one asks for, the other checks; an answer used on one is
+    used up on the other; the wrong lookups and the submissions of one address count on both."""
+    url = seeded.config["SQLALCHEMY_DATABASE_URI"]
+    with gunicorn(url, tmp_path) as one, gunicorn(url, tmp_path) as two:
+        first = Client(one.base)
+        def submit(client, **extra):
+            status, page, _ = client.request("/portal/SJY/")
+            assert status == 200
+            data = {"csrf_token": csrf_token(page), **fields(**extra)}
+            if 'name="captcha_token"' in page:
+                with seeded.app_context():
+                    data["captcha_token"], data["captcha"] = intake.new_challenge()
+            return client.request("/portal/SJY/", data, files={"files": ("说明.pdf", PDF)}), data
+
+        (status, _, headers), _ = submit(first)
+        assert status == 302 and headers["Location"].endswith("/portal/done")
+        assert 'name="captcha_token"' in Client(two.base).request("/portal/SJY/")[1]  # the other process knows
+        (status, _, _), used = submit(Client(two.base), phone="13900001111")
+        assert status == 302
+        page = first.request("/portal/SJY/")[1]
+        replay = first.request("/portal/SJY/", {"csrf_token": csrf_token(page), **fields(phone="13900002222"),
+                                                "captcha_token": used["captcha_token"], "captcha": used["captcha"]})
+        assert replay[0] == 400 and "验证码不正确" in replay[1]  # an answer is good once, whichever process took it
+        for n in range(intake.SUBMIT_PER_ADDRESS[0] - 2):
+            assert submit(Client((one, two)[n % 2].base), phone=f"1370000000{n}")[0][0] == 302
+        (status, page, _), _ = submit(Client(two.base), phone="13600000009")
+        assert status == 400 and "提交过于频繁" in page  # five from this address, counted on both
+        for n in range(intake.WRONG_LOOKUPS[0]):
+            client = Client((one, two)[n % 2].base)
+            token = csrf_token(client.request("/portal/track")[1])
+            assert client.request("/portal/track", {"csrf_token": token, "number": "SQ2099010199999",
+                                                    "code": "ABCDEFGHJK"})[0] == 400
+        client = Client(one.base)
+        token = csrf_token(client.request("/portal/track")[1])
+        assert "错误次数过多" in client.request("/portal/track", {"csrf_token": token, "number": "SQ1", "code": "X"})[1]
+    with seeded.app_context():
+        assert db.session.scalar(select(func.count(Appeal.id))) == intake.SUBMIT_PER_ADDRESS[0]

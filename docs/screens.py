@@ -1,5 +1,6 @@
 """Take the README's screenshots again: each role's desk, the ledger, a problem page, the 交办 form with its date picker,
-the 红黑榜, the audit log, the 词表, a campaign's settings and the import of an office's .xls at 1366×768, and the desk and ledger on a phone (375 px), from a fresh SQLite database with
+the 红黑榜, the audit log, the 词表, a campaign's settings, the import of an office's .xls and a 诉求 in the office's
+queue at 1366×768, and the desk, the ledger and the enterprise portal on a phone (375 px), from a fresh SQLite database with
 the seeds and 80 demo problems around today.
 
     .venv/bin/python docs/screens.py          # writes docs/screens/*.png
@@ -84,10 +85,11 @@ def main() -> int:
         def shot(role: str, path: str, name: str, viewport=OFFICE, full_page=False, then=None):
             context = browser.new_context(viewport=viewport, locale="zh-CN")
             page = context.new_page()
-            page.goto(base + "/login")
-            page.fill("#username", role)
-            page.fill("#password", PASSWORD)
-            page.click("button[type=submit]")
+            if role is not None:  # None: an enterprise on the portal, which needs no login
+                page.goto(base + "/login")
+                page.fill("#username", role)
+                page.fill("#password", PASSWORD)
+                page.click("button[type=submit]")
             page.goto(base + path)
             page.wait_for_load_state("networkidle")
             if then is not None:
@@ -107,6 +109,9 @@ def main() -> int:
         shot("coordinator", "/admin/term/?flt0_0=问题类型", "vocabulary.png")
         shot("coordinator", f"/admin/campaign/edit/?id={miluo_id(app)}", "settings.png")
         shot("coordinator", "/admin/import/", "import.png", full_page=True, then=upload_office_file)
+        shot(None, "/portal/SJY/", "portal_form.png", PHONE, then=fill_appeal)
+        shot(None, "/portal/SJY/", "portal_receipt.png", PHONE, then=submit_appeal)
+        shot("coordinator", "/admin/appeal/", "appeal.png", then=open_first_appeal)
         shot("handler", "/admin/", "phone_desk.png", PHONE)
         shot("handler", "/admin/problem/", "phone_ledger.png", PHONE)
         browser.close()
@@ -120,6 +125,29 @@ def upload_office_file(page) -> None:
     to confirm, the cells read otherwise than written."""
     page.set_input_files("input[name=file]", str(ROOT / "tests" / "fixtures" / "problems.xls"))
     page.click("#upload")
+    page.wait_for_load_state("networkidle")
+
+
+def fill_appeal(page) -> None:
+    """The portal's form as an enterprise fills it on a phone."""
+    page.fill("#enterprise_name", "汨罗市星火新材料有限公司")
+    page.fill("#credit_code", "91430681MA4L0NEW12")
+    page.fill("#contact", "周经理")
+    page.fill("#phone", "13812345678")
+    page.select_option("#category", "用工")
+    page.fill("#description", "企业扩产急需熟练技工约50名，希望协助对接职业院校和人社部门招聘。")
+
+
+def submit_appeal(page) -> None:
+    """Submitted: the 受理编号, the 查询码 shown once and the receipt picture."""
+    fill_appeal(page)
+    page.click("#submit-appeal")
+    page.wait_for_load_state("networkidle")
+
+
+def open_first_appeal(page) -> None:
+    """The office's page of the 诉求 just submitted, with 受理 and 不予受理."""
+    page.click("td.col-number a")
     page.wait_for_load_state("networkidle")
 
 

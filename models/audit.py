@@ -30,7 +30,7 @@ from .user import AuditLog, LoginAttempt, LoginLock, UserSession
 UNAUDITED = (AuditLog, LoginAttempt, LoginLock, UserSession, ProblemRead, Reminder, Delivery, ImportFile, ImportBatchRow,
              AppealFile, PortalHit, PortalChallenge)
 NOISE = {"updated_at", "version", "urgency"}  # follow from every write; not worth a line of the trail
-SECRET = {"password_hash"}
+SECRET = {"password_hash", "code_hash"}  # a password; an enterprise's 查询码 (portal)
 # Columns a table's rows change by themselves rather than by anyone's business: a login stamps the account's
 # 最近登录; the ledger's 附件2 全列 switch is the user's own view of it. An update of nothing else is kept, but the audit
 # list leaves it out unless asked (bookkeeping()).

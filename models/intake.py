@@ -224,9 +224,9 @@ def queue_refusal(appeal: Appeal, user) -> str | None:
     their campaigns, a working group on the 诉求 that came through its card or concern its linked enterprises."""
     if user.role not in ("admin", "coordinator", "group"):
         return "只有推进办和工作组可以受理企业诉求。"
-    visible = db.session.scalar(select(Appeal.id).where(Appeal.id == appeal.id, read_filter(Appeal, user)
-                                                        if read_filter(Appeal, user) is not None else True))
-    if visible is None:
+    scope = read_filter(Appeal, user)
+    query = select(Appeal.id).where(Appeal.id == appeal.id)
+    if db.session.scalar(query if scope is None else query.where(scope)) is None:
         return f"诉求{appeal.number}不在您的权限范围内。"
     if appeal.status != AppealStatus.WAITING:
         return f"诉求{appeal.number}已经{appeal.status}，不能再处理。"

@@ -13,7 +13,7 @@ from docx import Document
 from PIL import Image
 from sqlalchemy import func, select
 
-from models import Appeal, Campaign, Person, PortalChallenge, Problem, Unit, User, db
+from models import Appeal, AuditLog, Campaign, Person, PortalChallenge, Problem, Unit, User, db
 import documents
 from models import intake, workflow
 from models.documents import Kind
@@ -84,6 +84,8 @@ def test_an_enterprise_submits_tracks_and_rates_and_the_office_accepts_and_close
         appeal = db.session.scalar(select(Appeal).where(Appeal.number == number))
         assert appeal.status == AppealStatus.WAITING and len(appeal.files) == 2
         assert code not in appeal.code_hash and appeal.code_hash.startswith("pbkdf2:sha256:20000$")  # stored hashed
+        trail = db.session.scalar(select(AuditLog.changes).where(AuditLog.table_name == "appeal"))
+        assert appeal.code_hash not in str(trail) and "code_hash" in trail  # the audit says it was set, not what
         appeal_id = appeal.id
 
     # the office finds it on its desk and in the queue, and accepts it: a new enterprise and a problem (服务平台)

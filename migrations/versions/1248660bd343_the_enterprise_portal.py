@@ -108,26 +108,6 @@ def downgrade():
     with op.batch_alter_table('campaign', schema=None) as batch_op:
         batch_op.drop_column('rating_satisfied')
         batch_op.drop_column('rating_levels')
-
-    with op.batch_alter_table('appeal_file', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_appeal_file_problem_id'))
-        batch_op.drop_index(batch_op.f('ix_appeal_file_appeal_id'))
-
-    op.drop_table('appeal_file')
-    with op.batch_alter_table('appeal', schema=None) as batch_op:
-        batch_op.drop_index('ix_appeal_problem')
-        batch_op.drop_index('ix_appeal_enterprise')
-        batch_op.drop_index('ix_appeal_campaign_status')
-        batch_op.drop_index(batch_op.f('ix_appeal_campaign_id'))
-        batch_op.drop_index('ix_appeal_body_status')
-
-    op.drop_table('appeal')
-    with op.batch_alter_table('portal_hit', schema=None) as batch_op:
-        batch_op.drop_index('ix_portal_hit_kind_key_at')
-        batch_op.drop_index(batch_op.f('ix_portal_hit_at'))
-
-    op.drop_table('portal_hit')
-    with op.batch_alter_table('portal_challenge', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_portal_challenge_created_at'))
-
-    op.drop_table('portal_challenge')
+    # each table with its indexes (MariaDB refuses to drop an index a foreign key needs before its table goes)
+    for table in ('appeal_file', 'appeal', 'portal_hit', 'portal_challenge'):
+        op.drop_table(table)

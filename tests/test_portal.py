@@ -352,3 +352,25 @@ def test_the_limits_and_the_captcha_hold_across_two_server_processes(seeded, tmp
         assert "错误次数过多" in client.request("/portal/track", {"csrf_token": token, "number": "SQ1", "code": "X"})[1]
     with seeded.app_context():
         assert db.session.scalar(select(func.count(Appeal.id))) == intake.SUBMIT_PER_ADDRESS[0]
+
+
+def test_junk_to_every_portal_address_gets_a_page_not_an_error(seeded, login_as):
+    client = seeded.test_client()
+    token = csrf_token(client.get("/portal/track").text)
+    junk = ["", "<script>", "%00", "x" * 5000, "１２３", "' OR 1=1 --", "SQ" + "9" * 30]
+    for value in junk:
+        for path in (f"/portal/{value}/", f"/portal/SJY/?g={value}", f"/portal/track?number={value}"):
+            assert client.get(path).status_code in (200, 308, 404), path  # (/portal// is redirected to /portal/)
+        for data in ({"number": value, "code": value}, {"number": value}, {"code": value, "rating": value},
+                     {"number": value, "code": value, "rating": "非常满意", "comment": value}):
+            response = client.post("/portal/track", data={"csrf_token": token, **data})
+            assert response.status_code in (200, 400) and "<script>" not in response.text.split("<body>")[1], data
+        response = client.post("/portal/SJY/", data={"csrf_token": token, **{key: value for key in fields()}})
+        assert response.status_code == 400 and 'id="portal-error"' in response.text
+    office = login_as("coordinator")
+    page = office.get("/admin/appeal/")
+    for value in ("abc", "-1", "99999999999999999999", ""):
+        assert office.post("/admin/appeal/decide/", data={"csrf_token": csrf_token(page.text), "id": value,
+                                                          "decision": "accept"}).status_code == 404
+        assert office.get(f"/admin/problem/attachment/?id={value}").status_code == 404
+        assert office.get(f"/admin/appeal/details/?id={value}").status_code in (302, 404)

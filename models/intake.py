@@ -80,6 +80,19 @@ def hit(kind: str, key: str) -> None:
     db.session.add(PortalHit(kind=kind, key=key[:64], at=local_now()))
 
 
+KEEP_HITS = timedelta(days=2)  # longer than every window above: older rows count for nothing
+
+
+def prune() -> int:
+    """Forget the limit rows no window counts any more and the spent or expired CAPTCHAs (`flask remind` does it
+    daily); how many rows went. Not committed."""
+    now = local_now()
+    gone = db.session.execute(delete(PortalHit).where(PortalHit.at < now - KEEP_HITS)).rowcount
+    gone += db.session.execute(delete(PortalChallenge).where(
+        PortalChallenge.created_at < now - timedelta(minutes=CHALLENGE_MINUTES))).rowcount
+    return gone
+
+
 def captcha_needed(address: str) -> bool:
     """After an address's first submission (within CAPTCHA_AFTER), each further one must solve a CAPTCHA."""
     return hits("submit", address, CAPTCHA_AFTER) > 0

@@ -1,5 +1,5 @@
 """`flask remind`: climb the reminder ladder for today (models.reminders) and send what waits in the outbox
-(ops.delivery). Safe to run as often as one likes (a cron line every 15 minutes, or a systemd timer): a problem gets
+(ops.delivery); and forget the portal's limit rows and CAPTCHAs that no longer count (models.intake.prune). Safe to run as often as one likes (a cron line every 15 minutes, or a systemd timer): a problem gets
 each rung once per deadline, and a message goes out once."""
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import click
 from flask.cli import with_appcontext
 
 from cli import CliError
-from models import db, local_now
+from models import db, intake, local_now
 from models.errors import DomainError
 from models.periods import report_day
 from models.reminders import FAILED, LADDER, PENDING, SENT, climb
@@ -26,9 +26,11 @@ def remind_command(day, no_send):
     except DomainError as error:
         raise CliError(f"--date：{error}") from None
     run = climb(today)
+    pruned = intake.prune()
     db.session.commit()
     made = "，".join(f"{level}{run.made[level]}条" for level in LADDER)
-    click.echo(f"{today:%Y-%m-%d}：新增{made}（共{run.total}条）；待外发消息新增{run.queued}条。")
+    click.echo(f"{today:%Y-%m-%d}：新增{made}（共{run.total}条）；待外发消息新增{run.queued}条；"
+               f"清理门户限流和验证码记录{pruned}条。")
     if not no_send:
         counts = send_pending()
         click.echo(f"外发：成功{counts[SENT]}条，失败待重试{counts[PENDING]}条，最终失败{counts[FAILED]}条。")

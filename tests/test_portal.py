@@ -13,7 +13,8 @@ from docx import Document
 from PIL import Image
 from sqlalchemy import func, select
 
-from models import Appeal, AuditLog, Campaign, Person, PortalChallenge, Problem, Unit, User, db
+from models import (Appeal, AuditLog, Campaign, Person, PortalChallenge, PortalHit, Problem, Unit, User, db,
+                    local_now)
 import documents
 from models import intake, workflow
 from models.documents import Kind
@@ -374,3 +375,15 @@ def test_junk_to_every_portal_address_gets_a_page_not_an_error(seeded, login_as)
                                                           "decision": "accept"}).status_code == 404
         assert office.get(f"/admin/problem/attachment/?id={value}").status_code == 404
         assert office.get(f"/admin/appeal/details/?id={value}").status_code in (302, 404)
+
+
+def test_the_daily_remind_forgets_limit_rows_no_window_counts(seeded):
+    with seeded.app_context():
+        old = local_now() - intake.KEEP_HITS - timedelta(minutes=1)
+        db.session.add_all([PortalHit(kind="submit", key="10.0.0.1", at=old), PortalHit(kind="lookup", key="10.0.0.1"),
+                            PortalChallenge(token="t" * 32, answer_hash="x", created_at=old)])
+        db.session.commit()
+    result = seeded.test_cli_runner().invoke(args=["remind", "--no-send"])
+    assert result.exit_code == 0 and "清理门户限流和验证码记录2条" in result.output, result.output
+    with seeded.app_context():
+        assert [h.kind for h in db.session.scalars(select(PortalHit))] == ["lookup"]  # a recent one stays

@@ -11,6 +11,7 @@ from models import terms, workflow
 from models.calendar import add_workdays
 from models.terms import Vocabulary
 
+from markupsafe import escape
 from sqlalchemy import select
 
 from .base import scoped
@@ -78,8 +79,9 @@ def enterprise_rating(problem: Problem) -> str:
     appeal = db.session.scalar(select(Appeal).where(Appeal.problem_id == problem.id, Appeal.rating.is_not(None)).limit(1))
     if appeal is None:
         return "按回访中企业的意见选择。"
-    return (f"企业在服务平台的评价（企业自评）：{appeal.rating}" + (f"，“{appeal.rating_comment}”" if appeal.rating_comment else "")
+    said = (f"企业在服务平台的评价（企业自评）：{appeal.rating}" + (f"，“{appeal.rating_comment}”" if appeal.rating_comment else "")
             + "。满意度按回访中企业的意见选择。")
+    return escape(said)  # what an enterprise typed; Flask-Admin prints a field's description unescaped
 
 
 def step_form(name: str, problem: Problem, formdata):

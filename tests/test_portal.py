@@ -132,14 +132,16 @@ def test_an_enterprise_submits_tracks_and_rates_and_the_office_accepts_and_close
 
     # 不满意: back to the office's desk for 回访; 销号 refused until then
     rated = enterprise.post("/portal/track", data={"csrf_token": csrf_token(looked.text), "number": number,
-                                                   "code": code, "rating": "不满意", "comment": "招来的人不够熟练"})
+                                                   "code": code, "rating": "不满意",
+                                                   "comment": "招来的人不够熟练<img src=x onerror=alert(1)>"})
     assert 'id="rated"' in rated.text and "回访" in rated.text
     with seeded.app_context():
         problem = db.session.get(Problem, problem_id)
         office_user = db.session.scalar(select(User).where(User.username == "coordinator"))
         assert db.session.get(Appeal, appeal_id).revisit == Revisit.PENDING
         assert "须先回访" in workflow.refusal(workflow.StepName.CLOSE, problem, office_user)
-        assert [u.note for u in problem.updates if u.action == intake.RATED] == ["不满意（企业自评）：招来的人不够熟练"]
+        assert [u.note for u in problem.updates if u.action == intake.RATED] == [
+            "不满意（企业自评）：招来的人不够熟练<img src=x onerror=alert(1)>"]
     desk = office.get("/admin/").text
     assert re.search(r"企业不满意待回访.{0,400}?>\s*1\s*<", desk, re.S)
     assert "不能评价" in enterprise.post("/portal/track", data={
@@ -150,13 +152,15 @@ def test_an_enterprise_submits_tracks_and_rates_and_the_office_accepts_and_close
             Problem, problem_id).campaign_id))
     assert login_as("handler", "rsj", unit=rsj).get(f"/admin/problem/attachment/?id={file_id}").data == picture()
     case = office.get(f"/admin/problem/details/?id={problem_id}").text  # the case file: 回访 offered, 销号 not
-    assert "不满意（企业自评）：招来的人不够熟练" in case and "/step/revisit/" in case and "/step/close/" not in case
+    assert "不满意（企业自评）：招来的人不够熟练&lt;img" in case and "/step/revisit/" in case and "/step/close/" not in case
+    assert "<img src=x" not in case
     form = office.get(f"/admin/problem/step/revisit/?id={problem_id}")
     done = office.post(f"/admin/problem/step/revisit/?id={problem_id}", data={
         **hidden_inputs(form.text), "ids": str(problem_id), "note": "电话回访：企业认可招聘会，技能培训另行安排。"})
     assert done.status_code == 302, flashes(done.text)
     close_form = office.get(f"/admin/problem/step/close/?id={problem_id}").text
     assert "企业在服务平台的评价（企业自评）：不满意" in close_form  # beside the office's own 满意度
+    assert "<img src=x" not in close_form and "&lt;img src=x" in close_form  # what the enterprise typed, as text
     with seeded.app_context():
         problem = db.session.get(Problem, problem_id)
         office_user = db.session.scalar(select(User).where(User.username == "coordinator"))

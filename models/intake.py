@@ -46,6 +46,7 @@ CAPTCHA_AFTER = timedelta(days=1)  # an address that submitted within this long 
 WRONG_LOOKUPS = (5, timedelta(minutes=15))  # wrong 受理编号/查询码 pairs from one address before it must wait
 CHALLENGE_MINUTES = 10
 PHONE = re.compile(r"1[3-9]\d{9}|0\d{2,3}-?\d{7,8}")
+NUMBER = re.compile(r"SQ\d{13,20}")  # 受理编号: SQ, the day, the id
 FILE_KINDS = {"JPEG": ("image/jpeg", (".jpg", ".jpeg")), "PNG": ("image/png", (".png",)),
               "PDF": ("application/pdf", (".pdf",))}
 # the timeline an enterprise sees: which steps, and how they read (no notes but the 办理结果, no people)
@@ -110,7 +111,7 @@ def new_challenge() -> tuple[str, str]:
 
 def solved(token: str | None, answer: str | None) -> bool:
     """Whether `answer` is the CAPTCHA's: each token is good for one try (whichever worker gets it), then used up."""
-    if not token or not answer or len(token) > 32:
+    if not token or not answer or not re.fullmatch(r"[0-9a-f]{32}", token):
         return False
     done = db.session.execute(update(PortalChallenge).where(
         PortalChallenge.token == token, PortalChallenge.used.is_(False),
@@ -308,7 +309,8 @@ def find(number: str, code: str, address: str) -> Appeal | None:
     if hits("lookup", address, within) >= limit:
         raise DomainError(f"查询码错误次数过多，请 {int(within.total_seconds() // 60)} 分钟后再试。")
     number, code = (number or "").strip().upper()[:24], (code or "").strip().upper()[:32]
-    appeal = db.session.scalar(select(Appeal).where(Appeal.number == number)) if number else None
+    well_formed = NUMBER.fullmatch(number) is not None  # (a NUL byte, say, would not even reach PostgreSQL)
+    appeal = db.session.scalar(select(Appeal).where(Appeal.number == number)) if well_formed else None
     good = check_password_hash(appeal.code_hash if appeal is not None else _DUMMY, code)
     if appeal is None or not good:
         hit("lookup", address)

@@ -5,7 +5,7 @@ and the limits and CAPTCHA answers live in the database so that every worker enf
 from __future__ import annotations
 
 import base64
-import io
+import re
 
 from captcha.image import ImageCaptcha
 from flask import Blueprint, Flask, abort, current_app, redirect, render_template, request, session, url_for
@@ -21,6 +21,7 @@ from models.vocab import BodyKind
 from .receipt import receipt_png
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
+CODE = re.compile(r"[A-Za-z0-9]{1,16}")
 CAPTCHA = ImageCaptcha(width=160, height=60)
 
 
@@ -47,7 +48,10 @@ def group_of(token: str | None, campaign: Campaign) -> Body | None:
 
 
 def campaign_of(code: str) -> Campaign:
-    campaign = db.session.scalar(select(Campaign).where(Campaign.code == code[:16]))
+    """The campaign whose problem-number prefix is `code` (letters and digits, as Campaign.check allows), or 404."""
+    if not CODE.fullmatch(code):
+        abort(404)
+    campaign = db.session.scalar(select(Campaign).where(Campaign.code == code))
     if campaign is None:
         abort(404)
     return campaign

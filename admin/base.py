@@ -22,7 +22,7 @@ from flask_admin.model.base import ViewArgs
 from flask_login import current_user
 from jinja2 import pass_context
 from markupsafe import Markup, escape
-from sqlalchemy import UniqueConstraint, case, func, inspect, literal_column, not_, select, union_all
+from sqlalchemy import UniqueConstraint, case, func, inspect, literal_column, not_, select, true, union_all
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import UnaryExpression
@@ -60,6 +60,7 @@ MAX_INTEGER = 2**31 - 1  # an INTEGER column on every database
 # Columns the system keeps (version counters, timestamps, sequences, hashes): never a form field, for anyone.
 INTERNAL_COLUMNS = frozenset({"id", "version", "created_at", "updated_at", "last_problem_seq", "urgency",
                               "password_hash", "last_login_at", "last_progress_at"})
+STATIC_URLS: dict[tuple, str] = {}  # (script root, endpoint, arguments) -> the URL of a static file (get_url)
 DEEP_ROWS = 2_000  # rows skipped from which a list page may be read from the end of its order (reversed_order)
 ROW_ID = "0000000000"  # stands for a row's id in a URL built once for every row (SecureModelView.get_url)
 
@@ -225,9 +226,17 @@ class SecureModelView(ModelView):
     # them again): (argument, what the rows are called, a function giving the SQL condition that picks them).
     list_hides: tuple[str, str, Callable] | None = None
 
+    # Columns whose filter leaves few rows (a few thousand), each with every column a user's scope tests in one index
+    # entry. For a user whose scope is an "or" (models.scope.count_parts), the list page then tests and sorts each of
+    # those rows, so its statement counts them too (count(*) over ()) instead of a second statement testing them
+    # again; and a count it needs apart (a deep page) is one statement over those entries rather than one per part
+    # (the part of a working group's linked enterprises would look up each enterprise's problems). A user whose scope
+    # is one condition reads the filtered rows in order and stops at the page: a count apart costs less for them.
+    count_with_page: tuple[str, ...] = ()
+
     # --- rows: what the user may see, and on write endpoints what they may change ---
     def get_query(self):
-        part = g.get("scope_part")  # counting the list one part of the user's scope at a time (count_in_parts)
+        part = g.get("scope_part")  # in place of the scope while count_in_parts builds the list once for its parts
         query = super().get_query()
         return self.unhidden(query.filter(part) if part is not None else
                              scoped(self.model, query, write=is_write_endpoint()))
@@ -297,8 +306,11 @@ class SecureModelView(ModelView):
         narrowing = scope.write_narrowing(self.model, current_user)  # which of the page's rows the user may change
         writable = literal_column("1") if narrowing is None else case((narrowing, 1), else_=0)
         size = self.page_size if page_size is None else page_size
-        narrowed = [getattr(self._filters[index], "column", None) for index, _, _ in filters or ()] if self._filters else []
-        parts = None if is_write_endpoint() else scope.count_parts(self.model, current_user, narrowed)
+        narrowed = {getattr(getattr(self._filters[index], "column", None), "key", None)
+                    for index, _, _ in filters or ()} if self._filters else set()
+        split = None if is_write_endpoint() else scope.count_parts(self.model, current_user)
+        few = split is not None and not narrowed.isdisjoint(self.count_with_page)
+        parts = None if few else split
 
         def counted() -> int:
             if parts:
@@ -313,32 +325,36 @@ class SecureModelView(ModelView):
                 start = max(0, count - skip - size)
                 query = (query.limit(None).offset(None).order_by(None).order_by(*backwards)
                          .offset(start).limit(max(0, count - skip - start)))
-        page_rows = query.with_entities(self.model.id, writable).enable_eagerloads(False).all()
+        entities = [self.model.id, writable]
+        together = few and backwards is None and size
+        if together:  # the page tests and sorts every row the filter leaves anyway: the count comes with it
+            entities.append(func.count().over())
+        page_rows = query.with_entities(*entities).enable_eagerloads(False).all()
+        if together and page_rows:
+            count = page_rows[0][2]
         if backwards is not None and skip > count // 2:
             page_rows.reverse()
-        ids = [pk for pk, _ in page_rows]
+        ids = [row[0] for row in page_rows]
         loads = self.list_loads or [joinedload(name) for name in self._auto_joins]
         found = {row.id: row for row in db.session.query(self.model).filter(self.model.id.in_(ids)).options(*loads)} if ids else {}
         data = [found[pk] for pk in ids if pk in found]
         if count is None:
             count = skip + len(data) if not size or 0 < len(data) < size or (not data and not page) else counted()
-        g.writable_ids = {pk for pk, may in page_rows if may}
+        g.writable_ids = {row[0] for row in page_rows if row[1]}
         g.list_rows = data  # for formatters that look something up for the whole page at once (admin.audit_display)
         return count, data
 
     def count_in_parts(self, parts, page, sort_column, sort_desc, search, filters, page_size) -> int:
         """The list's count as the sum of its counts in each disjoint part of the user's scope (models.scope.count_parts),
         with the same filters and search, in one statement: each part is counted from its own index."""
-        counts = []
-        g.count_later = True
+        g.count_later, g.scope_part = True, true()  # the list's filters and search, built once, without the scope
         try:
-            for part in parts:
-                g.scope_part = part
-                _, query = super().get_list(page, sort_column, sort_desc, search, filters, False, page_size)
-                counts.append(query.limit(None).offset(None).order_by(None).enable_eagerloads(False)
-                              .with_entities(func.count()).scalar_subquery())  # count(*): PostgreSQL reads it off an index
+            _, query = super().get_list(page, sort_column, sort_desc, search, filters, False, page_size)
         finally:
             g.count_later, g.scope_part = False, None
+        query = query.limit(None).offset(None).order_by(None).enable_eagerloads(False)
+        counts = [query.filter(part).with_entities(func.count()).scalar_subquery()  # count(*): PostgreSQL reads it off an index
+                  for part in parts]
         return sum(db.session.execute(select(*counts)).one())
 
     def row_writable(self, row) -> bool:
@@ -386,8 +402,14 @@ class SecureModelView(ModelView):
 
     def get_url(self, endpoint, **kwargs):
         """Flask-Admin's URL builder, with the URLs of a list's rows (which differ only in their id) built once
-        per request and the id put in: routing a URL costs more than rendering the row's buttons otherwise."""
+        per request and the id put in: routing a URL costs more than rendering the row's buttons otherwise. The
+        panel's static files (a score on every page) are routed once per process."""
         pk = str(kwargs.get("id", ""))
+        if endpoint.endswith(".static") and has_request_context():  # the same for every page of the process
+            key = (request.script_root, endpoint, tuple(sorted((k, str(v)) for k, v in kwargs.items())))
+            if key not in STATIC_URLS:
+                STATIC_URLS[key] = super().get_url(endpoint, **kwargs)
+            return STATIC_URLS[key]
         if not pk.isdigit() or not has_request_context():
             return super().get_url(endpoint, **kwargs)
         key = (self.endpoint, endpoint, tuple(sorted((k, str(v)) for k, v in kwargs.items() if k != "id")))

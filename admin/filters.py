@@ -130,8 +130,10 @@ class TownFilter(ChoiceFilter):
     """所在镇（园区）: the town or park of the problem's enterprise."""
 
     def __init__(self, name=HEADER_OF["enterprise.town"]):
-        towns = select(Enterprise.town_id).where(Enterprise.town_id.is_not(None))
-        super().__init__(Problem.enterprise_id, name, options=VisibleOptions(Unit, Unit.id.in_(towns)), numeric=True)
+        # A unit some enterprise names as its town: looked up per unit in ix_enterprise_town_id (a list of every
+        # enterprise's town read all 10,000 entries of the index on each ledger page).
+        towns = select(Enterprise.id).where(Enterprise.town_id == Unit.id).exists()
+        super().__init__(Problem.enterprise_id, name, options=VisibleOptions(Unit, towns), numeric=True)
 
     def apply(self, query, value, alias=None):
         return query.filter(Problem.enterprise_id.in_(select(Enterprise.id).where(Enterprise.town_id == value)))

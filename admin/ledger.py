@@ -196,6 +196,7 @@ class ProblemView(SecureModelView):
     list_template = "admin/ledger_list.html"
     action_family = "problem"  # its actions are the workflow's steps
     linked_details = True  # 问题编号 opens the problem's page
+    count_with_page = ("responsible_unit_id",)  # one unit's problems, in ix_problem_unit_scope
 
     # --- the compact ledger and the 附件2 全列 switch ---
     def compact(self) -> bool:

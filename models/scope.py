@@ -106,18 +106,11 @@ def handler_own(user):
     return or_(*unit_problems(user))
 
 
-def count_parts(model, user, narrowed=()) -> list | None:
+def count_parts(model, user) -> list | None:
     """What `user` may see of `model` as disjoint conditions that add up to it, when it is an "or" of two indexed
     conditions: a count of the "or" reads every row either finds, a count of each part reads its own index only
-    (SQLite and PostgreSQL alike). None when the scope is one condition. The same rule as read_filter, split.
-
-    None too when the rows are `narrowed` to one responsible unit (a filter on the column): that unit's entries of
-    ix_problem_unit_scope hold every column either part tests, so one count reads just them, where the part of a
-    working group's linked enterprises would look up each enterprise's problems."""
+    (SQLite and PostgreSQL alike). None when the scope is one condition. The same rule as read_filter, split."""
     if model is not Problem or user is None or user.role not in ("group", "handler"):
-        return None
-    if any(column is Problem.responsible_unit_id or getattr(column, "key", None) == "responsible_unit_id"
-           for column in narrowed):
         return None
     first, second = group_problems(user) if user.role == "group" else unit_problems(user)
     column, value = ((Problem.collected_by_body_id, user.body_id) if user.role == "group"

@@ -81,7 +81,7 @@ def submit(code: str):
     campaign = campaign_of(code)
     group = group_of(request.args.get("g"), campaign)
     categories = terms.values(campaign.id, Vocabulary.CATEGORY)
-    error, form = None, {}
+    error, form, uploads = None, {}, []
     if request.method == "POST":
         if (request.content_length or 0) > intake.MAX_BODY_BYTES:
             abort(413)
@@ -98,7 +98,8 @@ def submit(code: str):
             session["portal_done"] = {"number": appeal.number, "code": query_code, "campaign": campaign.name}
             return redirect(url_for(".done"))
     return render_template("portal/submit.html", campaign=campaign, group=group, categories=categories, error=error,
-                           form=form, captcha=challenge(), limits=intake), 400 if error else 200
+                           form=form, captcha=challenge(), limits=intake, files_lost=bool(error and uploads)), \
+        400 if error else 200
 
 
 @bp.get("/done")

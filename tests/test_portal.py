@@ -197,6 +197,7 @@ def test_files_whose_content_is_not_what_their_name_says_are_refused(seeded):
                                    ("空.pdf", b"", "空文件"), ("大.png", b"\x89PNG" + b"0" * (5 * 1024 * 1024 + 10), "超过 5 MB")):
         response, _ = post_appeal(client, files=[(name, content)])
         assert response.status_code == 400 and message in response.text, (name, response.text[-1500:])
+        assert "已选的附件需要重新选择" in response.text  # a browser does not keep a refused form's files
     page = client.get("/portal/SJY/")
     huge = client.post("/portal/SJY/", data={"csrf_token": csrf_token(page.text), **fields(),
                                              "files": [(io.BytesIO(b"0" * (intake.MAX_BODY_BYTES + 1)), "大.pdf")]},
@@ -214,6 +215,7 @@ def test_bad_fields_get_chinese_messages_and_change_nothing(seeded):
                            ({"enterprise_name": ""}, "请填写企业名称"), ({"contact": "周\x01"}, "控制字符")):
         response, _ = post_appeal(client, **extra)
         assert response.status_code == 400 and message in response.text, (extra, response.text[-800:])
+        assert "重新选择" not in response.text  # no files were chosen: nothing to choose again
     page = client.get("/portal/SJY/")
     no_token = client.post("/portal/SJY/", data=fields())
     assert no_token.status_code == 400 and "CSRF" in no_token.text

@@ -155,26 +155,28 @@ def urge_sheet(doc, problem: Problem, number: str, issuer: str, today: date) -> 
 def close_sheet(doc, problem: Problem, number: str, issuer: str, today: date) -> None:
     gw.paragraph(doc, number, align=WD_ALIGN_PARAGRAPH.RIGHT, before=6)
     gw.title(doc, "问题销号审批单")
+    # who made the sheet and when, above the table: below it, a long one would push the line alone onto a second page
+    gw.paragraph(doc, f"制表：{issuer}　　{gw.chinese_date(today)}", size=12, indent=False, after=3)
     on_time = problem.resolved_on and problem.deadline and problem.resolved_on <= problem.deadline
     rows = facts(problem)[:5] + handling(problem)
-    rows += [["办结日期", day_text(problem.resolved_on)],
-             ["是否按期", "是" if on_time else ("否" if problem.resolved_on else "")],
-             ["办理结果", problem.resolution or ""]]
+    timely = "（按期办结）" if on_time else ("（逾期办结）" if problem.resolved_on and problem.deadline else "")
+    rows += [["办结日期", day_text(problem.resolved_on) + timely], ["办理结果", problem.resolution or ""]]
     levels = terms.values(problem.campaign_id, Vocabulary.SATISFACTION)  # the campaign's 满意度 scale
     boxes = "　".join(f"{'■' if problem.satisfaction == level else '□'}{level}" for level in levels)
     if problem.satisfaction and problem.satisfaction not in levels:
         boxes += f"　■{problem.satisfaction}"
     own = db.session.scalar(select(Appeal).where(Appeal.problem_id == problem.id, Appeal.rating.is_not(None)).limit(1))
     if own is not None:  # 一事一评: what the enterprise itself said through the portal, apart from what the office records
-        rows.append(["企业自评（服务平台）", f"{own.rating}（受理编号 {own.number}，{own.rated_at:%Y-%m-%d}）"
-                     + (f"\n{own.rating_comment}" if own.rating_comment else "")
-                     + (f"\n回访：{own.revisit}" if own.revisit else "")])
+        rows.append(["企业自评（服务平台）", f"{own.rating}（受理编号 {own.number}，{own.rated_at:%Y-%m-%d}"
+                     + (f"；{own.revisit}" if own.revisit else "") + "）"
+                     + (f"\n{own.rating_comment}" if own.rating_comment else "")])
     rows += [["企业意见", f"{boxes}\n意见：\n\n企业负责人（签字）：　　　　联系电话：\n　　　　　　　　　　　　　　　年　　月　　日"],
              ["责任单位意见", "\n\n负责人（签字）：　　　　（盖章）　　年　　月　　日"],
              ["推进办审核意见", "\n\n审核人（签字）：　　　　　　　　　年　　月　　日"],
              ["领导审批", "\n\n签字：　　　　　　　　　　　　　　年　　月　　日"]]
-    gw.grid(doc, None, rows, WIDTHS, label_column=True)
-    gw.paragraph(doc, f"制表：{issuer}　　{gw.chinese_date(today)}", size=12, indent=False, before=6)
+    # 五号 rather than 小四: with a result of a few lines, the enterprise's own rating, 协办 and 督办 rows, the four
+    # signature boxes still fit the one page a sheet is signed on
+    gw.grid(doc, None, rows, WIDTHS, size=10.5, label_column=True)
 
 
 WRITERS = {Kind.ASSIGN: assign_notice, Kind.SUPERVISE: supervision_sheet, Kind.URGE: urge_sheet, Kind.CLOSE: close_sheet}

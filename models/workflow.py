@@ -141,7 +141,7 @@ def refusal(name: str, problem: Problem, user) -> str | None:
 
 
 # The step a problem usually wants next, first found first: what the page offers as its primary button.
-FORWARD = (StepName.APPROVE_EXTENSION, StepName.ASSIGN, StepName.ACCEPT, StepName.RESOLVE, StepName.CLOSE,
+FORWARD = (StepName.APPROVE_EXTENSION, StepName.ASSIGN, StepName.ACCEPT, StepName.RESOLVE, StepName.REVISIT, StepName.CLOSE,
            StepName.COMMENT, StepName.PROGRESS)
 
 

@@ -15,12 +15,13 @@ import pytest
 from docx import Document
 from sqlalchemy import select
 
-from models import OfficialDocument, Problem, Unit, db, workflow
+from models import Appeal, OfficialDocument, Problem, Unit, db, workflow
+from models.base import local_now
 from models.calendar import add_workdays
 from models.documents import take_number
 
 from .conftest import csrf_token
-from .factories import last_workday, miluo, named, staff_of
+from .factories import VALID_CREDIT_CODE, last_workday, miluo, named, staff_of
 from .helpers import flashes, outside_gongwen_margins
 
 PRINT_TOOLS = ("soffice", "pdfinfo", "pdftotext")
@@ -167,8 +168,20 @@ def test_from_the_panel_one_file_or_a_zip_and_only_for_those_allowed(seeded, pap
                     reason="需要 LibreOffice（soffice）和 poppler-utils（pdfinfo、pdftotext）；.ci/run 会安装它们")
 def test_papers_print_as_gbt_9704_papers(seeded, papers_world, tmp_path):
     """Each paper renders to A4 with its text inside the 公文 margins (left 28 mm, right 26 mm, top 37 mm, bottom
-    35 mm; the page number below the text), its title and 文号 on the page, a paper per page in a combined file."""
-    _, numbers = papers_world
+    35 mm; the page number below the text), its title and 文号 on the page, a paper per page in a combined file. The
+    销号审批单 stays on one page with the enterprise's own rating from the portal and a result of a few lines."""
+    ids, numbers = papers_world
+    with seeded.app_context():  # an enterprise that rated the result 不满意 through the portal, visited since
+        done = db.session.get(Problem, ids["done"])
+        done.resolution = "已协调供电公司完成线路改造，新增一台 800 千伏安变压器，企业已恢复满负荷生产；" * 2
+        done.co_units.append(named(Unit, "市人社局"))  # a 协办 row and a 督办 row too: the longest sheet
+        done.supervisor = staff_of("市发改局")
+        db.session.add(Appeal(campaign=done.campaign, number="SQ2024091200009", code_hash="pbkdf2:sha256:1$x$0",
+                              enterprise_name="文书测试企业", credit_code=VALID_CREDIT_CODE, contact="测试联系人",
+                              phone="13800000000", description="文书测试诉求", problem=done, status="已受理",
+                              rating="不满意", rating_comment="改造后仍有两次短时停电，希望供电公司再排查一次线路。",
+                              rated_at=local_now(), revisit="已回访"))
+        db.session.commit()
     runner = seeded.test_cli_runner()
     files = []
     for kind, keys in (("assign", ["running"]), ("supervise", ["late"]), ("urge", ["running"]), ("close", ["done"]),
@@ -191,6 +204,8 @@ def test_papers_print_as_gbt_9704_papers(seeded, papers_world, tmp_path):
         assert count == (3 if stem == "assign-3" else 1), (stem, count)
         text = re.sub(r"\s+", "", subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout)
         assert title in text and f"〔{year}〕" in text and re.search(rf"〔{year}〕\d+号", text), stem
+        if stem == "close-1":
+            assert "企业自评（服务平台）" in text and "不满意（受理编号SQ2024091200009" in text and "制表：" in text
         assert outside_gongwen_margins(pdf) == [], stem
     three = subprocess.run(["pdftotext", str(tmp_path / "assign-3.pdf"), "-"], capture_output=True, text=True).stdout
     assert three.count("问题交办通知书") == 3 and len(set(re.findall(rf"〔{year}〕\s*(\d+)\s*号", three))) == 3

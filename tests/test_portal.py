@@ -154,6 +154,7 @@ def test_an_enterprise_submits_tracks_and_rates_and_the_office_accepts_and_close
     case = office.get(f"/admin/problem/details/?id={problem_id}").text  # the case file: 回访 offered, 销号 not
     assert "不满意（企业自评）：招来的人不够熟练&lt;img" in case and "/step/revisit/" in case and "/step/close/" not in case
     assert "<img src=x" not in case
+    assert re.search(r'class="btn btn-primary" id="step-primary" href="[^"]*/step/revisit/', case)  # the step it waits for
     form = office.get(f"/admin/problem/step/revisit/?id={problem_id}")
     done = office.post(f"/admin/problem/step/revisit/?id={problem_id}", data={
         **hidden_inputs(form.text), "ids": str(problem_id), "note": "电话回访：企业认可招聘会，技能培训另行安排。"})
@@ -170,7 +171,7 @@ def test_an_enterprise_submits_tracks_and_rates_and_the_office_accepts_and_close
         assert [u.action for u in problem.updates][-3:] == [intake.RATED, "回访", "销号"]
         data, _, _ = documents.issue(Kind.CLOSE, [problem], office_user, workflow.today())
         sheet = "\n".join(cell.text for table in Document(io.BytesIO(data)).tables for row in table.rows for cell in row.cells)
-        assert "企业自评（服务平台）" in sheet and "不满意（受理编号" in sheet and "回访：已回访" in sheet  # 销号审批单
+        assert "企业自评（服务平台）" in sheet and "不满意（受理编号" in sheet and "；已回访）" in sheet  # 销号审批单
 
 
 def test_a_wrong_code_reveals_nothing_and_repeated_ones_are_throttled(seeded):

@@ -406,8 +406,16 @@ def test_a_deep_page_read_from_the_end_is_the_same_page(seeded, world, login_as,
     from seeds.demo import load_demo
 
     with seeded.app_context():
-        load_demo(200, workflow.today())
+        load_demo(400, workflow.today())  # the demo data follows the day: enough for a group's three pages on any day
+        group = db.session.scalar(select(Problem.collected_by_body_id).where(Problem.collected_by_body_id.is_not(None))
+                                  .group_by(Problem.collected_by_body_id).limit(1))
     client = login_as(role)
+    visible = listed(client.get("/admin/problem/").text)
+    if visible % 20 == 0:  # one more, so that the last page is a short one
+        with seeded.app_context():
+            body = db.session.scalar(select(User.body_id).where(User.username == role)) or group
+            db.session.add(Problem(campaign=miluo(), description="翻页测试：补一条，使最后一页不满", collected_by_body_id=body))
+            db.session.commit()
 
     def pages(deep_rows):
         monkeypatch.setattr(admin.base, "DEEP_ROWS", deep_rows)

@@ -156,6 +156,17 @@ def read_filter(model, user):
     return campaign if extra is None else and_(campaign, extra)
 
 
+def campaigns_of(user) -> list | None:
+    """The campaigns `user` may see, where the account names them: every role but the system administrator sees the
+    campaign of its account (read_filter on Campaign), loaded with the login (models.user.logged_in_user), so no
+    query is needed; None for the system administrator, who sees every campaign."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    if user.role == "admin":
+        return None
+    return [user.campaign] if user.campaign is not None else []
+
+
 def write_narrowing(model, user):
     """What narrows the rows of `model` that `user` may see down to those they may change; None when they may
     change every row they see."""

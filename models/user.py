@@ -11,7 +11,7 @@ from flask_login import UserMixin
 from sqlalchemy import JSON, Boolean, false as sa_false, ForeignKey, Index, String, delete, func, select, update
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .base import VersionMixin, IdMixin, TimestampMixin, choice, db, local_now
@@ -165,6 +165,7 @@ def logged_in_user(user_id: str, token: str) -> User | None:
         return None
     found = db.session.execute(
         select(User, UserSession.password_mark).join(UserSession, UserSession.user_id == User.id)
+        .options(joinedload(User.campaign))  # the campaign its pages are about: settings, the campaigns it sees
         .where(UserSession.token_hash == token_hash(token), User.id == int(user_id),
                UserSession.created_at >= local_now() - SESSION_MAX_AGE)
     ).first()

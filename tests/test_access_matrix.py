@@ -347,3 +347,22 @@ def test_each_rows_buttons_carry_its_own_id(seeded, world, login_as, extra):
         assert re.search(rf'href="/admin/visit/edit/\?id={pk}&amp;url=', page), key
         assert re.search(rf'<input[^>]*name="id"[^>]*value="{pk}"', page), key  # its delete form names the row
     assert f"?id={ROW_ID}" not in page and not re.search(rf'name="id"[^>]*value="{ROW_ID}"', page)
+
+
+@pytest.mark.parametrize("role", ["admin", "coordinator", "group", "handler", "leader"])
+def test_the_campaigns_an_account_names_are_the_campaigns_its_scope_reads(seeded, role):
+    """models.scope.campaigns_of (the campaigns a page is about, taken from the account without a query) gives exactly
+    the campaigns read_filter lets the user read, for every role; the system administrator's are queried."""
+    from models import Campaign, User
+    from models.scope import campaigns_of, scope_query
+    from tests.conftest import make_user
+
+    user_id = make_user(seeded, f"campaigns-{role}", role)
+    with seeded.app_context():
+        user = db.session.get(User, user_id)
+        readable = db.session.scalars(scope_query(select(Campaign.id), Campaign, user).order_by(Campaign.id)).all()
+        named = campaigns_of(user)
+        if role == "admin":
+            assert named is None and len(readable) >= 2  # every campaign, queried
+        else:
+            assert [c.id for c in named] == readable == [user.campaign_id]

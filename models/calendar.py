@@ -6,6 +6,8 @@ the system administrator adds a newly published year in the panel. All working-d
 from __future__ import annotations
 
 import time
+from bisect import bisect_right
+from itertools import accumulate
 from datetime import date, datetime, timedelta
 
 from flask import current_app, has_app_context
@@ -64,6 +66,17 @@ def _listed() -> dict[int, dict[date, bool]]:
             years.setdefault(day.year, {})[day] = working
         store.update(at=time.monotonic(), years=years)
     return store["years"]
+
+
+def _shifts() -> tuple[list[int], list[int]]:
+    """The listed days as sorted ordinals, and the running sums of what each shifts the Monday–Friday count by (+1 for
+    a weekend day worked, -1 for a weekday off), kept with _listed: a span's shift is two binary searches."""
+    years = _listed()
+    store = current_app.extensions.setdefault(CACHE_KEY, {}) if has_app_context() else {}
+    if store.get("shifts_of") is not years:
+        days = sorted((day.toordinal(), 1 if working else -1) for year in years.values() for day, working in year.items())
+        store.update(shifts_of=years, shifts=([o for o, _ in days], list(accumulate((d for _, d in days), initial=0))))
+    return store["shifts"]
 
 
 def _year(year: int) -> dict[date, bool]:
@@ -125,11 +138,9 @@ def workdays_between(start: date, end: date) -> int:
     between them, less the listed holidays on weekdays, plus the listed weekend days worked."""
     if end < start:
         return -workdays_between(end, start)
-    first = start + timedelta(days=1)
-    listed = _listed()
-    return _weekdays_to(end) - _weekdays_to(start) + sum(
-        1 if working else -1 for year in range(first.year, end.year + 1)
-        for day, working in listed.get(year, {}).items() if first <= day <= end)
+    ordinals, sums = _shifts()
+    return (_weekdays_to(end) - _weekdays_to(start)
+            + sums[bisect_right(ordinals, end.toordinal())] - sums[bisect_right(ordinals, start.toordinal())])
 
 
 def workdays_left(deadline: date, today: date) -> int:

@@ -6,7 +6,7 @@ screen is admin.access's role × view × operation table; which workflow steps a
 """
 from __future__ import annotations
 
-from sqlalchemy import and_, false, or_, select, true
+from sqlalchemy import and_, case, false, func, or_, select, true
 
 from .base import campaign_of
 from .calendar import CalendarDay
@@ -117,6 +117,27 @@ def count_parts(model, user) -> list | None:
                      else (Problem.responsible_unit_id, user.unit_id))
     campaign = in_campaign(Problem, user.campaign_id)
     return [and_(campaign, first), and_(campaign, or_(column.is_(None), column != value), second)]
+
+
+def own_campaign_count(model, user):
+    """A count (a scalar SQL expression) of the rows of `model` that `user` may read, when that is one campaign's
+    problems (a coordinator's or leader's, as read_filter has it); None for any other scope.
+
+    SQLite counts a whole table from its pages without reading a row, but a campaign's rows entry by entry from an
+    index. When the campaign holds most of the table (by the problem numbers each campaign has issued), its count is
+    the table's count less the other campaigns' (an index range on each side); otherwise its own index range. The
+    statement reads only the side it takes."""
+    if model is not Problem or user is None or user.role not in ("coordinator", "leader") or user.campaign_id is None:
+        return None
+    campaign = user.campaign_id
+
+    def counted(*conditions):
+        return select(func.count()).select_from(Problem).where(*conditions).scalar_subquery()
+
+    most = (select(2 * Campaign.last_problem_seq).where(Campaign.id == campaign).scalar_subquery()
+            >= select(func.sum(Campaign.last_problem_seq)).scalar_subquery())
+    return case((most, counted() - counted(Problem.campaign_id < campaign) - counted(Problem.campaign_id > campaign)),
+                else_=counted(in_campaign(Problem, campaign)))
 
 
 def handler_problems(user):

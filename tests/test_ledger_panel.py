@@ -7,7 +7,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 
 from admin.filters import LightFilter
 from models.calendar import add_workdays
@@ -486,3 +486,53 @@ def test_a_list_narrowed_to_one_unit_counts_what_it_lists(seeded, world, login_a
                 assert paged == listed and f"列表 ({listed})" in first, (unit, extra, paged, listed)
                 counted_apart.append(unit)
     assert checked > 0 and counted_apart
+
+
+@pytest.mark.parametrize("role", ["coordinator", "leader"])
+def test_a_one_campaign_count_is_the_rows_the_user_may_read(seeded, login_as, role):
+    """A coordinator's or leader's unfiltered ledger is counted by models.scope.own_campaign_count: on SQLite the whole
+    table less the other campaigns' rows when the campaign holds most of the table, its own rows otherwise. Either way
+    the count is what read_filter lets the user read, and the ledger shows it."""
+    from models import Campaign
+    from models.scope import own_campaign_count, read_filter
+    from seeds.demo import load_demo
+    from tests.conftest import PASSWORD, login
+
+    mine = login_as(role)  # an account of 汨罗, which holds most of the table
+    with seeded.app_context():
+        load_demo(60, workflow.today())
+        other = db.session.scalar(select(Campaign).where(Campaign.code != "SJY"))
+        db.session.add_all(Problem(campaign=other, description=f"计数测试：另一专项行动的问题{i}") for i in range(25))
+        later = Campaign(name="计数测试专项行动", code="JSCS")  # a campaign on each side of 汨罗's id
+        db.session.add(later)
+        db.session.flush()
+        db.session.add_all(Problem(campaign=later, description=f"计数测试：第三个专项行动的问题{i}") for i in range(2))
+        account = User(username=f"{role}-other", role=role, display_name="另一专项行动", active=True, campaign=other)
+        account.set_password(PASSWORD)
+        db.session.add(account)
+        db.session.commit()
+        engine, dialect = db.engine, db.engine.dialect.name
+        for username in (role, f"{role}-other"):
+            user = db.session.scalar(select(User).where(User.username == username))
+            readable = db.session.scalar(select(func.count()).select_from(Problem).where(read_filter(Problem, user)))
+            assert db.session.scalar(select(own_campaign_count(Problem, user))) == readable > 20, username
+        db.session.rollback()
+    theirs = seeded.test_client()
+    assert login(theirs, f"{role}-other").status_code == 302
+    for client, username in ((mine, role), (theirs, f"{role}-other")):
+        statements = []
+
+        def record(conn, cursor, statement, *args):
+            statements.append(statement)
+
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            page = client.get("/admin/problem/", query_string={"page_size": 20}).text
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+        with seeded.app_context():
+            user = db.session.scalar(select(User).where(User.username == username))
+            assert listed(page) == db.session.scalar(select(func.count()).select_from(Problem).where(
+                Problem.campaign_id == user.campaign_id)) > 20  # a full first page: counted
+        if dialect == "sqlite":
+            assert any("CASE WHEN" in s and "count(*)" in s for s in statements), username

@@ -410,8 +410,9 @@ class SecureModelView(ModelView):
         return SafeAjaxLoader(name, db, target, **options)
 
     def get_url(self, endpoint, **kwargs):
-        """Flask-Admin's URL builder, with the URLs of a list's rows (which differ only in their id) built once
-        per request and the id put in: routing a URL costs more than rendering the row's buttons otherwise. The
+        """Flask-Admin's URL builder, with the URLs of a list's rows (which differ only in their id) and of its pager
+        (only in the page) built once per request and the number put in: routing a URL costs more than rendering the
+        row's buttons otherwise. Not when the stand-in number is in the request's own URL (a search for it). The
         panel's static files (a score on every page) are routed once per process."""
         pk = str(kwargs.get("id", ""))
         if endpoint.endswith(".static") and has_request_context():  # the same for every page of the process
@@ -419,13 +420,15 @@ class SecureModelView(ModelView):
             if key not in STATIC_URLS:
                 STATIC_URLS[key] = super().get_url(endpoint, **kwargs)
             return STATIC_URLS[key]
-        if not pk.isdigit() or not has_request_context():
+        page = kwargs.get("page")
+        varying = "id" if pk.isdigit() else "page" if isinstance(page, int) and page > 0 else None  # a row's, a pager's
+        if varying is None or not has_request_context() or ROW_ID in request.full_path:
             return super().get_url(endpoint, **kwargs)
-        key = (self.endpoint, endpoint, tuple(sorted((k, str(v)) for k, v in kwargs.items() if k != "id")))
+        key = (self.endpoint, endpoint, varying, tuple(sorted((k, str(v)) for k, v in kwargs.items() if k != varying)))
         templates = g.setdefault("row_urls", {})
         if key not in templates:
-            templates[key] = super().get_url(endpoint, **{**kwargs, "id": ROW_ID})
-        return templates[key].replace(ROW_ID, pk, 1)
+            templates[key] = super().get_url(endpoint, **{**kwargs, varying: ROW_ID})
+        return templates[key].replace(ROW_ID, str(kwargs[varying]), 1)
 
     # --- forms: defaults from the user's scope, and the version the user started from ---
     def scaffold_form(self):

@@ -13,7 +13,7 @@ from flask_admin.actions import action
 from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, load_only, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 import documents
@@ -191,7 +191,12 @@ class ProblemView(SecureModelView):
         joinedload(Problem.responsible_unit), joinedload(Problem.lead_person), joinedload(Problem.supervisor),
         selectinload(Problem.co_units),
     )
-    compact_loads = (joinedload(Problem.enterprise), joinedload(Problem.responsible_unit))
+    # The compact columns read these, and nothing else of a row: the rest of its 35 columns are not loaded (reading
+    # one would raise, which the tests of every role's ledger would meet).
+    compact_loads = (load_only(Problem.number, Problem.enterprise_id, Problem.description, Problem.responsible_unit_id,
+                               Problem.deadline, Problem.status, Problem.campaign_id, raiseload=True),
+                     joinedload(Problem.enterprise).load_only(Enterprise.name, raiseload=True),
+                     joinedload(Problem.responsible_unit).load_only(Unit.name, raiseload=True))
     details_template = "admin/problem_details.html"
     list_template = "admin/ledger_list.html"
     action_family = "problem"  # its actions are the workflow's steps

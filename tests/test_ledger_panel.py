@@ -536,3 +536,25 @@ def test_a_one_campaign_count_is_the_rows_the_user_may_read(seeded, login_as, ro
                 Problem.campaign_id == user.campaign_id)) > 20  # a full first page: counted
         if dialect == "sqlite":
             assert any("CASE WHEN" in s and "count(*)" in s for s in statements), username
+
+
+@pytest.mark.parametrize("extra", [{}, {"search": "0000000000"}])
+def test_each_pager_link_opens_its_own_page(seeded, login_as, extra):
+    """The pager's links are built once per page for a stand-in page number (admin.base.ROW_ID) and each number put
+    in, with the list's search and filters kept; a page whose own URL holds the stand-in builds each link on its own."""
+    from admin.base import ROW_ID
+    from seeds.demo import load_demo
+
+    with seeded.app_context():
+        load_demo(120, workflow.today())
+        if extra:  # a problem the search finds on several pages' worth
+            db.session.add_all(Problem(campaign=miluo(), description=f"翻页测试 0000000000 之{i}") for i in range(45))
+            db.session.commit()
+    page = login_as("coordinator").get("/admin/problem/", query_string={"page_size": 20, "page": 1, **extra}).text
+    links = [(h, n) for h, n in re.findall(r'<a class="page-link" href="([^"]+)">(\d+)</a>', page) if "?" in h]
+    assert len(links) >= 2, links  # the current page's own link goes nowhere
+    for href, label in links:
+        args = dict(re.findall(r"[?&](?:amp;)?([a-z_]+)=([^&]*)", href))
+        assert args.get("page", "0") == str(int(label) - 1) and args.get("page_size") == "20", (href, label)
+        assert args.get("search") == extra.get("search"), href
+    assert f"page={ROW_ID}" not in page

@@ -19,6 +19,7 @@ import math
 import os
 import platform
 import secrets
+import socket
 import signal
 import subprocess
 import sys
@@ -107,9 +108,19 @@ def existing_problems(app) -> int:
             return 0
 
 
-def wait_until_healthy(base: str, seconds: int = 60) -> None:
+def refuse_busy_port(port: int) -> None:
+    """Stop before building anything when another program listens on `port`: the load would go to it instead (a
+    `make run` left on the same port answered /healthz, and every login of the run failed against its accounts)."""
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", port)) == 0:
+            raise SystemExit(f"端口 {port} 已有程序在监听（例如另一个 make run）：压力测试会发到它那里。请先停止它，或用 --port 换一个端口。")
+
+
+def wait_until_healthy(base: str, server: subprocess.Popen, seconds: int = 60) -> None:
     deadline = time.time() + seconds
     while time.time() < deadline:
+        if server.poll() is not None:
+            raise SystemExit("gunicorn 已退出（例如端口被占用），见 bench/.data/gunicorn.log")
         try:
             with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:
                 if response.status == 200:
@@ -156,6 +167,7 @@ def main() -> int:
                         help="enterprises submitting through the portal (bench/locust_portal.py), one a second each; "
                              "--users of them (default 50: 50 submissions a second)")
     args = parser.parse_args()
+    refuse_busy_port(args.port)
     if args.portal:
         return portal_load(args)
     url = os.environ.get("LOAD_DATABASE_URL", DEFAULT_URL)
@@ -188,7 +200,7 @@ def main() -> int:
                                  "--bind", f"127.0.0.1:{args.port}", "app:create_app()"],
                                 cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        wait_until_healthy(base)
+        wait_until_healthy(base, gunicorn)
         wait = (os.environ.get("LOAD_WAIT_MIN", "1"), os.environ.get("LOAD_WAIT_MAX", "5"))
         print(f"gunicorn：{args.workers} 个工作进程；locust：{args.users} 个用户，{args.seconds} 秒，"
               f"每次点击之间停 {wait[0]}–{wait[1]} 秒（LOAD_WAIT_MIN / LOAD_WAIT_MAX）\n")
@@ -227,7 +239,7 @@ def portal_load(args) -> int:
                                  "--bind", f"127.0.0.1:{args.port}", "app:create_app()"],
                                 cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        wait_until_healthy(base)
+        wait_until_healthy(base, gunicorn)
         print(f"gunicorn：{args.workers} 个工作进程；locust：{users} 家企业，每家每秒提交 1 条，{args.seconds} 秒\n")
         subprocess.run([args.locust, "-f", str(ROOT / "bench" / "locust_portal.py"), "--headless", "--only-summary",
                         "-u", str(users), "-r", str(users), "-t", f"{args.seconds}s", "--host", base,

@@ -97,10 +97,23 @@ class AppealView(SecureModelView):
     def render(self, template, **kwargs):
         if template == self.details_template and kwargs.get("model") is not None:
             appeal = kwargs["model"]
-            kwargs.update(may_decide=intake.queue_refusal(appeal, current_user) is None,
+            kwargs.update(may_decide=intake.queue_refusal(appeal, current_user) is None, firm_note=firm_note(appeal),
                           categories=terms.values(appeal.campaign_id, Vocabulary.CATEGORY),
                           timeline=intake.public_timeline(appeal))
         return super().render(template, **kwargs)
+
+
+def firm_note(appeal) -> tuple[str, str]:
+    """How the enterprise an appeal names stands against the campaign's list, now: (badge style, words)."""
+    firm, named = intake.listed_firms(appeal)
+    if firm is not None and firm.name == appeal.enterprise_name:
+        return "light", "企业名单中已有"
+    if firm is not None:
+        return "warning", (f"统一社会信用代码与企业名单中的“{firm.name}”相同，名称不同：受理后记在“{firm.name}”名下，"
+                           "企业填写的名称记入办理过程，请核实")
+    if named is not None and named.credit_code and named.credit_code != appeal.credit_code:
+        return "danger", f"企业名单中的“{named.name}”统一社会信用代码不同（{named.credit_code}）：请先核实再受理"
+    return "warning", "企业名单中没有，受理时新建"
 
 
 def attachment(file_id) -> object:

@@ -48,9 +48,10 @@ def campaign_query(model, campaign_id):
     return lambda: scoped(model, db.session.query(model)).filter(model.campaign_id == campaign_id).order_by(model.name)
 
 
-def note_field(label: str, required: bool):
+def note_field(label: str, required: bool, description: str = ""):
     validators = [DataRequired(f"请填写{label}。")] if required else [Optional()]
-    return TextAreaField(label, validators=[*validators, Length(max=4000)], render_kw={"rows": 3})
+    return TextAreaField(label, validators=[*validators, Length(max=4000)], render_kw={"rows": 3},
+                         description=description)
 
 
 DAYS, DATE = "days", "date"
@@ -74,14 +75,41 @@ class AssignForm(CheckedForm):
         return valid
 
 
+def portal_appeal(problem: Problem) -> Appeal | None:
+    """The 诉求 a problem was accepted from through the portal, if it was."""
+    return db.session.scalar(select(Appeal).where(Appeal.problem_id == problem.id).limit(1))
+
+
 def enterprise_rating(problem: Problem) -> str:
-    """What the enterprise itself said of the result through the portal (一事一评), beside the office's 满意度."""
-    appeal = db.session.scalar(select(Appeal).where(Appeal.problem_id == problem.id, Appeal.rating.is_not(None)).limit(1))
+    """What the enterprise itself said of the result through the portal (一事一评), beside the office's 满意度, and the
+    record of the 回访 made since."""
+    appeal = portal_appeal(problem)
     if appeal is None:
         return "按回访中企业的意见选择。"
+    if appeal.rating is None:
+        return "该问题由企业通过服务平台反映，企业尚未在服务平台评价；满意度按回访中企业的意见选择。"
     said = (f"企业在服务平台的评价（企业自评）：{appeal.rating}" + (f"，“{appeal.rating_comment}”" if appeal.rating_comment else "")
-            + "。满意度按回访中企业的意见选择。")
-    return escape(said)  # what an enterprise typed; Flask-Admin prints a field's description unescaped
+            + "。")
+    visit = next((u for u in reversed(problem.updates) if u.action == workflow.STEPS[workflow.StepName.REVISIT].label), None)
+    if visit is not None and visit.note:
+        said += f"回访记录（{visit.created_at:%Y-%m-%d}）：{visit.note}。"
+    return escape(said + "满意度按回访中企业的意见选择。")  # what an enterprise typed; Flask-Admin prints it unescaped
+
+
+def revisit_brief(problem: Problem) -> str:
+    """What a 回访 call needs: the enterprise's rating and words, whom to call."""
+    appeal = portal_appeal(problem)
+    if appeal is None:
+        return ""
+    said = f"企业评价：{appeal.rating or '尚未评价'}" + (f"，“{appeal.rating_comment}”" if appeal.rating_comment else "")
+    return escape(f"{said}。联系人：{appeal.contact}（{appeal.phone}）。")
+
+
+def resolution_note(problem: Problem) -> str:
+    """A caution on 办理结果 where the enterprise will read it (a problem from the portal)."""
+    if portal_appeal(problem) is None:
+        return ""
+    return "该问题由企业通过服务平台反映：企业查询进展时会看到这里填写的办理结果，请勿写入人员姓名、电话等内部信息。"
 
 
 def step_form(name: str, problem: Problem, formdata):
@@ -122,7 +150,8 @@ def step_form(name: str, problem: Problem, formdata):
         },
         "accept": lambda: {"note": note_field("签收说明", False)},
         "progress": lambda: {"note": note_field("办理进展", True)},
-        "resolve": lambda: {"resolution": note_field("办理结果", True), "note": note_field("补充说明", False)},
+        "resolve": lambda: {"resolution": note_field("办理结果", True, resolution_note(problem)),
+                            "note": note_field("补充说明（企业看不到）" if portal_appeal(problem) else "补充说明", False)},
         "return": lambda: {"reason": note_field("退回理由", True)},
         "request_extension": lambda: {"until": DateField("申请延至", widget=date_widget, validators=[DataRequired("请填写申请延至的日期。"), within_calendar]),
                               "reason": note_field("延期理由", True)},
@@ -142,7 +171,7 @@ def step_form(name: str, problem: Problem, formdata):
         "comment": lambda: {"note": note_field("批示内容", True)},
         "urge": lambda: {"note": note_field("催办要求", True)},
         "withdraw": lambda: {"reason": note_field("撤销理由", True)},
-        "revisit": lambda: {"note": note_field("回访情况和处理意见", True)},
+        "revisit": lambda: {"note": note_field("回访情况和处理意见", True, revisit_brief(problem))},
     }[name]()
     form_class = type(f"{name.title()}Form", (AssignForm if name == "assign" else CheckedForm,), dict(fields))
     return form_class(formdata)

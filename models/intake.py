@@ -33,7 +33,7 @@ from . import workflow
 from .workflow import STEPS, StepName
 
 SOURCE = "服务平台"  # 问题来源 of a problem accepted from the portal
-CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # 查询码: no 0/O, 1/I/L to misread
+CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # 查询码: no 0/O or 1/I to misread
 CODE_LENGTH = 10  # 50 bits: with the lookup throttled, guessing one is hopeless; hashed, a stolen table does not tell it
 CODE_HASH = "pbkdf2:sha256:20000"  # about 10 ms to check: slow for a thief, quick enough for a lookup
 DESCRIPTION = (10, 2000)  # characters
@@ -247,6 +247,16 @@ def queue_refusal(appeal: Appeal, user) -> str | None:
     return None
 
 
+def listed_firms(appeal: Appeal) -> tuple[Enterprise | None, Enterprise | None]:
+    """The campaign's enterprises a 诉求 meets, now: the one with its 统一社会信用代码 (what 受理 files it under), and
+    the one with the name the enterprise typed."""
+    if appeal.status == AppealStatus.ACCEPTED and appeal.enterprise is not None:
+        return appeal.enterprise, None
+    same = (Enterprise.campaign_id == appeal.campaign_id)
+    return (db.session.scalar(select(Enterprise).where(same, Enterprise.credit_code == appeal.credit_code)),
+            db.session.scalar(select(Enterprise).where(same, Enterprise.name == appeal.enterprise_name)))
+
+
 def accept(appeal: Appeal, user, category: str | None = None) -> Problem:
     """受理: the 诉求 becomes a ledger problem (问题来源 服务平台), of the enterprise with its 统一社会信用代码 (entered
     now when the campaign has none), collected by the group whose card it came through (or the deciding group, or
@@ -254,11 +264,8 @@ def accept(appeal: Appeal, user, category: str | None = None) -> Problem:
     message = queue_refusal(appeal, user)
     if message:
         raise DomainError(message)
-    firm = appeal.enterprise or db.session.scalar(select(Enterprise).where(
-        Enterprise.campaign_id == appeal.campaign_id, Enterprise.credit_code == appeal.credit_code))
+    firm, named = listed_firms(appeal)
     if firm is None:
-        named = db.session.scalar(select(Enterprise).where(Enterprise.campaign_id == appeal.campaign_id,
-                                                           Enterprise.name == appeal.enterprise_name))
         if named is not None and named.credit_code and named.credit_code != appeal.credit_code:
             raise DomainError(f"企业名单中已有“{named.name}”，但统一社会信用代码是 {named.credit_code}，与诉求所填"
                               f" {appeal.credit_code} 不同：请先核实企业信息（在企业名单中更正）再受理。")
@@ -270,7 +277,10 @@ def accept(appeal: Appeal, user, category: str | None = None) -> Problem:
     problem = Problem(campaign_id=appeal.campaign_id, enterprise=firm, description=appeal.description,
                       category=category or appeal.category, source=SOURCE, collected_by_body=body,
                       collected_on=appeal.created_at.date())
-    workflow.entered_via(problem, f"企业通过服务平台提交（受理编号 {appeal.number}），{user.display_name or user.username}受理")
+    renamed = (f"；企业填写的名称为“{appeal.enterprise_name}”，按统一社会信用代码记在“{firm.name}”名下"
+               if firm.name != appeal.enterprise_name else "")
+    workflow.entered_via(problem, f"企业通过服务平台提交（受理编号 {appeal.number}），"
+                                  f"{user.display_name or user.username}受理{renamed}")
     db.session.add(problem)
     for attached in appeal.files:
         attached.problem = problem
@@ -362,7 +372,8 @@ def rate(appeal: Appeal, level: str, comment: str | None) -> None:
     """一事一评: the enterprise's rating of the result (once per 办结), on the timeline as 企业评价; one below the
     campaign's satisfied levels puts the problem on the 推进办's desk for 回访 and holds back its 销号. Committed."""
     if not may_rate(appeal):
-        raise DomainError("该诉求尚未办结或已经评价过，暂不能评价。")
+        raise DomainError("您已经评价过这一办理结果，谢谢。" if appeal.rating is not None
+                          else "该诉求尚未办结，办结后才能评价。")
     levels = appeal.campaign.ratings()
     if level not in levels:
         raise DomainError(f"请选择评价：{'、'.join(levels)}。")

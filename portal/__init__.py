@@ -121,7 +121,7 @@ def track():
         try:
             appeal = intake.find(number, request.form.get("code", ""), address())
             if appeal is None:
-                error = "受理编号或查询码不正确，请核对后重新输入（查询码区分字母和数字，不区分大小写）。"
+                error = "受理编号或查询码不正确，请核对后重新输入（查询码由字母和数字组成，不区分大小写）。"
             elif request.form.get("rating"):
                 intake.rate(appeal, request.form["rating"], request.form.get("comment"))
                 rated = True

@@ -144,7 +144,7 @@ def test_an_enterprise_submits_tracks_and_rates_and_the_office_accepts_and_close
             "不满意（企业自评）：招来的人不够熟练<img src=x onerror=alert(1)>"]
     desk = office.get("/admin/").text
     assert re.search(r"企业不满意待回访.{0,400}?>\s*1\s*<", desk, re.S)
-    assert "不能评价" in enterprise.post("/portal/track", data={
+    assert "您已经评价过" in enterprise.post("/portal/track", data={
         "csrf_token": csrf_token(looked.text), "number": number, "code": code, "rating": "满意"}).text  # once
     assert login_as("handler").get(f"/admin/problem/attachment/?id={file_id}").status_code == 404  # not its problem
     with seeded.app_context():
@@ -156,11 +156,14 @@ def test_an_enterprise_submits_tracks_and_rates_and_the_office_accepts_and_close
     assert "<img src=x" not in case
     assert re.search(r'class="btn btn-primary" id="step-primary" href="[^"]*/step/revisit/', case)  # the step it waits for
     form = office.get(f"/admin/problem/step/revisit/?id={problem_id}")
+    assert "企业评价：不满意" in form.text and "联系人：周经理（13812345678）" in form.text  # whom to call, and why
+    assert "招到技工52名" in form.text  # the result the enterprise rated
     done = office.post(f"/admin/problem/step/revisit/?id={problem_id}", data={
         **hidden_inputs(form.text), "ids": str(problem_id), "note": "电话回访：企业认可招聘会，技能培训另行安排。"})
     assert done.status_code == 302, flashes(done.text)
     close_form = office.get(f"/admin/problem/step/close/?id={problem_id}").text
     assert "企业在服务平台的评价（企业自评）：不满意" in close_form  # beside the office's own 满意度
+    assert "回访记录" in close_form and "企业认可招聘会" in close_form
     assert "<img src=x" not in close_form and "&lt;img src=x" in close_form  # what the enterprise typed, as text
     with seeded.app_context():
         problem = db.session.get(Problem, problem_id)
@@ -398,3 +401,36 @@ def test_the_daily_remind_forgets_limit_rows_no_window_counts(seeded):
     assert result.exit_code == 0 and "清理门户限流和验证码记录2条" in result.output, result.output
     with seeded.app_context():
         assert [h.kind for h in db.session.scalars(select(PortalHit))] == ["lookup"]  # a recent one stays
+
+
+def test_an_appeal_meets_the_enterprise_list_as_it_is_when_decided(seeded, login_as):
+    """The queue tells how a 诉求's enterprise stands against the list now, not when it was sent: a second 诉求 with the
+    same 统一社会信用代码 reads “已有” once the first is accepted; one with that code under another name is filed under
+    the listed name, and the name the enterprise typed is kept on the timeline."""
+    def sent(address, **extra):
+        client = seeded.test_client()
+        client.environ_base["REMOTE_ADDR"] = address
+        number, _ = receipt(client, post_appeal(client, **extra)[0])
+        with seeded.app_context():
+            return db.session.scalar(select(Appeal.id).where(Appeal.number == number))
+
+    first = sent("10.1.0.1")
+    same = sent("10.1.0.2", phone="13812345679")
+    renamed = sent("10.1.0.3", phone="13812345670", enterprise_name="汨罗改名后的制造有限公司")
+    office = login_as("coordinator")
+
+    def note(appeal_id):
+        page = office.get(f"/admin/appeal/details/?id={appeal_id}").text
+        return re.search(r'id="firm-note">([^<]+)<', page).group(1), page
+
+    assert note(same)[0] == "企业名单中没有，受理时新建"
+    text, page = note(first)
+    office.post("/admin/appeal/decide/", data={"csrf_token": csrf_token(page), "id": first, "decision": "accept"})
+    assert note(same)[0] == "企业名单中已有"
+    text, page = note(renamed)
+    assert f"与企业名单中的“{FIRM}”相同，名称不同" in text
+    office.post("/admin/appeal/decide/", data={"csrf_token": csrf_token(page), "id": renamed, "decision": "accept"})
+    with seeded.app_context():
+        problem = db.session.get(Appeal, renamed).problem
+        assert problem.enterprise.name == FIRM
+        assert "企业填写的名称为“汨罗改名后的制造有限公司”" in problem.updates[0].note

@@ -108,6 +108,8 @@ def firm_note(appeal) -> tuple[str, str]:
     firm, named = intake.listed_firms(appeal)
     if firm is not None and firm.name == appeal.enterprise_name:
         return "light", "企业名单中已有"
+    if firm is not None and appeal.status == AppealStatus.ACCEPTED:
+        return "light", f"已按统一社会信用代码记在企业名单中的“{firm.name}”名下（企业填写的名称不同）"
     if firm is not None:
         return "warning", (f"统一社会信用代码与企业名单中的“{firm.name}”相同，名称不同：受理后记在“{firm.name}”名下，"
                            "企业填写的名称记入办理过程，请核实")

@@ -430,6 +430,7 @@ def test_an_appeal_meets_the_enterprise_list_as_it_is_when_decided(seeded, login
     text, page = note(renamed)
     assert f"与企业名单中的“{FIRM}”相同，名称不同" in text
     office.post("/admin/appeal/decide/", data={"csrf_token": csrf_token(page), "id": renamed, "decision": "accept"})
+    assert note(renamed)[0] == f"已按统一社会信用代码记在企业名单中的“{FIRM}”名下（企业填写的名称不同）"
     with seeded.app_context():
         problem = db.session.get(Appeal, renamed).problem
         assert problem.enterprise.name == FIRM

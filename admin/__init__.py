@@ -128,12 +128,13 @@ def web_actor() -> tuple[int | None, str]:
 def error_page(error):
     """A Chinese error page for HTTP errors."""
     code = getattr(error, "code", 500) or 500
+    portal = request.path.startswith("/portal")  # an enterprise on the portal goes back to it, not to the panel
     if isinstance(error, CSRFError):
-        message = "页面已过期或请求来源无效（CSRF 校验失败），请刷新页面后重试。"
+        message = ("页面打开的时间过长或已失效，请返回诉求直报首页重新打开表单再提交。" if portal
+                   else "页面已过期或请求来源无效（CSRF 校验失败），请刷新页面后重试。")
     else:
         message = ERRORS.get(code, "请求未能完成")
-    portal = request.path.startswith("/portal")  # an enterprise on the portal goes back to it, not to the panel
-    return render_template("error.html", code=code, message=message,
+    return render_template("error.html", code=code, message=message, site="企业诉求直报" if portal else "助企服务专项行动管理平台",
                            home=url_for("portal.index") if portal else url_for("admin.index"),
                            home_text="返回诉求直报首页" if portal else "返回首页"), code
 

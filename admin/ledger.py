@@ -486,17 +486,11 @@ class ProblemView(SecureModelView):
 # --- supervision listings (督办): the ledger narrowed by one condition of models.ledger ---
 
 class OverdueView(ProblemView):
-    def whole_scope(self) -> bool:
-        return super().whole_scope() and self.listing() is None and self.todo_line() is None
-
     def listing(self):
         return ledger.overdue(today())
 
 
 class DueSoonView(ProblemView):
-    def whole_scope(self) -> bool:
-        return super().whole_scope() and self.listing() is None and self.todo_line() is None
-
     def listing(self):
         days = request.args.get("days", "")  # ASCII digits: ² and ① are digits too, but int() refuses them
         if days.isascii() and days.isdigit() and int(days) <= 365:
@@ -505,24 +499,15 @@ class DueSoonView(ProblemView):
 
 
 class FlaggedView(ProblemView):
-    def whole_scope(self) -> bool:
-        return super().whole_scope() and self.listing() is None and self.todo_line() is None
-
     def listing(self):
         return ledger.flagged()
 
 
 class EscalatedView(ProblemView):
-    def whole_scope(self) -> bool:
-        return super().whole_scope() and self.listing() is None and self.todo_line() is None
-
     def listing(self):
         return ledger.escalated()
 
 
 class StaleView(ProblemView):
-    def whole_scope(self) -> bool:
-        return super().whole_scope() and self.listing() is None and self.todo_line() is None
-
     def listing(self):
         return each_campaign(lambda c: ledger.stale(local_now(), c.stale_days))

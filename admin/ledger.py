@@ -20,9 +20,9 @@ import documents
 from documents.papers import refusal as document_refusal
 from exports import reporting_unit
 from exports.problems import annex2_workbook, problems_in_order
-from models import (Appeal, Campaign, Enterprise, Person, Problem, ProblemUpdate, Unit, annex2, db, desk, ledger,
+from models import (Campaign, Enterprise, Person, Problem, ProblemUpdate, Unit, annex2, db, desk, ledger,
                     local_now, workflow)
-from models import calendar, reminders, scope
+from models import calendar, intake, reminders, scope
 from models.base import NAME_LENGTH
 from models.documents import PROBLEM_KINDS
 from models.errors import DomainError
@@ -104,7 +104,7 @@ def case_sections(problem) -> list[tuple[str, list[tuple[str, str]]]]:
 
 def portal_section(problem) -> list[tuple[str, str]]:
     """What came with a problem accepted from the portal: its 受理编号, the attachments, the enterprise's own rating."""
-    appeal = db.session.scalar(select(Appeal).where(Appeal.problem_id == problem.id).limit(1))
+    appeal = intake.appeal_of(problem)
     if appeal is None:
         return []
     fields = [("受理编号", appeal.number), ("联系人", f"{appeal.contact}（{appeal.phone}）")]

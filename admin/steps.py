@@ -6,8 +6,8 @@ from flask_admin.form.widgets import DatePickerWidget, Select2Widget
 from wtforms import DateField, IntegerField, RadioField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from models import Appeal, Person, Problem, Unit, db
-from models import terms, workflow
+from models import Person, Problem, Unit, db
+from models import intake, terms, workflow
 from models.calendar import add_workdays
 from models.terms import Vocabulary
 
@@ -75,15 +75,10 @@ class AssignForm(CheckedForm):
         return valid
 
 
-def portal_appeal(problem: Problem) -> Appeal | None:
-    """The 诉求 a problem was accepted from through the portal, if it was."""
-    return db.session.scalar(select(Appeal).where(Appeal.problem_id == problem.id).limit(1))
-
-
 def enterprise_rating(problem: Problem) -> str:
     """What the enterprise itself said of the result through the portal (一事一评), beside the office's 满意度, and the
     record of the 回访 made since."""
-    appeal = portal_appeal(problem)
+    appeal = intake.appeal_of(problem)
     if appeal is None:
         return "按回访中企业的意见选择。"
     if appeal.rating is None:
@@ -98,18 +93,20 @@ def enterprise_rating(problem: Problem) -> str:
 
 def revisit_brief(problem: Problem) -> str:
     """What a 回访 call needs: the enterprise's rating and words, whom to call."""
-    appeal = portal_appeal(problem)
+    appeal = intake.appeal_of(problem)
     if appeal is None:
         return ""
     said = f"企业评价：{appeal.rating or '尚未评价'}" + (f"，“{appeal.rating_comment}”" if appeal.rating_comment else "")
     return escape(f"{said}。联系人：{appeal.contact}（{appeal.phone}）。")
 
 
-def resolution_note(problem: Problem) -> str:
-    """A caution on 办理结果 where the enterprise will read it (a problem from the portal)."""
-    if portal_appeal(problem) is None:
-        return ""
-    return "该问题由企业通过服务平台反映：企业查询进展时会看到这里填写的办理结果，请勿写入人员姓名、电话等内部信息。"
+def resolve_fields(problem: Problem) -> dict:
+    """申请办结: the result and a note; for a problem from the portal, saying which of them the enterprise reads."""
+    if intake.appeal_of(problem) is None:
+        return {"resolution": note_field("办理结果", True), "note": note_field("补充说明", False)}
+    return {"resolution": note_field("办理结果", True, "该问题由企业通过服务平台反映：企业查询进展时会看到这里填写的办理结果，"
+                                                   "请勿写入人员姓名、电话等内部信息。"),
+            "note": note_field("补充说明（企业看不到）", False)}
 
 
 def step_form(name: str, problem: Problem, formdata):
@@ -150,8 +147,7 @@ def step_form(name: str, problem: Problem, formdata):
         },
         "accept": lambda: {"note": note_field("签收说明", False)},
         "progress": lambda: {"note": note_field("办理进展", True)},
-        "resolve": lambda: {"resolution": note_field("办理结果", True, resolution_note(problem)),
-                            "note": note_field("补充说明（企业看不到）" if portal_appeal(problem) else "补充说明", False)},
+        "resolve": lambda: resolve_fields(problem),
         "return": lambda: {"reason": note_field("退回理由", True)},
         "request_extension": lambda: {"until": DateField("申请延至", widget=date_widget, validators=[DataRequired("请填写申请延至的日期。"), within_calendar]),
                               "reason": note_field("延期理由", True)},

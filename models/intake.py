@@ -247,14 +247,21 @@ def queue_refusal(appeal: Appeal, user) -> str | None:
     return None
 
 
+def appeal_of(problem) -> Appeal | None:
+    """The 诉求 a problem was accepted from through the portal, if it was."""
+    return db.session.scalar(select(Appeal).where(Appeal.problem_id == problem.id).limit(1))
+
+
 def listed_firms(appeal: Appeal) -> tuple[Enterprise | None, Enterprise | None]:
-    """The campaign's enterprises a 诉求 meets, now: the one with its 统一社会信用代码 (what 受理 files it under), and
-    the one with the name the enterprise typed."""
+    """The campaign's enterprises a 诉求 meets, now: the one with its 统一社会信用代码 (what 受理 files it under), or
+    else the one with the name the enterprise typed."""
     if appeal.status == AppealStatus.ACCEPTED and appeal.enterprise is not None:
         return appeal.enterprise, None
     same = (Enterprise.campaign_id == appeal.campaign_id)
-    return (db.session.scalar(select(Enterprise).where(same, Enterprise.credit_code == appeal.credit_code)),
-            db.session.scalar(select(Enterprise).where(same, Enterprise.name == appeal.enterprise_name)))
+    coded = db.session.scalar(select(Enterprise).where(same, Enterprise.credit_code == appeal.credit_code))
+    if coded is not None:
+        return coded, None
+    return None, db.session.scalar(select(Enterprise).where(same, Enterprise.name == appeal.enterprise_name))
 
 
 def accept(appeal: Appeal, user, category: str | None = None) -> Problem:

@@ -108,6 +108,11 @@ def test_an_enterprise_submits_tracks_and_rates_and_the_office_accepts_and_close
         assert "受理编号" in problem.updates[0].note
         problem_id, file_id = problem.id, appeal.files[0].id
     assert office.get(f"/admin/problem/attachment/?id={file_id}").data == picture()
+    with seeded.test_request_context():  # 申请办结 of a portal problem says which of its fields the enterprise reads
+        from admin.steps import resolve_fields
+        fields = resolve_fields(db.session.get(Problem, problem_id))
+        assert "企业查询进展时会看到这里填写的办理结果" in fields["resolution"].kwargs["description"]
+        assert fields["note"].args[0] == "补充说明（企业看不到）"
 
     # it runs the loop; the enterprise sees only the public steps
     with seeded.app_context():

@@ -91,3 +91,35 @@ def test_the_vocabularies_migration_keeps_every_row_valid(db_url, tmp_path):
                 assert db.session.execute(text("PRAGMA integrity_check")).scalar() == "ok"
             db.session.remove()
             db.engine.dispose()
+
+
+def test_downgrade_base_and_upgrade_again_on_the_demo_data(db_url, tmp_path):
+    """The issue: `flask db downgrade base` failed on any populated SQLite database (FOREIGN KEY constraint failed) and
+    left _alembic_tmp_campaign behind. Both ways on the seeded campaigns and a demo ledger, on every database."""
+    with scratch_database(db_url, tmp_path) as url:
+        app = make_app(url)
+        runner = app.test_cli_runner()
+        for args in (["db", "upgrade", "--directory", MIGRATIONS], ["seed"],
+                     ["seed", "--demo", "--problems", "40", "--anchor", "2026-12-07"]):
+            result = runner.invoke(args=args)
+            assert result.exit_code == 0, result.output
+        result = runner.invoke(args=["db", "downgrade", "base", "--directory", MIGRATIONS])
+        assert result.exit_code == 0, result.output
+        with app.app_context():
+            assert app_tables() == set()  # nothing left behind, no _alembic_tmp_ table either
+            db.engine.dispose()
+        for args in (["db", "upgrade", "--directory", MIGRATIONS], ["seed"],
+                     ["seed", "--demo", "--problems", "40", "--anchor", "2026-12-07"]):
+            result = runner.invoke(args=args)
+            assert result.exit_code == 0, result.output
+        with app.app_context():
+            from sqlalchemy import func, select, text
+
+            from models import Problem
+
+            assert db.session.scalar(select(func.count(Problem.id))) >= 40
+            if db.engine.dialect.name == "sqlite":
+                assert db.session.execute(text("PRAGMA foreign_key_check")).all() == []
+            db.session.remove()
+            db.engine.dispose()
+

@@ -16,7 +16,11 @@ MIN_SECRET_GUESSES = 30  # log10 of the guesses zxcvbn estimates: 32 random byte
 APP_ENVS = ("development", "production")
 # Settings read from the environment as whole numbers, and what each counts (for the message when one is not)
 # (The yellow window, 7日无进展, 即将到期 and the ranking minimum are each campaign's settings: models.org.Campaign.)
-COUNTS = {"TRUSTED_PROXIES": "代理层数", "SMTP_PORT": "SMTP 端口", "DELIVERY_MAX_ATTEMPTS": "外发最多尝试次数"}
+COUNTS = {"TRUSTED_PROXIES": "代理层数", "SMTP_PORT": "SMTP 端口", "DELIVERY_MAX_ATTEMPTS": "外发最多尝试次数",
+          "DELIVERY_TIMEOUT": "外发一次连接的超时秒数", "DELIVERY_RUN_SECONDS": "每次外发最多用的秒数",
+          "DELIVERY_LEASE_MINUTES": "发送中消息的租期（分钟）", "ROBOT_PER_MINUTE": "群机器人每分钟最多收的消息数"}
+POSITIVE = ("SMTP_PORT", "DELIVERY_MAX_ATTEMPTS", "DELIVERY_TIMEOUT", "DELIVERY_RUN_SECONDS", "DELIVERY_LEASE_MINUTES",
+            "ROBOT_PER_MINUTE")  # 0 would send nothing, or divide by it
 # Delivery of 提醒/催办/督办 beyond the panel (ops.delivery), each optional: e-mail over SMTP to each unit's address,
 # and a group robot's webhook (企业微信, or 钉钉 signed with its secret)
 DELIVERY_SETTINGS = ("SMTP_HOST", "SMTP_USER", "SMTP_PASSWORD", "SMTP_FROM", "SMTP_SECURITY",
@@ -71,6 +75,10 @@ def load(app: Flask, test_config: dict | None = None) -> None:
         SMTP_PORT=25,
         SMTP_SECURITY="none",
         DELIVERY_MAX_ATTEMPTS=5,
+        DELIVERY_TIMEOUT=10,  # seconds for one SMTP or HTTP exchange
+        DELIVERY_RUN_SECONDS=600,  # a run of flask remind stops taking messages after this (cron runs every 15 minutes)
+        DELIVERY_LEASE_MINUTES=30,  # a message 发送中 for longer (its run was killed) is sent again; longer than a run
+        ROBOT_PER_MINUTE=20,  # what 企业微信 and 钉钉 document for a group robot; sent at 90 % of it
     )
     app.config.from_pyfile("config.py", silent=True)
     if os.environ.get("SECRET_KEY"):
@@ -93,6 +101,12 @@ def load(app: Flask, test_config: dict | None = None) -> None:
     if test_config:
         app.config.update(test_config)
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    for key in POSITIVE:
+        if int(app.config[key]) < 1:
+            raise ConfigError(f"{key}（{COUNTS[key]}）应为正整数，当前为“{app.config[key]}”。")
+    if app.config["DELIVERY_LEASE_MINUTES"] * 60 <= app.config["DELIVERY_RUN_SECONDS"]:
+        raise ConfigError("DELIVERY_LEASE_MINUTES（发送中消息的租期）应长于 DELIVERY_RUN_SECONDS（每次外发最多用的时间），"
+                          "否则一次运行中还在发送的消息会被当作中断而重发。")
     if app.config["APP_ENV"] not in APP_ENVS:
         raise ConfigError(f"APP_ENV 只能是 development（开发、试用）或 production（正式部署），当前为“{app.config['APP_ENV']}”。")
     if app.config["SMTP_SECURITY"] not in SMTP_SECURITIES:

@@ -31,7 +31,8 @@ POLICY: dict[str, dict[str, frozenset[str]]] = {
     "calendar_day": {"admin": CRUD, "coordinator": READ, "group": NONE, "handler": NONE, "leader": NONE},
     # 自动提醒 and 外发消息 (flask remind): what went out, and whether it arrived; written by the command alone
     "reminder": {"admin": READ, "coordinator": READ, "group": NONE, "handler": NONE, "leader": NONE},
-    "delivery": {"admin": READ, "coordinator": READ, "group": NONE, "handler": NONE, "leader": NONE},
+    # 重新发送 (a failed message back to 待发送): the 推进办 and the administrator, who mend the address or setting
+    "delivery": {"admin": ops("action"), "coordinator": ops("action"), "group": NONE, "handler": NONE, "leader": NONE},
     # 公文登记: the papers issued and their 文号 (taken by 生成文书 alone)
     "official_document": {"admin": READ, "coordinator": READ, "group": NONE, "handler": NONE, "leader": READ},
     "source_document": {"admin": READ, "coordinator": READ, "group": READ, "handler": READ, "leader": READ},
@@ -84,6 +85,7 @@ ACTIONS: dict[str, dict[str, frozenset[str]]] = {
     "problem": {**{name: frozenset(step.roles) for name, step in STEPS.items()},
                 # 生成文书 (交办通知书, 督办单, 催办单, 销号审批单): the 推进办 issues them, a leader signs 督办 papers
                 "document": frozenset({"admin", "coordinator", "leader"})},
+    "delivery": {"resend": frozenset({"admin", "coordinator"})},
 }
 
 

@@ -259,6 +259,10 @@ class SecureModelView(ModelView):
         """`query` without the rows the list leaves out now, so that the list and its count agree."""
         return query.filter(not_(self.list_hides[2]())) if self.hiding() else query
 
+    def menu_buttons(self) -> Markup:
+        """Buttons of the list's own (beside its search), for a view that has any."""
+        return Markup("")
+
     def hidden_rows_switch(self) -> tuple[str, str] | None:
         """The link that shows the rows the list leaves out, or hides them again: (text, URL), on the first page of
         the same search, filters and order."""

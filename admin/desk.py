@@ -18,7 +18,7 @@ def line_url(line, campaign_id: int | None = None) -> str:
     """Where a desk line opens: the ledger narrowed to it (in the desk's campaign, for a desk that chose one), or its
     own page."""
     if line.page:
-        return url_for(line.page, campaign=campaign_id)
+        return url_for(line.page, campaign=campaign_id, **dict(line.page_args))
     return url_for("problem.index_view", todo=line.key, campaign=campaign_id)
 
 

@@ -3,13 +3,18 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
+from flask import abort, flash, redirect, url_for
 from flask_admin import expose
+from flask_admin.actions import action
+from flask_wtf.csrf import generate_csrf
 from flask_admin.model.template import EndpointLinkRowAction
 from flask_login import current_user
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, Optional, ValidationError
 
-from models import AuditLog, Term, audit, db, workflow
+from sqlalchemy.orm import joinedload
+
+from models import AuditLog, Delivery, Problem, ProblemUpdate, Term, audit, db, local_now, reminders, workflow
 from models.terms import VOCABULARIES
 from models.vocab import AUDIT_ACTION_LABELS, ROLE_LABELS
 
@@ -18,6 +23,7 @@ from .copying import copy_campaign_page
 from .base import SecureModelView
 from .fields import credit_code_validator
 from .filters import ChoiceFilter
+from .ids import parse_id
 
 PROVENANCE = ("source_document", "source_excerpt")
 FORM_EXCLUDED = PROVENANCE  # with the columns the system keeps, which the base view never offers
@@ -153,14 +159,80 @@ class ReminderView(SecureModelView):
     page_size = 50
 
 
+class ResendRowAction:
+    """A failed (or waiting) message's own 重新发送 button: a small POST form to the bulk action with this one row."""
+
+    def render(self, context, row_id, row):
+        if row.status not in reminders.RESENDABLE:
+            return ""
+        url = context.get("get_url")(".action_view")
+        return Markup(f'<form class="d-inline" method="post" action="{escape(url)}">'
+                      f'<input type="hidden" name="csrf_token" value="{escape(generate_csrf())}">'
+                      f'<input type="hidden" name="action" value="resend"><input type="hidden" name="rowid" value="{escape(row_id)}">'
+                      f'<button class="btn btn-sm btn-outline-primary py-0" title="放回待发送，下一次自动外发（15 分钟内）时发出">'
+                      f'重新发送</button></form>')
+
+
+def masked_cell(view, context, model, name) -> str:
+    return reminders.masked(getattr(model, name)) or ""
+
+
+def outbox_line_cell(view, context, model, name) -> Markup:
+    """The problem a message is about (its number, linked to its page), what it says, and to which unit."""
+    line = model.update
+    problem = line.problem
+    unit = f"{problem.responsible_unit} · " if problem.responsible_unit else ""
+    return Markup(f'<a href="{escape(url_for("problem.details_view", id=problem.id))}">{escape(problem.number)}</a> '
+                  f'{escape(line.action)}<br><small class="text-muted">{escape(unit)}{line.created_at:%m-%d %H:%M}</small>')
+
+
 class DeliveryView(SecureModelView):
-    """外发消息: the outbox of e-mail and group-robot messages (ops.delivery), with each one's attempts and error."""
-    column_list = ("update", "channel", "address", "status", "attempts", "sent_at", "last_error")
-    column_labels = {"update": "办理过程", "channel": "渠道", "address": "收件地址", "status": "状态", "attempts": "尝试次数",
-                     "next_try_at": "下次重试", "sent_at": "发出时间", "last_error": "最近错误", "created_at": "生成时间"}
-    column_filters = ("channel", "status", "sent_at")
+    """外发消息: the outbox of e-mail and group-robot messages (ops.delivery), with each one's attempts and error; the
+    推进办 and the administrator send a failed one again (重新发送: one, the selected, or all failed ones)."""
+    column_list = ("update", "channel", "address", "status", "attempts", "next_try_at", "sent_at", "last_error")
+    column_labels = {"update": "问题与事由", "channel": "渠道", "address": "收件地址", "status": "状态", "attempts": "尝试次数",
+                     "next_try_at": "下次尝试", "sent_at": "发出时间", "last_error": "最近错误", "created_at": "生成时间",
+                     "claimed_at": "开始发送", "resent_at": "重新发送时间", "resent_by": "重新发送人"}
+    column_filters = (ChoiceFilter(Delivery.status, "状态", [(s, s) for s in reminders.STATUSES]), "channel", "sent_at")
+    column_formatters = {"address": masked_cell, "last_error": masked_cell, "update": outbox_line_cell}
+    column_formatters_detail = column_formatters
+    list_loads = (joinedload(Delivery.update).joinedload(ProblemUpdate.problem).joinedload(Problem.responsible_unit),)
+    column_extra_row_actions = [ResendRowAction()]
     column_default_sort = ("id", True)
     page_size = 50
+
+    @action("resend", "重新发送", "把所选的消息放回待发送、重新计算尝试次数，下一次自动外发（15 分钟内）时发出。确定吗？")
+    def action_resend(self, ids):
+        wanted = [pk for pk in map(parse_id, ids) if pk is not None]
+        self.resend(self.get_query().filter(Delivery.id.in_(wanted)))
+
+    @expose("/resend-failed/", methods=("POST",))
+    def resend_failed_view(self):
+        """重新发送 every failed message the user may change."""
+        if not self.is_action_allowed("resend"):
+            abort(403)
+        self.resend(self.get_query().filter(Delivery.status == reminders.FAILED))
+        return redirect(self.get_url(".index_view"))
+
+    def resend(self, query) -> None:
+        queued, left = reminders.resend(query, current_user.username, local_now())
+        db.session.commit()
+        kept = f"；{left}条已发出或正在发送，不重复发送" if left else ""
+        if queued:
+            flash(f"已将{queued}条消息放回待发送，下一次自动外发（flask remind，最多 15 分钟）时发出{kept}。", "success")
+        else:
+            flash(f"没有可以重新发送的消息{kept}。", "error")
+
+    def menu_buttons(self) -> Markup:
+        """全部重新发送, when there are failed messages the user may send again."""
+        if not self.is_action_allowed("resend"):
+            return Markup("")
+        failed = self.get_query().filter(Delivery.status == reminders.FAILED).count()
+        if not failed:
+            return Markup("")
+        return Markup(f'<form class="d-inline ml-2" method="post" action="{escape(self.get_url(".resend_failed_view"))}">'
+                      f'<input type="hidden" name="csrf_token" value="{escape(generate_csrf())}">'
+                      f'<button class="btn btn-sm btn-primary mt-1" id="resend-failed">全部重新发送（{failed}条失败）</button></form>')
 
 
 class OfficialDocumentView(SecureModelView):

@@ -24,7 +24,7 @@ from .periods import period_for
 from .portal import Appeal, AppealStatus, Revisit
 from . import reminders
 from .problem import Problem, ProblemRead, ProblemUpdate, Report
-from .scope import count_parts, read_filter
+from .scope import count_parts, in_campaign, read_filter
 from .task import Task, task_body
 from .vocab import Status
 from .workflow import STEPS, StepName
@@ -66,6 +66,8 @@ class Line:
     counter: Callable | None = None  # (user, clock) -> a scalar subquery, for a line that is not of problems
     page: str | None = None  # the endpoint such a line opens
     order: tuple = ("deadline", "id")  # the order of its first problems on the desk (items)
+    page_args: tuple[tuple[str, str], ...] = ()  # the arguments of its own page (a filter of that list)
+    quiet: bool = False  # shown only when it counts something (a fault to mend rather than daily work)
 
 
 # --- conditions (each on top of the user's row scope) ---
@@ -166,6 +168,16 @@ def revisit_due(user, clock):
                                                           Appeal.problem_id.is_not(None)))  # NOT IN a NULL: nothing
 
 
+def deliveries_failed(user, clock):
+    """The messages of the outbox (e-mail, group robot) that failed for good, within the user's scope: someone must
+    mend the address or the setting and send them again (重新发送)."""
+    query = select(func.count()).select_from(reminders.Delivery).where(reminders.Delivery.status == reminders.FAILED)
+    scope = read_filter(reminders.Delivery, user)
+    if clock.campaign_id is not None:
+        query = query.where(in_campaign(reminders.Delivery, clock.campaign_id))
+    return (query if scope is None else query.where(scope)).scalar_subquery()
+
+
 APPEALS = Line("appeals", "待受理诉求", "企业通过服务平台（扫码）反映、等待受理的诉求", "primary", counter=appeals_waiting,
                page="appeal.index_view")
 
@@ -187,6 +199,8 @@ ROLE_LINES: dict[str, tuple[Line, ...]] = {
              StepName.REVISIT),
         Line("overdue", "已逾期", "超过办理时限仍未办结的问题", "danger", red),
         Line("flagged", "挂牌督办", "挂牌督办、尚未办结销号的问题", "warning", is_flagged),
+        Line("failed_deliveries", "外发失败", "多次尝试仍未发出的邮件和群消息：查看原因，改正后重新发送", "danger",
+             counter=deliveries_failed, page="delivery.index_view", page_args=(("flt0_0", reminders.FAILED),), quiet=True),
     ),
     "group": (
         APPEALS,

@@ -12,6 +12,7 @@ problem; the reminder then records when it was read.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -82,11 +83,17 @@ class Delivery(IdMixin, db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=local_now)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime)  # when a run took it (发送中): its lease runs from here
+    resent_at: Mapped[datetime | None] = mapped_column(DateTime)  # when someone last asked for it again (重新发送)
+    resent_by: Mapped[str | None] = mapped_column(String(100))  # who did
 
 
 QUEUE_LOOKBACK_DAYS = 2  # a 催办 typed in the panel goes out with the next run, if that is within two days
 PENDING, SENDING, SENT, FAILED = "待发送", "发送中", "已发送", "失败"
+STATUSES = (PENDING, SENDING, SENT, FAILED)
 EMAIL, WECOM, DINGTALK = "邮件", "企业微信", "钉钉"
+ROBOTS = (WECOM, DINGTALK)  # one group robot, whichever kind: a line delivered to it is never queued again for it
+SECRET_PARAMETER = re.compile(r"((?:access_token|key|sign|secret|token)=)([^&#\s]+)", re.I)
 
 
 def notes(campaign: Campaign) -> dict[str, str]:
@@ -176,18 +183,51 @@ def channels() -> list[tuple[str, str | None]]:
 
 def queue_new(since: datetime, now: datetime) -> int:
     """Queue the messages for the outgoing timeline lines (the ladder's, and 催办 typed in the panel) written at or
-    after `since` that have none yet: one per channel (to the responsible unit's e-mail, when it has one). How many
-    were queued, counted as those stamped `now`."""
+    after `since` that have none yet: one per channel (to the responsible unit's e-mail, when it has one; to the group
+    robot, whichever kind and address it has now: a line it already has is not queued again when they change). How
+    many were queued, counted as those stamped `now`."""
     for channel, address in channels():
-        target = Unit.email if channel == EMAIL else literal(address)
+        robot = channel in ROBOTS
+        target = literal(masked(address)) if robot else Unit.email  # the robot's secret never reaches the table
+        already = Delivery.channel.in_(ROBOTS) if robot else Delivery.channel == channel
         rows = (select(ProblemUpdate.id, literal(channel), target, literal(PENDING), literal(0), literal(now, DateTime))
                 .join(Problem, Problem.id == ProblemUpdate.problem_id)
                 .join(Unit, Unit.id == Problem.responsible_unit_id)
                 .where(ProblemUpdate.created_at >= since, ProblemUpdate.action.in_(OUTGOING), target.is_not(None),
-                       ~exists().where(Delivery.update_id == ProblemUpdate.id, Delivery.channel == channel)))
+                       ~exists().where(Delivery.update_id == ProblemUpdate.id, already)))
         db.session.execute(insert(Delivery).from_select(
             ["update_id", "channel", "address", "status", "attempts", "created_at"], rows))
     return db.session.scalar(select(func.count(Delivery.id)).where(Delivery.created_at == now)) if channels() else 0
+
+
+def masked(text: str | None) -> str | None:
+    """`text` with the secret of every key=, access_token=, sign= or secret= parameter hidden but its last four
+    characters (enough to tell two robots apart): for the pages and the table, which coordinators read."""
+    if not text:
+        return text
+    def hide(match):
+        secret = match.group(2)
+        if secret.startswith("****"):  # masked already
+            return match.group(0)
+        return match.group(1) + "****" + (secret[-4:] if len(secret) > 8 else "")
+
+    return SECRET_PARAMETER.sub(hide, text)
+
+
+RESENDABLE = (FAILED, PENDING)
+
+
+def resend(query, who: str, now: datetime) -> tuple[int, int]:
+    """Put the messages of `query` (a query of Delivery, already narrowed to what the user may change) that have not
+    gone out back in the queue, due at once and with all their attempts again (重新发送): `flask remind` sends them on
+    its next run. (How many were queued again, how many were left because they were sent or are being sent.)"""
+    rows = query.with_entities(Delivery.id, Delivery.status).all()
+    ids = [pk for pk, status in rows if status in RESENDABLE]
+    if ids:
+        db.session.execute(update(Delivery).where(Delivery.id.in_(ids), Delivery.status.in_(RESENDABLE))
+                           .values(status=PENDING, attempts=0, next_try_at=None, resent_at=now, resent_by=who[:100])
+                           .execution_options(synchronize_session=False))
+    return len(ids), len(rows) - len(ids)
 
 
 def mark_read(unit_id: int | None, problem_id: int, now: datetime) -> None:

@@ -1,6 +1,8 @@
 """`flask remind`: climb the reminder ladder for today (models.reminders) and send what waits in the outbox
-(ops.delivery); and forget the portal's limit rows and CAPTCHAs that no longer count (models.intake.prune). Safe to run as often as one likes (a cron line every 15 minutes, or a systemd timer): a problem gets
-each rung once per deadline, and a message goes out once."""
+(ops.delivery); and forget the portal's limit rows and CAPTCHAs that no longer count (models.intake.prune). Safe to run
+as often as one likes (a cron line every 15 minutes, or a systemd timer): a problem gets each rung once per deadline,
+a message goes out once, and a message that cannot go out never stops the run (it is reported, and the run ends with
+status 0)."""
 from __future__ import annotations
 
 import click
@@ -10,7 +12,7 @@ from cli import CliError
 from models import db, intake, local_now
 from models.errors import DomainError
 from models.periods import report_day
-from models.reminders import FAILED, LADDER, PENDING, SENT, climb
+from models.reminders import LADDER, climb
 
 from .delivery import send_pending
 
@@ -31,6 +33,15 @@ def remind_command(day, no_send):
     made = "，".join(f"{level}{run.made[level]}条" for level in LADDER)
     click.echo(f"{today:%Y-%m-%d}：新增{made}（共{run.total}条）；待外发消息新增{run.queued}条；"
                f"清理门户限流和验证码记录{pruned}条。")
-    if not no_send:
-        counts = send_pending()
-        click.echo(f"外发：成功{counts[SENT]}条，失败待重试{counts[PENDING]}条，最终失败{counts[FAILED]}条。")
+    if no_send:
+        return
+    sent = send_pending()
+    released = f"收回中断的发送{sent.released}条；" if sent.released else ""
+    click.echo(f"外发：{released}成功{sent.sent}条（{sent.messages}则消息），失败待重试{sent.retry}条，"
+               f"最终失败{sent.failed}条，留待下次{sent.left}条。")
+    for note in sent.notes:
+        click.echo(f"  说明：{note}。")
+    for failure in sent.failures:
+        click.echo(f"  失败：{failure}")
+    if sent.failed:
+        click.echo("  最终失败的消息可在“系统 → 外发消息”中查看原因，改正后点“重新发送”。")

@@ -45,7 +45,7 @@ EXPECTED_OPS = {
     "source_document": {role: R for role in ROLES},
     "calendar_day": {"admin": CRUD, "coordinator": R, "group": set(), "handler": set(), "leader": set()},
     "reminder": {"admin": R, "coordinator": R, "group": set(), "handler": set(), "leader": set()},
-    "delivery": {"admin": R, "coordinator": R, "group": set(), "handler": set(), "leader": set()},
+    "delivery": {"admin": R | {"action"}, "coordinator": R | {"action"}, "group": set(), "handler": set(), "leader": set()},
     "official_document": {"admin": R, "coordinator": R, "group": set(), "handler": set(), "leader": R},
     "term": {"admin": CRUD, "coordinator": CRUD, "group": set(), "handler": set(), "leader": set()},
     "stated_figure": ORG, "unit": ORG, "person": ORG, "body": ORG, "body_unit": ORG, "post": ORG, "task": ORG,

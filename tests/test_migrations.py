@@ -123,3 +123,33 @@ def test_downgrade_base_and_upgrade_again_on_the_demo_data(db_url, tmp_path):
             db.session.remove()
             db.engine.dispose()
 
+
+def test_the_outbox_migration_masks_the_robots_secret(db_url, tmp_path):
+    """Rows queued before the outbox kept no secret held the robot's whole address: the upgrade masks it."""
+    from sqlalchemy import text
+
+    with scratch_database(db_url, tmp_path) as url:
+        app = make_app(url)
+        with app.app_context():
+            upgrade(directory=MIGRATIONS, revision="1248660bd343")
+            now = "2026-12-01 10:00:00"
+            with db.engine.begin() as conn:
+                conn.execute(text("INSERT INTO campaign (id, name, code, last_problem_seq, version, created_at, updated_at) "
+                                  "VALUES (1, '专项行动', 'OLD', 1, 1, :now, :now)"), {"now": now})
+                conn.execute(text("INSERT INTO problem (id, number, description, status, escalation_level, flagged, "
+                                  "version, created_at, updated_at, campaign_id) VALUES (1, 'OLD-0001', '旧问题', '办理中', "
+                                  "'本级', :no, 1, :now, :now, 1)"), {"now": now, "no": False})
+                conn.execute(text("INSERT INTO problem_update (id, problem_id, action, created_at, version) "
+                                  "VALUES (1, 1, '催办', :now, 1)"), {"now": now})
+                for pk, channel, address in ((1, "企业微信", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=633a31f6-7f9c-4bc4"),
+                                             (2, "钉钉", "https://oapi.dingtalk.com/robot/send?access_token=ff6cd723bdb4455fe18"),
+                                             (3, "邮件", "fgj@example.gov.cn")):
+                    conn.execute(text("INSERT INTO delivery (id, update_id, channel, address, status, attempts, created_at) "
+                                      "VALUES (:pk, 1, :channel, :address, '已发送', 1, :now)"),
+                                 {"pk": pk, "channel": channel, "address": address, "now": now})
+            upgrade(directory=MIGRATIONS)
+            with db.engine.connect() as conn:
+                addresses = [row[0] for row in conn.execute(text("SELECT address FROM delivery ORDER BY id"))]
+            assert addresses == ["https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=****4bc4",
+                                 "https://oapi.dingtalk.com/robot/send?access_token=****fe18", "fgj@example.gov.cn"]
+            db.engine.dispose()

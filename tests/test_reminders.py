@@ -1,6 +1,7 @@
 """The reminder ladder (`flask remind`, models.reminders) and its delivery beyond the panel (ops.delivery): each rung
 once per problem and deadline, on the unit's desk until opened, e-mailed through a real SMTP server and posted to a
-group robot's webhook served by the test, retried a bounded number of times and never sent twice."""
+group robot's webhook served by the test (which keeps a real robot's rate limit), one message per unit, retried a
+bounded number of times, never sent twice, never lost, and sent again on request (tests/test_delivery.py)."""
 from __future__ import annotations
 
 import json
@@ -132,138 +133,6 @@ def notices(page: str) -> int:
     return int(match.group(1)) if match else 0
 
 
-# --- delivery ---
-
-class Robot:
-    """A group robot's webhook served on a local port: answers errcode 0 (or what `answers` says, one per call) and
-    keeps what it was sent, with the query string."""
-
-    def __init__(self):
-        self.received, self.answers = [], []
-        robot = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                robot.received.append((urllib.parse.urlsplit(self.path).query, json.loads(body)))
-                answer = robot.answers.pop(0) if robot.answers else {"errcode": 0, "errmsg": "ok"}
-                data = json.dumps(answer).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = HTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/robot/send?access_token=abc"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def robot():
-    robot = Robot()
-    yield robot
-    robot.close()
-
-
-@pytest.fixture
-def mailbox():
-    from aiosmtpd.controller import Controller
-
-    class Keep:
-        def __init__(self):
-            self.messages = []
-
-        async def handle_DATA(self, server, session, envelope):
-            self.messages.append((envelope.rcpt_tos, envelope.content.decode("utf-8", "replace")))
-            return "250 OK"
-
-    handler = Keep()
-    with socket.socket() as probe:  # a free port (the controller checks its server by connecting to it)
-        probe.bind(("127.0.0.1", 0))
-        handler.port = probe.getsockname()[1]
-    controller = Controller(handler, hostname="127.0.0.1", port=handler.port)
-    controller.start()
-    yield handler
-    controller.stop()
-
-
-def test_messages_go_out_by_mail_and_robot_once(seeded, ladder, robot, mailbox, monkeypatch, login_as):
-    for key, value in {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": mailbox.port, "SMTP_FROM": "zhuqi@example.gov.cn",
-                       "WEBHOOK_URL": robot.url, "WEBHOOK_KIND": "dingtalk", "WEBHOOK_SECRET": "SECtest",
-                       "PANEL_URL": "https://zhuqi.example.gov.cn"}.items():
-        monkeypatch.setitem(seeded.config, key, value)
-    with seeded.app_context():
-        named(Unit, "市发改局").email = "fgj@example.gov.cn"
-        db.session.commit()
-    output = remind(seeded, T)
-    assert "待外发消息新增10条" in output and "外发：成功10条" in output, output  # 5 lines × (mail + robot)
-    assert len(mailbox.messages) == 5 and all(to == ["fgj@example.gov.cn"] for to, _ in mailbox.messages)
-    assert any("蓝色督办" in text and "https://zhuqi.example.gov.cn/admin/problem/details/?id=" in text
-               for _, text in mailbox.messages)
-    assert len(robot.received) == 5
-    query, body = robot.received[0]
-    params = urllib.parse.parse_qs(query)
-    assert params["access_token"] == ["abc"] and body["msgtype"] == "text" and "市发改局" in body["text"]["content"]
-    stamp = int(params["timestamp"][0])
-    assert signed("u", "SECtest", stamp) == f"u?timestamp={stamp}&sign={urllib.parse.quote_plus(params['sign'][0])}"
-    # a second run sends nothing again; a 催办 typed in the panel goes out with the next run
-    assert "外发：成功0条" in remind(seeded, T)
-    office = login_as("coordinator")
-    from .conftest import csrf_token
-
-    form = office.get(f"/admin/problem/step/urge/?id={ladder['later']}")
-    done = office.post(f"/admin/problem/step/urge/?id={ladder['later']}",
-                       data={"csrf_token": csrf_token(form.text), "note": "请本周内报告进展"})
-    assert done.status_code == 302
-    assert len(robot.received) == 5  # nothing is sent from the request
-    assert "外发：成功2条" in remind(seeded, T)
-    assert "请本周内报告进展" in robot.received[-1][1]["text"]["content"]
-    with seeded.app_context():
-        assert db.session.scalar(select(Delivery).where(Delivery.status != "已发送")) is None
-
-
-def test_a_failed_message_is_retried_a_bounded_number_of_times(seeded, robot, monkeypatch):
-    monkeypatch.setitem(seeded.config, "WEBHOOK_URL", robot.url)
-    monkeypatch.setitem(seeded.config, "WEBHOOK_KIND", "wecom")
-    monkeypatch.setitem(seeded.config, "DELIVERY_MAX_ATTEMPTS", 3)
-    problems(seeded, one=shift(seeded, 1))
-    robot.answers = [{"errcode": 93000, "errmsg": "invalid webhook url"}] * 3
-    assert "失败待重试1条" in remind(seeded, T)
-    with seeded.app_context():
-        from ops.delivery import send_pending
-
-        delivery = db.session.scalar(select(Delivery))
-        assert (delivery.status, delivery.attempts) == ("待发送", 1) and "93000" in delivery.last_error
-        assert send_pending(local_now())["已发送"] == 0 and len(robot.received) == 1  # not due yet: waits two minutes
-        later = local_now() + timedelta(hours=1)
-        assert send_pending(later)["待发送"] == 1
-        assert send_pending(later + timedelta(hours=1))["失败"] == 1
-        assert send_pending(later + timedelta(days=1)) == {"已发送": 0, "待发送": 0, "失败": 0}
-        delivery = db.session.scalar(select(Delivery))
-        assert (delivery.status, delivery.attempts) == ("失败", 3)
-    assert len(robot.received) == 3
-
-
-def test_an_unreachable_mail_server_fails_without_a_traceback(seeded, monkeypatch):
-    monkeypatch.setitem(seeded.config, "SMTP_HOST", "127.0.0.1")
-    monkeypatch.setitem(seeded.config, "SMTP_PORT", 9)  # nothing listens there
-    with seeded.app_context():
-        named(Unit, "市发改局").email = "fgj@example.gov.cn"
-        db.session.commit()
-    problems(seeded, one=shift(seeded, 1))
-    output = remind(seeded, T)
-    assert "失败待重试1条" in output and "Traceback" not in output
-    with seeded.app_context():
-        assert "邮件未能发出" in db.session.scalar(select(Delivery.last_error))
-
 
 def test_bad_arguments_and_settings_are_refused_in_chinese(seeded):
     result = seeded.test_cli_runner().invoke(args=["remind", "--date", "2024-13-01"])
@@ -276,9 +145,3 @@ def test_bad_arguments_and_settings_are_refused_in_chinese(seeded):
         with pytest.raises(DomainError, match="电子邮箱“不是邮箱”格式不对"):
             db.session.commit()
         db.session.rollback()
-    from app import create_app
-    from config import ConfigError
-
-    with pytest.raises(ConfigError, match="WEBHOOK_KIND 须为 wecom"):
-        create_app({"WEBHOOK_URL": "https://oapi.dingtalk.com/robot/send?access_token=x", "WEBHOOK_KIND": "qq",
-                    "SQLALCHEMY_DATABASE_URI": "sqlite://"})

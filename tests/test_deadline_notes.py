@@ -51,7 +51,12 @@ def test_assign_by_19_and_44_working_days_on_2026_12_07(on_2026_12_07, seeded, l
     """交办 by 19 工作日 on 2026-12-07 saves 2027-01-04 (not 元旦), by 44 saves 2027-02-10 (not 除夕), and the
     confirmation says that 2027's arrangement is not published and the days are computed."""
     ids, unit_id, lead_id = unassigned_problems(seeded, 2)
+    with seeded.app_context():
+        miluo().deadline_days = 19  # the campaign's default, proposed on the form
+        db.session.commit()
     office = login_as("coordinator")
+    proposed = office.get(f"/admin/problem/step/assign/?id={ids[0]}").text
+    assert "按工作日历即 2027-01-04" in proposed and NOTE_2027 in proposed  # said before it is sent, too
     for pk, days in zip(ids, (19, 44)):
         form = office.get(f"/admin/problem/step/assign/?id={pk}")
         done = office.post(f"/admin/problem/step/assign/?id={pk}", data={
@@ -200,3 +205,16 @@ def test_the_problem_page_says_when_its_deadline_lies_in_an_unpublished_year(on_
         assert NOTE_2027 in re.search(r'id="case-head".*?</div>\s*</div>', page, re.S).group(0), role
         assert 'id="case-estimate"' not in client.get(f"/admin/problem/details/?id={ids['年内到期']}").text
     assert calendar_note(login_as("handler").get("/admin/").text) == ""  # the note on the desk is the office's
+
+
+def test_marking_a_year_refuses_a_year_out_of_range(seeded, login_as):
+    """A year the system keeps no dates of, or a number the database cannot hold, is refused in Chinese (the year's
+    uniqueness, which asks the database, is not asked then); a year marked already is refused as a repeat."""
+    admin = login_as("admin")
+    for year, message in (("2100", "年份应在 1900 至 2099 之间"), ("99999999999999999999", "数值超出范围"),
+                          ("2026", "已经存在")):
+        form = admin.get("/admin/calendar_year/new/")
+        refused = admin.post("/admin/calendar_year/new/", data={"csrf_token": csrf_token(form.text), "year": year})
+        assert refused.status_code == 200 and message in refused.text, (year, flashes(refused.text))
+    with seeded.app_context():
+        assert db.session.scalar(select(CalendarYear).where(CalendarYear.year == 2100)) is None

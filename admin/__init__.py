@@ -16,6 +16,7 @@ from models import (
     Body,
     BodyTown,
     CalendarDay,
+    CalendarYear,
     Delivery,
     OfficialDocument,
     Reminder,
@@ -105,6 +106,7 @@ def register_views(admin: Admin) -> None:
     admin.add_view(views.ReportView(Report, name="报送记录", category=report_menu, endpoint="report"))
     admin.add_view(views.TermView(Term, name="词表", category=system, endpoint="term"))
     admin.add_view(views.CalendarDayView(CalendarDay, name="工作日历", category=system, endpoint="calendar_day"))
+    admin.add_view(views.CalendarYearView(CalendarYear, name="已公布年份", category=system, endpoint="calendar_year"))
     admin.add_view(views.ReminderView(Reminder, name="自动提醒", category=system, endpoint="reminder"))
     admin.add_view(views.DeliveryView(Delivery, name="外发消息", category=system, endpoint="delivery"))
     admin.add_view(views.OfficialDocumentView(OfficialDocument, name="公文登记", category=system, endpoint="official_document"))

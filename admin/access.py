@@ -29,6 +29,7 @@ POLICY: dict[str, dict[str, frozenset[str]]] = {
     "term": {"admin": CRUD, "coordinator": CRUD, "group": NONE, "handler": NONE, "leader": NONE},
     # 工作日历: the administrator keeps it; the 推进办 reads it (deadlines count its working days)
     "calendar_day": {"admin": CRUD, "coordinator": READ, "group": NONE, "handler": NONE, "leader": NONE},
+    "calendar_year": {"admin": CRUD, "coordinator": READ, "group": NONE, "handler": NONE, "leader": NONE},
     # 自动提醒 and 外发消息 (flask remind): what went out, and whether it arrived; written by the command alone
     "reminder": {"admin": READ, "coordinator": READ, "group": NONE, "handler": NONE, "leader": NONE},
     # 重新发送 (a failed message back to 待发送): the 推进办 and the administrator, who mend the address or setting

@@ -114,7 +114,7 @@ class ScopedModelConverter(AdminModelConverter):
 
     @converts("Integer")
     def handle_integer_types(self, column, field_args, **extra):
-        field_args["validators"].append(WithinRange(MAX_INTEGER))
+        field_args["validators"].insert(0, WithinRange(MAX_INTEGER))  # before Flask-Admin's Unique (a query)
         return super().handle_integer_types(column=column, field_args=field_args, **extra)
 
     @converts("Date")
@@ -130,7 +130,7 @@ class ScopedModelConverter(AdminModelConverter):
     @converts("Numeric")
     def handle_decimal_types(self, column, field_args, **extra):
         digits = (column.type.precision or 15) - (column.type.scale or 0)
-        field_args["validators"].append(WithinRange(Decimal(10) ** digits - 1))
+        field_args["validators"].insert(0, WithinRange(Decimal(10) ** digits - 1))
         return super().handle_decimal_types(column=column, field_args=field_args, **extra)
 
 

@@ -34,9 +34,13 @@ class DeskView(SecureIndex):
         if any(line.key == "reports" for line in lines):
             counts["reports"] = len(reports)
         campaigns = user_campaigns() if clock.campaign_id is not None else []
-        gaps = calendar.missing_years(clock.today) if current_user.role == "admin" else []
-        return self.render("admin/desk.html", lines=lines, counts=counts, items=desk.items(current_user, clock),
-                           calendar_gaps=gaps,
+        items = desk.items(current_user, clock)
+        listed = [p for line in lines for p in items.get(line.key, ())]
+        note = (calendar.desk_note(clock.today, [p.deadline for p in listed if p.deadline])
+                if current_user.role in workflow.OFFICE else None)  # the office's: it assigns and extends deadlines
+        late = workflow.late_requests(p.id for p in listed if p.extension_requested_until)
+        return self.render("admin/desk.html", lines=lines, counts=counts, items=items, calendar_note=note,
+                           late=late, late_label=workflow.LATE_REQUEST,
                            campaign_id=clock.campaign_id, campaigns=campaigns,
                            reports=reports, steps=workflow.STEPS, line_url=line_url, light_badge=light_badge,
                            days_text=days_text, light_of=lambda p: ledger.light(p, clock.today, clock.yellow_days),

@@ -118,7 +118,8 @@ class ScopedAjaxSelectMultiple(KnownRows, AjaxSelectMultipleField):
 
 class WithinRange:
     """A number the database can store: finite, and within the column's range (an integer of 32 bits, a decimal of
-    its precision). Beyond it, the database would refuse with an internal message."""
+    its precision). Beyond it, the database would refuse with an internal message; so it is checked first and stops
+    the checks after it (a unique column's asks the database)."""
 
     def __init__(self, limit):
         self.limit = limit
@@ -128,9 +129,9 @@ class WithinRange:
         if value is None:
             return
         if isinstance(value, Decimal) and not value.is_finite():
-            raise ValidationError("请输入一个有效的数值。")
+            raise StopValidation("请输入一个有效的数值。")
         if not -self.limit <= value <= self.limit:
-            raise ValidationError(f"数值超出范围：应在 {-self.limit} 与 {self.limit} 之间。")
+            raise StopValidation(f"数值超出范围：应在 {-self.limit} 与 {self.limit} 之间。")
 
 
 def term_names(vocabulary: str) -> list[str]:

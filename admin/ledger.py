@@ -119,6 +119,16 @@ def portal_section(problem) -> list[tuple[str, str]]:
     return fields
 
 
+def deadline_notices(day, label: str) -> list[str]:
+    """What the confirmation of a step says of the date it set: a day off, and a year whose 放假安排 is not published
+    (its working days computed on the statutory days)."""
+    if not isinstance(day, date):
+        return []
+    estimate = calendar.estimate_note(today(), day)
+    return [n for n in (calendar.day_off_notice(day, label),
+                        estimate and f"注意：{label} {day:%Y-%m-%d}：{estimate}（调休未知），公布后请核对。") if n]
+
+
 def light_cell(view, context, model, name):
     """The coloured 亮灯 cell."""
     return light_badge(ledger.light(model, today(), yellow_days(model.campaign_id)))
@@ -279,8 +289,12 @@ class ProblemView(SecureModelView):
         portal = portal_section(problem)
         if portal:
             sections.insert(1, ("诉求直报（服务平台）", portal))
+        days = days_text(problem, today())
         return {"steps": steps, "primary": workflow.primary([name for name, _ in steps]), "sections": sections,
-                "light": ledger.light(problem, today(), yellow_days(problem.campaign_id)), "days": days_text(problem, today()),
+                "light": ledger.light(problem, today(), yellow_days(problem.campaign_id)), "days": days,
+                "estimate": calendar.estimate_note(today(), problem.deadline) if days else None,
+                "late_request": (problem.extension_requested_until is not None
+                                 and bool(workflow.late_requests([problem.id]))), "late_label": workflow.LATE_REQUEST,
                 "may_edit": may_edit, "light_badge": light_badge, "system_actions": reminders.ACTIONS.values(),
                 "papers": ([k for k in PROBLEM_KINDS if document_refusal(k, problem, today()) is None]
                            if self.is_action_allowed("document") else [])}
@@ -471,16 +485,20 @@ class ProblemView(SecureModelView):
             else:
                 flash(f"已对{len(problems)}个问题执行“{workflow.STEPS[name].label}”。", "success")
                 for key, label in (("deadline", "办理时限"), ("until", "延期至")):
-                    notice = calendar.day_off_notice(form.data.get(key), label) if key in form else None
-                    if notice:
+                    for notice in deadline_notices(form.data.get(key) if key in form else None, label):
                         flash(notice, "warning")
                 if safe_next():
                     return redirect(safe_next())
                 if len(problems) == 1:
                     return redirect(self.get_url(".details_view", id=problems[0].id))
                 return redirect(self.get_url(".index_view"))
+        warnings = ([w for w in (workflow.late_extension_warning(p, today()) for p in problems) if w]
+                    if name == workflow.StepName.REQUEST_EXTENSION else [])
+        late = (workflow.late_requests(p.id for p in problems)
+                if name in (workflow.StepName.APPROVE_EXTENSION, workflow.StepName.REJECT_EXTENSION) else set())
         return self.render("admin/problem_step.html", step=workflow.STEPS[name], name=name, problems=problems,
-                           form=form, skipped=skipped, back=back, today=today())
+                           form=form, skipped=skipped, back=back, today=today(), warnings=warnings, late=late,
+                           late_label=workflow.LATE_REQUEST)
 
 
 # --- supervision listings (督办): the ledger narrowed by one condition of models.ledger ---

@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from models import Person, Problem, Unit, db
 from models import intake, terms, workflow
-from models.calendar import add_workdays
+from models.calendar import add_workdays, estimate_note
 from models.terms import Vocabulary
 
 from markupsafe import escape
@@ -114,6 +114,7 @@ def step_form(name: str, problem: Problem, formdata):
     campaign_id = problem.campaign_id
     date_widget = DatePickerWidget()
     proposed = terms.default_deadline(problem, workflow.today()) if name == "assign" else (None, None, None)
+    estimate = proposed[1] and estimate_note(workflow.today(), proposed[1])
     fields = {
         "assign": lambda: {
             "responsible_unit": ScopedSelect("责任单位", query_factory=campaign_query(Unit, campaign_id),
@@ -140,7 +141,8 @@ def step_form(name: str, problem: Problem, formdata):
                                          default=DAYS if proposed[0] else DATE),
             "ui_deadline_days": IntegerField("办理时限（工作日数）", default=proposed[0],
                                              validators=[Optional(), NumberRange(1, 365, "工作日数应在 1 至 365 之间。")],
-                                             description=proposed[2] or "从今天起算的工作日数，节假日和周末不计、调休上班计。"),
+                                             description=(proposed[2] or "从今天起算的工作日数，节假日和周末不计、调休上班计。")
+                                             + (f"（{estimate}，调休未知）" if estimate else "")),
             "deadline": DateField("办理时限（日期）", widget=date_widget, validators=[Optional(), within_calendar],
                                   default=proposed[1], description="按日期时填写；按工作日数时由系统按工作日历算出。"),
             "note": note_field("交办说明", False),

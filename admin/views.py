@@ -1,11 +1,14 @@
 """One view per table. Views are attributes only; behaviour lives in SecureModelView and the model layer."""
 from __future__ import annotations
 
+from datetime import date
+
 from markupsafe import Markup, escape
 
 from flask import abort, flash, redirect, url_for
 from flask_admin import expose
 from flask_admin.actions import action
+from flask_admin.contrib.sqla.validators import Unique
 from flask_wtf.csrf import generate_csrf
 from flask_admin.model.template import EndpointLinkRowAction
 from flask_login import current_user
@@ -14,7 +17,8 @@ from wtforms.validators import DataRequired, Optional, ValidationError
 
 from sqlalchemy.orm import joinedload
 
-from models import AuditLog, Delivery, Problem, ProblemUpdate, Term, audit, db, local_now, reminders, workflow
+from models import (AuditLog, CalendarDay, Delivery, Problem, ProblemUpdate, Term, audit, calendar, db, local_now,
+                    reminders, workflow)
 from models.terms import VOCABULARIES
 from models.vocab import AUDIT_ACTION_LABELS, ROLE_LABELS
 
@@ -132,21 +136,68 @@ class TermView(SecureModelView):
         return form
 
 
+def calendar_source(view, context, model, name):
+    """来源: the package and its version, 推算（法定节日）, or 录入 for a day typed in."""
+    return model.source or "录入"
+
+
 class CalendarDayView(SecureModelView):
-    """工作日历: the days that differ from Monday–Friday (models.calendar), loaded from the chinese-calendar package;
-    the system administrator adds a year the State Council has newly published."""
+    """工作日历: the days that differ from Monday–Friday (models.calendar): loaded from the chinese-calendar package,
+    computed by law (推算) for a year not yet published, or typed in by the system administrator. A day typed on a
+    computed one takes its place. Upcoming days first."""
     column_list = ("day", "working", "name", "source")
     column_labels = {"day": "日期", "working": "调休上班", "name": "节日", "source": "来源"}
     column_descriptions = {
         "working": "勾选：周六或周日调休上班；不勾选：周一至周五放假（法定节假日）。其余日子按周一至周五上班、周末休息计算。",
         "name": "所属节日，如 国庆节、春节。",
-        "source": "从 chinese-calendar 软件包导入的注明版本；手工录入的留空。",
+        "source": "chinese-calendar 软件包导入的注明版本；“推算（法定节日）”是放假安排尚未公布的年份按《全国年节及纪念日放假办法》"
+                  "推算的法定节日（不含调休）；“录入”是系统管理员录入或修改过的。",
     }
+    column_formatters = {"source": calendar_source}
     column_searchable_list = ("name",)
-    column_filters = ("day", "working", "name")
+    column_filters = ("day", "working", "name", "source")
     form_columns = ("day", "working", "name")
-    column_default_sort = ("day", True)
     page_size = 50
+
+    def create_form(self, obj=None):
+        form = super().create_form(obj)  # a day typed on a computed one takes its row (create_model); other clashes
+        form.day.validators = [v for v in form.day.validators if not isinstance(v, Unique)]  # are check_unique's
+        return form
+
+    def create_model(self, form):
+        """A day typed on a computed (推算) one takes its row, rather than clashing with it."""
+        estimate = calendar.estimated_day(form.day.data)
+        if estimate is None:
+            return super().create_model(form)
+        form.version_token.data = estimate.version
+        return estimate if self.update_model(form, estimate) else False
+
+    def _apply_sorting(self, query, joins, sort_column, sort_desc):
+        if sort_column is None:  # this year's days and those after them first, in order; past years after them
+            start = date(local_now().year, 1, 1)
+            return query.order_by(CalendarDay.day < start, CalendarDay.day), joins
+        return super()._apply_sorting(query, joins, sort_column, sort_desc)
+
+
+class CalendarYearView(SecureModelView):
+    """已公布年份: the years whose 放假安排 the calendar holds in full (models.calendar.CalendarYear). The package's years
+    are marked by `flask seed`; the system administrator marks a year after typing in the State Council's notice,
+    which is refused while computed (推算) days of it remain. Removing a mark computes the year's statutory days again."""
+    column_list = ("year", "source", "note", "created_at")
+    column_labels = {"year": "年份", "source": "来源", "note": "依据", "created_at": "标记时间"}
+    column_descriptions = {
+        "year": "国务院办公厅已公布该年放假安排、且已在工作日历中逐日录入的年份。未标记的年份按法定节日推算，调休未知。",
+        "source": "chinese-calendar 软件包收录的注明版本；空白为系统管理员标记。",
+        "note": "放假安排的通知文号，如 国办发明电〔2026〕X号。",
+    }
+    column_formatters = {"source": lambda v, c, m, n: m.source or "系统管理员标记"}
+    form_columns = ("year", "note")
+    column_default_sort = ("year", True)
+    page_size = 50
+
+    def after_model_delete(self, model):
+        calendar.estimate_unpublished()
+        db.session.commit()
 
 
 class ReminderView(SecureModelView):

@@ -2,7 +2,7 @@
 from .base import Base, db, local_now, migrate
 
 from .batches import ImportBatch, ImportBatchRow, ImportFile
-from .calendar import CalendarDay
+from .calendar import CalendarDay, CalendarYear
 from .documents import OfficialDocument
 from .enterprise import Enterprise, EnterpriseGroup, Event, Visit
 from .org import Body, BodyTown, BodyUnit, Campaign, Person, Post, SourceDocument, StatedFigure, Unit
@@ -22,6 +22,7 @@ __all__ = [
     "Base",
     "Body",
     "CalendarDay",
+    "CalendarYear",
     "BodyTown",
     "BodyUnit",
     "Campaign",

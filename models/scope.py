@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import and_, case, false, func, or_, select, true
 
 from .base import campaign_of
-from .calendar import CalendarDay
+from .calendar import CalendarDay, CalendarYear
 from .reminders import Delivery, Reminder
 from .enterprise import Enterprise, EnterpriseGroup, Event, Visit
 from .portal import Appeal, AppealFile, PortalChallenge, PortalHit
@@ -39,7 +39,7 @@ def in_campaign(model, campaign_id: int | None):
         return false()
     if model is AppealFile:
         return AppealFile.appeal_id.in_(select(Appeal.id).where(Appeal.campaign_id == campaign_id))
-    if model is CalendarDay:  # one calendar for the whole country: every campaign's
+    if model in (CalendarDay, CalendarYear):  # one calendar for the whole country: every campaign's
         return true()
     if model is Reminder:
         return Reminder.problem_id.in_(select(Problem.id).where(Problem.campaign_id == campaign_id))

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import has_request_context
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 
 from . import audit, terms
 from .base import db, local_now
+from .calendar import workdays_left
 from .errors import DomainError
 from .portal import Appeal, Revisit
 from .problem import Problem, ProblemUpdate
@@ -264,15 +265,50 @@ def return_(problem: Problem, user, reason: str) -> ProblemUpdate:
     return record(problem, user, "退回", note=f"{reason}（{was}）", to_status=Status.UNASSIGNED)
 
 
+EXTENSION_LEAD = 1  # 延期须在办理时限前至少 1 个工作日申请 (the 交办通知书, documents.papers)
+LATE_REQUEST = "未按时申请"  # how the timeline line of a 申请延期 made later than that begins
+
+
+def late_extension(problem: Problem, day: date) -> bool:
+    """Whether a 申请延期 made on `day` breaks the rule: fewer than EXTENSION_LEAD working days left to the deadline,
+    i.e. on the deadline day or after it."""
+    return problem.deadline is not None and workdays_left(problem.deadline, day) < EXTENSION_LEAD
+
+
+def late_extension_warning(problem: Problem, day: date) -> str | None:
+    """What the 申请延期 form says before it is sent when the request would be late; None when it is in time."""
+    if not late_extension(problem, day):
+        return None
+    left = workdays_left(problem.deadline, day)
+    when = "今天到期" if left == 0 else f"已逾期{-left}个工作日"
+    return (f"问题{problem.number}的办理时限为 {problem.deadline}（{when}）：延期须在办理时限前至少 {EXTENSION_LEAD} 个工作日申请。"
+            f"现在申请将标注“{LATE_REQUEST}”，推进办审批时可以看到。")
+
+
+def late_requests(problem_ids) -> set[int]:
+    """Of the problems `problem_ids`, those whose latest 申请延期 was made late (its timeline line says so)."""
+    ids = list(problem_ids)
+    if not ids:
+        return set()
+    latest = (select(func.max(ProblemUpdate.id)).where(ProblemUpdate.problem_id.in_(ids),
+                                                       ProblemUpdate.action == STEPS[StepName.REQUEST_EXTENSION].label)
+              .group_by(ProblemUpdate.problem_id))
+    return set(db.session.scalars(select(ProblemUpdate.problem_id).where(
+        ProblemUpdate.id.in_(latest), ProblemUpdate.note.startswith(LATE_REQUEST))))
+
+
 def request_extension(problem: Problem, user, until: date, reason: str) -> ProblemUpdate:
-    """申请延期: the unit asks for a later deadline; the office decides."""
+    """申请延期: the unit asks for a later deadline; the office decides. A request later than the rule goes through,
+    marked 未按时申请 for the office."""
     require(StepName.REQUEST_EXTENSION, problem, user)
     reason = needed(reason, "申请延期必须填写理由。")
     needed(until, "申请延期必须填写希望延至的日期。")
     if problem.deadline and until <= problem.deadline:
         raise DomainError(f"延期后的时限应晚于当前办理时限（{problem.deadline}）。")
+    late = (f"{LATE_REQUEST}（办理时限{problem.deadline}，延期须在时限前至少 {EXTENSION_LEAD} 个工作日申请）；"
+            if late_extension(problem, today()) else "")
     problem.extension_requested_until = until
-    return record(problem, user, "申请延期", note=f"申请延至{until}：{reason}")
+    return record(problem, user, "申请延期", note=f"{late}申请延至{until}：{reason}")
 
 
 def approve_extension(problem: Problem, user, until: date | None = None, note: str | None = None) -> ProblemUpdate:

@@ -5,7 +5,7 @@ import click
 from flask.cli import with_appcontext
 
 from cli import CliError
-from models.calendar import MAX_WORKDAYS, add_workdays, years_without_data
+from models.calendar import MAX_WORKDAYS, add_workdays, estimate_note
 from models.errors import DomainError
 from models.periods import report_day
 
@@ -15,7 +15,8 @@ from models.periods import report_day
 @click.argument("start", metavar="FROM")
 @click.argument("count", metavar="N")
 def workdays_command(start, count):
-    """Print the date N working days after FROM (YYYY-MM-DD), counting the statutory holidays and 调休 days."""
+    """Print the date N working days after FROM (YYYY-MM-DD), counting the statutory holidays and 调休 days; say so
+    when the count crosses a year whose 放假安排 is not published (its statutory days computed, no 调休)."""
     try:
         day = report_day(start)
     except DomainError as error:
@@ -24,7 +25,7 @@ def workdays_command(start, count):
         raise CliError(f"N 应为 0 至 {MAX_WORKDAYS} 之间的整数（工作日天数），当前为“{count}”。")
     result = add_workdays(day, int(count))
     click.echo(f"{result:%Y-%m-%d}")
-    gaps = years_without_data(day.year, result.year)
-    if gaps:
-        click.echo(f"注意：工作日历中没有 {'、'.join(map(str, gaps))} 年的节假日数据，这些年份只按周末计算。", err=True)
+    note = estimate_note(day, result)
+    if note:
+        click.echo(f"注意：{note}。", err=True)
 

@@ -37,7 +37,7 @@ from models import (
     db,
     local_now,
 )
-from models.calendar import load_package_calendar
+from models.calendar import estimate_unpublished, load_package_calendar
 from models.terms import VOCABULARIES
 from models.base import ProvenanceMixin
 from cli import CliError
@@ -380,9 +380,10 @@ def seed_files() -> list[Path]:
 
 
 def load_seeds(paths: list[Path] | None = None) -> list[tuple[str, Counter[str]]]:
-    """Load the work calendar's days from the chinese-calendar package (those missing), then every seed file in one
-    transaction each; return what each created."""
+    """Load the work calendar's days from the chinese-calendar package (those missing) and compute the statutory days
+    of the years not yet published, then every seed file in one transaction each; return what each created."""
     load_package_calendar()
+    estimate_unpublished()
     db.session.commit()
     results = []
     for path in paths or seed_files():

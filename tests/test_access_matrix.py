@@ -44,6 +44,7 @@ EXPECTED_OPS = {
     "campaign": {"admin": CRUD, "coordinator": R | {"edit", "action"}, "group": R, "handler": R, "leader": R},
     "source_document": {role: R for role in ROLES},
     "calendar_day": {"admin": CRUD, "coordinator": R, "group": set(), "handler": set(), "leader": set()},
+    "calendar_year": {"admin": CRUD, "coordinator": R, "group": set(), "handler": set(), "leader": set()},
     "reminder": {"admin": R, "coordinator": R, "group": set(), "handler": set(), "leader": set()},
     "delivery": {"admin": R | {"action"}, "coordinator": R | {"action"}, "group": set(), "handler": set(), "leader": set()},
     "official_document": {"admin": R, "coordinator": R, "group": set(), "handler": set(), "leader": R},

@@ -6,16 +6,19 @@ submission, five submissions an hour from an address, three a day with one phone
 They run on every database: SQLite takes its one write lock where PostgreSQL and MariaDB lock a row."""
 from __future__ import annotations
 
+import io
 import re
 import threading
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
+from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from imports import CommandLineUser
-from models import Appeal, PortalHit, Problem, Unit, User, db, intake, workflow
+from imports.enterprises import import_enterprises
+from models import Appeal, Enterprise, ImportBatch, PortalHit, Problem, Unit, User, db, intake, workflow
 from models.portal import AppealStatus
 from tests.conftest import csrf_token, make_user
 from tests.factories import miluo, named, staff_of
@@ -201,4 +204,38 @@ def test_parallel_ratings_of_one_result_record_one(seeded, server):
     with seeded.app_context():
         appeal = db.session.scalar(select(Appeal).where(Appeal.number == number))
         assert [u.action for u in appeal.problem.updates].count(intake.RATED) == 1
+    no_errors(server)
+
+
+def enterprise_list(*names: str) -> bytes:
+    book = Workbook()
+    book.active.append(["企业名称", "统一社会信用代码"])
+    for name in names:
+        book.active.append([name, None])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_parallel_undos_of_one_import_undo_it_once(seeded, server):
+    with seeded.app_context():
+        result = import_enterprises(enterprise_list("汨罗市并发撤销测试一有限公司", "汨罗市并发撤销测试二有限公司"),
+                                    miluo(), CommandLineUser(), file_name="企业.xlsx")
+        assert not result.errors, result.errors
+        batch_id = result.batch.id
+    clients = []
+    for n in range(6):
+        make_user(seeded, f"office{n}", "coordinator")
+        client = Client(server.base)
+        assert client.login(f"office{n}") == 302
+        clients.append((client, csrf_token(client.request("/admin/import/")[1])))
+    results = at_once([lambda c=client, t=token: c.request("/admin/import/undo", {"csrf_token": t, "batch": batch_id})
+                       for client, token in clients])
+    assert [status for status, _, _ in results] == [302] * len(clients), [r[:2] for r in results]
+    told = [" ".join(flashes(client.request("/admin/import/")[1])) for client, _ in clients]
+    assert sum("已撤销企业名单导入" in words for words in told) == 1, told
+    assert sum("未能撤销：该批导入已于" in words for words in told) == len(clients) - 1, told
+    with seeded.app_context():
+        assert db.session.get(ImportBatch, batch_id).undone_at is not None
+        assert db.session.scalar(select(func.count(Enterprise.id)).where(Enterprise.name.like("%并发撤销测试%"))) == 0
     no_errors(server)

@@ -93,8 +93,9 @@ def hold(obj) -> bool:
     SQLite's one write lock; the row's attributes are read again after it."""
     row_id = obj.id  # read before the commit expires it: reading it after would start the transaction before the lock
     db.session.commit()
-    key = obj.__table__.c.id
-    held = db.session.execute(update(obj.__table__).where(key == row_id).values({key: key})).rowcount == 1
+    table = obj.__table__
+    unchanged = {column: column for column in table.c if column.primary_key or column.onupdate is not None}  # (stamps too)
+    held = db.session.execute(update(table).where(table.c.id == row_id).values(unchanged)).rowcount == 1
     db.session.expire(obj)
     return held
 

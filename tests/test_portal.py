@@ -550,6 +550,20 @@ def test_uploaded_pictures_are_kept_upright_and_without_exif_gps_or_text(seeded)
         assert photo.size == len(photo.data) and photo.sha256 == hashlib.sha256(photo.data).hexdigest()
 
 
+def test_a_phones_multi_picture_jpeg_is_taken_as_its_first_picture(seeded):
+    """Many phones save a photo with a second picture inside (MPO: a depth map, a preview): Pillow names it MPO, and
+    the portal refused it as no JPEG; it keeps the photo itself now."""
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), "red").save(out, "MPO", save_all=True, append_images=[Image.new("RGB", (40, 30), "blue")])
+    client = seeded.test_client()
+    number, _ = receipt(client, post_appeal(client, files=[("手机照片.jpg", out.getvalue())])[0])
+    with seeded.app_context():
+        kept = db.session.scalar(select(Appeal).where(Appeal.number == number)).files[0]
+        with Image.open(io.BytesIO(kept.data)) as picture:
+            assert kept.mime == "image/jpeg" and picture.format == "JPEG" and getattr(picture, "n_frames", 1) == 1
+            assert picture.getpixel((20, 15))[0] > 200
+
+
 def test_the_query_code_is_not_in_the_session_cookie(seeded):
     from flask.sessions import SecureCookieSessionInterface
 

@@ -198,7 +198,13 @@ def kept(upload: Upload) -> tuple[str, str, bytes]:
     """What is stored of an attachment that check_file accepts: its name, MIME type and content — a picture without
     its metadata (without_metadata)."""
     mime, name = check_file(upload)
-    return name, mime, upload.data if mime == "application/pdf" else without_metadata(upload.data)
+    if mime == "application/pdf":
+        return name, mime, upload.data
+    from PIL import Image  # noqa: PLC0415 (only a submission with a picture needs it)
+    try:
+        return name, mime, without_metadata(upload.data)
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):  # its header was whole, its pixels are not
+        raise DomainError(f"图片“{name}”已损坏或不完整，打不开，请重新拍摄或换一张。") from None
 
 
 def without_metadata(data: bytes) -> bytes:

@@ -550,6 +550,18 @@ def test_uploaded_pictures_are_kept_upright_and_without_exif_gps_or_text(seeded)
         assert photo.size == len(photo.data) and photo.sha256 == hashlib.sha256(photo.data).hexdigest()
 
 
+def test_a_picture_cut_short_is_refused_with_a_message(seeded):
+    """A JPEG whose header is whole but whose pixels stop short passes the quick check; decoding it to strip its
+    metadata must say so in Chinese rather than fail."""
+    client = seeded.test_client()
+    out = io.BytesIO()
+    Image.effect_noise((400, 300), 64).convert("RGB").save(out, "JPEG")
+    response, _ = post_appeal(client, files=[("现场.jpg", out.getvalue()[:3000])])
+    assert response.status_code == 400 and "图片“现场.jpg”已损坏或不完整" in response.text, response.text[-1500:]
+    with seeded.app_context():
+        assert db.session.scalar(select(func.count(Appeal.id))) == 0
+
+
 def test_a_phones_multi_picture_jpeg_is_taken_as_its_first_picture(seeded):
     """Many phones save a photo with a second picture inside (MPO: a depth map, a preview): Pillow names it MPO, and
     the portal refused it as no JPEG; it keeps the photo itself now."""

@@ -1,6 +1,7 @@
 """Configuration: defaults, then instance/config.py, then the environment, then a test mapping."""
 from __future__ import annotations
 
+import ipaddress
 import os
 
 from flask import Flask
@@ -27,6 +28,8 @@ DELIVERY_SETTINGS = ("SMTP_HOST", "SMTP_USER", "SMTP_PASSWORD", "SMTP_FROM", "SM
                      "WEBHOOK_URL", "WEBHOOK_KIND", "WEBHOOK_SECRET", "PANEL_URL")
 SMTP_SECURITIES = ("none", "starttls", "ssl")
 WEBHOOK_KINDS = ("wecom", "dingtalk")
+# Whose X-Forwarded-For to believe (ops.TrustedProxies): in development, without a list, a proxy on this machine only
+LOOPBACK = ("127.0.0.1", "::1")
 
 
 class ConfigError(CliError, RuntimeError):
@@ -71,7 +74,8 @@ def load(app: Flask, test_config: dict | None = None) -> None:
         APP_ENV="development",
         PASSWORD_HASH_METHOD="scrypt",
         REQUEST_LOG=True,  # one log line per request (ops/__init__.py)
-        TRUSTED_PROXIES=0,  # reverse proxies in front of the app whose X-Forwarded-* headers to trust
+        TRUSTED_PROXIES=0,  # reverse proxies in front of the app whose X-Forwarded-* headers to trust ...
+        TRUSTED_PROXY_ADDRESSES=None,  # ... when the request comes from one of these addresses or networks
         SMTP_PORT=25,
         SMTP_SECURITY="none",
         DELIVERY_MAX_ATTEMPTS=5,
@@ -96,6 +100,8 @@ def load(app: Flask, test_config: dict | None = None) -> None:
     for key in DELIVERY_SETTINGS:
         if os.environ.get(key):
             app.config[key] = os.environ[key]
+    if os.environ.get("TRUSTED_PROXY_ADDRESSES"):
+        app.config["TRUSTED_PROXY_ADDRESSES"] = os.environ["TRUSTED_PROXY_ADDRESSES"]
     if os.environ.get("APP_TIMEZONE"):
         app.config["TIMEZONE"] = os.environ["APP_TIMEZONE"]
     if test_config:
@@ -117,8 +123,34 @@ def load(app: Flask, test_config: dict | None = None) -> None:
             raise ConfigError(f"设置了 WEBHOOK_URL 时，WEBHOOK_KIND 须为 wecom（企业微信群机器人）或 dingtalk（钉钉群机器人），当前为“{kind}”。")
         if not app.config["WEBHOOK_URL"].startswith(("https://", "http://")):
             raise ConfigError("WEBHOOK_URL 应以 https:// 开头（群机器人的 Webhook 地址）。")
+    app.config["TRUSTED_PROXY_ADDRESSES"] = proxy_networks(app)
     if app.config["APP_ENV"] == "production":
         secure_for_production(app)
+
+
+def proxy_networks(app: Flask) -> tuple:
+    """The addresses and networks of the reverse proxies whose X-Forwarded-* headers the app believes (ops), from
+    TRUSTED_PROXY_ADDRESSES ("127.0.0.1,10.0.0.5", "10.0.0.0/24"; a list in a mapping too). With TRUSTED_PROXIES set
+    and no list, production refuses to start (whoever reached the app's port directly could name any address and
+    slip past the limits that count by address); development believes a proxy on this machine only."""
+    listed = app.config.get("TRUSTED_PROXY_ADDRESSES") or ()
+    if isinstance(listed, str):
+        listed = listed.replace("，", ",").replace(" ", ",").split(",")
+    networks = []
+    for entry in (str(item).strip() for item in listed):
+        if not entry:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError:
+            raise ConfigError(f"TRUSTED_PROXY_ADDRESSES 中的“{entry}”不是 IP 地址或网段，应写作如 127.0.0.1,10.0.0.5 或 10.0.0.0/24。") from None
+    if int(app.config.get("TRUSTED_PROXIES") or 0) and not networks:
+        if app.config["APP_ENV"] == "production":
+            raise ConfigError("设置了 TRUSTED_PROXIES 时，还须用 TRUSTED_PROXY_ADDRESSES 列出反向代理（nginx）的地址，"
+                              "如 TRUSTED_PROXY_ADDRESSES=127.0.0.1,10.0.0.5：否则直接连到应用端口的任何人都能伪造 "
+                              "X-Forwarded-For，冒充别的地址绕过登录和门户的限流。")
+        networks = [ipaddress.ip_network(address) for address in LOOPBACK]
+    return tuple(networks)
 
 
 def secure_for_production(app: Flask) -> None:

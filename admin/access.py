@@ -70,7 +70,9 @@ POLICY: dict[str, dict[str, frozenset[str]]] = {
         "leader": ops("create"),
     },
     "report": {**ORG, "group": ops("create", "edit"), "handler": NONE},
-    # 诉求直报 (the portal's 待受理 queue): the office and the working group decide (受理 / 不予受理) within their scope
+    # 诉求直报 (the portal's 待受理 queue): the office and the working group decide (受理 / 不予受理) within their scope.
+    # Those it names are also the only ones who open the attachments of a 诉求 still in the queue (admin.intake
+    # .may_see_file): deciding needs them; a leader or a responsible unit sees them once the 诉求 is a problem of theirs.
     "appeal": {"admin": ops("action"), "coordinator": ops("action"), "group": ops("action"), "handler": NONE,
                "leader": NONE},
     "user": {"admin": CRUD, "coordinator": NONE, "group": NONE, "handler": NONE, "leader": NONE},

@@ -17,9 +17,11 @@ from models.errors import DomainError
 from models.portal import AppealStatus
 from models.scope import read_filter
 from models.terms import Vocabulary
+from models.text import file_name
 from models.vocab import BodyKind
 from portal import group_token
 
+from .access import allows
 from .base import SecureModelView
 from .campaigns import chosen_campaign, user_campaigns
 from .filters import ChoiceFilter
@@ -119,13 +121,14 @@ def firm_note(appeal) -> tuple[str, str]:
 
 
 def attachment(file_id) -> object:
-    """An attachment an enterprise sent with its 诉求, to whoever may see the 诉求 (the queue's scope) or the problem it
-    was carried over to (the ledger's): a responsible unit opens it from its problem's page (admin.ledger)."""
+    """An attachment an enterprise sent with its 诉求, to whoever decides the 诉求 (the queue) or may see the problem it
+    was carried over to (the ledger's): a responsible unit opens it from its problem's page (admin.ledger). Its name
+    is sent cleaned (models.text.file_name), so that one stored before names were cleaned downloads too."""
     attached = db.session.get(AppealFile, parse_id(file_id) or 0)
     if attached is None or not may_see_file(attached):
         abort(404)
     inline = attached.mime == "application/pdf" or attached.mime.startswith("image/")
-    response = send_file(io.BytesIO(attached.data), mimetype=attached.mime, download_name=attached.name,
+    response = send_file(io.BytesIO(attached.data), mimetype=attached.mime, download_name=file_name(attached.name) or "附件",
                          as_attachment=not inline)
     response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -133,8 +136,11 @@ def attachment(file_id) -> object:
 
 
 def may_see_file(attached: AppealFile) -> bool:
-    """Through its 诉求 (the queue's scope) or through the problem it was carried over to (the ledger's)."""
-    for model, row_id in ((Appeal, attached.appeal_id), (Problem, attached.problem_id)):
+    """Through its 诉求, for those who decide it (the access table's 诉求直报 line: the office, and a working group
+    within the queue's scope), or through the problem it was carried over to (the ledger's scope). A leader or a
+    responsible unit sees what an enterprise sent only once it is a problem of theirs, never while it waits."""
+    decides = allows(current_user.role, "appeal", "details")
+    for model, row_id in ((Appeal, attached.appeal_id if decides else None), (Problem, attached.problem_id)):
         if row_id is None:
             continue
         condition = read_filter(model, current_user)

@@ -141,7 +141,7 @@ class ImportView(SecurePage):
     def undo_view(self):
         """撤销 an import batch (models.batches.undo): by whoever made it, or the campaign's 推进办 or the administrator."""
         batch = self.batch(request.form.get("batch"))
-        if not self.may_undo(batch):
+        if not self.undoer(batch):  # whether it can still be undone, models.batches.undo says (a second click too)
             abort(403)
         try:
             undo(batch, current_user._get_current_object())
@@ -203,8 +203,12 @@ class ImportView(SecurePage):
             query = query.where(ImportBatch.created_by_id == current_user.id)
         return list(db.session.scalars(query.order_by(ImportBatch.created_at.desc(), ImportBatch.id.desc()).limit(limit)))
 
+    def undoer(self, batch: ImportBatch) -> bool:
+        """Whether the user is one who may undo `batch`: whoever made it, the 推进办 or the administrator."""
+        return current_user.role in FIRM_CREATORS or batch.created_by_id == current_user.id
+
     def may_undo(self, batch: ImportBatch) -> bool:
-        return batch.undone_at is None and (current_user.role in FIRM_CREATORS or batch.created_by_id == current_user.id)
+        return batch.undone_at is None and self.undoer(batch)
 
     def kinds(self) -> dict[str, str]:
         return {k: v[0] for k, v in IMPORTS.items() if current_user.role in IMPORT_ROLES[k]}

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app, has_app_context
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import Date, DateTime, Enum, ForeignKey, Integer, MetaData, String, Text, event
+from sqlalchemy import Date, DateTime, Enum, ForeignKey, Integer, MetaData, String, Text, event, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column, relationship
 
@@ -83,6 +83,21 @@ def choice(values: tuple[str, ...], name: str) -> Enum:
         validate_strings=True,
         length=max(len(v) for v in values) * 2,
     )
+
+
+def hold(obj) -> bool:
+    """Queue for `obj`'s row and hold it until the transaction ends, in a fresh transaction (what the session held is
+    committed first), so that of parallel requests deciding on one row the first decides and the others, let in after
+    it, read its decision; False when the row is gone. An UPDATE that changes nothing is the lock on every database:
+    it locks the row on PostgreSQL and MariaDB (whose later reads then see the rows committed before it) and takes
+    SQLite's one write lock; the row's attributes are read again after it."""
+    row_id = obj.id  # read before the commit expires it: reading it after would start the transaction before the lock
+    db.session.commit()
+    table = obj.__table__
+    unchanged = {column: column for column in table.c if column.primary_key or column.onupdate is not None}  # (stamps too)
+    held = db.session.execute(update(table).where(table.c.id == row_id).values(unchanged)).rowcount == 1
+    db.session.expire(obj)
+    return held
 
 
 class IdMixin:

@@ -7,14 +7,17 @@ from __future__ import annotations
 import hashlib
 from datetime import date, datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, LargeBinary, String, func, inspect, select
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, LargeBinary, String, inspect, select
 from sqlalchemy.dialects import mysql
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import CampaignOwnedMixin, IdMixin, db, local_now
-from .enterprise import Enterprise, EnterpriseGroup
+from .base import CampaignOwnedMixin, IdMixin, db, hold, local_now
+from .documents import OfficialDocument, document_problem
+from .enterprise import Enterprise, EnterpriseGroup, Visit
 from .errors import DomainError
 from .problem import Problem, ProblemUpdate
+from .task import PolicyPush
 
 KIND_LABELS = {"problems": "附件2问题清单", "enterprises": "企业名单"}
 MODELS = {"problem": Problem, "enterprise": Enterprise}
@@ -165,19 +168,48 @@ def undo_refusal(batch: ImportBatch) -> str | None:
                                                                   ProblemUpdate.created_at > batch.created_at)).first()
         if since is not None:
             return "导入后这些问题又有了新的办理过程记录（如催办、批示），不能撤销。"
-    firms = [r.row_id for r in batch.rows if r.table_name == "enterprise" and r.created]
-    if firms:
-        created_problems = [r.row_id for r in batch.rows if r.table_name == "problem" and r.created]
-        used = db.session.scalar(select(func.count(Problem.id)).where(Problem.enterprise_id.in_(firms),
-                                                                       Problem.id.not_in(created_problems) if created_problems else True))
-        if used:
-            return "导入新建的企业已被其他问题使用，不能撤销。"
+    return dependant_refusal(batch)
+
+
+# Rows that others may have added since an import, hanging on a row it created: deleting that row would take them
+# with it or the database would refuse, so the first one found holds the undo back, named as a clerk knows it.
+# (table the import created rows in, the row hanging on one of them with its link, how it reads)
+DEPENDANTS = (
+    ("enterprise", Visit, Visit.enterprise_id, lambda visit: f"走访记录（{visit.visited_on:%Y-%m-%d} {visit.body}）"),
+    ("enterprise", Problem, Problem.enterprise_id, lambda problem: f"问题{problem.number}"),
+    ("enterprise", PolicyPush, PolicyPush.enterprise_id, lambda push: f"政策推送（{push.policy}）"),
+    ("problem", OfficialDocument, document_problem.c.problem_id, lambda paper: f"文书{paper.number}（{paper.kind}）"),
+)
+
+
+def dependant_refusal(batch: ImportBatch) -> str | None:
+    """Why `batch` cannot be undone because of a row added since that hangs on one it created (in Chinese, naming
+    both), or None."""
+    created = {table: {r.row_id for r in batch.rows if r.table_name == table and r.created} for table in MODELS}
+    for table, model, link, reads in DEPENDANTS:
+        if not created[table]:
+            continue
+        query = select(model, link).where(link.in_(sorted(created[table])))
+        if link.table is not model.__table__:  # through an association table
+            query = query.join(link.table, link.table.c.document_id == model.id)
+        if model is Problem:  # the problems the import created with the enterprise go with it
+            query = query.where(Problem.id.not_in(sorted(created["problem"])))
+        found = db.session.execute(query.order_by(model.id).limit(1)).first()
+        if found is not None:
+            row, owner_id = found
+            owner = db.session.get(MODELS[table], owner_id)
+            what = f"企业“{owner.name}”" if table == "enterprise" else f"问题{owner.number}"
+            return f"导入新建的{what}已有{reads(row)}，不能撤销。"
     return None
 
 
 def undo(batch: ImportBatch, user) -> None:
     """Undo `batch`: delete what it created, put back what it updated (with the timeline entries it added), and mark
-    it undone — one write, audited like any other; DomainError when it cannot be undone."""
+    it undone — one write, audited like any other; DomainError when it cannot be undone. Parallel undos of one batch
+    queue on its row (models.base.hold): the first undoes it, the others are told it is undone. Commits what the
+    session held before; the undo itself is not committed."""
+    if not hold(batch):
+        raise DomainError("该批导入记录已不存在。")
     refusal = undo_refusal(batch)
     if refusal:
         raise DomainError(refusal)
@@ -192,3 +224,8 @@ def undo(batch: ImportBatch, user) -> None:
             restore(obj, row.before or {})
     batch.undone_at = local_now()
     batch.undone_by_id = getattr(user, "id", None)
+    try:
+        db.session.flush()
+    except IntegrityError:  # a row hung on one it deletes in the instant between the check and the delete
+        db.session.rollback()
+        raise DomainError("导入的记录刚被其他记录引用（如新的走访或问题），不能撤销；请刷新后查看。") from None

@@ -8,17 +8,21 @@ Every rule of the portal lives here; portal/ (the public pages) and admin/intake
 from __future__ import annotations
 
 import hashlib
+import hmac
 import io
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import OperationalError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from . import terms
-from .base import db, local_now
+from .base import db, hold, local_now
 from .enterprise import Enterprise, EnterpriseGroup
 from .errors import DomainError
 from .org import Body, Campaign, rating_scale
@@ -26,7 +30,8 @@ from .portal import Appeal, AppealFile, AppealStatus, PortalChallenge, PortalHit
 from .problem import Problem, ProblemUpdate
 from .scope import read_filter
 from .terms import Vocabulary
-from .text import refusal as text_refusal
+from .text import file_name, refusal as text_refusal
+from .user import take_turn
 from .uscc import uscc_error
 from .vocab import BodyKind, Status
 from . import workflow
@@ -45,10 +50,11 @@ SUBMIT_PER_PHONE = (3, timedelta(days=1))
 CAPTCHA_AFTER = timedelta(days=1)  # an address that submitted within this long must solve a CAPTCHA to submit again
 WRONG_LOOKUPS = (5, timedelta(minutes=15))  # wrong 受理编号/查询码 pairs from one address before it must wait
 CHALLENGE_MINUTES = 10
-PHONE = re.compile(r"1[3-9]\d{9}|0\d{2,3}-?\d{7,8}")
+PHONE = re.compile(r"1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8}")  # ASCII digits (normal_phone): \d would pass ０-９ too
 NUMBER = re.compile(r"SQ\d{13,20}")  # 受理编号: SQ, the day, the id
 FILE_KINDS = {"JPEG": ("image/jpeg", (".jpg", ".jpeg")), "PNG": ("image/png", (".png",)),
               "PDF": ("application/pdf", (".pdf",))}
+PICTURE_FORMATS = {"JPEG": "JPEG", "MPO": "JPEG", "PNG": "PNG"}  # Pillow's name → ours (a phone's MPO is a JPEG)
 # the timeline an enterprise sees: which steps, and how they read (no notes but the 办理结果, no people)
 PUBLIC_STEPS = {STEPS[StepName.ASSIGN].label, STEPS[StepName.ACCEPT].label, STEPS[StepName.RESOLVE].label,
                 STEPS[StepName.CLOSE].label, STEPS[StepName.REOPEN].label, STEPS[StepName.WITHDRAW].label}
@@ -69,7 +75,48 @@ class Entry:
 # --- limits and the CAPTCHA ---
 
 def phone_key(phone: str) -> str:
+    """What the limits count a phone number by (its SHA-256), after normal_phone."""
     return hashlib.sha256(phone.encode()).hexdigest()
+
+
+def normal_phone(typed: str) -> str:
+    """A phone number as people type it on a phone, in ASCII: full-width ０-９ and every other Unicode decimal digit as
+    0-9 (unicodedata), any dash as "-", spaces dropped; what is still not a number is left for PHONE to refuse."""
+    kept = []
+    for character in typed:
+        if character.isspace():
+            continue
+        digit = unicodedata.decimal(character, None)
+        kept.append(str(digit) if digit is not None else "-" if unicodedata.category(character) == "Pd" else character)
+    return "".join(kept)
+
+
+TURN_TRIES = 3
+
+
+def turn(kind: str, key: str) -> str:
+    """The lock row (models.user.take_turn) that the portal's requests about `key` queue on: one of 65,536 per kind,
+    named by a hash, so the lock table never holds an address or a phone number (requests of two keys sharing a row
+    merely wait for one another)."""
+    return f"portal:{kind}:{hashlib.sha256(key.encode()).hexdigest()[:4]}"
+
+
+def in_turn(keys: list[str], decide):
+    """`decide()` within a turn on `keys`, in a fresh transaction, committed: the counts it reads include every request
+    committed before the turn, and the next request, queued behind it, counts what it wrote — so parallel requests in
+    any number of processes pass a limit no more often than it allows (as logins do: models.user). A DomainError it
+    raises ends the turn with nothing written (unless it committed first)."""
+    for tries in range(TURN_TRIES):
+        db.session.commit()
+        try:
+            take_turn(keys)
+            decided = decide()
+            db.session.commit()
+            return decided
+        except OperationalError:  # chosen as a deadlock's victim, or SQLite busy past its timeout: queue again
+            db.session.rollback()
+            if tries == TURN_TRIES - 1:
+                raise
 
 
 def hits(kind: str, key: str, within: timedelta) -> int:
@@ -100,11 +147,10 @@ def captcha_needed(address: str) -> bool:
 
 
 def new_challenge() -> tuple[str, str]:
-    """A CAPTCHA's token and answer (4 characters); the answer is kept hashed, for one try."""
+    """A CAPTCHA's token and answer (4 characters); the answer is kept hashed, for one try. (Expired ones go with
+    prune, daily: deleting them here, a range of the index, deadlocked parallel requests on MariaDB.)"""
     token, answer = secrets.token_hex(16), "".join(secrets.choice(CODE_ALPHABET) for _ in range(4))
-    now = local_now()
-    db.session.execute(delete(PortalChallenge).where(PortalChallenge.created_at < now - timedelta(minutes=CHALLENGE_MINUTES)))
-    db.session.add(PortalChallenge(token=token, answer_hash=_answer_hash(token, answer), created_at=now))
+    db.session.add(PortalChallenge(token=token, answer_hash=_answer_hash(token, answer), created_at=local_now()))
     db.session.commit()
     return token, answer
 
@@ -131,8 +177,9 @@ def _answer_hash(token: str, answer: str) -> str:
 
 def check_file(upload: Upload) -> tuple[str, str]:
     """The MIME type and name of an attachment whose content is what its name says: a JPEG or PNG picture that opens
-    as one (Pillow), or a PDF; else a DomainError in Chinese."""
-    name = (upload.name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()[:100] or "附件"
+    as one (Pillow), or a PDF; else a DomainError in Chinese. The name is the file's own, fit for a header
+    (models.text.file_name: no line break, quote or control character)."""
+    name = file_name((upload.name or "").replace("\\", "/").rsplit("/", 1)[-1])[:100].strip() or "附件"
     if not upload.data:
         raise DomainError(f"附件“{name}”是空文件。")
     if len(upload.data) > MAX_FILE_BYTES:
@@ -147,59 +194,108 @@ def check_file(upload: Upload) -> tuple[str, str]:
     return mime, name
 
 
+def kept(upload: Upload) -> tuple[str, str, bytes]:
+    """What is stored of an attachment that check_file accepts: its name, MIME type and content — a picture without
+    its metadata (without_metadata)."""
+    mime, name = check_file(upload)
+    if mime == "application/pdf":
+        return name, mime, upload.data
+    from PIL import Image  # noqa: PLC0415 (only a submission with a picture needs it)
+    try:
+        return name, mime, without_metadata(upload.data)
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):  # its header was whole, its pixels are not
+        raise DomainError(f"图片“{name}”已损坏或不完整，打不开，请重新拍摄或换一张。") from None
+
+
+def without_metadata(data: bytes) -> bytes:
+    """A JPEG or PNG picture as it looks (turned upright by its EXIF orientation, Pillow's exif_transpose) and encoded
+    again without what a camera or phone writes beside the pixels: EXIF (make, model, GPS position, time), XMP, JPEG
+    comments, PNG text chunks, a phone's extra MPO pictures. Only the colour profile (which says how to show the
+    colours, not who took the picture or where) and a PNG's transparency are kept."""
+    from PIL import Image, ImageOps  # noqa: PLC0415 (only a submission with a picture needs it)
+
+    with Image.open(io.BytesIO(data)) as picture:
+        kind = PICTURE_FORMATS[picture.format]
+        keep = {key: picture.info[key] for key in ("icc_profile", "transparency") if picture.info.get(key) is not None}
+        if kind == "JPEG" and picture.format == "JPEG":
+            keep.update(quality="keep", subsampling="keep")  # the original's compression: no visible loss
+        ImageOps.exif_transpose(picture, in_place=True)
+        picture.info = {}
+        out = io.BytesIO()
+        picture.save(out, kind, **keep)
+        return out.getvalue()
+
+
 def _sniff(data: bytes) -> str | None:
     if data.startswith(b"%PDF-"):
         return "PDF" if b"%%EOF" in data[-2048:] else None
     from PIL import Image, UnidentifiedImageError  # noqa: PLC0415 (only a submission with a picture needs it)
     try:
         with Image.open(io.BytesIO(data)) as picture:
-            if picture.format not in ("JPEG", "PNG") or picture.width * picture.height > MAX_PIXELS:
+            if picture.format not in PICTURE_FORMATS or picture.width * picture.height > MAX_PIXELS:
                 return None
             picture.verify()
-            return picture.format
+            return PICTURE_FORMATS[picture.format]
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         return None
 
 
 def submit(campaign: Campaign, form: dict, uploads: list[Upload], address: str, body: Body | None = None,
            captcha: tuple[str | None, str | None] = (None, None)) -> tuple[Appeal, str]:
-    """A new 诉求 and its 查询码 (shown once): every field checked, the limits and (after an address's first
-    submission) the CAPTCHA enforced. Committed; a DomainError in Chinese changes nothing but the CAPTCHA's use."""
+    """A new 诉求 and the seed of its 查询码 (code_of: shown once): every field checked, the limits and (after an
+    address's first submission) the CAPTCHA enforced. The CAPTCHA decision and the limits are taken in a turn on the
+    address and the phone (in_turn), with the write, so that no burst of parallel submissions passes them. Committed;
+    a DomainError in Chinese changes nothing but the CAPTCHA's use."""
     values = {key: (form.get(key) or "").strip() for key in
               ("enterprise_name", "credit_code", "contact", "phone", "category", "description")}
     values["credit_code"] = values["credit_code"].upper()
-    values["phone"] = values["phone"].replace(" ", "")
+    values["phone"] = normal_phone(values["phone"])
     problems = _field_problems(campaign, values)
     if problems:
         raise DomainError("；".join(problems) + "。")
-    if captcha_needed(address) and not solved(*captcha):
-        db.session.commit()  # the challenge is used up even when the answer is wrong
-        raise DomainError("验证码不正确或已过期，请看新图片重新输入。")
-    if hits("submit", address, SUBMIT_PER_ADDRESS[1]) >= SUBMIT_PER_ADDRESS[0]:
-        raise DomainError("提交过于频繁：同一网络一小时内最多提交 5 条诉求，请稍后再试或拨打服务热线。")
-    if hits("phone", phone_key(values["phone"]), SUBMIT_PER_PHONE[1]) >= SUBMIT_PER_PHONE[0]:
-        raise DomainError("同一联系电话一天内最多提交 3 条诉求；已提交的诉求可以用受理编号和查询码查询进展。")
     if len(uploads) > MAX_FILES:
         raise DomainError(f"最多上传 {MAX_FILES} 个附件。")
-    checked = [(upload, *check_file(upload)) for upload in uploads]
+    checked = [kept(upload) for upload in uploads]
     if body is not None and (body.campaign_id != campaign.id or body.kind != BodyKind.WORKING_GROUP):
         body = None
-    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-    firm = db.session.scalar(select(Enterprise).where(Enterprise.campaign_id == campaign.id,
-                                                      Enterprise.credit_code == values["credit_code"]))
-    appeal = Appeal(campaign=campaign, code_hash=generate_password_hash(code, CODE_HASH), body=body, enterprise=firm,
-                    address=address[:45], category=values["category"] or None, created_at=local_now(),
-                    **{key: values[key] for key in ("enterprise_name", "credit_code", "contact", "phone", "description")})
-    for upload, mime, name in checked:
-        appeal.files.append(AppealFile(name=name, mime=mime, size=len(upload.data), data=upload.data,
-                                       sha256=hashlib.sha256(upload.data).hexdigest()))
-    db.session.add(appeal)
-    db.session.flush()
-    appeal.number = f"SQ{appeal.created_at:%Y%m%d}{appeal.id:05d}"
-    hit("submit", address)
-    hit("phone", phone_key(values["phone"]))
-    db.session.commit()
-    return appeal, code
+    seed = secrets.token_urlsafe(16)
+    code_hash = generate_password_hash(code_of(seed), CODE_HASH)  # (slow on purpose: before the turn, not in it)
+    campaign_id, body_id, phone = campaign.id, body.id if body is not None else None, phone_key(values["phone"])
+
+    def decide() -> Appeal:
+        if captcha_needed(address) and not solved(*captcha):
+            db.session.commit()  # the challenge is used up even when the answer is wrong
+            raise DomainError("验证码不正确或已过期，请看新图片重新输入。" if captcha[0] else
+                              "本网络 24 小时内已提交过诉求，再次提交请输入下方图片中的验证码。")
+        if hits("submit", address, SUBMIT_PER_ADDRESS[1]) >= SUBMIT_PER_ADDRESS[0]:
+            raise DomainError("提交过于频繁：同一网络一小时内最多提交 5 条诉求，请稍后再试或拨打服务热线。")
+        if hits("phone", phone, SUBMIT_PER_PHONE[1]) >= SUBMIT_PER_PHONE[0]:
+            raise DomainError("同一联系电话一天内最多提交 3 条诉求；已提交的诉求可以用受理编号和查询码查询进展。")
+        firm = db.session.scalar(select(Enterprise).where(Enterprise.campaign_id == campaign_id,
+                                                          Enterprise.credit_code == values["credit_code"]))
+        appeal = Appeal(campaign_id=campaign_id, code_hash=code_hash, body_id=body_id, enterprise=firm,
+                        address=address[:45], category=values["category"] or None, created_at=local_now(),
+                        **{key: values[key] for key in ("enterprise_name", "credit_code", "contact", "phone",
+                                                        "description")})
+        for name, mime, data in checked:
+            appeal.files.append(AppealFile(name=name, mime=mime, size=len(data), data=data,
+                                           sha256=hashlib.sha256(data).hexdigest()))
+        db.session.add(appeal)
+        db.session.flush()
+        appeal.number = f"SQ{appeal.created_at:%Y%m%d}{appeal.id:05d}"
+        hit("submit", address)
+        hit("phone", phone)
+        return appeal
+
+    return in_turn([turn("address", address), turn("phone", phone)], decide), seed
+
+
+def code_of(seed: str) -> str:
+    """The 查询码 a receipt's seed stands for: an HMAC of it under the app's SECRET_KEY, in CODE_ALPHABET. The cookie
+    that carries a receipt to /portal/done holds the seed, which tells nothing without the key, never the code."""
+    digest = hmac.new(current_app.config["SECRET_KEY"].encode(), f"portal-code:{seed}".encode(), hashlib.sha256).digest()
+    number = int.from_bytes(digest, "big")
+    return "".join(CODE_ALPHABET[(number >> (5 * place)) % len(CODE_ALPHABET)] for place in range(CODE_LENGTH))
 
 
 def _field_problems(campaign: Campaign, values: dict) -> list[str]:
@@ -243,7 +339,9 @@ def queue_refusal(appeal: Appeal, user) -> str | None:
     if db.session.scalar(query if scope is None else query.where(scope)) is None:
         return f"诉求{appeal.number}不在您的权限范围内。"
     if appeal.status != AppealStatus.WAITING:
-        return f"诉求{appeal.number}已经{appeal.status}，不能再处理。"
+        who = appeal.decided_by.shown_name if appeal.decided_by is not None else "他人"
+        when = f"于{appeal.decided_at:%Y-%m-%d %H:%M}" if appeal.decided_at else ""
+        return f"诉求{appeal.number}已由{who}{when}处理（{appeal.status}），不能再处理。"
     return None
 
 
@@ -267,8 +365,10 @@ def listed_firms(appeal: Appeal) -> tuple[Enterprise | None, Enterprise | None]:
 def accept(appeal: Appeal, user, category: str | None = None) -> Problem:
     """受理: the 诉求 becomes a ledger problem (问题来源 服务平台), of the enterprise with its 统一社会信用代码 (entered
     now when the campaign has none), collected by the group whose card it came through (or the deciding group, or
-    the enterprise's one linked group), with the attachments carried over. Not committed."""
-    message = queue_refusal(appeal, user)
+    the enterprise's one linked group), with the attachments carried over. Parallel decisions on one 诉求 queue on its
+    row (models.base.hold): the first decides, the others are told so. Commits what the session held before; the
+    decision itself is not committed."""
+    message = queue_refusal(appeal, user) if hold(appeal) else "该诉求已不存在。"
     if message:
         raise DomainError(message)
     firm, named = listed_firms(appeal)
@@ -305,8 +405,9 @@ def _only_group(firm: Enterprise) -> Body | None:
 
 
 def refuse(appeal: Appeal, user, reason: str) -> None:
-    """不予受理, with the reason the enterprise will read on its lookup page. Not committed."""
-    message = queue_refusal(appeal, user)
+    """不予受理, with the reason the enterprise will read on its lookup page; queued on the 诉求's row as accept is.
+    Commits what the session held before; the decision itself is not committed."""
+    message = queue_refusal(appeal, user) if hold(appeal) else "该诉求已不存在。"
     if message:
         raise DomainError(message)
     reason = (reason or "").strip()
@@ -321,18 +422,31 @@ def refuse(appeal: Appeal, user, reason: str) -> None:
 def find(number: str, code: str, address: str) -> Appeal | None:
     """The 诉求 with this 受理编号 and 查询码, or None: a wrong pair is counted against the address and tells nothing
     (a number that does not exist costs the same hash check as a wrong code). Raises DomainError once the address has
-    had WRONG_LOOKUPS[0] wrong pairs within WRONG_LOOKUPS[1]."""
+    had WRONG_LOOKUPS[0] wrong pairs within WRONG_LOOKUPS[1]. As a login does (models.user), each lookup first takes a
+    turn on its address, counts and records itself as wrong, then checks the pair (and forgets the record when it is
+    right): parallel lookups in any number of processes check no more pairs than the limit allows."""
     limit, within = WRONG_LOOKUPS
-    if hits("lookup", address, within) >= limit:
+
+    def claim() -> int | None:
+        if hits("lookup", address, within) >= limit:
+            return None
+        claimed = PortalHit(kind="lookup", key=address[:64], at=local_now())
+        db.session.add(claimed)
+        db.session.flush()
+        return claimed.id
+
+    claimed = in_turn([turn("lookup", address)], claim)
+    if claimed is None:
         raise DomainError(f"查询码错误次数过多，请 {int(within.total_seconds() // 60)} 分钟后再试。")
     number, code = (number or "").strip().upper()[:24], (code or "").strip().upper()[:32]
     well_formed = NUMBER.fullmatch(number) is not None  # (a NUL byte, say, would not even reach PostgreSQL)
     appeal = db.session.scalar(select(Appeal).where(Appeal.number == number)) if well_formed else None
     good = check_password_hash(appeal.code_hash if appeal is not None else _DUMMY, code)
     if appeal is None or not good:
-        hit("lookup", address)
         db.session.commit()
         return None
+    db.session.execute(delete(PortalHit).where(PortalHit.id == claimed))
+    db.session.commit()
     return appeal
 
 
@@ -377,7 +491,10 @@ def may_rate(appeal: Appeal) -> bool:
 
 def rate(appeal: Appeal, level: str, comment: str | None) -> None:
     """一事一评: the enterprise's rating of the result (once per 办结), on the timeline as 企业评价; one below the
-    campaign's satisfied levels puts the problem on the 推进办's desk for 回访 and holds back its 销号. Committed."""
+    campaign's satisfied levels puts the problem on the 推进办's desk for 回访 and holds back its 销号. Parallel ratings
+    queue on the 诉求's row (models.base.hold): the first is recorded, the others are told it was. Committed."""
+    if not hold(appeal):
+        raise DomainError("该诉求已不存在。")
     if not may_rate(appeal):
         raise DomainError("您已经评价过这一办理结果，谢谢。" if appeal.rating is not None
                           else "该诉求尚未办结，办结后才能评价。")

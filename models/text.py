@@ -1,9 +1,11 @@
 """Text that XML 1.0 cannot carry: the control characters other than tab, line feed and carriage return, and the two
 non-characters U+FFFE and U+FFFF. A workbook or Word document containing one cannot be written (openpyxl and
-python-docx refuse it), so such text is refused at every way in and removed on every way out."""
+python-docx refuse it), so such text is refused at every way in and removed on every way out. And what a file's name
+may hold where an HTTP header carries it (file_name)."""
 from __future__ import annotations
 
 import re
+import unicodedata
 
 FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -27,3 +29,20 @@ def refusal(what: str, value) -> str | None:
 def clean(value):
     """`value` without the forbidden characters (other values as they are), for files made from stored text."""
     return FORBIDDEN.sub("", value) if isinstance(value, str) else value
+
+
+QUOTES = "\"'"
+
+
+def file_name(name: str) -> str:
+    """`name` fit to store as a file's name and to send in a Content-Disposition header: line breaks and tabs become
+    spaces; quotes, other control characters and invisible formatting characters (a right-to-left override can make
+    “exe.jpg” read “gpj.exe”) are removed."""
+    kept = []
+    for character in clean(name or ""):
+        kind = unicodedata.category(character)
+        if character in "\t\r\n" or kind in ("Zl", "Zp"):
+            kept.append(" ")
+        elif kind not in ("Cc", "Cf", "Cs") and character not in QUOTES:
+            kept.append(character)
+    return re.sub(" {2,}", " ", "".join(kept)).strip()

@@ -179,7 +179,8 @@ def logged_in_user(user_id: str, token: str) -> User | None:
 
 
 class LoginLock(db.Model):
-    """One row per account name and per address that login attempts take turns on (claim_login_attempt)."""
+    """One row per account name and per address that login attempts take turns on (claim_login_attempt); the portal's
+    submissions and lookups take turns on rows of their own, named portal:… (models.intake.turn)."""
 
     __tablename__ = "login_lock"
     __label__ = "登录锁"

@@ -2,6 +2,7 @@
 restore commands, and the account commands; every command of the app is guarded here (cli)."""
 from __future__ import annotations
 
+import ipaddress
 import logging
 import sys
 import time
@@ -58,6 +59,31 @@ def log_request(response):
     return response
 
 
+class TrustedProxies:
+    """Werkzeug's ProxyFix for the requests that come from a listed reverse proxy (TRUSTED_PROXY_ADDRESSES, checked
+    against REMOTE_ADDR before anything reads X-Forwarded-*): the proxy's X-Forwarded-For, -Proto and -Host then say the
+    client's address, scheme and host. A request from anywhere else, such as one that reached gunicorn's port directly,
+    keeps its own address whatever headers it sends."""
+
+    def __init__(self, wsgi_app, networks: tuple, hops: int):
+        self.direct, self.networks = wsgi_app, networks
+        self.proxied = ProxyFix(wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+    def __call__(self, environ, start_response):
+        fixed = from_proxy(environ.get("REMOTE_ADDR"), self.networks)
+        return (self.proxied if fixed else self.direct)(environ, start_response)
+
+
+def from_proxy(remote: str | None, networks: tuple) -> bool:
+    """Whether a request's REMOTE_ADDR is one of the trusted proxies' (an IPv4 address seen over IPv6 counts as itself)."""
+    try:
+        address = ipaddress.ip_address((remote or "").split("%", 1)[0])
+    except ValueError:
+        return False
+    address = getattr(address, "ipv4_mapped", None) or address
+    return any(address in network for network in networks)
+
+
 def init_app(app: Flask) -> None:
     """Register the health check, the request log (unless REQUEST_LOG is off) and the backup commands."""
     app.register_blueprint(bp)
@@ -71,8 +97,8 @@ def init_app(app: Flask) -> None:
         app.before_request(start_timer)
         app.after_request(log_request)
     proxies = int(app.config.get("TRUSTED_PROXIES", 0))
-    if proxies:  # behind nginx or another reverse proxy: trust its X-Forwarded-For/Proto/Host
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+    if proxies:  # behind nginx or another reverse proxy: trust its X-Forwarded-For/Proto/Host, when it is the sender
+        app.wsgi_app = TrustedProxies(app.wsgi_app, app.config["TRUSTED_PROXY_ADDRESSES"], proxies)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(create_user_command)

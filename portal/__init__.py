@@ -89,13 +89,14 @@ def submit(code: str):
         uploads = [intake.Upload(f.filename or "", f.read(intake.MAX_FILE_BYTES + 1))
                    for f in request.files.getlist("files") if f and f.filename]
         try:
-            appeal, query_code = intake.submit(campaign, form, uploads, address(), group,
+            appeal, seed = intake.submit(campaign, form, uploads, address(), group,
                                                (form.get("captcha_token"), form.get("captcha")))
         except DomainError as refused:
             db.session.rollback()
             error = str(refused)
         else:
-            session["portal_done"] = {"number": appeal.number, "code": query_code, "campaign": campaign.name}
+            # the seed of the 查询码 (intake.code_of), not the code: Flask's session cookie is signed, not encrypted
+            session["portal_done"] = {"number": appeal.number, "seed": seed, "campaign": campaign.name}
             return redirect(url_for(".done"))
     return render_template("portal/submit.html", campaign=campaign, group=group, categories=categories, error=error,
                            form=form, captcha=challenge(), limits=intake, files_lost=bool(error and uploads)), \
@@ -106,8 +107,9 @@ def submit(code: str):
 def done():
     """The 受理编号 and 查询码, shown once (the code is kept only hashed): as text, and as a picture to keep."""
     shown = session.pop("portal_done", None)
-    if not shown:
+    if not isinstance(shown, dict) or not isinstance(shown.get("seed"), str):
         return render_template("portal/done.html", shown=None)
+    shown = {**shown, "code": intake.code_of(shown["seed"])}
     picture = base64.b64encode(receipt_png(shown["campaign"], shown["number"], shown["code"])).decode()
     return render_template("portal/done.html", shown=shown, picture=f"data:image/png;base64,{picture}")
 

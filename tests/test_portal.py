@@ -4,7 +4,9 @@ with its 受理编号 and 查询码 and rates the result; a rating of 不满意 
 The abuse limits (CSRF, per-address and per-phone limits, the CAPTCHA, wrong-code throttling, sniffed files) too."""
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import re
 from datetime import timedelta
 
@@ -13,8 +15,8 @@ from docx import Document
 from PIL import Image
 from sqlalchemy import func, select
 
-from models import (Appeal, AuditLog, Campaign, Person, PortalChallenge, PortalHit, Problem, Unit, User, db,
-                    local_now)
+from models import (Appeal, AppealFile, AuditLog, Body, Campaign, Person, PortalChallenge, PortalHit, Problem, Unit, User,
+                    db, local_now)
 import documents
 from models import intake, workflow
 from models.documents import Kind
@@ -441,3 +443,165 @@ def test_an_appeal_meets_the_enterprise_list_as_it_is_when_decided(seeded, login
         problem = db.session.get(Appeal, renamed).problem
         assert problem.enterprise.name == FIRM
         assert "企业填写的名称为“汨罗改名后的制造有限公司”" in problem.updates[0].note
+
+
+# --- odd input ---
+
+def multipart_with_raw_names(token: str, files: list[tuple[str, bytes]]) -> tuple[bytes, str]:
+    """A submission as a hostile client writes it: each file's name in RFC 2231's filename*, which carries any
+    character (a browser would have escaped a line break or a quote)."""
+    from urllib.parse import quote
+    boundary = "zqboundary"
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+             for name, value in {"csrf_token": token, **fields()}.items()]
+    for raw_name, content in files:
+        parts.append(f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; "
+                     f"filename*=UTF-8''{quote(raw_name, safe='')}\r\nContent-Type: application/octet-stream\r\n\r\n"
+                     .encode() + content + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+def test_a_line_break_quote_or_control_character_in_a_file_name_never_breaks_its_download(seeded, login_as):
+    client = seeded.test_client()
+    body, kind = multipart_with_raw_names(csrf_token(client.get("/portal/SJY/").text),
+                                          [('营业执照\r\nSet-Cookie: x=1"\u202egnp.png', picture()), ("说明\x01\x7f.pdf", PDF)])
+    number, _ = receipt(client, client.post("/portal/SJY/", data=body, content_type=kind))
+    office = login_as("coordinator")
+    with seeded.app_context():
+        appeal = db.session.scalar(select(Appeal).where(Appeal.number == number))
+        assert [f.name for f in appeal.files] == ["营业执照 Set-Cookie: x=1gnp.png", "说明.pdf"]  # cleaned when stored
+        file_id = appeal.files[0].id
+        # and one stored before names were cleaned, as an older version kept it
+        old = AppealFile(appeal=appeal, name='旧\r\n附件"\u2028名.pdf', mime="application/pdf", size=len(PDF), data=PDF,
+                         sha256="0" * 64)
+        db.session.add(old)
+        db.session.commit()
+        old_id = old.id
+    for attached, shown in ((file_id, "营业执照 Set-Cookie: x=1gnp.png"), (old_id, "旧 附件 名.pdf")):
+        response = office.get(f"/admin/problem/attachment/?id={attached}")
+        assert response.status_code == 200
+        disposition = response.headers["Content-Disposition"]
+        assert "\r" not in disposition and "\n" not in disposition and "Set-Cookie" not in response.headers
+        from urllib.parse import unquote
+        assert unquote(disposition.split("filename*=UTF-8''", 1)[1]) == shown
+
+
+def test_phone_digits_typed_full_width_or_in_another_script_are_read_as_ascii(seeded):
+    def sent(address, phone):
+        client = seeded.test_client()
+        client.environ_base["REMOTE_ADDR"] = address
+        return post_appeal(client, phone=phone)[0]
+
+    for n, (typed, read) in enumerate((("１３８ １２３４ ５６７８", "13812345678"), ("٠٧٣٠－٥٢٢١٢٣٤", "0730-5221234"),
+                                        ("１３８１２３４５６７８", "13812345678"))):
+        response = sent(f"10.3.0.{n}", typed)
+        assert response.status_code == 302, response.text[-800:]
+    with seeded.app_context():
+        assert sorted(db.session.scalars(select(Appeal.phone))) == ["0730-5221234", "13812345678", "13812345678"]
+        assert intake.hits("phone", intake.phone_key("13812345678"), intake.SUBMIT_PER_PHONE[1]) == 2  # one phone
+    for typed in ("一三八一二三四五六七八", "①③⑧①②③④⑤⑥⑦⑧", "13812345678x"):
+        response = sent("10.3.1.1", typed)
+        assert response.status_code == 400 and "联系电话应为" in response.text, typed
+    with seeded.app_context():
+        assert db.session.scalar(select(func.count(Appeal.id))) == 3
+
+
+def photo_with_exif() -> bytes:
+    """A camera's JPEG, 60 × 40 pixels stored sideways (Orientation 6: shown 40 × 60), with make, model, GPS and a
+    comment."""
+    exif = Image.Exif()
+    exif[0x010F], exif[0x0110], exif[0x0112] = "Canon", "EOS 5D", 6  # Make, Model, Orientation
+    exif[0x8825] = {1: "N", 2: (28.0, 48.0, 0.0), 3: "E", 4: (113.0, 5.0, 0.0)}  # GPS: where it was taken
+    out = io.BytesIO()
+    Image.new("RGB", (60, 40), "red").save(out, "JPEG", exif=exif, comment=b"taken at home")
+    return out.getvalue()
+
+
+def png_with_text() -> bytes:
+    from PIL.PngImagePlugin import PngInfo
+    info = PngInfo()
+    info.add_text("Author", "Zhou")
+    info.add_itxt("Location", "汨罗市某路 8 号")
+    exif = Image.Exif()
+    exif[0x010F] = "HUAWEI"
+    out = io.BytesIO()
+    Image.new("RGBA", (30, 20), (0, 128, 0, 128)).save(out, "PNG", pnginfo=info, exif=exif)
+    return out.getvalue()
+
+
+def test_uploaded_pictures_are_kept_upright_and_without_exif_gps_or_text(seeded):
+    client = seeded.test_client()
+    number, _ = receipt(client, post_appeal(client, files=[("现场.jpg", photo_with_exif()), ("截图.png", png_with_text())])[0])
+    with seeded.app_context():
+        stored = {f.name: f for f in db.session.scalar(select(Appeal).where(Appeal.number == number)).files}
+        photo, screenshot = stored["现场.jpg"], stored["截图.png"]
+        with Image.open(io.BytesIO(photo.data)) as kept:
+            assert kept.format == "JPEG" and kept.size == (40, 60)  # turned as the camera meant it
+            exif = kept.getexif()
+            assert len(exif) == 0 and not exif.get_ifd(0x8825)  # no Make, Model, Orientation, GPS
+            assert not {"exif", "comment", "xmp"} & set(kept.info)
+            assert kept.getpixel((20, 30))[0] > 200  # still the red picture
+        with Image.open(io.BytesIO(screenshot.data)) as kept:
+            assert kept.format == "PNG" and kept.size == (30, 20) and kept.mode == "RGBA"
+            assert kept.text == {} and len(kept.getexif()) == 0 and "exif" not in kept.info
+        for raw in (photo.data, screenshot.data):
+            assert b"Canon" not in raw and b"HUAWEI" not in raw and b"Zhou" not in raw and b"Exif" not in raw
+        assert photo.size == len(photo.data) and photo.sha256 == hashlib.sha256(photo.data).hexdigest()
+
+
+def test_a_picture_cut_short_is_refused_with_a_message(seeded):
+    """A JPEG whose header is whole but whose pixels stop short passes the quick check; decoding it to strip its
+    metadata must say so in Chinese rather than fail."""
+    client = seeded.test_client()
+    out = io.BytesIO()
+    Image.effect_noise((400, 300), 64).convert("RGB").save(out, "JPEG")
+    response, _ = post_appeal(client, files=[("现场.jpg", out.getvalue()[:3000])])
+    assert response.status_code == 400 and "图片“现场.jpg”已损坏或不完整" in response.text, response.text[-1500:]
+    with seeded.app_context():
+        assert db.session.scalar(select(func.count(Appeal.id))) == 0
+
+
+def test_a_phones_multi_picture_jpeg_is_taken_as_its_first_picture(seeded):
+    """Many phones save a photo with a second picture inside (MPO: a depth map, a preview): Pillow names it MPO, and
+    the portal refused it as no JPEG; it keeps the photo itself now."""
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), "red").save(out, "MPO", save_all=True, append_images=[Image.new("RGB", (40, 30), "blue")])
+    client = seeded.test_client()
+    number, _ = receipt(client, post_appeal(client, files=[("手机照片.jpg", out.getvalue())])[0])
+    with seeded.app_context():
+        kept = db.session.scalar(select(Appeal).where(Appeal.number == number)).files[0]
+        with Image.open(io.BytesIO(kept.data)) as picture:
+            assert kept.mime == "image/jpeg" and picture.format == "JPEG" and getattr(picture, "n_frames", 1) == 1
+            assert picture.getpixel((20, 15))[0] > 200
+
+
+def test_the_query_code_is_not_in_the_session_cookie(seeded):
+    from flask.sessions import SecureCookieSessionInterface
+
+    client = seeded.test_client()
+    response, _ = post_appeal(client)
+    cookie = client.get_cookie("session").value
+    number, code = receipt(client, response)
+    kept = SecureCookieSessionInterface().get_signing_serializer(seeded).loads(cookie)
+    assert kept["portal_done"]["number"] == number
+    assert code not in json.dumps(kept) and code.lower() not in json.dumps(kept).lower()  # a seed, not the code
+
+
+def test_only_those_who_decide_a_waiting_appeal_open_its_attachments(seeded, login_as):
+    client = seeded.test_client()
+    number, _ = receipt(client, post_appeal(client, files=[("营业执照.png", picture())])[0])
+    with seeded.app_context():
+        from tests.factories import named
+        appeal = db.session.scalar(select(Appeal).where(Appeal.number == number))
+        appeal.body = named(Body, "工作组（循环园）")  # it came through that group's card
+        db.session.commit()
+        appeal_id, file_id = appeal.id, appeal.files[0].id
+    path = f"/admin/problem/attachment/?id={file_id}"
+    office, group, leader, handler = login_as("coordinator"), login_as("group"), login_as("leader"), login_as("handler")
+    assert office.get(path).data == picture() and group.get(path).data == picture()  # those who decide it
+    assert leader.get(path).status_code in (403, 404) and handler.get(path).status_code in (403, 404)
+    page = office.get(f"/admin/appeal/details/?id={appeal_id}")
+    office.post("/admin/appeal/decide/", data={"csrf_token": csrf_token(page.text), "id": appeal_id, "decision": "accept"})
+    assert leader.get(path).data == picture()  # a problem of the leader's campaign now, on its page
+    assert handler.get(path).status_code == 404  # not (yet) the unit's problem

@@ -1,7 +1,7 @@
 """Import batches (导入记录): every import that wrote something is recorded — who, when, which file (kept, with its
 SHA-256), what it created and updated — and can be undone while none of its rows has changed since. Undoing deletes
 the rows the import created and puts back the values of the rows it updated, timeline entries included, as one
-audited write; a batch is undone once."""
+audited write; a batch is undone once. The same file imported again is known by its SHA-256 (earlier_import)."""
 from __future__ import annotations
 
 import hashlib
@@ -141,6 +141,14 @@ def record_batch(kind: str, campaign, user, file_name: str, data: bytes, counts:
                                          before=before, updates=[u.id for u in updates] or None))
     db.session.add(batch)
     return batch
+
+
+def earlier_import(campaign_id: int, data: bytes) -> ImportBatch | None:
+    """The campaign's latest import batch that read this very file (the same SHA-256) and was not undone, or None:
+    the same file uploaded again is a duplicate, which the imports skip unless the user confirms it."""
+    return db.session.scalars(select(ImportBatch).where(
+        ImportBatch.campaign_id == campaign_id, ImportBatch.checksum == hashlib.sha256(data).hexdigest(),
+        ImportBatch.undone_at.is_(None)).order_by(ImportBatch.id.desc()).limit(1)).first()
 
 
 def undo_refusal(batch: ImportBatch) -> str | None:

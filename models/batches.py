@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 from datetime import date, datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, LargeBinary, String, inspect, select
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, LargeBinary, String, insert, inspect, select
 from sqlalchemy.dialects import mysql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -131,15 +131,19 @@ def restore(obj, values: dict) -> None:
 def record_batch(kind: str, campaign, user, file_name: str, data: bytes, counts: tuple[int, int, int],
                  rows: list[tuple[object, bool, dict | None, list]]) -> ImportBatch:
     """Record a written import, after its last flush (the rows have their ids and versions): `rows` are (row, created,
-    values before, timeline entries added)."""
+    values before, timeline entries added). The batch's rows (thousands for a large file) go in as one multi-row
+    insert rather than as objects of the session, which they would never be used as before the commit."""
     batch = ImportBatch(campaign_id=campaign.id, kind=kind, file_name=(file_name or "")[:200] or "（未命名）",
                         checksum=hashlib.sha256(data).hexdigest(), size=len(data), file=ImportFile(data=data),
                         created_by_id=getattr(user, "id", None), created_count=counts[0], updated_count=counts[1],
                         unchanged_count=counts[2])
-    for obj, created, before, updates in rows:
-        batch.rows.append(ImportBatchRow(table_name=obj.__tablename__, row_id=obj.id, created=created, version=obj.version,
-                                         before=before, updates=[u.id for u in updates] or None))
     db.session.add(batch)
+    db.session.flush()
+    if rows:
+        db.session.execute(insert(ImportBatchRow), [
+            {"batch_id": batch.id, "table_name": obj.__tablename__, "row_id": obj.id, "created": created,
+             "version": obj.version, "before": before, "updates": [u.id for u in updates] or None}
+            for obj, created, before, updates in rows])
     return batch
 
 

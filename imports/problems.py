@@ -110,7 +110,7 @@ class ImportResult:
             batch = self.same_file
             earlier = f"与导入记录第{batch.id}号（“{batch.file_name}”，{batch.created_at:%Y-%m-%d %H:%M}导入）完全相同"
             if self.dry_run:
-                return f"预检：这个文件{earlier}，不确认重复就导入时将整个跳过，不写入任何数据。"
+                return f"预检：这个文件{earlier}；除非确认导入重复的内容，否则整个跳过，不写入任何数据。"
             return f"导入跳过：这个文件{earlier}，未写入任何数据。"
         done = "将" if self.dry_run or not self.written else "已"
         firms = f"（{done}新建企业{len(self.created)}家）" if self.created else ""

@@ -24,7 +24,7 @@ from models import Body, Enterprise, EnterpriseGroup, ImportBatch, Problem, Visi
 from models.terms import Vocabulary
 from models.task import WEEKDAYS
 from models.vocab import ReportKind
-from models.batches import undo
+from models.batches import batches_seen, undo
 from models.errors import DomainError
 from models.periods import report_day
 
@@ -201,9 +201,7 @@ class ImportView(SecurePage):
         administrator, one's own for the others."""
         if campaign_id is None or campaign_id not in {c.id for c in user_campaigns()}:
             return []
-        query = select(ImportBatch).where(ImportBatch.campaign_id == campaign_id)
-        if current_user.role not in FIRM_CREATORS:
-            query = query.where(ImportBatch.created_by_id == current_user.id)
+        query = batches_seen(select(ImportBatch).where(ImportBatch.campaign_id == campaign_id), current_user)
         return list(db.session.scalars(query.order_by(ImportBatch.created_at.desc(), ImportBatch.id.desc()).limit(limit)))
 
     def undoer(self, batch: ImportBatch) -> bool:

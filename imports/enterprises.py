@@ -77,7 +77,7 @@ def checked_and_written(data: bytes, campaign: Campaign, user, dry_run: bool, ch
     """import_enterprises, with the collector paused."""
     sheet = read_sheet(data, HEADERS, "企业名单", required=(("企业名称",),), computed=("序号",))
     result = ImportResult(dry_run=dry_run, errors=list(sheet.errors), sheet=sheet, notes=list(sheet.notes),
-                          allow_duplicates=allow_duplicates, same_file=earlier_import(campaign.id, data))
+                          allow_duplicates=allow_duplicates, same_file=earlier_import(campaign.id, data, user))
     lookup = Lookup(campaign, user, {k: v for k, v in (choices or {}).items() if k != "new"})
     parsed = [(number, parse(number, cells, lookup, sheet, result.errors, result.notes)) for number, cells in sheet.rows]
     result.unknown = lookup.unknown()

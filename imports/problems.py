@@ -411,7 +411,7 @@ def checked_and_written(data: bytes, campaign: Campaign, user, dry_run: bool, ch
     """import_problems, with the collector paused."""
     sheet = read_sheet(data, annex2.HEADERS, "附件2问题清单", required=REQUIRED_COLUMNS, computed=COMPUTED_COLUMNS)
     result = ImportResult(errors=list(sheet.errors), dry_run=dry_run, sheet=sheet, notes=list(sheet.notes),
-                          allow_duplicates=allow_duplicates, same_file=earlier_import(campaign.id, data))
+                          allow_duplicates=allow_duplicates, same_file=earlier_import(campaign.id, data, user))
     if choices and choices.get("new") and user.role not in FIRM_CREATORS:
         raise DomainError("只有推进办或系统管理员可以在导入时新建企业。")
     lookup = Lookup(campaign, user, choices)

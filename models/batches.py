@@ -147,12 +147,23 @@ def record_batch(kind: str, campaign, user, file_name: str, data: bytes, counts:
     return batch
 
 
-def earlier_import(campaign_id: int, data: bytes) -> ImportBatch | None:
-    """The campaign's latest import batch that read this very file (the same SHA-256) and was not undone, or None:
-    the same file uploaded again is a duplicate, which the imports skip unless the user confirms it."""
-    return db.session.scalars(select(ImportBatch).where(
+SEE_EVERY_BATCH = ("admin", "coordinator")  # the others see the batches they made themselves
+
+
+def batches_seen(query, user):
+    """`query` on ImportBatch narrowed to the batches `user` may see: all of the campaign's for the 推进办 and the
+    administrator, one's own for the others."""
+    return query if user.role in SEE_EVERY_BATCH else query.where(ImportBatch.created_by_id == getattr(user, "id", None))
+
+
+def earlier_import(campaign_id: int, data: bytes, user) -> ImportBatch | None:
+    """The campaign's latest import batch that read this very file (the same SHA-256), was not undone and `user` may
+    see, or None: the same file uploaded again is a duplicate, which the imports skip unless the user confirms it. (A
+    batch the user may not see is not named to them; the rows it wrote that they may see are still found as repeated
+    problems.)"""
+    return db.session.scalars(batches_seen(select(ImportBatch).where(
         ImportBatch.campaign_id == campaign_id, ImportBatch.checksum == hashlib.sha256(data).hexdigest(),
-        ImportBatch.undone_at.is_(None)).order_by(ImportBatch.id.desc()).limit(1)).first()
+        ImportBatch.undone_at.is_(None)), user).order_by(ImportBatch.id.desc()).limit(1)).first()
 
 
 def undo_refusal(batch: ImportBatch) -> str | None:

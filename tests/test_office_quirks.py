@@ -18,10 +18,10 @@ from sqlalchemy import func, select
 from imports import CommandLineUser
 from imports.enterprises import import_enterprises
 from imports.problems import import_problems
-from models import Body, Enterprise, ImportBatch, Person, Problem, Unit, db
+from models import Body, Enterprise, ImportBatch, Person, Problem, Unit, User, db
 from models.batches import undo
 from models.workflow import record
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, make_user
 from tests.factories import miluo, named, staff_of
 
 MILUO = "汨罗市“两重”“两新”送解优专项行动"
@@ -254,6 +254,19 @@ def test_a_file_whose_import_was_undone_is_not_a_duplicate(seeded, firms):
         db.session.commit()
         again = import_problems(data, miluo(), CommandLineUser(), file_name="a.xls")
         assert again.same_file is None and again.written and descriptions() == ["用电报装周期长"]
+
+
+def test_a_batch_someone_else_imported_is_not_named_to_a_working_group_but_its_problems_are_still_found(seeded, firms):
+    """A working group sees its own import batches only: the same file imported by the 推进办 is not named to it, while
+    the problems that import wrote, which the group may see, still stop their rows."""
+    data = book("xlsx", [table((FIRM, "用电报装周期长"))])
+    group_id = make_user(seeded, "cadre", "group")
+    with seeded.app_context():
+        first = import_problems(data, miluo(), CommandLineUser(), file_name="推进办导入.xlsx")
+        assert first.written
+        again = import_problems(data, miluo(), db.session.get(User, group_id), dry_run=True)
+        assert again.same_file is None and "推进办导入" not in again.summary()
+        assert [(o.row, o.action) for o in again.outcomes] == [(2, "跳过（重复）")]
 
 
 def test_rows_repeating_an_open_problem_or_an_earlier_row_are_skipped_unless_confirmed(seeded, firms):

@@ -18,13 +18,13 @@ from exports.enterprises import enterprises_workbook
 from exports.periodic import task_day
 from imports.enterprises import import_enterprises
 from imports.package import FORMATS
-from imports.problems import FIRM_CREATORS, Lookup, import_problems
+from imports.problems import FIRM_CREATORS, SKIPPED, Lookup, import_problems
 from imports.workbook import MAX_BYTES, ImportFailure
 from models import Body, Enterprise, EnterpriseGroup, ImportBatch, Problem, Visit, db, local_now, terms
 from models.terms import Vocabulary
 from models.task import WEEKDAYS
 from models.vocab import ReportKind
-from models.batches import undo
+from models.batches import batches_seen, undo
 from models.errors import DomainError
 from models.periods import report_day
 
@@ -124,6 +124,8 @@ class ImportView(SecurePage):
 
     @expose("/confirm", methods=("POST",))
     def confirm(self):
+        """Import the kept file for real; duplicates (the same file again, repeated rows) only when the user ticked
+        仍然导入重复的内容."""
         pending = self.pending()
         if pending is None:
             return redirect(self.get_url(".index"))
@@ -134,7 +136,8 @@ class ImportView(SecurePage):
         if data is None:
             flash("导入已过期或不存在，请重新上传文件。", "error")
             return redirect(self.get_url(".index"))
-        result = self.run(pending["kind"], data, campaign, dry_run=False, choices=choices, file_name=pending.get("filename"))
+        result = self.run(pending["kind"], data, campaign, dry_run=False, choices=choices, file_name=pending.get("filename"),
+                          allow_duplicates=request.form.get("allow_duplicates") == "1")
         return self.page(campaign=campaign, result=result, kind=pending["kind"], filename=pending.get("filename"))
 
     @expose("/undo", methods=("POST",))
@@ -198,9 +201,7 @@ class ImportView(SecurePage):
         administrator, one's own for the others."""
         if campaign_id is None or campaign_id not in {c.id for c in user_campaigns()}:
             return []
-        query = select(ImportBatch).where(ImportBatch.campaign_id == campaign_id)
-        if current_user.role not in FIRM_CREATORS:
-            query = query.where(ImportBatch.created_by_id == current_user.id)
+        query = batches_seen(select(ImportBatch).where(ImportBatch.campaign_id == campaign_id), current_user)
         return list(db.session.scalars(query.order_by(ImportBatch.created_at.desc(), ImportBatch.id.desc()).limit(limit)))
 
     def undoer(self, batch: ImportBatch) -> bool:
@@ -218,7 +219,7 @@ class ImportView(SecurePage):
                            result=result, kind=kind, token=token, filename=filename, choices=choices or {},
                            batches=self.batches(campaign.id if campaign else None), may_undo=self.may_undo,
                            may_create_firms=current_user.role in FIRM_CREATORS, max_mb=MAX_BYTES // 1024 // 1024,
-                           formats="、".join(FORMATS.values()), note_limit=NOTES_SHOWN)
+                           formats="、".join(FORMATS.values()), note_limit=NOTES_SHOWN, skipped=SKIPPED)
 
     def pending(self) -> dict | None:
         """The user's checked upload named by the form's token, or None (with a message) when there is none."""
@@ -235,10 +236,10 @@ class ImportView(SecurePage):
             abort(403)
         return campaign
 
-    def run(self, kind, data, campaign, dry_run, choices=None, file_name=""):
+    def run(self, kind, data, campaign, dry_run, choices=None, file_name="", allow_duplicates=False):
         try:
             return IMPORTS[kind][1](data, campaign, current_user._get_current_object(), dry_run=dry_run, choices=choices,
-                                    file_name=file_name)
+                                    file_name=file_name, allow_duplicates=allow_duplicates)
         except (ImportFailure, DomainError) as failure:
             flash(str(failure), "error")
             return None

@@ -12,10 +12,11 @@ repeated requests taken in turns with their baseline, and reported as figures an
   - SQL statements per page, at two page sizes, to show they do not grow with page or table size;
   - 附件2 export of 10,000 problems against a bare openpyxl write-only dump of the same rows: time, and the peak
     growth of resident memory while exporting (measured in a forked child);
-  - import of a 10,000-row 附件2 file (every row's remark changed, so every row is an update);
+  - import of a 10,000-row 附件2 file (every row's remark changed, so every row is an update), under 10 s, and the
+    upload check against calamine reading the same file (the median ratio of 15 interleaved pairs);
   - an office's 10,000-row .xls of new problems (headers by other names under a title block, dates as people write
     them, enterprise names written otherwise or misspelt, matched against every enterprise): the preview, then the
-    import with the close names confirmed, each under 15 s;
+    import with the close names confirmed, each under 10 s (IMPORT_SECONDS);
   - the reminder ladder of `flask remind` over every running problem, against reading those problems' deadlines;
   - 100 交办通知书 in 公文 layout (one file, and a .zip), against a bare python-docx document per problem.
 Set BENCH_DATABASE_URL to run on PostgreSQL or MariaDB (the database is emptied and rebuilt).
@@ -62,6 +63,8 @@ from docx import Document as DocxDocument  # noqa: E402
 from seeds.demo import load_demo  # noqa: E402
 from seeds.loader import load_seeds  # noqa: E402
 
+IMPORT_SECONDS = 10  # each import of 10,000 rows (the issue's target; 15 s before)
+UPLOAD_CHECK_PAIRS = 15  # check-and-read pairs behind the 上传检查 ratio: 40 quick runs in a row all passed with 15
 ANCHOR = date(2024, 12, 1)  # the demo data is built around this day, so every run measures the same rows
 PASSWORD = "bench-password-1"
 USERS = ("coordinator", "group")  # whose ledger is measured
@@ -140,6 +143,24 @@ def paired_ms(fn, baseline, repeat: int) -> tuple[float, float]:
     return statistics.median(times[0]), statistics.median(times[1])
 
 
+def paired_ratio(fn, baseline, pairs: int) -> tuple[float, float, float]:
+    """Median milliseconds of `fn` and of `baseline` and the median of their ratios, pair by pair: the two run back to
+    back (which goes first alternates), so a burst of load on the machine lands on both sides of the same ratio rather
+    than on one median; a ratio of medians over a few pairs failed one quick run in six on a quiet machine."""
+    fn(), baseline()  # warm caches
+    mine, theirs, ratios = [], [], []
+    for turn in range(pairs):
+        took = {}
+        for f in ((fn, baseline) if turn % 2 == 0 else (baseline, fn)):
+            start = time.perf_counter()
+            f()
+            took[f] = (time.perf_counter() - start) * 1000
+        mine.append(took[fn])
+        theirs.append(took[baseline])
+        ratios.append(took[fn] / took[baseline])
+    return statistics.median(mine), statistics.median(theirs), statistics.median(ratios)
+
+
 def status_kb(field: str) -> int:
     with open("/proc/self/status") as status:
         return next(int(line.split()[1]) for line in status if line.startswith(field + ":"))
@@ -211,13 +232,24 @@ def ledger_pages(app, unit_id: int, firm_name: str, far_page: int) -> dict[str, 
 
 
 def office_xls(firms: list[str], rows: int) -> tuple[bytes, dict[str, int]]:
-    """A 附件2 of `rows` new problems as an office sends it, as .xls: a title block, headers by other names and
-    broken over lines, dates written four ways, and enterprise names 85 % as stored, 10 % written otherwise
-    (有限责任公司, half-width brackets, spaces) and 5 % with a wrong character (matched only by the close-name search)."""
+    """A 附件2 of `rows` new problems as an office sends it, as .xls: a hidden sheet of dropdown lists first, a title
+    block, headers by other names and broken over lines, dates written four ways, and enterprise names 65 % as stored,
+    10 % in traditional characters, 20 % written otherwise (有限责任公司, half-width brackets) and 5 % with a wrong
+    character (matched only by the close-name search)."""
+    import opencc
     import xlwt
 
+    traditional = opencc.OpenCC("s2t").convert
     book = xlwt.Workbook(encoding="utf-8")
+    lists = book.add_sheet("下拉")
+    for column, values in enumerate((("问题类型", "资金", "用地", "用工"), ("办理状态", "待交办", "已交办"))):
+        for row, value in enumerate(values):
+            lists.write(row, column, value)
+    lists.visibility = 1  # hidden, as a template's dropdown lists are
     sheet = book.add_sheet("问题清单")
+    book.set_active_sheet(1)
+    sheet.set_selected(True)
+    lists.set_selected(False)
     sheet.write(0, 0, "附件2")
     sheet.write(1, 0, "汨罗市助企服务问题清单")
     sheet.write(2, 0, "填报单位（盖章）：工作组（循环园）")
@@ -225,7 +257,7 @@ def office_xls(firms: list[str], rows: int) -> tuple[bytes, dict[str, int]]:
     for column, header in enumerate(("序号", "企业\n名称", "问题 描述", "收集\n工作组", "收集日期", "问题类别", "联系人")):
         sheet.write(3, column, header)
     dates = ("2024.9.18", "2024年9月18日", "9月18日", "20240918")
-    counts = {"exact": 0, "normalised": 0, "misspelt": 0}
+    counts = {"exact": 0, "traditional": 0, "normalised": 0, "misspelt": 0}
     misspelt = set()
     for index in range(rows):
         name = firms[index % len(firms)]
@@ -233,6 +265,8 @@ def office_xls(firms: list[str], rows: int) -> tuple[bytes, dict[str, int]]:
             name, kind = name[:2] + ("甲" if name[2] != "甲" else "乙") + name[3:], "misspelt"
         elif index % 10 in (1, 5):
             name, kind = name.replace("有限公司", "有限责任公司").replace("（", "(").replace("）", ")"), "normalised"
+        elif index % 10 == 3 and traditional(name) != name:
+            name, kind = traditional(name), "traditional"
         else:
             kind = "exact"
         counts[kind] += 1
@@ -441,10 +475,12 @@ def main() -> int:
         out = io.BytesIO()
         book.save(out)
         upload = out.getvalue()
-        checked, read = paired_ms(lambda: check_xlsx(upload), lambda: read_with_calamine(upload), max(3, repeat // 3))
-        print(f"上传检查（流式，炸弹防护）{checked:8.1f} ms   calamine 读取同一文件 {read:8.1f} ms   比值 {checked / read:5.2f}×  (目标 ≤ 2.00×)")
-        if checked / read > 2.0:
-            failures.append(f"上传检查 {checked / read:.2f}×")
+        pairs = max(UPLOAD_CHECK_PAIRS, repeat)
+        checked, read, ratio = paired_ratio(lambda: check_xlsx(upload), lambda: read_with_calamine(upload), pairs)
+        print(f"上传检查（流式，炸弹防护）{checked:8.1f} ms   calamine 读取同一文件 {read:8.1f} ms   "
+              f"比值 {ratio:5.2f}×（{pairs} 对逐对比值的中位数）  (目标 ≤ 2.00×)")
+        if ratio > 2.0:
+            failures.append(f"上传检查 {ratio:.2f}×")
 
         def dry_run():
             with app.app_context():
@@ -461,10 +497,10 @@ def main() -> int:
             start = time.perf_counter()
             result = import_problems(upload, campaign, CommandLineUser())
             seconds = time.perf_counter() - start
-        print(f"{result.summary()}  用时 {seconds:.1f} s  (目标 < 15 s)")
+        print(f"{result.summary()}  用时 {seconds:.1f} s  (目标 < {IMPORT_SECONDS} s)")
         if result.errors:
             failures.append(f"导入出错：{result.errors[0]}")
-        if seconds >= 15:
+        if seconds >= IMPORT_SECONDS:
             failures.append(f"导入 {seconds:.1f} s")
 
     with section(f"导入 {export_rows:,} 行办公室填的 .xls（标题之下的表头按名称、日期按写法、企业名称与全部企业模糊匹配）"):
@@ -484,13 +520,15 @@ def main() -> int:
             result = import_problems(upload, campaign, CommandLineUser(), choices=choices, file_name="办公室填报.xls")
             seconds = time.perf_counter() - start
             batch = result.batch.id if result.batch is not None else None
-        print(f"企业 {len(firms):,} 家；文件中企业名称原样 {variants['exact']:,} 行、写法不同 {variants['normalised']:,} 行、"
-              f"错字 {variants['misspelt']:,} 行（{variants['misspelt names']:,} 个名称，预览为其中 {len(unknown):,} 个列出相近名称）")
-        print(f"预览（读表、规范化、匹配，列出待确认的名称）{checked:5.1f} s   确认后导入 {seconds:5.1f} s  (目标 < 15 s)")
+        print(f"企业 {len(firms):,} 家；文件中企业名称原样 {variants['exact']:,} 行、繁体 {variants['traditional']:,} 行、"
+              f"写法不同 {variants['normalised']:,} 行、错字 {variants['misspelt']:,} 行（{variants['misspelt names']:,} 个名称，"
+              f"预览为其中 {len(unknown):,} 个列出相近名称）；已跳过隐藏的工作表：{'、'.join(preview.sheet.hidden)}")
+        print(f"预览（读表、规范化、匹配，列出待确认的名称）{checked:5.1f} s   确认后导入 {seconds:5.1f} s  (目标 < {IMPORT_SECONDS} s)")
         print(f"{result.summary()}  导入记录第{batch}号；读法与原文不同的单元格 {len(result.notes):,} 处")
         if result.errors:
             failures.append(f"办公室 .xls 导入出错：{result.errors[0]}")
-        if len(unknown) < variants["misspelt names"] or checked >= 15 or seconds >= 15:
+        if (len(unknown) < variants["misspelt names"] or preview.sheet.hidden != ["下拉"] or checked >= IMPORT_SECONDS
+                or seconds >= IMPORT_SECONDS):
             failures.append(f"办公室 .xls：预览 {checked:.1f} s、导入 {seconds:.1f} s、相近名称 {len(unknown)} 个")
 
     with section(f"自动提醒（flask remind 的阶梯，{problems:,} 个问题）与逐行读出在办问题对比"):

@@ -1,5 +1,5 @@
 """Imports of Excel sheets filled in offline: the 附件2 problem list and the enterprise list
-(`flask --app app import problems|enterprises PATH [--dry-run] [--campaign NAME]`)."""
+(`flask --app app import problems|enterprises PATH [--dry-run] [--campaign NAME] [--allow-duplicates]`)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -32,10 +32,13 @@ class CommandLineUser:
 @click.argument("path")
 @click.option("--dry-run", is_flag=True, help="只检查，不写入")
 @click.option("--campaign", help="专项行动名称（只有一个专项行动时可省略）")
-def import_command(kind, path, dry_run, campaign):
+@click.option("--allow-duplicates", is_flag=True,
+              help="仍然导入重复的内容：与本专项行动已导入（且未撤销）的文件完全相同的文件，以及与未办结问题（同一企业、"
+                   "同样的问题描述）或文件中前面的行重复的行；不加此项时这些都跳过并列出")
+def import_command(kind, path, dry_run, campaign, allow_duplicates):
     """Import a 附件2 problem list (KIND=problems) or an enterprise list (KIND=enterprises); all rows or none."""
     from .enterprises import import_enterprises
-    from .problems import import_problems
+    from .problems import SKIPPED, import_problems
 
     runs = {"problems": import_problems, "enterprises": import_enterprises}
     if kind not in runs:
@@ -45,16 +48,25 @@ def import_command(kind, path, dry_run, campaign):
         raise CliError(f"找不到文件：{path}")
     chosen = find_campaign(campaign)
     try:
-        result = runs[kind](file.read_bytes(), chosen, CommandLineUser(), dry_run=dry_run, file_name=file.name)
+        result = runs[kind](file.read_bytes(), chosen, CommandLineUser(), dry_run=dry_run, file_name=file.name,
+                            allow_duplicates=allow_duplicates)
     except ImportFailure as failure:
         raise CliError(str(failure)) from None
     sheet = result.sheet
     if sheet is not None:
-        click.echo(f"读取：工作表“{sheet.sheet_name}”，表头在第{sheet.header_row}行；识别的列：{'、'.join(sheet.columns)}")
+        rows = f"第{sheet.header_row}–{sheet.header_row + 1}行（两行表头）" if sheet.header_rows == 2 else f"第{sheet.header_row}行"
+        click.echo(f"读取：工作表“{sheet.sheet_name}”，表头在{rows}；识别的列：{'、'.join(sheet.columns)}")
+        if sheet.hidden:
+            click.echo(f"已跳过隐藏的工作表：{'、'.join(sheet.hidden)}")
+        for note in sheet.header_notes:
+            click.echo(f"两行表头：{note}")
         if sheet.ignored:
             click.echo(f"未读取的列：{'、'.join(sheet.ignored)}")
         for row, why in sheet.skipped:
             click.echo(f"跳过第{row}行：{why}")
+    for outcome in result.outcomes:
+        if outcome.action == SKIPPED:
+            click.echo(f"跳过第{outcome.row}行（重复）：{outcome.detail}")
     for note in result.notes:
         click.echo(f"  {note}")
     for error in result.errors:
@@ -62,6 +74,8 @@ def import_command(kind, path, dry_run, campaign):
     if result.errors:
         raise CliError(result.summary())
     click.echo(result.summary())
+    if result.skipped_file or (result.count(SKIPPED) and not allow_duplicates):
+        click.echo("确需导入重复的内容，请加 --allow-duplicates 再运行一次。")
     if result.batch is not None:
         click.echo(f"导入记录第{result.batch.id}号（可在“报表 → 导入”页面撤销）。")
 

@@ -1,10 +1,14 @@
 """Headers and cell values as offices write them, read the way a clerk reads them.
 
-A header is found by its name, not its place: full-width and half-width forms are one (NFKC), spaces and line breaks
-inside it go, a trailing “*” or “（必填）” goes, and a few other names offices use for a column mean the column
-(SYNONYMS). A date may be a date cell, an Excel serial number, or text such as 2024-9-18, 2024.9.18, 2024/9/18,
-2024年9月18日, 20240918 or 9月18日 (the year then taken from the sheet's 填报时间, else the campaign's); 是/否 may be
-√/×, 有/无, Y/N. Whatever was read differently from how it was written is said, cell by cell, in the preview.
+A header is found by its name, not its place: full-width and half-width forms are one (NFKC), traditional characters
+read as simplified (OpenCC), spaces and line breaks inside it go, a trailing “*” or “（必填）” goes, and a few other
+names offices use for a column mean the column (SYNONYMS). Under a group cell of a two-row header (责任单位 merged over
+牵头 / 配合) a column is named by the group and its sub-name together when that is a known name (责任单位牵头,
+责任单位配合), else by its sub-name alone (进展 under 办理情况).
+
+A date may be a date cell, an Excel serial number, or text such as 2024-9-18, 2024.9.18, 2024/9/18, 2024年9月18日,
+20240918 or 9月18日 (the year then taken from the sheet's 填报时间, else the campaign's); 是/否 may be √/×, 有/无, Y/N.
+Whatever was read differently from how it was written is said, cell by cell, in the preview.
 """
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from datetime import date, datetime, timedelta
 
 from models.annex2 import HEADER_OF
 from models.vocab import NO, YES
+from seeds.normalise import simplified
 
 # Other names of a column, as offices write them (each is compared after header_key). The README lists them. 附件2's
 # columns are named by models.annex2, which alone spells their headers.
@@ -26,8 +31,10 @@ SYNONYMS = {
     HEADER_OF["demand"]: ("诉求", "诉求内容", "企业需求", "意见建议", "企业意见建议"),
     HEADER_OF["collected_by_body"]: ("工作组", "收集单位", "收集组", "反映工作组"),
     HEADER_OF["collected_on"]: ("收集日期", "反映时间", "反映日期", "发现时间", "走访时间"),
-    HEADER_OF["responsible_unit"]: ("牵头单位", "主办单位", "承办单位", "责任部门"),
-    HEADER_OF["co_units"]: ("配合单位", "协助单位", "协办部门"),
+    HEADER_OF["responsible_unit"]: ("牵头单位", "主办单位", "承办单位", "责任部门",
+                                    "责任单位牵头", "责任单位主办", "责任单位牵头单位", "责任单位主办单位"),
+    HEADER_OF["co_units"]: ("配合单位", "协助单位", "协办部门", "责任单位配合", "责任单位协办", "责任单位配合单位",
+                            "责任单位协办单位"),
     HEADER_OF["lead_person"]: ("负责人", "领办人"),
     HEADER_OF["supervisor"]: ("跟踪督办人", "督办责任人"),
     HEADER_OF["deadline"]: ("时限", "完成时限", "办结时限", "办理期限"),
@@ -59,9 +66,9 @@ NOTE_STARTS = ("填表说明", "说明：", "说明:", "注：", "注:", "备注
 
 
 def header_key(value) -> str:
-    """A header as compared: NFKC (full-width letters, digits and brackets as half-width), no whitespace anywhere, no
-    trailing required-marks."""
-    text = unicodedata.normalize("NFKC", str(value if value is not None else ""))
+    """A header as compared: in simplified characters, NFKC (full-width letters, digits and brackets as half-width), no
+    whitespace anywhere, no trailing required-marks."""
+    text = unicodedata.normalize("NFKC", simplified(str(value if value is not None else "")))
     text = re.sub(r"\s+", "", text)
     text = REQUIRED_MARK.sub("", text)
     return text.strip("*※:")
@@ -166,10 +173,11 @@ COMPANY_TAILS = ("股份有限公司", "有限公司", "有限责任公司", "�
 
 
 def name_key(name: str, company: bool = False) -> str:
-    """A name as compared when it is not found as written: NFKC (brackets, digits, letters half-width), no spaces,
-    ASCII letters in one case; for an enterprise also 有限责任公司 as 有限公司 and without the company suffix, so that
-    湖南金龙(汨罗)新材料有限责任公司 and 湖南金龙（汨罗）新材料 are one."""
-    text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", name)).lower()
+    """A name (or a problem's description) as compared when it is not found as written: in simplified characters, NFKC
+    (brackets, digits, letters half-width), no spaces (full-width ones included), ASCII letters in one case; for an
+    enterprise also 有限责任公司 as 有限公司 and without the company suffix, so that 湖南金龍(汨罗)新材料有限責任公司 and
+    湖南金龙（汨罗）新材料 are one."""
+    text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", simplified(name))).lower()
     if company:
         text = text.replace("有限责任公司", "有限公司")
         for tail in COMPANY_TAILS:

@@ -1,24 +1,23 @@
 """Import of an enterprise list (企业名单): rows match enterprises by name (update) or create them, with their
-working-group links (联点工作组). All rows are checked first; one error and nothing is written."""
+working-group links (联点工作组). A name is matched as imports.names matches it: as written, else once normalised
+(traditional characters, spaces, brackets, the company suffix), said in the preview; the stored name is kept. All rows
+are checked first; one error and nothing is written. A file the campaign imported before is skipped unless confirmed."""
 from __future__ import annotations
 
 import unicodedata
 from collections import Counter
-
-from sqlalchemy import select
 
 from exports.enterprises import HEADERS
 from models import Campaign, Enterprise, EnterpriseGroup, db
 from models.errors import DomainError
 from models.uscc import uscc_error
 from models.terms import Vocabulary
-from models.scope import scope_query
+
+from models.batches import earlier_import, snapshot
 
 from .cells import read_yes_no
-from models.batches import snapshot
-
-from .problems import FIRM_CREATORS, FLUSH_EVERY, ImportResult, Lookup, Outcome, keep_batch, read_cell
-from .workbook import CellError, Noted, Sheet, read_sheet, split_names, text
+from .problems import FIRM_CREATORS, FLUSH_EVERY, ImportResult, Lookup, Outcome, collector_paused, keep_batch, read_cell
+from .workbook import CellError, CellNote, Noted, Sheet, read_sheet, split_names, text
 
 FIELDS = ("credit_code", "ownership", "above_scale", "industry", "town", "contact", "phone")
 FIELD_HEADER = {"name": "企业名称", "credit_code": "统一社会信用代码", "ownership": "所有制", "above_scale": "规上企业",
@@ -64,36 +63,48 @@ def parse(number: int, cells: dict, lookup: Lookup, sheet: Sheet, errors: list[C
 
 
 def import_enterprises(data: bytes, campaign: Campaign, user, dry_run: bool = False, choices: dict | None = None,
-                       file_name: str = "") -> ImportResult:
+                       file_name: str = "", allow_duplicates: bool = False) -> ImportResult:
     """Check every row of an enterprise list, then write all of it or nothing, recorded as an import batch that can be
-    undone (models.batches)."""
+    undone (models.batches); a file the campaign imported before writes nothing unless `allow_duplicates`."""
     if user.role not in MAY_IMPORT:
         raise DomainError("只有推进办或系统管理员可以导入企业名单。")
+    with collector_paused():
+        return checked_and_written(data, campaign, user, dry_run, choices, file_name, allow_duplicates)
+
+
+def checked_and_written(data: bytes, campaign: Campaign, user, dry_run: bool, choices: dict | None, file_name: str,
+                        allow_duplicates: bool) -> ImportResult:
+    """import_enterprises, with the collector paused."""
     sheet = read_sheet(data, HEADERS, "企业名单", required=(("企业名称",),), computed=("序号",))
-    result = ImportResult(dry_run=dry_run, errors=list(sheet.errors), sheet=sheet, notes=list(sheet.notes))
+    result = ImportResult(dry_run=dry_run, errors=list(sheet.errors), sheet=sheet, notes=list(sheet.notes),
+                          allow_duplicates=allow_duplicates, same_file=earlier_import(campaign.id, data, user))
     lookup = Lookup(campaign, user, {k: v for k, v in (choices or {}).items() if k != "new"})
     parsed = [(number, parse(number, cells, lookup, sheet, result.errors, result.notes)) for number, cells in sheet.rows]
     result.unknown = lookup.unknown()
-    names = Counter(v["name"] for _, v in parsed if v.get("name"))
+    matched = {number: match(number, values, lookup, sheet, result) for number, values in parsed}
+
+    def named(number: int, values: dict):  # the enterprise a row is about: one matched, or a new name
+        return matched[number].id if matched[number] is not None else values["name"]
+
+    names = Counter(named(number, v) for number, v in parsed if v.get("name"))
     codes = Counter(v["credit_code"] for _, v in parsed if v.get("credit_code"))
     for number, values in parsed:
-        if values.get("name") and names[values["name"]] > 1:
+        if values.get("name") and names[named(number, values)] > 1:
             result.errors.append(CellError(number, sheet.column("企业名称"), "企业名称", f"企业“{values['name']}”在文件中出现了不止一次"))
         if values.get("credit_code") and codes[values["credit_code"]] > 1:
             result.errors.append(CellError(number, sheet.column("统一社会信用代码"), "统一社会信用代码", "统一社会信用代码在文件中重复"))
-    existing = {f.name: f for f in db.session.scalars(
-        scope_query(select(Enterprise).where(Enterprise.campaign_id == campaign.id), Enterprise, user))}
-    by_code = {f.credit_code: f for f in existing.values() if f.credit_code}
+    existing = lookup.names["enterprise"].exact
+    by_code = {f.credit_code: f for rows in existing.values() for f in rows if f.credit_code}
     for number, values in parsed:
         owner = by_code.get(values.get("credit_code"))
-        if values.get("name") and owner is not None and owner.name != values["name"]:
+        if values.get("name") and owner is not None and owner is not matched[number]:
             result.errors.append(CellError(number, sheet.column("统一社会信用代码"), "统一社会信用代码",
                                            f"该代码已属于企业“{owner.name}”"))
     if result.errors:
         return result
     try:
         for position, (number, values) in enumerate(parsed, start=1):
-            firm = existing.get(values["name"])
+            firm = matched[number]
             created = firm is None
             before = None if created else snapshot(firm)
             if created:
@@ -116,11 +127,11 @@ def import_enterprises(data: bytes, campaign: Campaign, user, dry_run: bool = Fa
             action = "新增" if created else "更新" if changed or moved else "不变"
             if action != "不变":
                 result.touched.append((firm, created, before))
-            result.outcomes.append(Outcome(number, values["name"], action, "、".join(FIELD_HEADER[f] for f in changed)))
+            result.outcomes.append(Outcome(number, firm.name, action, "、".join(FIELD_HEADER[f] for f in changed)))
             if position % FLUSH_EVERY == 0:
                 db.session.flush()
         db.session.flush()
-        if dry_run:
+        if dry_run or result.skipped_file:
             db.session.rollback()
         else:
             result.batch = keep_batch("enterprises", campaign, user, file_name, data, result, result.touched)
@@ -133,3 +144,19 @@ def import_enterprises(data: bytes, campaign: Campaign, user, dry_run: bool = Fa
         db.session.rollback()
         raise
     return result
+
+
+def match(number: int, values: dict, lookup: Lookup, sheet: Sheet, result: ImportResult):
+    """The enterprise of the campaign a row names (imports.names: as written, else once normalised, said in the
+    preview), or None for a new one; several that answer to the name are the row's error."""
+    if not values.get("name"):
+        return None
+    try:
+        found = lookup.names["enterprise"].match(values["name"])
+    except ValueError as error:
+        result.errors.append(CellError(number, sheet.column("企业名称"), "企业名称", str(error)))
+        return None
+    if isinstance(found, Noted):
+        result.notes.append(CellNote(number, sheet.column("企业名称"), "企业名称", found.note))
+        return found.value
+    return found

@@ -8,11 +8,16 @@ models.workflow, one legal step at a time, so the trail (ProblemUpdate, AuditLog
 
 Columns computed by the system are not read back: 序号, 所在镇（园区） (from the enterprise), 亮灯 and 销号时间.
 办理进展 is read only as the text of a status step (the 办理结果 when a row moves to 已办结, the reason of a 撤销).
+
+Duplicates are skipped unless the user confirms them (allow_duplicates): a file the campaign imported before (same
+SHA-256, not undone: models.batches.earlier_import) writes nothing, and a new problem repeating an open one of the
+same enterprise and description, or an earlier row of the file, is left out; the preview lists both.
 """
 from __future__ import annotations
 
+import gc
 from collections import Counter
-
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -27,10 +32,12 @@ from models.vocab import OPEN_STATUSES, PROBLEM_STATUSES, BodyKind, Status
 from models.workflow import StepName, entered_via
 from models.scope import change_refusal, scope_query
 
-from models.batches import record_batch, snapshot
+from models.batches import earlier_import, record_batch, snapshot
 from models.problem import ProblemUpdate
 from models.uscc import uscc_error
+from seeds.normalise import simplified
 
+from .cells import name_key
 from .names import Names
 from .workbook import CellError, CellNote, Noted, RowRefusal, Sheet, parse_date, read_sheet, split_names, text
 
@@ -44,6 +51,8 @@ FIRM_CREATORS = ("admin", "coordinator")  # who may have an import create an ent
 # Rows applied between flushes: what the session holds unwritten (and the memory a flush takes) stays small, so that
 # a 20,000-row file imports within the memory limit of the hardening issue (tests/test_upload_limits.py).
 FLUSH_EVERY = 1_000
+IDS_PER_QUERY = 1_000  # ids in one IN (…) list: well within what SQLite, PostgreSQL and MariaDB take
+SKIPPED = "跳过（重复）"  # the action of a row left out as a duplicate
 # What a row is compared with, loaded with the problems in a few queries rather than one per row.
 ROW_RELATIONS = [selectinload(getattr(Problem, name)) for name in (
     "enterprise", "collected_by_body", "responsible_unit", "co_units", "lead_person", "supervisor", "campaign")]
@@ -82,17 +91,32 @@ class ImportResult:
     touched: list = field(default_factory=list)  # (row, created, values before) of each row written, for the batch
     new_updates: list = field(default_factory=list)  # timeline entries the import added
     batch: object = None  # the ImportBatch recorded for a written import
+    allow_duplicates: bool = False  # the user confirmed that duplicates be imported
+    same_file: object = None  # an earlier ImportBatch of the campaign that read this very file (not undone)
 
     def count(self, action: str) -> int:
         return sum(1 for o in self.outcomes if o.action.startswith(action))
+
+    @property
+    def skipped_file(self) -> bool:
+        """Whether the whole file is left out: the campaign imported it before and the user has not confirmed it."""
+        return self.same_file is not None and not self.allow_duplicates
 
     def summary(self) -> str:
         verb = "预检" if self.dry_run else "导入"
         if self.errors:
             return f"{verb}未通过：发现{len(self.errors)}处错误，未写入任何数据。"
+        if self.skipped_file:
+            batch = self.same_file
+            earlier = f"与导入记录第{batch.id}号（“{batch.file_name}”，{batch.created_at:%Y-%m-%d %H:%M}导入）完全相同"
+            if self.dry_run:
+                return f"预检：这个文件{earlier}；除非确认导入重复的内容，否则整个跳过，不写入任何数据。"
+            return f"导入跳过：这个文件{earlier}，未写入任何数据。"
         done = "将" if self.dry_run or not self.written else "已"
         firms = f"（{done}新建企业{len(self.created)}家）" if self.created else ""
-        return f"{verb}通过：{done}新增{self.count('新增')}条、更新{self.count('更新')}条，{self.count('不变')}条不变。{firms}"
+        repeated = f"，跳过重复的{self.count(SKIPPED)}条" if self.count(SKIPPED) else ""
+        return (f"{verb}通过：{done}新增{self.count('新增')}条、更新{self.count('更新')}条，{self.count('不变')}条不变"
+                f"{repeated}。{firms}")
 
 
 class Lookup:
@@ -159,11 +183,13 @@ class Lookup:
 
         def convert(value):
             value = text(value)
-            if value is not None and resolve(value) is None:
-                raise ValueError(f"“{value}”不是本专项行动的{vocabulary}（可选：{'、'.join(names)}）")
             if value is None:
                 return None
             term = resolve(value)
+            if term is None and (plain := simplified(value)) != value and resolve(plain) is not None:
+                return Noted(resolve(plain), f"“{value}”（繁体字）按“{resolve(plain)}”读取")
+            if term is None:
+                raise ValueError(f"“{value}”不是本专项行动的{vocabulary}（可选：{'、'.join(names)}）")
             return term if term == value else Noted(term, f"“{value}”是“{term}”的旧称，按“{term}”读取")
         return self.readers.setdefault(vocabulary, convert)
 
@@ -175,6 +201,8 @@ def parsers(lookup: Lookup, year: int | None = None, year_source: str = "") -> d
         def convert(value):
             value = text(value)
             if value is not None and value not in allowed:
+                if simplified(value) in allowed:
+                    return Noted(simplified(value), f"“{value}”（繁体字）按“{simplified(value)}”读取")
                 raise ValueError(f"“{value}”不是有效的{what}（可选：{'、'.join(allowed)}）")
             return value
         return convert
@@ -253,10 +281,14 @@ def apply_row(number: int, values: dict, campaign: Campaign, user, problems: dic
     outcome, written = change_row(number, values, campaign, user, problems, touched)
     problem = written or problems.get(values.get("number"))
     if problem is not None:
-        firm = problem.enterprise.name if problem.enterprise is not None else "（未填企业）"
-        text = problem.description or ""
-        outcome.summary, outcome.problem = f"{firm}：{text[:30]}{'…' if len(text) > 30 else ''}", problem
+        outcome.summary, outcome.problem = which(problem.enterprise, problem.description), problem
     return outcome, written
+
+
+def which(firm: Enterprise | None, description: str | None) -> str:
+    """A problem as the preview names it: its enterprise and the start of its description."""
+    text = description or ""
+    return f"{firm.name if firm is not None else '（未填企业）'}：{text[:30]}{'…' if len(text) > 30 else ''}"
 
 
 def change_row(number: int, values: dict, campaign: Campaign, user, problems: dict[str, Problem],
@@ -272,7 +304,8 @@ def change_row(number: int, values: dict, campaign: Campaign, user, problems: di
                                                          f"更新已有问题请填写问题编号")
         if status not in (None, Status.UNASSIGNED, Status.ASSIGNED):
             raise RowRefusal(FIELD_COLUMN["status"], "新问题的办理状态只能是“待交办”或“已交办”（交办时须同时填写责任单位、责任人和办理时限）。")
-        problem = Problem(campaign=campaign, **{name: values.get(name) for name in PLAIN})
+        # its status set now, not at the insert: a row that reads 已交办 is assigned before the problem is written
+        problem = Problem(campaign=campaign, status=Status.UNASSIGNED, **{name: values.get(name) for name in PLAIN})
         entered_via(problem, "导入附件2问题清单")
         refused = change_refusal(problem, user)
         if refused:
@@ -349,13 +382,36 @@ def flushed(result: ImportResult) -> bool:
         return False
 
 
+@contextmanager
+def collector_paused():
+    """Python's cycle collector held off while an import builds and writes its rows: with the campaign's rows and
+    thousands of new ones alive, each of its full passes walks them all and together they took a third of an import's
+    time; it runs again as before once the import is done (its rows are released at the commit)."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
 def import_problems(data: bytes, campaign: Campaign, user, dry_run: bool = False, choices: dict | None = None,
-                    file_name: str = "") -> ImportResult:
+                    file_name: str = "", allow_duplicates: bool = False) -> ImportResult:
     """Check every row of a 附件2 file, then write all of it or nothing (nothing at all on a dry run), recorded as an
     import batch that can be undone (models.batches). `choices` are the user's confirmations of names the file spells
-    otherwise (Lookup)."""
+    otherwise (Lookup); duplicates (the same file again, a row repeating an open problem or an earlier row) are left
+    out unless `allow_duplicates`."""
+    with collector_paused():
+        return checked_and_written(data, campaign, user, dry_run, choices, file_name, allow_duplicates)
+
+
+def checked_and_written(data: bytes, campaign: Campaign, user, dry_run: bool, choices: dict | None, file_name: str,
+                        allow_duplicates: bool) -> ImportResult:
+    """import_problems, with the collector paused."""
     sheet = read_sheet(data, annex2.HEADERS, "附件2问题清单", required=REQUIRED_COLUMNS, computed=COMPUTED_COLUMNS)
-    result = ImportResult(errors=list(sheet.errors), dry_run=dry_run, sheet=sheet, notes=list(sheet.notes))
+    result = ImportResult(errors=list(sheet.errors), dry_run=dry_run, sheet=sheet, notes=list(sheet.notes),
+                          allow_duplicates=allow_duplicates, same_file=earlier_import(campaign.id, data, user))
     if choices and choices.get("new") and user.role not in FIRM_CREATORS:
         raise DomainError("只有推进办或系统管理员可以在导入时新建企业。")
     lookup = Lookup(campaign, user, choices)
@@ -371,9 +427,10 @@ def import_problems(data: bytes, campaign: Campaign, user, dry_run: bool = False
                 result.errors.append(CellError(number, sheet.column(FIELD_COLUMN["number"]), FIELD_COLUMN["number"],
                                                f"问题编号“{values['number']}”在文件中出现了不止一次"))
         if not result.errors:
-            apply_rows(parsed, campaign, user, numbers, sheet, result)
+            skip = {} if allow_duplicates else repeats(parsed, campaign, user)
+            apply_rows(parsed, campaign, user, numbers, sheet, result, skip)
         result.created = sorted(lookup.created)
-        if result.errors or dry_run:
+        if result.errors or dry_run or result.skipped_file:
             db.session.rollback()
         else:
             firms = [(firm, True, None) for firm in lookup.created.values()]
@@ -421,13 +478,45 @@ def year_hint(sheet: Sheet, campaign: Campaign) -> tuple[int | None, str]:
     return (start.year, "专项行动") if start is not None else (None, "")
 
 
-def apply_rows(parsed, campaign: Campaign, user, numbers: list[str], sheet: Sheet, result: ImportResult) -> None:
-    """Apply every row in order, flushing every FLUSH_EVERY rows; a refusal names its row and column."""
+def repeats(parsed, campaign: Campaign, user) -> dict[int, str]:
+    """The rows (by number) that would add a problem repeating one of the same enterprise and description (compared as
+    imports.cells.name_key compares: spaces, full-width forms and traditional characters aside): an open problem the
+    user may see, or an earlier row of the file; what each repeats."""
+    new = [(number, values["enterprise"], name_key(values["description"])) for number, values in parsed
+           if not values.get("number") and values.get("enterprise") is not None and values.get("description")]
+    firms = sorted({firm.id for _, firm, _ in new if firm.id is not None})
+    open_ones: dict[tuple, str] = {}
+    for start in range(0, len(firms), IDS_PER_QUERY):
+        query = select(Problem.number, Problem.enterprise_id, Problem.description).where(
+            Problem.campaign_id == campaign.id, Problem.status.in_(OPEN_STATUSES),
+            Problem.enterprise_id.in_(firms[start:start + IDS_PER_QUERY]))
+        for number, firm_id, description in db.session.execute(scope_query(query, Problem, user)):
+            open_ones.setdefault((firm_id, name_key(description or "")), number)
+    seen: dict[tuple, int] = {}
+    found = {}
+    for number, firm, description in new:
+        if firm.id is not None and (firm.id, description) in open_ones:
+            found[number] = f"与未办结的问题{open_ones[firm.id, description]}重复（同一企业、同样的问题描述）"
+        elif (id(firm), description) in seen:
+            found[number] = f"与文件第{seen[id(firm), description]}行重复（同一企业、同样的问题描述）"
+        else:
+            seen[id(firm), description] = number
+    return found
+
+
+def apply_rows(parsed, campaign: Campaign, user, numbers: list[str], sheet: Sheet, result: ImportResult,
+               skip: dict[int, str]) -> None:
+    """Apply every row in order but those `skip` leaves out (as duplicates, saying of what), flushing every
+    FLUSH_EVERY rows; a refusal names its row and column."""
     visible = scope_query(select(Problem).where(Problem.campaign_id == campaign.id, Problem.number.in_(numbers))
                           .options(*ROW_RELATIONS), Problem, user)
     problems = {p.number: p for p in db.session.scalars(visible)}
     with db.session.no_autoflush:  # flushed every FLUSH_EVERY rows: every row is checked as it is applied
         for position, (number, values) in enumerate(parsed, start=1):
+            if number in skip:
+                summary = which(values["enterprise"], values["description"])
+                result.outcomes.append(Outcome(number, None, SKIPPED, skip[number], summary))
+                continue
             try:
                 outcome, written = apply_row(number, values, campaign, user, problems, result.touched)
                 if written is not None:

@@ -1,13 +1,13 @@
 """Import batches (导入记录): every import that wrote something is recorded — who, when, which file (kept, with its
 SHA-256), what it created and updated — and can be undone while none of its rows has changed since. Undoing deletes
 the rows the import created and puts back the values of the rows it updated, timeline entries included, as one
-audited write; a batch is undone once."""
+audited write; a batch is undone once. The same file imported again is known by its SHA-256 (earlier_import)."""
 from __future__ import annotations
 
 import hashlib
 from datetime import date, datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, LargeBinary, String, inspect, select
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, LargeBinary, String, insert, inspect, select
 from sqlalchemy.dialects import mysql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -131,16 +131,39 @@ def restore(obj, values: dict) -> None:
 def record_batch(kind: str, campaign, user, file_name: str, data: bytes, counts: tuple[int, int, int],
                  rows: list[tuple[object, bool, dict | None, list]]) -> ImportBatch:
     """Record a written import, after its last flush (the rows have their ids and versions): `rows` are (row, created,
-    values before, timeline entries added)."""
+    values before, timeline entries added). The batch's rows (thousands for a large file) go in as one multi-row
+    insert rather than as objects of the session, which they would never be used as before the commit."""
     batch = ImportBatch(campaign_id=campaign.id, kind=kind, file_name=(file_name or "")[:200] or "（未命名）",
                         checksum=hashlib.sha256(data).hexdigest(), size=len(data), file=ImportFile(data=data),
                         created_by_id=getattr(user, "id", None), created_count=counts[0], updated_count=counts[1],
                         unchanged_count=counts[2])
-    for obj, created, before, updates in rows:
-        batch.rows.append(ImportBatchRow(table_name=obj.__tablename__, row_id=obj.id, created=created, version=obj.version,
-                                         before=before, updates=[u.id for u in updates] or None))
     db.session.add(batch)
+    db.session.flush()
+    if rows:
+        db.session.execute(insert(ImportBatchRow), [
+            {"batch_id": batch.id, "table_name": obj.__tablename__, "row_id": obj.id, "created": created,
+             "version": obj.version, "before": before, "updates": [u.id for u in updates] or None}
+            for obj, created, before, updates in rows])
     return batch
+
+
+SEE_EVERY_BATCH = ("admin", "coordinator")  # the others see the batches they made themselves
+
+
+def batches_seen(query, user):
+    """`query` on ImportBatch narrowed to the batches `user` may see: all of the campaign's for the 推进办 and the
+    administrator, one's own for the others."""
+    return query if user.role in SEE_EVERY_BATCH else query.where(ImportBatch.created_by_id == getattr(user, "id", None))
+
+
+def earlier_import(campaign_id: int, data: bytes, user) -> ImportBatch | None:
+    """The campaign's latest import batch that read this very file (the same SHA-256), was not undone and `user` may
+    see, or None: the same file uploaded again is a duplicate, which the imports skip unless the user confirms it. (A
+    batch the user may not see is not named to them; the rows it wrote that they may see are still found as repeated
+    problems.)"""
+    return db.session.scalars(batches_seen(select(ImportBatch).where(
+        ImportBatch.campaign_id == campaign_id, ImportBatch.checksum == hashlib.sha256(data).hexdigest(),
+        ImportBatch.undone_at.is_(None)), user).order_by(ImportBatch.id.desc()).limit(1)).first()
 
 
 def undo_refusal(batch: ImportBatch) -> str | None:

@@ -12,7 +12,7 @@ from datetime import date
 
 from sqlalchemy import Boolean, Index, Integer, String, Text, UniqueConstraint, event, func, inspect, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.attributes import PASSIVE_NO_INITIALIZE, set_committed_value
 
 from .calendar import add_workdays
 from .base import SHORT, CampaignOwnedMixin, IdMixin, TimestampMixin, VersionMixin, campaign_of, choice, db
@@ -201,7 +201,8 @@ def term_refusal(obj, allowed) -> str | None:
         value = obj.__dict__.get(column.key)
         if vocabulary is None or value is None:
             continue
-        if state.persistent and not state.attrs[column.key].history.has_changes():
+        # the attribute's history alone (state.attrs would build every attribute's, for each row of an import)
+        if state.persistent and not state.get_history(column.key, PASSIVE_NO_INITIALIZE).has_changes():
             continue
         campaign_id = campaign_of(obj)
         names = allowed(campaign_id).get(vocabulary, ()) if campaign_id is not None else ()

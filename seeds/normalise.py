@@ -1,4 +1,5 @@
-"""Read damaged source documents: strip pinyin annotations and convert to simplified Chinese."""
+"""Read damaged source documents: strip pinyin annotations and convert to simplified Chinese. The conversion is shared
+with the imports, which read a name typed in traditional characters as the simplified one it is (imports.cells)."""
 import re
 from functools import lru_cache
 
@@ -19,6 +20,11 @@ def strip_annotations(text: str) -> str:
     return PINYIN_ANNOTATION.sub("", text)
 
 
+def simplified(text: str) -> str:
+    """The text in simplified Chinese (OpenCC's t2s: 金龍 → 金龙, 發改局 → 发改局); simplified text is left as it is."""
+    return _converter().convert(text)
+
+
 def normalise(text: str) -> str:
     """The text with pinyin annotations removed, in simplified Chinese."""
-    return _converter().convert(strip_annotations(text))
+    return simplified(strip_annotations(text))

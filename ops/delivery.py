@@ -31,7 +31,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import format_datetime, make_msgid
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import or_, select, update
@@ -95,11 +96,12 @@ def message_text(lines: list[ProblemUpdate]) -> tuple[str, str]:
         line = lines[0]
         firm = f"（{first.enterprise.name}）" if first.enterprise else ""
         return header_safe(f"【{line.action}】问题{first.number}{firm}"), "\n".join([f"{unit}：", *entry(line)])
-    actions = "、".join(dict.fromkeys(line.action for line in lines))
-    body = [f"{unit}：", f"以下{len(lines)}个问题的{actions}，请及时办理并报告进展："]
+    actions = list(dict.fromkeys(line.action for line in lines))
+    body = [f"{unit}：", f"以下{len(lines)}个问题的{'、'.join(actions)}，请及时办理并报告进展："]
     for n, line in enumerate(lines, 1):
         body += entry(line, n)
-    return header_safe(f"【{actions}】{unit}：{len(lines)}个问题"), "\n".join(body)
+    kind = actions[0] if len(actions) == 1 else "提醒与督办"
+    return header_safe(f"【{kind}】{unit}：{len(lines)}个问题"), "\n".join(body)
 
 
 def send_email(address: str, subject: str, text: str) -> None:
@@ -108,7 +110,7 @@ def send_email(address: str, subject: str, text: str) -> None:
     sender = header_safe(config.get("SMTP_FROM") or config.get("SMTP_USER") or "zhuqi@localhost")
     message = EmailMessage()
     message["Subject"], message["To"], message["From"] = header_safe(subject), header_safe(address), sender
-    message["Date"] = formatdate(localtime=True)
+    message["Date"] = format_datetime(datetime.now(ZoneInfo(config.get("TIMEZONE") or "Asia/Shanghai")))
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2].strip("<> ") or "localhost")
     message.set_content(text)
     security, timeout = config["SMTP_SECURITY"], int(config["DELIVERY_TIMEOUT"])
@@ -238,19 +240,19 @@ def robot_config() -> tuple[str, str] | None:
 
 
 def messages(rows: list[Delivery]) -> list[Message]:
-    """The due rows as messages: one unit's lines together (e-mail: one per address; robot: one per unit, split where
-    the text would pass ROBOT_BYTES), in the order of each unit's oldest row."""
+    """The due rows as messages: one unit's lines together (e-mail: one per unit and address, as units may share one;
+    robot: one per unit, split where the text would pass ROBOT_BYTES), in the order of each unit's oldest row."""
     groups: dict[tuple, list[Delivery]] = {}
     for row in rows:
-        robot = row.channel in ROBOTS
-        key = ("robot", row.update.problem.responsible_unit_id) if robot else (row.channel, row.address)
+        unit = row.update.problem.responsible_unit_id
+        key = ("robot", unit) if row.channel in ROBOTS else (row.channel, row.address, unit)
         groups.setdefault(key, []).append(row)
     found = []
-    for (kind, _), members in groups.items():
+    for key, members in groups.items():
         batch: list[Delivery] = []
         for row in members:
             candidate = [*batch, row]
-            if batch and kind == "robot" and len("\n".join(message_text([r.update for r in candidate])).encode()) > ROBOT_BYTES:
+            if batch and key[0] == "robot" and len("\n".join(message_text([r.update for r in candidate])).encode()) > ROBOT_BYTES:
                 found.append(batch)
                 candidate = [row]
             batch = candidate

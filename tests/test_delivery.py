@@ -186,6 +186,7 @@ def test_one_message_per_unit_by_mail_and_robot_once(seeded, robot, mailbox, mon
     assert sorted(to for to, _ in mailbox.messages) == [["unit00@example.gov.cn"], ["unit01@example.gov.cn"]]
     first = mailbox.parsed()[0]
     assert first["Subject"] == "【自动提醒】外发测试单位00：3个问题"
+    assert first["Date"].datetime.utcoffset() == timedelta(hours=8)  # the app's time zone (Asia/Shanghai)
     body = first.get_content()
     assert all(f"外发测试问题00-{k}" in body for k in range(3)) and "https://zhuqi.example.gov.cn/admin/problem/details/?id=" in body
     assert len(robot.received) == 2 and all("外发测试单位0" in text for text in robot.texts())
@@ -205,6 +206,17 @@ def test_one_message_per_unit_by_mail_and_robot_once(seeded, robot, mailbox, mon
     assert "成功2条（2则消息）" in remind(seeded)
     assert "请本周内报告进展" in robot.texts()[-1]
     assert statuses(seeded) == {SENT: 14}
+
+
+def test_units_sharing_an_address_get_a_message_each(seeded, mailbox, monkeypatch):
+    configure(seeded, monkeypatch, SMTP_HOST="127.0.0.1", SMTP_PORT=mailbox.port)
+    units = units_with_problems(seeded, 3, per_unit=2, email=True)
+    with seeded.app_context():
+        for unit in db.session.scalars(select(Unit).where(Unit.id.in_(units))):
+            unit.email = "office@example.gov.cn"  # one office's mailbox for three units
+        db.session.commit()
+    assert "成功6条（3则消息）" in remind(seeded)
+    assert sorted(m["Subject"] for m in mailbox.parsed()) == [f"【自动提醒】外发测试单位0{n}：2个问题" for n in range(3)]
 
 
 def test_a_line_break_in_a_name_never_stops_the_run_and_every_mail_has_date_and_message_id(seeded, mailbox, monkeypatch):

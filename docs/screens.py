@@ -1,6 +1,6 @@
 """Take the README's screenshots again: each role's desk, the ledger, a problem page, the 交办 form with its date picker,
-the 红黑榜, the audit log, the 词表, a campaign's settings, the import of an office's .xls and a 诉求 in the office's
-queue at 1366×768, and the desk, the ledger and the enterprise portal on a phone (375 px), from a fresh SQLite database with
+the 红黑榜, the audit log, the 词表, a campaign's settings, the import of an office's .xls, a 诉求 in the office's
+queue, the outbox's failed messages and the work calendar at 1366×768, and the desk, the ledger and the enterprise portal on a phone (375 px), from a fresh SQLite database with
 the seeds and 80 demo problems around today.
 
     .venv/bin/python docs/screens.py          # writes docs/screens/*.png
@@ -27,6 +27,8 @@ from werkzeug.serving import make_server  # noqa: E402
 from app import create_app  # noqa: E402
 from models import Body, Campaign, Enterprise, Problem, Unit, User, db  # noqa: E402
 from models.vocab import Status  # noqa: E402
+from models.reminders import climb  # noqa: E402
+from ops.delivery import send_pending  # noqa: E402
 from seeds.demo import load_demo  # noqa: E402
 from seeds.loader import load_seeds  # noqa: E402
 from imports.enterprises import import_enterprises  # noqa: E402
@@ -61,9 +63,22 @@ def build(app) -> int:
         office = db.session.scalar(select(User).where(User.username == "coordinator"))
         import_enterprises((ROOT / "tests" / "fixtures" / "enterprises.xls").read_bytes(), campaign, office,
                            file_name="循环园联点企业.xls")  # an earlier import, listed under 导入记录
+        failed_messages(app)
         return db.session.scalar(select(Problem.id).where(Problem.campaign_id == campaign.id,
                                                           Problem.responsible_unit_id == unit.id,
                                                           Problem.status == Status.HANDLING).order_by(Problem.deadline))
+
+
+def failed_messages(app) -> None:
+    """Today's reminders sent to a group robot that refuses the connection, one try each: 外发失败 on the office's
+    desk and on 外发消息, with 重新发送."""
+    app.config.update(WEBHOOK_URL="http://127.0.0.1:9/cgi-bin/webhook/send?key=633a31f6-7f9c-4bc4-97a0-0ec1eefa5898",
+                      WEBHOOK_KIND="wecom", DELIVERY_MAX_ATTEMPTS=1)
+    climb(date.today())
+    db.session.commit()
+    while send_pending().failed:  # an unreachable robot fails one message a run; the rest wait for the next
+        pass
+    app.config.pop("WEBHOOK_URL")
 
 
 def main() -> int:
@@ -112,6 +127,8 @@ def main() -> int:
         shot(None, "/portal/SJY/", "portal_form.png", PHONE, then=fill_appeal)
         shot(None, "/portal/SJY/", "portal_receipt.png", PHONE, then=submit_appeal)
         shot("coordinator", "/admin/appeal/", "appeal.png", then=open_first_appeal)
+        shot("coordinator", "/admin/delivery/?flt0_0=失败", "outbox.png")
+        shot("admin", "/admin/calendar_day/?page_size=20&page=1", "calendar.png")  # the end of 2026, then 2027 推算
         shot("handler", "/admin/", "phone_desk.png", PHONE)
         shot("handler", "/admin/problem/", "phone_ledger.png", PHONE)
         browser.close()

@@ -67,6 +67,7 @@ loadtest-portal: install $(LOAD_VENV)/.installed
 
 translations: install
 	$(BIN)/pybabel compile -d admin/translations -D admin
+	$(BIN)/pybabel compile -d cli/translations -D cli
 
 clean:
 	rm -rf $(VENV) .pytest_cache

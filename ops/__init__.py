@@ -5,6 +5,8 @@ from __future__ import annotations
 import ipaddress
 import logging
 import sys
+
+import click
 import time
 
 from flask import Blueprint, Flask, g, jsonify, request
@@ -15,6 +17,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from models import db
 
 from cli import guard_commands
+from cli.zh import speak_chinese
 
 from .accounts import create_user_command, demo_accounts_command
 from .backup import backup_command, restore_command
@@ -106,3 +109,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(workdays_command)
     app.cli.add_command(remind_command)
     guard_commands(app.cli)  # ops is set up last (app.py): every command of every module is registered by now
+    running = click.get_current_context(silent=True)  # the flask command, when the app is loaded by it
+    speak_chinese(app.cli, *([running.find_root().command] if running is not None else []))

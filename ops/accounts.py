@@ -53,7 +53,7 @@ def save_user(username: str, role: str, password: str, unit: Unit | None = None,
 @click.option("--display-name", help="显示的姓名")
 @click.option("--password", help="密码（省略时提示输入）")
 def create_user_command(name, role, unit, group, campaign, display_name, password):
-    """Create a login account: flask --app app create-user NAME --role ROLE [--unit UNIT] [--group GROUP]."""
+    """新建登录账号 NAME：flask --app app create-user NAME --role 角色 [--unit 单位] [--group 工作组]。"""
     name = name.strip()
     if not name or len(name) > 64:
         raise CliError("用户名不能为空，且不超过64个字符。")
@@ -85,7 +85,7 @@ DEMO_ACCOUNTS = (
 @click.command("demo-accounts")
 @with_appcontext
 def demo_accounts_command():
-    """Create the missing demo accounts, one per role, and print each new password once."""
+    """为每种角色创建演示账号（已存在的不动），新密码只打印这一次。"""
     campaign = db.session.scalar(select(Campaign).where(Campaign.code == "SJY"))
     if campaign is None:
         raise CliError("找不到汨罗专项行动，请先运行：flask --app app seed")

@@ -142,7 +142,7 @@ def restore(url_text: str, source: Path) -> None:
 @with_appcontext
 @click.argument("path")
 def backup_command(path):
-    """Back the database up to PATH (SQLite: online backup; PostgreSQL: pg_dump; MariaDB: mariadb-dump)."""
+    """把数据库备份到文件 PATH（不覆盖已有文件）。SQLite 用在线备份，PostgreSQL 用 pg_dump，MariaDB 用 mariadb-dump。"""
     target = Path(path)
     if not target.parent.is_dir():
         raise CliError(f"目录不存在：{target.parent}")
@@ -163,7 +163,7 @@ def backup_command(path):
 @click.argument("path")
 @click.option("--yes", is_flag=True, help="不再询问，直接用备份覆盖当前数据库")
 def restore_command(path, yes):
-    """Replace the whole database with the backup in PATH (stop the app's processes first)."""
+    """用备份文件 PATH 替换数据库中的全部数据（先停止所有应用进程；损坏或不完整的备份在替换前就被拒绝）。"""
     source = Path(path)
     if not source.is_file():
         raise CliError(f"找不到备份文件：{path}")

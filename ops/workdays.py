@@ -15,8 +15,8 @@ from models.periods import report_day
 @click.argument("start", metavar="FROM")
 @click.argument("count", metavar="N")
 def workdays_command(start, count):
-    """Print the date N working days after FROM (YYYY-MM-DD), counting the statutory holidays and 调休 days; say so
-    when the count crosses a year whose 放假安排 is not published (its statutory days computed, no 调休)."""
+    """打印日期 FROM（YYYY-MM-DD）之后第 N 个工作日（N 为负数时往前数），按工作日历计入法定节假日和调休；
+    跨过放假安排尚未公布的年份时注明“按法定节日推算”。"""
     try:
         day = report_day(start)
     except DomainError as error:

@@ -445,8 +445,8 @@ def parse_demo_options(problems: str, anchor: str | None) -> tuple[int, date | N
 @click.option("--problems", default="60", show_default=True, help="演示问题的数量（与 --demo 一起使用）")
 @click.option("--anchor", help="演示数据围绕的日期 YYYY-MM-DD 或 today（默认：专项行动开始日）")
 def seed_command(files, checks, demo, problems, anchor):
-    """Load the campaigns of seeds/data/ (idempotent: running it twice changes nothing); --demo adds synthetic data;
-    --check FILE only checks a file."""
+    """导入 seeds/data/ 下各专项行动的种子数据和工作日历（重复运行不改变任何数据）；--demo 另加合成的演示数据，
+    --check 只检查种子文件。"""
     if not inspect(db.engine).has_table("campaign"):
         raise CliError("数据库尚未建表，请先运行：flask --app app db upgrade")
     if checks:

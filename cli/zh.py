@@ -38,6 +38,7 @@ def speak_chinese(*roots: click.Command) -> None:
     the plugin commands the flask command adds (flask db, which it may add after the app is loaded). Idempotent."""
     import importlib
 
+    from flask.cli import routes_command, run_command, shell_command  # the flask command's own
     from flask_migrate.cli import db  # the object of Flask-Migrate's flask.commands entry point
 
     for name in SPEAKING:
@@ -46,7 +47,7 @@ def speak_chinese(*roots: click.Command) -> None:
             module._ = CATALOGUE.gettext
         if hasattr(module, "ngettext"):
             module.ngettext = CATALOGUE.ngettext
-    for command in {id(c): c for root in (*roots, db) for c in commands(root)}.values():
+    for command in {id(c): c for root in (*roots, db, run_command, shell_command, routes_command) for c in commands(root)}.values():
         command.help, command.short_help = translated(command.help), translated(command.short_help)
         command.options_metavar = "[选项]"
         if isinstance(command, click.Group):

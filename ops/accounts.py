@@ -47,11 +47,11 @@ def save_user(username: str, role: str, password: str, unit: Unit | None = None,
 @with_appcontext
 @click.argument("name")
 @click.option("--role", required=True, type=click.Choice(ROLES), help="角色：" + "、".join(f"{k}={v}" for k, v in ROLE_LABELS.items()))
-@click.option("--unit", help="所属单位名称（责任单位角色必填）")
-@click.option("--group", help="所属工作组名称（工作组角色必填）")
-@click.option("--campaign", help="专项行动名称（推进办、领导账号必填，除非只有一个专项行动；也用于区分重名的单位或工作组）")
-@click.option("--display-name", help="显示的姓名")
-@click.option("--password", help="密码（省略时提示输入）")
+@click.option("--unit", metavar="单位", help="所属单位名称（责任单位角色必填）")
+@click.option("--group", metavar="工作组", help="所属工作组名称（工作组角色必填）")
+@click.option("--campaign", metavar="名称", help="专项行动名称（推进办、领导账号必填，除非只有一个专项行动；也用于区分重名的单位或工作组）")
+@click.option("--display-name", metavar="姓名", help="显示的姓名")
+@click.option("--password", metavar="密码", help="密码（省略时提示输入）")
 def create_user_command(name, role, unit, group, campaign, display_name, password):
     """新建登录账号 NAME：flask --app app create-user NAME --role 角色 [--unit 单位] [--group 工作组]。"""
     name = name.strip()

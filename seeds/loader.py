@@ -442,8 +442,8 @@ def parse_demo_options(problems: str, anchor: str | None) -> tuple[int, date | N
 @click.option("--check", "checks", multiple=True, type=click.Path(dir_okay=False),
               help="只检查这个种子文件（格式、来源文件、每段摘录及其中的名称和数字），不写入数据库（可重复）")
 @click.option("--demo", is_flag=True, help="再为汨罗专项行动生成合成的演示数据（企业、联点、走访、各种状态的问题）")
-@click.option("--problems", default="60", show_default=True, help="演示问题的数量（与 --demo 一起使用）")
-@click.option("--anchor", help="演示数据围绕的日期 YYYY-MM-DD 或 today（默认：专项行动开始日）")
+@click.option("--problems", default="60", metavar="N", show_default=True, help="演示问题的数量（与 --demo 一起使用）")
+@click.option("--anchor", metavar="日期", help="演示数据围绕的日期 YYYY-MM-DD 或 today（默认：专项行动开始日）")
 def seed_command(files, checks, demo, problems, anchor):
     """导入 seeds/data/ 下各专项行动的种子数据和工作日历（重复运行不改变任何数据）；--demo 另加合成的演示数据，
     --check 只检查种子文件。"""

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import re
 
+import click
+
 import pytest
 
 from models import Campaign, Unit, User, db
@@ -178,3 +180,71 @@ def test_every_command_fails_with_a_chinese_sentence_and_changes_nothing(cli, se
     assert isinstance(result.exception, SystemExit), result.exception  # not an exception escaping the command
     assert result.output.startswith("错误：") and message in result.output, result.output
     assert fingerprint(seeded) == before
+
+
+# --- The command line speaks Chinese (cli/zh.py) ---------------------------------------------------------------
+
+ENGLISH_RUN = re.compile(r"\b[a-z]+(?:[ ,]+[a-z]+){3,}\b")  # four English words in a row: a sentence, not a name
+CJK = re.compile(r"[\u4e00-\u9fff]")
+EXAMPLE = re.compile(r"flask(?: -{0,2}[\w.\[\]-]+)+")  # a command written out as an example, e.g. flask --app app db upgrade
+
+
+def all_commands(app):
+    """Every command the flask command offers once the app is loaded: the app's, Flask-Migrate's db and its
+    subcommands, and Flask's own run, shell and routes."""
+    from flask.cli import FlaskGroup
+
+    root = FlaskGroup(create_app=lambda: app)
+    ctx = root.make_context("flask", ["--help"], resilient_parsing=True)
+    found = []
+
+    def walk(group, path, ctx):
+        for name in group.list_commands(ctx):
+            command = group.get_command(ctx, name)
+            found.append(((*path, name), command))
+            if hasattr(command, "list_commands"):
+                walk(command, (*path, name), ctx)
+
+    with ctx:
+        walk(root, (), ctx)
+    return found
+
+
+def test_every_command_and_option_is_explained_in_chinese(app):
+    commands = all_commands(app)
+    names = {" ".join(path) for path, _ in commands}
+    assert {"backup", "restore", "create-user", "demo-accounts", "export", "import", "document", "remind", "seed",
+            "workdays", "db", "db upgrade", "db downgrade", "routes", "run", "shell"} <= names
+    english = []
+    for path, command in commands:
+        texts = [("说明", command.help or ""), ("简介", command.get_short_help_str(80))]
+        texts += [(max(p.opts, key=len), p.help or "") for p in command.params
+                  if isinstance(p, click.Option) and not p.hidden]
+        for where, text in texts:
+            if not CJK.search(text) or ENGLISH_RUN.search(EXAMPLE.sub("", text)):
+                english.append(f"flask {' '.join(path)} {where}：{text!r}")
+    assert not english, "\n".join(english)
+
+
+@pytest.mark.parametrize("args", [["export"], ["import"], ["document"], ["backup"], ["seed"], ["db", "upgrade"]])
+def test_help_as_the_user_sees_it_is_chinese(args):
+    """The real `flask --app app … --help`, in its own process, as a clerk types it."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    flask = Path(sys.executable).with_name("flask")
+    out = subprocess.run([str(flask), "--app", "app", *args, "--help"], capture_output=True, text=True, timeout=120,
+                         cwd=Path(__file__).parents[1])
+    assert out.returncode == 0, out.stderr
+    assert "用法：" in out.stdout and "选项" in out.stdout and "显示本帮助后退出" in out.stdout
+    for english in ("Usage:", "Options", "Show this message", "[OPTIONS]"):
+        assert english not in out.stdout
+
+
+def test_a_usage_error_is_said_in_chinese(cli):
+    result = cli("export", "problems", "--no-such-option")
+    assert result.exit_code == 2
+    assert "没有选项" in result.output and "No such option" not in result.output
+    result = cli("export")
+    assert "缺少参数" in result.output and "Missing" not in result.output

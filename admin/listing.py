@@ -1,7 +1,7 @@
 """List pages of the model views: the page's rows read by id in two steps (deep pages from the end of their order,
 counts only when the page cannot tell), each row rendered once with its buttons, the list's URL arguments kept
-within bounds (a page, a search, filters: trimmed with a message, never a 500), filter dropdowns of the rows the user
-may see, and the details page's columns."""
+within bounds (a page, a search, filters: trimmed with a message, never a 500), and filter dropdowns of the rows the
+user may see."""
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask, has_request_context, render_template, request, url_for
+from flask import Flask, has_request_context
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import Babel
@@ -46,25 +46,18 @@ from models import (
 from models import audit
 
 from . import access, auth, i18n, intake, ledger, reports, supervision, views
-from .base import SecureModelView, check_forms
 from .dashboard import StatsView
 from .desk import DeskView
+from .errors import ERRORS, error_page
+from .forms import check_forms
 from .pages import cached_menu, check_pages
+from .secure import SecureModelView
 
 LOCALE = "zh_Hans_CN"
 TRANSLATIONS = os.path.join(os.path.dirname(__file__), "translations")
 APP_NAME = "助企服务专项行动管理平台"
 
 csrf = CSRFProtect()
-
-ERRORS = {
-    400: "请求无效",
-    403: "没有权限访问",
-    404: "页面或记录不存在",
-    405: "不支持的请求方式",
-    413: "上传的文件太大",
-    500: "服务器内部错误",
-}
 
 
 def register_views(admin: Admin) -> None:
@@ -125,20 +118,6 @@ def web_actor() -> tuple[int | None, str]:
             return current_user.id, current_user.username
         return None, "匿名访问"
     return audit.command_line_actor()
-
-
-def error_page(error):
-    """A Chinese error page for HTTP errors."""
-    code = getattr(error, "code", 500) or 500
-    portal = request.path.startswith("/portal")  # an enterprise on the portal goes back to it, not to the panel
-    if isinstance(error, CSRFError):
-        message = ("页面打开的时间过长或已失效，请返回诉求直报首页重新打开表单再提交。" if portal
-                   else "页面已过期或请求来源无效（CSRF 校验失败），请刷新页面后重试。")
-    else:
-        message = ERRORS.get(code, "请求未能完成")
-    return render_template("error.html", code=code, message=message, site="企业诉求直报" if portal else "助企服务专项行动管理平台",
-                           home=url_for("portal.index") if portal else url_for("admin.index"),
-                           home_text="返回诉求直报首页" if portal else "返回首页"), code
 
 
 def init_app(app: Flask) -> None:

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from admin.access import PAGES, POLICY
-from admin.base import ROW_ID
+from admin.listing import ROW_ID
 from models import Problem, db
 from tests.conftest import csrf_token, make_app
 from tests.factories import scoped_world
@@ -339,7 +339,7 @@ def test_list_shows_edit_buttons_only_on_rows_the_user_may_change(seeded, world,
 
 @pytest.mark.parametrize("extra", ["", f"&note={ROW_ID}"])
 def test_each_rows_buttons_carry_its_own_id(seeded, world, login_as, extra):
-    """The row buttons are rendered once per page for a stand-in id (admin.base.ROW_ID) and each row's id put in;
+    """The row buttons are rendered once per page for a stand-in id (admin.listing.ROW_ID) and each row's id put in;
     when the page's URL itself holds the stand-in, each row's buttons are rendered on their own."""
     client = login_as("coordinator")
     page = client.get(f"/admin/visit/?page_size=20{extra}").text

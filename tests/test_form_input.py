@@ -9,7 +9,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from admin.base import INTERNAL_COLUMNS, SecureModelView
+from admin.forms import INTERNAL_COLUMNS
+from admin.secure import SecureModelView
 from admin.fields import INVALID_CHOICE
 from admin.access import POLICY
 from models import Enterprise, Event, Person, db, workflow

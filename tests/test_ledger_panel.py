@@ -399,10 +399,10 @@ def test_a_groups_ledger_pages_from_the_order_index_alone(seeded, world, login_a
 
 @pytest.mark.parametrize("role", ["coordinator", "group"])
 def test_a_deep_page_read_from_the_end_is_the_same_page(seeded, world, login_as, monkeypatch, role):
-    """A page past the middle of the list is read by walking the order from its end (admin.base.reversed_order):
+    """A page past the middle of the list is read by walking the order from its end (admin.listing.reversed_order):
     every page, including the short last one, shows the rows it shows when walked from the start, and the SQL says
     which way it went."""
-    import admin.base
+    import admin.listing
     from seeds.demo import load_demo
 
     with seeded.app_context():
@@ -418,7 +418,7 @@ def test_a_deep_page_read_from_the_end_is_the_same_page(seeded, world, login_as,
             db.session.commit()
 
     def pages(deep_rows):
-        monkeypatch.setattr(admin.base, "DEEP_ROWS", deep_rows)
+        monkeypatch.setattr(admin.listing, "DEEP_ROWS", deep_rows)
         numbers, page = [], 0
         while True:
             shown = re.findall(r'<td class="col-number">.*?([A-Z]+-\d{4}-\d{4})', client.get(

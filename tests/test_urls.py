@@ -89,7 +89,7 @@ def messages(response) -> list[str]:
     return [m for m in flashes(response.text) if m]
 
 
-# Each malformed argument and what the list does with it (admin/base.py: _get_list_extra_args, _get_list_filter_args,
+# Each malformed argument and what the list does with it (admin/listing.py: _get_list_extra_args, _get_list_filter_args,
 # bounded_search):
 AS_IF_ABSENT = "as if absent"  # the same rows in the same order as without the argument, and no message
 PAST_THE_END = "past the end"  # a page number beyond the last page (capped at MAX_PAGE): the whole count, no rows

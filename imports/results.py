@@ -7,6 +7,7 @@ import gc
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from models import Campaign, db
 from models.batches import record_batch
 
 from .workbook import CellError, Sheet

@@ -111,7 +111,7 @@ def init_app(app) -> None:
 @with_appcontext
 @click.argument("kind", metavar="KIND")
 @click.option("--problem", "numbers", multiple=True, required=True, metavar="NUMBER", help="问题编号，可重复给出多个")
-@click.option("--out", "out_path", required=True, help="输出文件（.docx；多个问题时也可以是 .zip，每个问题一个文件）")
+@click.option("--out", "out_path", required=True, metavar="PATH", help="输出文件（.docx；多个问题时也可以是 .zip，每个问题一个文件）")
 def document_command(kind, numbers, out_path):
     """生成交办通知书、督办单、催办单或销号审批单（KIND 可写中文名，或 assign / supervise / urge / close）。"""
     kind = ALIASES.get(kind.lower(), kind)

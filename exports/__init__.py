@@ -133,12 +133,12 @@ def kinds_text(kinds) -> str:
 @click.command("export")
 @with_appcontext
 @click.argument("kind")
-@click.option("--out", "out_path", required=True, help="输出文件路径（.xlsx；周调度、旬通报也可以是 .docx）")
-@click.option("--campaign", help="专项行动名称（只有一个专项行动时可省略）")
-@click.option("--date", "day", help="填报时间，或周调度、旬通报所在的任意一天，YYYY-MM-DD（默认今天）")
-@click.option("--unit", help="填报单位（默认：专项行动的推进机制办公室）")
+@click.option("--out", "out_path", required=True, metavar="PATH", help="输出文件路径（.xlsx；周调度、旬通报也可以是 .docx）")
+@click.option("--campaign", metavar="名称", help="专项行动名称（只有一个专项行动时可省略）")
+@click.option("--date", "day", metavar="YYYY-MM-DD", help="填报时间，或周调度、旬通报所在的任意一天，YYYY-MM-DD（默认今天）")
+@click.option("--unit", metavar="名称", help="填报单位（默认：专项行动的推进机制办公室）")
 def export_command(kind, out_path, campaign, day, unit):
-    """Write a report: KIND is problems (附件2), tasks (附件1), weekly (周调度) or dekad (旬通报)."""
+    """导出报表 KIND：problems（附件2问题清单）、tasks（附件1工作任务清单）、weekly（周调度）或 dekad（旬通报）。"""
     if kind not in COMMAND_LINE_REPORTS:
         raise CliError(f"不认识的报表“{kind}”，可选：{kinds_text(COMMAND_LINE_REPORTS)}。")
     try:

@@ -64,12 +64,12 @@ def importers_for(role: str | None) -> dict[str, Importer]:
 @click.argument("kind")
 @click.argument("path")
 @click.option("--dry-run", is_flag=True, help="只检查，不写入")
-@click.option("--campaign", help="专项行动名称（只有一个专项行动时可省略）")
+@click.option("--campaign", metavar="名称", help="专项行动名称（只有一个专项行动时可省略）")
 @click.option("--allow-duplicates", is_flag=True,
               help="仍然导入重复的内容：与本专项行动已导入（且未撤销）的文件完全相同的文件，以及与未办结问题（同一企业、"
                    "同样的问题描述）或文件中前面的行重复的行；不加此项时这些都跳过并列出")
 def import_command(kind, path, dry_run, campaign, allow_duplicates):
-    """Import a 附件2 problem list (KIND=problems) or an enterprise list (KIND=enterprises); all rows or none."""
+    """从文件 PATH 导入 KIND：problems（附件2问题清单）或 enterprises（企业名单）；全部行都导入，或一行也不导入。"""
     if kind not in IMPORTERS:
         choices = "、".join(f"{name}（{importer.label}）" for name, importer in IMPORTERS.items())
         raise CliError(f"不认识的导入类型“{kind}”，可选：{choices}。")

@@ -45,7 +45,7 @@ from models import (
 
 from models import audit
 
-from . import access, auth, i18n, intake, ledger, reports, supervision, views
+from . import access, auth, i18n, imports, intake, ledger, reports, supervision, views
 from .dashboard import StatsView
 from .desk import DeskView
 from .errors import ERRORS, error_page
@@ -93,7 +93,7 @@ def register_views(admin: Admin) -> None:
     admin.add_view(supervision.SubmissionView(name="报送情况", category=watch, endpoint="submissions",
                                               url="/admin/submissions"))
     admin.add_view(reports.ReportsView(name="报表导出", category=report_menu, endpoint="reports", url="/admin/reports"))
-    admin.add_view(reports.ImportView(name="导入", category=report_menu, endpoint="imports", url="/admin/import"))
+    admin.add_view(imports.ImportView(name="导入", category=report_menu, endpoint="imports", url="/admin/import"))
     admin.add_view(intake.PortalCardView(name="诉求二维码", category=report_menu, endpoint="portal_cards",
                                          url="/admin/portal_cards"))
     admin.add_view(views.ReportView(Report, name="报送记录", category=report_menu, endpoint="report"))

@@ -7,6 +7,10 @@ start-up, so adding a view forces a decision. Which rows a user may see and chan
 """
 from __future__ import annotations
 
+from documents import PAPERS
+from exports import REPORTS
+from imports import IMPORTERS
+from models.scope import APPEAL_DECIDERS, CARD_PRINTERS
 from models.vocab import ROLES
 from models.workflow import STEPS
 
@@ -73,8 +77,7 @@ POLICY: dict[str, dict[str, frozenset[str]]] = {
     # 诉求直报 (the portal's 待受理 queue): the office and the working group decide (受理 / 不予受理) within their scope.
     # Those it names are also the only ones who open the attachments of a 诉求 still in the queue (admin.intake
     # .may_see_file): deciding needs them; a leader or a responsible unit sees them once the 诉求 is a problem of theirs.
-    "appeal": {"admin": ops("action"), "coordinator": ops("action"), "group": ops("action"), "handler": NONE,
-               "leader": NONE},
+    "appeal": {role: ops("action") if role in APPEAL_DECIDERS else NONE for role in ROLES},
     "user": {"admin": CRUD, "coordinator": NONE, "group": NONE, "handler": NONE, "leader": NONE},
     "audit_log": {"admin": READ, "coordinator": READ, "group": NONE, "handler": NONE, "leader": NONE},
     "login_attempt": {"admin": READ, "coordinator": NONE, "group": NONE, "handler": NONE, "leader": NONE},
@@ -86,8 +89,8 @@ POLICY: dict[str, dict[str, frozenset[str]]] = {
 # The ledger's actions are the workflow's steps, whose roles models.workflow declares.
 ACTIONS: dict[str, dict[str, frozenset[str]]] = {
     "problem": {**{name: frozenset(step.roles) for name, step in STEPS.items()},
-                # 生成文书 (交办通知书, 督办单, 催办单, 销号审批单): the 推进办 issues them, a leader signs 督办 papers
-                "document": frozenset({"admin", "coordinator", "leader"})},
+                # 生成文书 (交办通知书, 督办单, 催办单, 销号审批单): whoever may issue one of them (documents.PAPERS)
+                "document": frozenset().union(*(paper.roles for paper in PAPERS.values()))},
     "delivery": {"resend": frozenset({"admin", "coordinator"})},
 }
 
@@ -101,11 +104,11 @@ PAGES: dict[str, frozenset[str]] = {
     "ranking": frozenset(ROLES),
     "visit_compliance": frozenset(ROLES),
     "submissions": frozenset(ROLES),
-    # 报表 downloads (within each user's scope) and imports (the office; working groups import their own problems)
-    "reports": frozenset(ROLES),
-    "imports": frozenset({"admin", "coordinator", "group"}),
-    # the portal's QR cards: the office prints the campaign's and every group's, a group its own
-    "portal_cards": frozenset({"admin", "coordinator", "group"}),
+    # 报表 downloads (within each user's scope) and imports: whoever may run one of their kinds (the registries)
+    "reports": frozenset().union(*(report.roles for report in REPORTS.values())),
+    "imports": frozenset().union(*(importer.roles for importer in IMPORTERS.values())),
+    # the portal's QR cards: the office prints the campaign's and every group's, a group its own (models.scope)
+    "portal_cards": CARD_PRINTERS,
 }
 
 

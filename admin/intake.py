@@ -15,7 +15,7 @@ from sqlalchemy import select
 from models import Appeal, AppealFile, Body, Problem, db, intake, terms
 from models.errors import DomainError
 from models.portal import AppealStatus
-from models.scope import read_filter
+from models.scope import card_groups, prints_campaign_card, read_filter
 from models.terms import Vocabulary
 from models.text import file_name
 from models.vocab import BodyKind
@@ -166,12 +166,10 @@ class PortalCardView(SecurePage):
         groups = []
         if campaign is not None:
             query = select(Body).where(Body.campaign_id == campaign.id, Body.kind == BodyKind.WORKING_GROUP).order_by(Body.id)
-            if current_user.role == "group":
-                query = query.where(Body.id == current_user.body_id)
-            groups = db.session.scalars(query).all()
+            groups = db.session.scalars(card_groups(query, current_user)).all()
         cards = []
         if campaign is not None:
-            if current_user.role != "group":
+            if prints_campaign_card(current_user):
                 cards.append(card(campaign.name, "企业诉求直报", url_for("portal.submit", code=campaign.code, _external=True)))
             cards += [card(campaign.name, f"{group.name} 企业诉求直报",
                            url_for("portal.submit", code=campaign.code, g=group_token(group), _external=True))

@@ -24,7 +24,6 @@ from models import (Campaign, Enterprise, Person, Problem, ProblemUpdate, Unit, 
                     local_now, workflow)
 from models import calendar, intake, reminders, scope
 from models.base import NAME_LENGTH
-from models.documents import PROBLEM_KINDS
 from models.errors import DomainError
 from models.text import refusal
 from models.vocab import Escalation
@@ -296,7 +295,7 @@ class ProblemView(SecureModelView):
                 "late_request": (problem.extension_requested_until is not None
                                  and bool(workflow.late_requests([problem.id]))), "late_label": workflow.LATE_REQUEST,
                 "may_edit": may_edit, "light_badge": light_badge, "system_actions": reminders.ACTIONS.values(),
-                "papers": ([k for k in PROBLEM_KINDS if document_refusal(k, problem, today()) is None]
+                "papers": ([k for k in documents.papers_for(current_user.role) if document_refusal(k, problem, today()) is None]
                            if self.is_action_allowed("document") else [])}
 
     @action("accept", "签收", None)
@@ -348,8 +347,9 @@ class ProblemView(SecureModelView):
             else:
                 db.session.commit()
                 return download(data, name)
-        refusals = {k: [m for m in (document_refusal(k, p, today()) for p in problems) if m] for k in PROBLEM_KINDS}
-        return self.render("admin/problem_document.html", problems=problems, kinds=PROBLEM_KINDS, kind=kind,
+        kinds = documents.papers_for(current_user.role)
+        refusals = {k: [m for m in (document_refusal(k, p, today()) for p in problems) if m] for k in kinds}
+        return self.render("admin/problem_document.html", problems=problems, kinds=kinds, kind=kind,
                            refusals=refusals, back=back, ids=",".join(str(p.id) for p in problems),
                            today_year=today().year)
 

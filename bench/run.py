@@ -50,10 +50,10 @@ from admin.ledger import ProblemView  # noqa: E402
 from models.annex2 import HEADER_OF  # noqa: E402
 from models.scope import read_filter  # noqa: E402
 from app import create_app  # noqa: E402
+from exports import REPORTS  # noqa: E402
 from exports.problems import annex2_row, annex2_workbook  # noqa: E402
-from imports import CommandLineUser  # noqa: E402
+from imports import IMPORTERS, CommandLineUser  # noqa: E402
 from imports.package import check_xlsx  # noqa: E402
-from imports.problems import import_problems  # noqa: E402
 from models import Body, Campaign, Enterprise, Problem, ProblemUpdate, Unit, User, db, ledger  # noqa: E402
 from models.reminders import climb  # noqa: E402
 from models.uscc import check_character  # noqa: E402
@@ -436,7 +436,7 @@ def main() -> int:
         if worst > 6:
             failures.append(f"每页 SQL {worst} 条")
 
-    with section(f"附件2导出（{export_rows:,} 个问题）与裸 openpyxl 只写导出对比"):
+    with section(f"{REPORTS['problems'].label}导出（{export_rows:,} 个问题）与裸 openpyxl 只写导出对比"):
         with app.app_context():
             campaign = db.session.scalar(select(Campaign).where(Campaign.code == "SJY"))
             rows = db.session.scalars(select(Problem).where(Problem.campaign_id == campaign.id)
@@ -468,7 +468,7 @@ def main() -> int:
                 failures.append(f"导出内存 {peak:.0f} MB")
             exported = ours().getvalue()
 
-    with section(f"导入 {export_rows:,} 行附件2（每行修改备注，全部更新）"):
+    with section(f"导入 {export_rows:,} 行{IMPORTERS['problems'].label}（每行修改备注，全部更新）"):
         book = load_workbook(io.BytesIO(exported))
         for row in range(4, book.active.max_row + 1):
             book.active.cell(row, 20).value = "基准测试修改的备注"
@@ -486,7 +486,7 @@ def main() -> int:
             with app.app_context():
                 db.engine.dispose(close=False)  # a forked child opens connections of its own
                 campaign = db.session.scalar(select(Campaign).where(Campaign.code == "SJY"))
-                import_problems(upload, campaign, CommandLineUser(), dry_run=True)
+                IMPORTERS["problems"].run(upload, campaign, CommandLineUser(), dry_run=True)
 
         peak = extra_peak_mb(dry_run)
         print(f"内存峰值（预检期间常驻内存的增量）{peak:6.1f} MB  (目标 < 300 MB)")
@@ -495,7 +495,7 @@ def main() -> int:
         with app.app_context():
             campaign = db.session.scalar(select(Campaign).where(Campaign.code == "SJY"))
             start = time.perf_counter()
-            result = import_problems(upload, campaign, CommandLineUser())
+            result = IMPORTERS["problems"].run(upload, campaign, CommandLineUser())
             seconds = time.perf_counter() - start
         print(f"{result.summary()}  用时 {seconds:.1f} s  (目标 < {IMPORT_SECONDS} s)")
         if result.errors:
@@ -512,12 +512,12 @@ def main() -> int:
         with app.app_context():
             campaign = db.session.scalar(select(Campaign).where(Campaign.code == "SJY"))
             start = time.perf_counter()
-            preview = import_problems(upload, campaign, CommandLineUser(), dry_run=True)
+            preview = IMPORTERS["problems"].run(upload, campaign, CommandLineUser(), dry_run=True)
             checked = time.perf_counter() - start
             unknown = preview.unknown.get("enterprise", {})
             choices = {"enterprise": {name: close[0].id for name, close in unknown.items() if close}}
             start = time.perf_counter()
-            result = import_problems(upload, campaign, CommandLineUser(), choices=choices, file_name="办公室填报.xls")
+            result = IMPORTERS["problems"].run(upload, campaign, CommandLineUser(), choices=choices, file_name="办公室填报.xls")
             seconds = time.perf_counter() - start
             batch = result.batch.id if result.batch is not None else None
         print(f"企业 {len(firms):,} 家；文件中企业名称原样 {variants['exact']:,} 行、繁体 {variants['traditional']:,} 行、"

@@ -1,9 +1,13 @@
 """Word papers in 公文 layout: issuing them (a 文号 each, registered in models.documents) for one problem or a batch —
-one file with a page break between papers, or a .zip of one .docx per problem — and `flask document`."""
+one file with a page break between papers, or a .zip of one .docx per problem — and `flask document`. PAPERS is their
+registry: every kind (its Chinese name), the command line's name for it, who may issue it and the function that writes
+it; the ledger's 生成文书, the access table, the command and the bench read it."""
 from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -13,23 +17,50 @@ from sqlalchemy import select
 
 from cli import CliError
 from models import Problem, db, local_now
-from models.documents import PROBLEM_KINDS, Kind, OfficialDocument, checksum, take_number
+from models.documents import Kind, OfficialDocument, checksum, take_number
 from models.errors import DomainError
 from models.org import reporting_unit
+from models.scope import PAPER_ISSUERS
 
 from . import gongwen
-from .papers import WRITERS, refusal
+from .papers import assign_notice, close_sheet, refusal, supervision_sheet, urge_sheet
 
-ALIASES = {"assign": Kind.ASSIGN, "supervise": Kind.SUPERVISE, "urge": Kind.URGE, "close": Kind.CLOSE}
 MAX_BATCH = 500  # papers in one request or command
+FORMATS = ("docx", "zip")  # one file with every paper, or one file each in a .zip
+
+
+@dataclass(frozen=True)
+class Paper:
+    """One kind of paper on a problem: its name on the command line, the roles that may issue it, and
+    `write(doc, problem, number, issuer, today)`, which adds it to a Word document. Its label is its kind."""
+
+    alias: str
+    write: Callable
+    roles: frozenset[str] = PAPER_ISSUERS
+
+
+PAPERS: dict[str, Paper] = {
+    Kind.ASSIGN: Paper("assign", assign_notice),
+    Kind.SUPERVISE: Paper("supervise", supervision_sheet),
+    Kind.URGE: Paper("urge", urge_sheet),
+    Kind.CLOSE: Paper("close", close_sheet),
+}
+ALIASES = {paper.alias: kind for kind, paper in PAPERS.items()}
+
+
+def papers_for(role: str | None) -> tuple[str, ...]:
+    """The kinds of paper `role` may issue."""
+    return tuple(kind for kind, paper in PAPERS.items() if role in paper.roles)
 
 
 def issue(kind: str, problems: list[Problem], user, today: date, combine: bool = True
           ) -> tuple[bytes, str, list[OfficialDocument]]:
     """Papers of `kind` for `problems` (one campaign's), each with the next 文号: the file, its name, the register's
     rows (the caller commits). DomainError, in Chinese, when one of them cannot have such a paper now."""
-    if kind not in PROBLEM_KINDS:
-        raise DomainError(f"文书种类“{kind}”无效，可选：{'、'.join(PROBLEM_KINDS)}。")
+    if kind not in PAPERS:
+        raise DomainError(f"文书种类“{kind}”无效，可选：{'、'.join(PAPERS)}。")
+    if user is not None and user.role not in PAPERS[kind].roles:  # None: the command line
+        raise DomainError(f"您的角色不能出具{kind}。")
     if not problems:
         raise DomainError("请先选择问题。")
     if len(problems) > MAX_BATCH:
@@ -40,7 +71,7 @@ def issue(kind: str, problems: list[Problem], user, today: date, combine: bool =
     if refused:
         raise DomainError("；".join(refused[:5]) + (f"等{len(refused)}个问题不能生成。" if len(refused) > 5 else ""))
     campaign = problems[0].campaign
-    issuer, write = reporting_unit(campaign), WRITERS[kind]
+    issuer, write = reporting_unit(campaign), PAPERS[kind].write
     papers = []
 
     def one(doc, problem):
@@ -84,11 +115,11 @@ def init_app(app) -> None:
 def document_command(kind, numbers, out_path):
     """生成交办通知书、督办单、催办单或销号审批单（KIND 可写中文名，或 assign / supervise / urge / close）。"""
     kind = ALIASES.get(kind.lower(), kind)
-    if kind not in PROBLEM_KINDS:
-        raise CliError(f"KIND 应为 {'、'.join(PROBLEM_KINDS)} 之一（或 assign、supervise、urge、close），当前为“{kind}”。")
+    if kind not in PAPERS:
+        raise CliError(f"KIND 应为 {'、'.join(PAPERS)} 之一（或 {'、'.join(ALIASES)}），当前为“{kind}”。")
     path = Path(out_path)
     suffix = path.suffix.lower()
-    if suffix not in (".docx", ".zip"):
+    if suffix.lstrip(".") not in FORMATS:
         raise CliError("--out 应以 .docx 或 .zip 结尾。")
     if not path.parent.is_dir():
         raise CliError(f"--out 所在的目录“{path.parent}”不存在。")

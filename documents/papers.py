@@ -178,5 +178,3 @@ def close_sheet(doc, problem: Problem, number: str, issuer: str, today: date) ->
     # signature boxes still fit the one page a sheet is signed on
     gw.grid(doc, None, rows, WIDTHS, size=10.5, label_column=True)
 
-
-WRITERS = {Kind.ASSIGN: assign_notice, Kind.SUPERVISE: supervision_sheet, Kind.URGE: urge_sheet, Kind.CLOSE: close_sheet}

@@ -14,10 +14,9 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from models import annex2
+from models import annex2, enterprise_list
 from models.vocab import NO, YES
 
-from .enterprises import ENTERPRISE_COLUMNS
 
 # The columns of 附件2 a new problem is written in (问题编号 and the workflow's columns come from the panel).
 PROBLEM_KEYS = ("row_number", "enterprise", "enterprise.town", "category", "description", "demand", "collected_by_body",
@@ -62,7 +61,7 @@ def problems_form(campaign_name: str, reporting_unit: str, categories: list[str]
 
 
 def enterprises_form(campaign_name: str, reporting_unit: str, ownerships: list[str]) -> Form:
-    columns = (("序号", 5),) + tuple(ENTERPRISE_COLUMNS)
+    columns = (("序号", 5),) + enterprise_list.WIDTHS
     rows = [[n] + [None] * (len(columns) - 1) for n in range(1, BLANK_ROWS + 1)]
     notes = ["1. 每家企业填一行，“企业名称”必填；已有的企业按名称更新，新的企业新增。",
              "2. “统一社会信用代码”18位，导入时检查校验位。",

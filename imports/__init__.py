@@ -1,7 +1,11 @@
 """Imports of Excel sheets filled in offline: the 附件2 problem list and the enterprise list
-(`flask --app app import problems|enterprises PATH [--dry-run] [--campaign NAME] [--allow-duplicates]`)."""
+(`flask --app app import problems|enterprises PATH [--dry-run] [--campaign NAME] [--allow-duplicates]`). IMPORTERS is
+their registry: every kind's Chinese label, the formats it reads, who may run it and the function that does; the
+import screen (admin.imports), the command and the bench read it."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -9,7 +13,13 @@ from flask import Flask
 from flask.cli import with_appcontext
 
 from cli import CliError, find_campaign
+from models.batches import KIND_LABELS
+from models.scope import FIRM_CREATORS, PROBLEM_IMPORTERS
 
+from .enterprises import import_enterprises
+from .package import FORMATS
+from .problems import import_problems
+from .results import SKIPPED
 from .workbook import ImportFailure
 
 COMMAND_LINE_USER_NAME = "命令行"
@@ -26,6 +36,29 @@ class CommandLineUser:
     is_authenticated = True
 
 
+@dataclass(frozen=True)
+class Importer:
+    """One kind of import: its Chinese label (also the import batches', models.batches.KIND_LABELS), the roles that may
+    run it, and `run(data, campaign, user, dry_run=, choices=, file_name=, allow_duplicates=)` → ImportResult. Every
+    kind reads the same formats (imports.package.FORMATS)."""
+
+    label: str
+    run: Callable
+    roles: frozenset[str]
+    formats: tuple[str, ...] = tuple(FORMATS)
+
+
+IMPORTERS: dict[str, Importer] = {
+    "problems": Importer(KIND_LABELS["problems"], import_problems, PROBLEM_IMPORTERS),
+    "enterprises": Importer(KIND_LABELS["enterprises"], import_enterprises, FIRM_CREATORS),
+}
+
+
+def importers_for(role: str | None) -> dict[str, Importer]:
+    """The kinds of import `role` may run."""
+    return {kind: importer for kind, importer in IMPORTERS.items() if role in importer.roles}
+
+
 @click.command("import")
 @with_appcontext
 @click.argument("kind")
@@ -37,18 +70,15 @@ class CommandLineUser:
                    "同样的问题描述）或文件中前面的行重复的行；不加此项时这些都跳过并列出")
 def import_command(kind, path, dry_run, campaign, allow_duplicates):
     """从文件 PATH 导入 KIND：problems（附件2问题清单）或 enterprises（企业名单）；全部行都导入，或一行也不导入。"""
-    from .enterprises import import_enterprises
-    from .problems import SKIPPED, import_problems
-
-    runs = {"problems": import_problems, "enterprises": import_enterprises}
-    if kind not in runs:
-        raise CliError(f"不认识的导入类型“{kind}”，可选：problems（附件2问题清单）、enterprises（企业名单）。")
+    if kind not in IMPORTERS:
+        choices = "、".join(f"{name}（{importer.label}）" for name, importer in IMPORTERS.items())
+        raise CliError(f"不认识的导入类型“{kind}”，可选：{choices}。")
     file = Path(path)
     if not file.is_file():
         raise CliError(f"找不到文件：{path}")
     chosen = find_campaign(campaign)
     try:
-        result = runs[kind](file.read_bytes(), chosen, CommandLineUser(), dry_run=dry_run, file_name=file.name,
+        result = IMPORTERS[kind].run(file.read_bytes(), chosen, CommandLineUser(), dry_run=dry_run, file_name=file.name,
                             allow_duplicates=allow_duplicates)
     except ImportFailure as failure:
         raise CliError(str(failure)) from None

@@ -7,22 +7,21 @@ from __future__ import annotations
 import unicodedata
 from collections import Counter
 
-from exports.enterprises import HEADERS
 from models import Campaign, Enterprise, EnterpriseGroup, db
 from models.errors import DomainError
 from models.uscc import uscc_error
 from models.terms import Vocabulary
 
 from models.batches import earlier_import, snapshot
+from models.enterprise_list import HEADER_OF, HEADERS
+from models.scope import FIRM_CREATORS
 
 from .cells import read_yes_no
-from .problems import FIRM_CREATORS, FLUSH_EVERY, ImportResult, Lookup, Outcome, collector_paused, keep_batch, read_cell
+from .problems import Lookup, read_cell
+from .results import FLUSH_EVERY, ImportResult, Outcome, collector_paused, keep_batch
 from .workbook import CellError, CellNote, Noted, Sheet, read_sheet, split_names, text
 
-FIELDS = ("credit_code", "ownership", "above_scale", "industry", "town", "contact", "phone")
-FIELD_HEADER = {"name": "企业名称", "credit_code": "统一社会信用代码", "ownership": "所有制", "above_scale": "规上企业",
-                "industry": "行业", "town": "所在镇（园区）", "contact": "联系人", "phone": "联系电话", "groups": "联点工作组"}
-MAY_IMPORT = FIRM_CREATORS
+FIELDS = tuple(field for field in HEADER_OF if field not in ("name", "groups"))  # the plain values a row sets
 
 
 def parse(number: int, cells: dict, lookup: Lookup, sheet: Sheet, errors: list[CellError], notes: list) -> dict:
@@ -59,14 +58,14 @@ def parse(number: int, cells: dict, lookup: Lookup, sheet: Sheet, errors: list[C
     convert = {"name": name, "credit_code": code, "ownership": lookup.term(Vocabulary.OWNERSHIP), "above_scale": yes_no,
                "industry": text, "town": town, "contact": text, "phone": text, "groups": groups}
     return {field: read_cell(number, sheet, cells, header, convert[field], errors, notes)
-            for field, header in FIELD_HEADER.items() if header in sheet.columns}
+            for field, header in HEADER_OF.items() if header in sheet.columns}
 
 
 def import_enterprises(data: bytes, campaign: Campaign, user, dry_run: bool = False, choices: dict | None = None,
                        file_name: str = "", allow_duplicates: bool = False) -> ImportResult:
     """Check every row of an enterprise list, then write all of it or nothing, recorded as an import batch that can be
     undone (models.batches); a file the campaign imported before writes nothing unless `allow_duplicates`."""
-    if user.role not in MAY_IMPORT:
+    if user.role not in FIRM_CREATORS:
         raise DomainError("只有推进办或系统管理员可以导入企业名单。")
     with collector_paused():
         return checked_and_written(data, campaign, user, dry_run, choices, file_name, allow_duplicates)
@@ -127,7 +126,7 @@ def checked_and_written(data: bytes, campaign: Campaign, user, dry_run: bool, ch
             action = "新增" if created else "更新" if changed or moved else "不变"
             if action != "不变":
                 result.touched.append((firm, created, before))
-            result.outcomes.append(Outcome(number, firm.name, action, "、".join(FIELD_HEADER[f] for f in changed)))
+            result.outcomes.append(Outcome(number, firm.name, action, "、".join(HEADER_OF[f] for f in changed)))
             if position % FLUSH_EVERY == 0:
                 db.session.flush()
         db.session.flush()

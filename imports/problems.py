@@ -15,10 +15,7 @@ same enterprise and description, or an earlier row of the file, is left out; the
 """
 from __future__ import annotations
 
-import gc
 from collections import Counter
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -30,15 +27,16 @@ from models import terms
 from models.terms import Vocabulary
 from models.vocab import OPEN_STATUSES, PROBLEM_STATUSES, BodyKind, Status
 from models.workflow import StepName, entered_via
-from models.scope import change_refusal, scope_query
+from models.scope import FIRM_CREATORS, change_refusal, scope_query
 
-from models.batches import earlier_import, record_batch, snapshot
+from models.batches import earlier_import, snapshot
 from models.problem import ProblemUpdate
 from models.uscc import uscc_error
 from seeds.normalise import simplified
 
 from .cells import name_key
 from .names import Names
+from .results import FLUSH_EVERY, SKIPPED, ImportResult, Outcome, collector_paused, keep_batch
 from .workbook import CellError, CellNote, Noted, RowRefusal, Sheet, parse_date, read_sheet, split_names, text
 
 # What a 附件2 file must have: 问题编号 (rows update the problems they name), or 企业名称 and 问题描述 (new problems).
@@ -47,12 +45,9 @@ REQUIRED_COLUMNS = (("问题编号",), ("企业名称", "问题描述"))
 COMPUTED_COLUMNS = tuple(column.header for column in annex2.COLUMNS if not column.field)
 # What a working group's template fills in before the group writes a problem (exports.templates).
 PREFILLED = {annex2.HEADER_OF["enterprise"], annex2.HEADER_OF["collected_by_body"]}
-FIRM_CREATORS = ("admin", "coordinator")  # who may have an import create an enterprise (as they may in the panel)
 # Rows applied between flushes: what the session holds unwritten (and the memory a flush takes) stays small, so that
 # a 20,000-row file imports within the memory limit of the hardening issue (tests/test_upload_limits.py).
-FLUSH_EVERY = 1_000
 IDS_PER_QUERY = 1_000  # ids in one IN (…) list: well within what SQLite, PostgreSQL and MariaDB take
-SKIPPED = "跳过（重复）"  # the action of a row left out as a duplicate
 # What a row is compared with, loaded with the problems in a few queries rather than one per row.
 ROW_RELATIONS = [selectinload(getattr(Problem, name)) for name in (
     "enterprise", "collected_by_body", "responsible_unit", "co_units", "lead_person", "supervisor", "campaign")]
@@ -66,57 +61,6 @@ STEP_FOR = {
     (Status.RESOLVED, Status.CLOSED): StepName.CLOSE, (Status.RESOLVED, Status.HANDLING): StepName.REOPEN,
     **{(s, Status.WITHDRAWN): StepName.WITHDRAW for s in OPEN_STATUSES},
 }
-
-
-@dataclass
-class Outcome:
-    row: int
-    number: str | None
-    action: str  # 新增 / 更新 / 不变, with the workflow step taken, if any
-    detail: str = ""
-    summary: str = ""  # which problem: its enterprise and the start of its description
-    problem: object = field(default=None, repr=False, compare=False)  # the row written (its number once imported)
-
-
-@dataclass
-class ImportResult:
-    outcomes: list[Outcome] = field(default_factory=list)
-    errors: list[CellError] = field(default_factory=list)
-    dry_run: bool = False
-    written: bool = False
-    sheet: Sheet | None = None  # what was read and how: the header, the columns left out, notes, skipped rows
-    notes: list[CellError] = field(default_factory=list)  # cells read otherwise than written
-    unknown: dict[str, dict[str, list]] = field(default_factory=dict)  # kind → name not found → close rows offered
-    created: list[str] = field(default_factory=list)  # enterprises the import creates, as the user asked
-    touched: list = field(default_factory=list)  # (row, created, values before) of each row written, for the batch
-    new_updates: list = field(default_factory=list)  # timeline entries the import added
-    batch: object = None  # the ImportBatch recorded for a written import
-    allow_duplicates: bool = False  # the user confirmed that duplicates be imported
-    same_file: object = None  # an earlier ImportBatch of the campaign that read this very file (not undone)
-
-    def count(self, action: str) -> int:
-        return sum(1 for o in self.outcomes if o.action.startswith(action))
-
-    @property
-    def skipped_file(self) -> bool:
-        """Whether the whole file is left out: the campaign imported it before and the user has not confirmed it."""
-        return self.same_file is not None and not self.allow_duplicates
-
-    def summary(self) -> str:
-        verb = "预检" if self.dry_run else "导入"
-        if self.errors:
-            return f"{verb}未通过：发现{len(self.errors)}处错误，未写入任何数据。"
-        if self.skipped_file:
-            batch = self.same_file
-            earlier = f"与导入记录第{batch.id}号（“{batch.file_name}”，{batch.created_at:%Y-%m-%d %H:%M}导入）完全相同"
-            if self.dry_run:
-                return f"预检：这个文件{earlier}；除非确认导入重复的内容，否则整个跳过，不写入任何数据。"
-            return f"导入跳过：这个文件{earlier}，未写入任何数据。"
-        done = "将" if self.dry_run or not self.written else "已"
-        firms = f"（{done}新建企业{len(self.created)}家）" if self.created else ""
-        repeated = f"，跳过重复的{self.count(SKIPPED)}条" if self.count(SKIPPED) else ""
-        return (f"{verb}通过：{done}新增{self.count('新增')}条、更新{self.count('更新')}条，{self.count('不变')}条不变"
-                f"{repeated}。{firms}")
 
 
 class Lookup:
@@ -382,20 +326,6 @@ def flushed(result: ImportResult) -> bool:
         return False
 
 
-@contextmanager
-def collector_paused():
-    """Python's cycle collector held off while an import builds and writes its rows: with the campaign's rows and
-    thousands of new ones alive, each of its full passes walks them all and together they took a third of an import's
-    time; it runs again as before once the import is done (its rows are released at the commit)."""
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if paused:
-            gc.enable()
-
-
 def import_problems(data: bytes, campaign: Campaign, user, dry_run: bool = False, choices: dict | None = None,
                     file_name: str = "", allow_duplicates: bool = False) -> ImportResult:
     """Check every row of a 附件2 file, then write all of it or nothing (nothing at all on a dry run), recorded as an
@@ -441,21 +371,6 @@ def checked_and_written(data: bytes, campaign: Campaign, user, dry_run: bool, ch
         db.session.rollback()
         raise
     return result
-
-
-def keep_batch(kind: str, campaign: Campaign, user, file_name: str, data: bytes, result: ImportResult, rows: list):
-    """Record the import that is about to be committed (models.batches), with the timeline entries it added to each
-    problem; None when it wrote nothing."""
-    if not rows:
-        return None
-    added: dict[int, list] = {}
-    for update in result.new_updates:
-        added.setdefault(id(update.problem), []).append(update)
-    counts = (result.count("新增"), result.count("更新"), result.count("不变"))
-    batch = record_batch(kind, campaign, user, file_name, data, counts,
-                         [(obj, created, before, added.get(id(obj), [])) for obj, created, before in rows])
-    db.session.flush()
-    return batch
 
 
 def problem_rows(sheet: Sheet):

@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 from flask import current_app, has_app_context
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import Date, DateTime, Enum, ForeignKey, Integer, MetaData, String, Text, event, update
+from sqlalchemy import Date, DateTime, Enum, ForeignKey, Integer, LargeBinary, MetaData, String, Text, event, update
+from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column, relationship
 
@@ -158,6 +159,7 @@ class ProvenanceMixin:
 
 
 NAME_LENGTH = 200
+FILE_BYTES = LargeBinary().with_variant(mysql.LONGBLOB(), "mysql", "mariadb")  # an uploaded file of up to 10 MB
 SHORT = 64
 
 

@@ -7,23 +7,22 @@ from __future__ import annotations
 import hashlib
 from datetime import date, datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, LargeBinary, String, insert, inspect, select
-from sqlalchemy.dialects import mysql
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, insert, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import CampaignOwnedMixin, IdMixin, db, hold, local_now
+from .base import FILE_BYTES, CampaignOwnedMixin, IdMixin, db, hold, local_now
 from .documents import OfficialDocument, document_problem
 from .enterprise import Enterprise, EnterpriseGroup, Visit
 from .errors import DomainError
 from .problem import Problem, ProblemUpdate
+from .scope import sees_every_batch
 from .task import PolicyPush
 
 KIND_LABELS = {"problems": "附件2问题清单", "enterprises": "企业名单"}
 MODELS = {"problem": Problem, "enterprise": Enterprise}
 # Columns a snapshot does not put back: the key, the counters and stamps a write keeps by itself.
 NOT_RESTORED = {"id", "version", "created_at", "updated_at", "urgency"}
-FILE_BYTES = LargeBinary().with_variant(mysql.LONGBLOB(), "mysql", "mariadb")  # an upload of up to 10 MB
 
 
 class ImportFile(IdMixin, db.Model):
@@ -147,13 +146,10 @@ def record_batch(kind: str, campaign, user, file_name: str, data: bytes, counts:
     return batch
 
 
-SEE_EVERY_BATCH = ("admin", "coordinator")  # the others see the batches they made themselves
-
-
 def batches_seen(query, user):
     """`query` on ImportBatch narrowed to the batches `user` may see: all of the campaign's for the 推进办 and the
     administrator, one's own for the others."""
-    return query if user.role in SEE_EVERY_BATCH else query.where(ImportBatch.created_by_id == getattr(user, "id", None))
+    return query if sees_every_batch(user) else query.where(ImportBatch.created_by_id == getattr(user, "id", None))
 
 
 def earlier_import(campaign_id: int, data: bytes, user) -> ImportBatch | None:

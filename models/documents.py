@@ -26,7 +26,6 @@ class Kind:
 
 
 DOCUMENT_KINDS = (Kind.ASSIGN, Kind.SUPERVISE, Kind.URGE, Kind.CLOSE, Kind.DEKAD, Kind.WEEKLY)
-PROBLEM_KINDS = (Kind.ASSIGN, Kind.SUPERVISE, Kind.URGE, Kind.CLOSE)  # one paper per problem
 
 document_problem = Table(
     "official_document_problem",

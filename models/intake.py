@@ -28,7 +28,7 @@ from .errors import DomainError
 from .org import Body, Campaign, rating_scale
 from .portal import Appeal, AppealFile, AppealStatus, PortalChallenge, PortalHit, Revisit
 from .problem import Problem, ProblemUpdate
-from .scope import read_filter
+from .scope import APPEAL_DECIDERS, read_filter
 from .terms import Vocabulary
 from .text import file_name, refusal as text_refusal
 from .user import take_turn
@@ -332,7 +332,7 @@ def _field_problems(campaign: Campaign, values: dict) -> list[str]:
 def queue_refusal(appeal: Appeal, user) -> str | None:
     """Why `user` may not decide on `appeal` (in Chinese), or None: the 推进办 and the administrator decide within
     their campaigns, a working group on the 诉求 that came through its card or concern its linked enterprises."""
-    if user.role not in ("admin", "coordinator", "group"):
+    if user.role not in APPEAL_DECIDERS:
         return "只有推进办和工作组可以受理企业诉求。"
     scope = read_filter(Appeal, user)
     query = select(Appeal.id).where(Appeal.id == appeal.id)

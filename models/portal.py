@@ -10,8 +10,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import NAME_LENGTH, CampaignOwnedMixin, IdMixin, TimestampMixin, VersionMixin, choice, db, local_now
-from .batches import FILE_BYTES
+from .base import FILE_BYTES, NAME_LENGTH, CampaignOwnedMixin, IdMixin, TimestampMixin, VersionMixin, choice, db, local_now
 from .enterprise import Enterprise
 from .org import Body
 from .problem import Problem

@@ -242,3 +242,38 @@ def scope_query(query, model, user, write: bool = False):
     """`query` on `model` narrowed to the rows `user` may see (or, with `write`, change)."""
     condition = (write_filter if write else read_filter)(model, user)
     return query if condition is None else query.filter(condition)
+
+
+# Who may do what is not a table's row: each rule said once here, and read by the access table (admin.access), the
+# views, the importers and the portal's intake alike.
+OFFICE = frozenset({"admin", "coordinator"})  # the 推进办 and the system administrator
+PROBLEM_IMPORTERS = OFFICE | {"group"}  # import a 附件2 problem list (a working group, the problems it collected)
+FIRM_CREATORS = OFFICE  # import an enterprise list, or have a problem import create an enterprise (as in the panel)
+BATCH_OVERSEERS = OFFICE  # see and undo every import batch of their campaigns; the others, the batches they made
+APPEAL_DECIDERS = OFFICE | {"group"}  # 受理 / 不予受理 a portal 诉求 within their scope (models.intake.queue_refusal)
+PAPER_ISSUERS = OFFICE | {"leader"}  # 生成文书 for problems: the 推进办 issues them, a leader signs 督办 papers
+CARD_PRINTERS = OFFICE | {"group"}  # print the portal's QR cards: the campaign's and every group's, a group its own
+
+
+def sees_every_batch(user) -> bool:
+    """Whether `user` sees every import batch of the campaigns they see (not only the ones they made)."""
+    return user.role in BATCH_OVERSEERS
+
+
+def may_undo_batch(batch, user) -> bool:
+    """Whether `user` is one who may undo `batch` (whether it can still be undone, models.batches.undo_refusal says):
+    whoever made it, the 推进办 or the administrator."""
+    return user.role in BATCH_OVERSEERS or (batch.created_by_id is not None and batch.created_by_id == user.id)
+
+
+def prints_campaign_card(user) -> bool:
+    """Whether `user` prints the campaign's own QR card (a working group prints its group's card only)."""
+    return user.role in CARD_PRINTERS and user.role != "group"
+
+
+def card_groups(query, user):
+    """`query` on Body narrowed to the working groups whose QR cards `user` may print: every group of the campaign for
+    the office, its own for a working group, none for anyone else."""
+    if user.role not in CARD_PRINTERS:
+        return query.where(false())
+    return query.where(Body.id == user.body_id) if user.role == "group" else query

@@ -51,7 +51,7 @@ from werkzeug.datastructures import MultiDict
 
 from admin import access
 from models import scope
-from admin.reports import IMPORTS
+from imports import IMPORTERS as IMPORTS
 from models import Campaign, Enterprise, Person, Problem, Unit, User, db
 from models.base import CampaignOwnedMixin
 from models.vocab import ROLES
@@ -781,7 +781,7 @@ def report_downloads(world, role, data):
 
 
 def headers_of(kind: str) -> tuple[str, ...]:
-    return getattr(sys.modules[IMPORTS[kind][1].__module__], "HEADERS", ())
+    return getattr(sys.modules[IMPORTS[kind].run.__module__], "HEADERS", ())
 
 
 cell_value = st.one_of(

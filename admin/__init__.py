@@ -50,6 +50,7 @@ from .base import SecureModelView, check_forms
 from .dashboard import StatsView
 from .desk import DeskView
 from .pages import cached_menu, check_pages
+from .steps import check_steps
 
 LOCALE = "zh_Hans_CN"
 TRANSLATIONS = os.path.join(os.path.dirname(__file__), "translations")
@@ -163,4 +164,5 @@ def init_app(app: Flask) -> None:
     access.check_complete({v.endpoint for v in tables}, {v.endpoint for v in admin._views if v not in tables})
     check_pages(admin._views, SecureModelView)
     check_forms(tables)
+    check_steps()
     audit.actor_provider = web_actor

@@ -234,7 +234,7 @@ def outbox_line_cell(view, context, model, name) -> Markup:
     problem = line.problem
     unit = f"{problem.responsible_unit} · " if problem.responsible_unit else ""
     return Markup(f'<a href="{escape(url_for("problem.details_view", id=problem.id))}">{escape(problem.number)}</a> '
-                  f'{escape(line.action)}<br><small class="text-muted">{escape(unit)}{line.created_at:%m-%d %H:%M}</small>')
+                  f'{escape(line.label)}<br><small class="text-muted">{escape(unit)}{line.created_at:%m-%d %H:%M}</small>')
 
 
 class DeliveryView(SecureModelView):

@@ -323,6 +323,7 @@ def world(db_url, seed_snapshot):
 def later_problems() -> None:
     """Problems of 市发改局 (the handler's unit) in progress, awaiting an extension, flagged, resolved and closed,
     so that every workflow step has a problem it may be taken on."""
+    from models.steps import StepName
     from models.workflow import record
 
     firm = named(Enterprise, "甲企业（合成）")
@@ -337,7 +338,7 @@ def later_problems() -> None:
     ]
     db.session.add_all(rows)
     for problem in rows:
-        record(problem, None, "收集")
+        record(problem, None, StepName.PROGRESS)
     db.session.commit()
 
 

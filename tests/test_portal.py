@@ -21,6 +21,7 @@ import documents
 from models import intake, workflow
 from models.documents import Kind
 from models.portal import AppealStatus, Revisit
+from models.steps import StepName
 from models.vocab import Status
 from tests.conftest import csrf_token, hidden_inputs
 from tests.helpers import flashes
@@ -147,7 +148,7 @@ def test_an_enterprise_submits_tracks_and_rates_and_the_office_accepts_and_close
         office_user = db.session.scalar(select(User).where(User.username == "coordinator"))
         assert db.session.get(Appeal, appeal_id).revisit == Revisit.PENDING
         assert "须先回访" in workflow.refusal(workflow.StepName.CLOSE, problem, office_user)
-        assert [u.note for u in problem.updates if u.action == intake.RATED] == [
+        assert [u.note for u in problem.updates if u.step == StepName.RATED] == [
             "不满意（企业自评）：招来的人不够熟练<img src=x onerror=alert(1)>"]
     desk = office.get("/admin/").text
     assert re.search(r"企业不满意待回访.{0,400}?>\s*1\s*<", desk, re.S)
@@ -178,7 +179,7 @@ def test_an_enterprise_submits_tracks_and_rates_and_the_office_accepts_and_close
         workflow.close(problem, office_user, "基本满意")
         db.session.commit()
         assert problem.status == Status.CLOSED and db.session.get(Appeal, appeal_id).revisit == Revisit.DONE
-        assert [u.action for u in problem.updates][-3:] == [intake.RATED, "回访", "销号"]
+        assert [u.step for u in problem.updates][-3:] == [StepName.RATED, StepName.REVISIT, StepName.CLOSE]
         data, _, _ = documents.issue(Kind.CLOSE, [problem], office_user, workflow.today())
         sheet = "\n".join(cell.text for table in Document(io.BytesIO(data)).tables for row in table.rows for cell in row.cells)
         assert "企业自评（服务平台）" in sheet and "不满意（受理编号" in sheet and "；已回访）" in sheet  # 销号审批单

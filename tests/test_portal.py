@@ -606,3 +606,38 @@ def test_only_those_who_decide_a_waiting_appeal_open_its_attachments(seeded, log
     office.post("/admin/appeal/decide/", data={"csrf_token": csrf_token(page.text), "id": appeal_id, "decision": "accept"})
     assert leader.get(path).data == picture()  # a problem of the leader's campaign now, on its page
     assert handler.get(path).status_code == 404  # not (yet) the unit's problem
+
+
+def test_renaming_a_step_keeps_the_lines_of_the_public_timeline(seeded, login_as, monkeypatch):
+    """The timeline stores each step's code: a step renamed after its lines were written (交办 → 派单) still shows
+    them to the enterprise, and the panel shows them under the new name."""
+    from dataclasses import replace
+
+    from models.steps import STEPS, StepName
+
+    enterprise = seeded.test_client()
+    number, code = receipt(enterprise, post_appeal(enterprise)[0])
+    office = login_as("coordinator")
+    with seeded.app_context():
+        appeal_id = db.session.scalar(select(Appeal.id).where(Appeal.number == number))
+    page = office.get(f"/admin/appeal/details/?id={appeal_id}")
+    assert office.post("/admin/appeal/decide/", data={"csrf_token": csrf_token(page.text), "id": appeal_id,
+                                                      "decision": "accept"}).status_code == 302
+    with seeded.app_context():
+        problem = db.session.get(Appeal, appeal_id).problem
+        office_user = db.session.scalar(select(User).where(User.username == "coordinator"))
+        unit = db.session.scalar(select(Unit).where(Unit.campaign_id == problem.campaign_id, Unit.name == "市人社局"))
+        person = Person(campaign_id=problem.campaign_id, name="人社局 王科长", unit=unit)
+        workflow.assign(problem, office_user, unit, workflow.today() + timedelta(days=10), lead_person=person)
+        handler = type("U", (), {"id": None, "role": "admin", "unit_id": None, "role_label": "系统管理员"})()
+        workflow.accept(problem, handler)
+        db.session.commit()
+        problem_id = problem.id
+    for step, renamed in ((StepName.ASSIGN, "派单"), (StepName.ACCEPT, "接单")):
+        monkeypatch.setitem(STEPS, step, replace(STEPS[step], label=renamed))
+    looked = enterprise.post("/portal/track", data={"csrf_token": csrf_token(enterprise.get("/portal/track").text),
+                                                    "number": number, "code": code})
+    timeline = looked.text.split('id="public-timeline"')[1].split("</ul>")[0]
+    assert "已交办：由市人社局办理" in timeline and "市人社局已签收，办理中" in timeline
+    case = office.get(f"/admin/problem/details/?id={problem_id}").text.split('id="timeline"')[1].split("</ol>")[0]
+    assert "派单" in case and "接单" in case and "交办" not in case and "签收" not in case

@@ -52,6 +52,7 @@ from .errors import ERRORS, error_page
 from .forms import check_forms
 from .pages import cached_menu, check_pages
 from .secure import SecureModelView
+from .steps import check_steps
 
 LOCALE = "zh_Hans_CN"
 TRANSLATIONS = os.path.join(os.path.dirname(__file__), "translations")
@@ -142,4 +143,5 @@ def init_app(app: Flask) -> None:
     access.check_complete({v.endpoint for v in tables}, {v.endpoint for v in admin._views if v not in tables})
     check_pages(admin._views, SecureModelView)
     check_forms(tables)
+    check_steps()
     audit.actor_provider = web_actor

@@ -12,7 +12,7 @@ from exports import REPORTS
 from imports import IMPORTERS
 from models.scope import APPEAL_DECIDERS, CARD_PRINTERS
 from models.vocab import ROLES
-from models.workflow import STEPS
+from models.steps import STEPS, TAKEN
 
 OPS = ("list", "details", "create", "edit", "delete", "action", "export")
 NONE: frozenset[str] = frozenset()
@@ -86,9 +86,9 @@ POLICY: dict[str, dict[str, frozenset[str]]] = {
 }
 
 # Custom actions of a family of views, with the roles that may use them (on rows within their write scope).
-# The ledger's actions are the workflow's steps, whose roles models.workflow declares.
+# The ledger's actions are the workflow's steps people take, whose roles models.steps declares.
 ACTIONS: dict[str, dict[str, frozenset[str]]] = {
-    "problem": {**{name: frozenset(step.roles) for name, step in STEPS.items()},
+    "problem": {**{name: frozenset(STEPS[name].roles) for name in TAKEN},
                 # 生成文书 (交办通知书, 督办单, 催办单, 销号审批单): whoever may issue one of them (documents.PAPERS)
                 "document": frozenset().union(*(paper.roles for paper in PAPERS.values()))},
     "delivery": {"resend": frozenset({"admin", "coordinator"})},

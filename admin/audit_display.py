@@ -21,7 +21,7 @@ from models.annex2 import HEADER_OF
 from models.audit import SECRET, model_of, models_by_table
 from models.vocab import AUDIT_ACTION_LABELS, ROLE_LABELS
 
-from .base import attribute_for
+from .columns import attribute_for
 from .ids import parse_id
 from .labels import COMMON_LABELS
 

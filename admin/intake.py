@@ -22,7 +22,7 @@ from models.vocab import BodyKind
 from portal import group_token
 
 from .access import allows
-from .base import SecureModelView
+from .secure import SecureModelView
 from .campaigns import chosen_campaign, user_campaigns
 from .filters import ChoiceFilter
 from .ids import parse_id

@@ -1,5 +1,5 @@
 """The problem ledger (问题台账) in the panel: the 附件2 columns with the deadline light, most urgent first; the
-workflow steps as buttons and bulk actions, each with its small form (admin.steps); and the supervision listings
+workflow steps as buttons and bulk actions (admin.steps, beside their forms); and the supervision listings
 (督办), the ledger narrowed by one condition. Every rule is in models.workflow and models.ledger; these views only
 collect input and show results."""
 from __future__ import annotations
@@ -14,7 +14,6 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, load_only, selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 import documents
 from documents.papers import refusal as document_refusal
@@ -22,14 +21,16 @@ from exports import reporting_unit
 from exports.problems import annex2_workbook, problems_in_order
 from models import (Campaign, Enterprise, Person, Problem, ProblemUpdate, Unit, annex2, db, desk, ledger,
                     local_now, workflow)
-from models import calendar, intake, reminders, scope
+from models import calendar, intake, scope
 from models.base import NAME_LENGTH
 from models.errors import DomainError
+from models.steps import SYSTEM
 from models.text import refusal
 from models.vocab import Escalation
 
 from . import access
-from .base import SecureModelView, scoped
+from .scoping import scoped
+from .secure import SecureModelView
 from .labels import COMMON_LABELS
 from .campaigns import chosen_campaign
 from .display import days_text, light_badge, safe_next, yes_no
@@ -38,7 +39,7 @@ from .filters import desk_clock, each_campaign, ledger_filters, today, yellow_da
 from .ids import parse_id
 from .intake import attachment, attachment_url, problem_files
 from .pages import per_request
-from .steps import step_form, step_values
+from .steps import StepsMixin
 from .views import BODY_AJAX, ENTERPRISE_AJAX, PERSON_AJAX
 
 
@@ -118,16 +119,6 @@ def portal_section(problem) -> list[tuple[str, str]]:
     return fields
 
 
-def deadline_notices(day, label: str) -> list[str]:
-    """What the confirmation of a step says of the date it set: a day off, and a year whose 放假安排 is not published
-    (its working days computed on the statutory days)."""
-    if not isinstance(day, date):
-        return []
-    estimate = calendar.estimate_note(today(), day)
-    return [n for n in (calendar.day_off_notice(day, label),
-                        estimate and f"注意：{label} {day:%Y-%m-%d}：{estimate}（调休未知），公布后请核对。") if n]
-
-
 def light_cell(view, context, model, name):
     """The coloured 亮灯 cell."""
     return light_badge(ledger.light(model, today(), yellow_days(model.campaign_id)))
@@ -174,7 +165,7 @@ def town_of(view, context, model, name):
     return str(model.enterprise.town) if model.enterprise and model.enterprise.town else ""
 
 
-class ProblemView(SecureModelView):
+class ProblemView(StepsMixin, SecureModelView):
     """问题台账: the columns of 附件2, most urgent first."""
 
     column_list = tuple(column.key for column in annex2.COLUMNS)
@@ -275,11 +266,6 @@ class ProblemView(SecureModelView):
             return query.order_by(*ledger.urgency_order()), joins
         return super()._apply_sorting(query, joins, sort_column, sort_desc)
 
-    def steps_for(self, problem) -> list[tuple[str, str]]:
-        """The workflow steps the current user may take on `problem` now: (name, label)."""
-        return [(name, workflow.STEPS[name].label) for name in workflow.available(problem, current_user)
-                if self.is_action_allowed(name)]
-
     def case(self, problem) -> dict:
         """What the problem page (a case file) shows besides the problem itself."""
         steps = self.steps_for(problem)
@@ -294,29 +280,9 @@ class ProblemView(SecureModelView):
                 "estimate": calendar.estimate_note(today(), problem.deadline) if days else None,
                 "late_request": (problem.extension_requested_until is not None
                                  and bool(workflow.late_requests([problem.id]))), "late_label": workflow.LATE_REQUEST,
-                "may_edit": may_edit, "light_badge": light_badge, "system_actions": reminders.ACTIONS.values(),
+                "may_edit": may_edit, "light_badge": light_badge, "system_steps": SYSTEM,
                 "papers": ([k for k in documents.papers_for(current_user.role) if document_refusal(k, problem, today()) is None]
                            if self.is_action_allowed("document") else [])}
-
-    @action("accept", "签收", None)
-    def action_accept(self, ids):
-        return self.to_step("accept", ids)
-
-    @action("assign", "交办", None)
-    def action_assign(self, ids):
-        return self.to_step("assign", ids)
-
-    @action("close", "销号", None)
-    def action_close(self, ids):
-        return self.to_step("close", ids)
-
-    @action("flag", "挂牌督办", None)
-    def action_flag(self, ids):
-        return self.to_step("flag", ids)
-
-    @action("urge", "催办", None)
-    def action_urge(self, ids):
-        return self.to_step("urge", ids)
 
     @action("document", "生成文书", None)
     def action_document(self, ids):
@@ -368,10 +334,6 @@ class ProblemView(SecureModelView):
         unit = own.name if own is not None else (reporting_unit(campaign) if campaign else "")
         book = annex2_workbook(problems, title, unit, today(), today(), yellow_days(campaign.id if campaign else None))
         return download(xlsx_bytes(book), f"附件2 问题清单（{self.name}，{today():%Y-%m-%d}）.xlsx")
-
-    def to_step(self, name, ids):
-        """A bulk action opens the step's form for the selected problems."""
-        return redirect(self.get_url(".step_view", step=name, ids=",".join(ids), next=safe_next()))
 
     @expose("/details/")
     def details_view(self):
@@ -434,72 +396,6 @@ class ProblemView(SecureModelView):
             db.session.rollback()
             return jsonify(error=str(refused)), 400
         return jsonify(id=person.id, text=str(person), unit=unit.id)
-
-    @expose("/step/<step>/", methods=("GET", "POST"))
-    def step_view(self, step):
-        """One workflow step on one or several problems: a small form, then all of them or none."""
-        name = step
-        if name not in workflow.STEPS or not self.is_action_allowed(name):
-            abort(403 if name in workflow.STEPS else 404)
-        chosen = request.form.getlist("ids") if request.method == "POST" and "ids" in request.form else None
-        raw = ",".join(chosen) if chosen is not None else request.args.get("ids", request.args.get("id", ""))
-        wanted = [parse_id(i) for i in raw.split(",")]
-        wanted = [i for i in wanted if i is not None][:500]
-        problems = scoped(Problem, db.session.query(Problem)).filter(Problem.id.in_(wanted)).order_by(Problem.id).all()
-        writable = {pk for (pk,) in scoped(Problem, db.session.query(Problem.id), write=True).filter(Problem.id.in_(wanted))}
-        refused = [workflow.refusal(name, p, current_user) or (None if p.id in writable else f"您无权对问题{p.number}操作。")
-                   for p in problems]
-        if not problems:
-            flash("请先勾选问题。" if not wanted else "所选问题不存在，或您无权对其操作。", "error")
-            return redirect(safe_next() or self.get_url(".index_view"))
-        back = safe_next() or (self.get_url(".details_view", id=problems[0].id) if len(problems) == 1
-                               else self.get_url(".index_view"))
-        if any(refused):
-            for message in filter(None, refused):
-                flash(message, "error")
-            return redirect(back)
-        if len({p.campaign_id for p in problems}) > 1:
-            flash("所选问题属于不同的专项行动，请分别操作。", "error")
-            return redirect(back)
-        skipped = len(wanted) - len(problems)
-        form = step_form(name, problems[0], request.form if request.method == "POST" else None)
-        if request.method == "POST" and form.validate():
-            errors = []
-            try:
-                for problem in problems:
-                    try:
-                        workflow.ACTIONS[name](problem, current_user, **step_values(form))
-                    except DomainError as error:
-                        errors.append(str(error))
-                if not errors:
-                    db.session.commit()
-            except StaleDataError:  # someone else changed one of them in between (another window or server process)
-                db.session.rollback()
-                flash(f"所选问题刚被其他人修改，本次“{workflow.STEPS[name].label}”未生效，未做任何修改。请刷新后核对再操作。", "error")
-                return redirect(back)
-            if errors:
-                db.session.rollback()
-                for error in errors:
-                    flash(error, "error")
-                flash(f"以上原因，所选{len(problems)}个问题均未{workflow.STEPS[name].label}，未做任何修改。", "error")
-            else:
-                flash(f"已对{len(problems)}个问题执行“{workflow.STEPS[name].label}”。", "success")
-                for key, label in (("deadline", "办理时限"), ("until", "延期至")):
-                    for notice in deadline_notices(form.data.get(key) if key in form else None, label):
-                        flash(notice, "warning")
-                if safe_next():
-                    return redirect(safe_next())
-                if len(problems) == 1:
-                    return redirect(self.get_url(".details_view", id=problems[0].id))
-                return redirect(self.get_url(".index_view"))
-        warnings = ([w for w in (workflow.late_extension_warning(p, today()) for p in problems) if w]
-                    if name == workflow.StepName.REQUEST_EXTENSION else [])
-        late = (workflow.late_requests(p.id for p in problems)
-                if name in (workflow.StepName.APPROVE_EXTENSION, workflow.StepName.REJECT_EXTENSION) else set())
-        return self.render("admin/problem_step.html", step=workflow.STEPS[name], name=name, problems=problems,
-                           form=form, skipped=skipped, back=back, today=today(), warnings=warnings, late=late,
-                           late_label=workflow.LATE_REQUEST)
-
 
 # --- supervision listings (督办): the ledger narrowed by one condition of models.ledger ---
 

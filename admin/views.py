@@ -19,12 +19,13 @@ from sqlalchemy.orm import joinedload
 
 from models import (AuditLog, CalendarDay, Delivery, Problem, ProblemUpdate, Term, audit, calendar, db, local_now,
                     reminders, workflow)
+from models.steps import STEPS
 from models.terms import VOCABULARIES
 from models.vocab import AUDIT_ACTION_LABELS, ROLE_LABELS
 
 from . import audit_display
 from .copying import copy_campaign_page
-from .base import SecureModelView
+from .secure import SecureModelView
 from .fields import credit_code_validator
 from .filters import ChoiceFilter
 from .ids import parse_id
@@ -234,7 +235,7 @@ def outbox_line_cell(view, context, model, name) -> Markup:
     problem = line.problem
     unit = f"{problem.responsible_unit} · " if problem.responsible_unit else ""
     return Markup(f'<a href="{escape(url_for("problem.details_view", id=problem.id))}">{escape(problem.number)}</a> '
-                  f'{escape(line.action)}<br><small class="text-muted">{escape(unit)}{line.created_at:%m-%d %H:%M}</small>')
+                  f'{escape(line.label)}<br><small class="text-muted">{escape(unit)}{line.created_at:%m-%d %H:%M}</small>')
 
 
 class DeliveryView(SecureModelView):
@@ -550,7 +551,7 @@ class PolicyPushView(SecureModelView):
 
 
 class ProblemUpdateView(SecureModelView):
-    column_list = ("problem", "created_at", "action", "from_status", "to_status", "author", "note")
+    column_list = ("problem", "created_at", "step", "from_status", "to_status", "author", "note")
     column_labels = {
         "problem": "问题",
         "problem.number": "问题编号",
@@ -558,11 +559,14 @@ class ProblemUpdateView(SecureModelView):
         "author": "办理人",
         "from_status": "原状态",
         "to_status": "新状态",
-        "action": "操作",
+        "step": "操作",
+        "action": "写入时的名称",
         "note": "说明",
     }
+    column_formatters = {"step": lambda view, context, model, name: model.label}  # its name as declared (models.steps)
     column_searchable_list = ("note", "action")
-    column_filters = ("problem.number", "action", "to_status", "created_at")
+    column_filters = ("problem.number", ChoiceFilter(ProblemUpdate.step, "操作", [(c, s.label) for c, s in STEPS.items()]),
+                      "to_status", "created_at")
     form_columns = ("problem", "note")
     form_args = {"note": {"validators": [DataRequired("请填写说明内容。")],
                           "description": "责任单位的说明记为“报告进展”（问题须为已交办或办理中），领导的记为“领导批示”；"

@@ -16,7 +16,7 @@ from models.ledger import ASSIGNED, FINISHED
 from models.base import db
 from models.portal import Appeal
 from models.problem import Problem
-from models.reminders import Level
+from models.steps import StepName
 
 from . import gongwen as gw
 
@@ -87,8 +87,9 @@ def person(who) -> str:
     return f"{who.name}（{who.position}）" if who.position else who.name
 
 
-def latest(problem: Problem, actions: tuple[str, ...]) -> str | None:
-    notes = [u.note for u in problem.updates if u.action in actions and u.note]
+def latest(problem: Problem, steps: tuple[str, ...]) -> str | None:
+    """The note of the problem's latest timeline line of one of `steps` (codes, models.steps)."""
+    notes = [u.note for u in problem.updates if u.step in steps and u.note]
     return notes[-1] if notes else None
 
 
@@ -129,7 +130,7 @@ def supervision_sheet(doc, problem: Problem, number: str, issuer: str, today: da
     rows = facts(problem)[:5] + handling(problem)
     rows.append(["逾期情况", f"逾期{late}个工作日" if late else "未逾期（挂牌督办）"])
     rows.append(["最近进展", problem.progress or "（暂无）"])
-    rows.append(["督办要求", latest(problem, (Level.BLUE, Level.YELLOW, Level.RED, "挂牌督办", "催办")) or
+    rows.append(["督办要求", latest(problem, (StepName.BLUE, StepName.YELLOW, StepName.RED, StepName.FLAG, StepName.URGE)) or
                  f"请于{day_text(reply)}前反馈。"])
     rows.append(["责任单位反馈", "\n\n\n负责人（签字）：　　　　　　　　　年　　月　　日"])
     gw.grid(doc, None, rows, WIDTHS, label_column=True)
@@ -146,7 +147,7 @@ def urge_sheet(doc, problem: Problem, number: str, issuer: str, today: date) -> 
     gw.paragraph(doc, f"你单位牵头办理的问题（编号{problem.number}）{state}，请抓紧办理，及时报告办理进展。")
     rows = facts(problem)[:5] + handling(problem)
     rows.append(["最近进展", problem.progress or "（暂无）"])
-    rows.append(["催办要求", latest(problem, ("催办", "自动催办", "自动提醒")) or "请抓紧办理并报告进展。"])
+    rows.append(["催办要求", latest(problem, (StepName.URGE, StepName.AUTO_URGE, StepName.AUTO_REMIND)) or "请抓紧办理并报告进展。"])
     rows.append(["办理进展反馈", "\n\n\n负责人（签字）：　　　　　　　　　年　　月　　日"])
     gw.grid(doc, None, rows, WIDTHS, label_column=True)
     gw.signature(doc, issuer, today)

@@ -26,7 +26,8 @@ from models.errors import DomainError
 from models import terms
 from models.terms import Vocabulary
 from models.vocab import OPEN_STATUSES, PROBLEM_STATUSES, BodyKind, Status
-from models.workflow import StepName, entered_via
+from models.steps import STEP_FOR, StepName  # the one step from a file's old status to its new one
+from models.workflow import entered_via
 from models.scope import FIRM_CREATORS, change_refusal, scope_query
 
 from models.batches import earlier_import, snapshot
@@ -54,13 +55,6 @@ ROW_RELATIONS = [selectinload(getattr(Problem, name)) for name in (
 PLAIN = ("enterprise", "description", "demand", "category", "collected_by_body", "collected_on", "remark")
 ASSIGNMENT = ("responsible_unit", "co_units", "lead_person", "supervisor", "deadline")
 FIELD_COLUMN = {column.field: column.header for column in annex2.READ_BACK}
-# The one step that takes a problem from the file's old status to its new one.
-STEP_FOR = {
-    (Status.UNASSIGNED, Status.ASSIGNED): StepName.ASSIGN, (Status.ASSIGNED, Status.HANDLING): StepName.ACCEPT,
-    (Status.ASSIGNED, Status.RESOLVED): StepName.RESOLVE, (Status.HANDLING, Status.RESOLVED): StepName.RESOLVE,
-    (Status.RESOLVED, Status.CLOSED): StepName.CLOSE, (Status.RESOLVED, Status.HANDLING): StepName.REOPEN,
-    **{(s, Status.WITHDRAWN): StepName.WITHDRAW for s in OPEN_STATUSES},
-}
 
 
 class Lookup:

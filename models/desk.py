@@ -27,18 +27,15 @@ from .problem import Problem, ProblemRead, ProblemUpdate, Report
 from .scope import count_parts, in_campaign, read_filter
 from .task import Task, task_body
 from .vocab import Status
-from .workflow import STEPS, StepName
+from .steps import StepName
 
 ITEMS_PER_LINE = 5  # problems listed under a line of the desk, most urgent first, each with its step button
 
 # What happens on a unit's problem that the unit must read: a leader's 批示, the office sending a result back, the
 # office's decision on a 延期 request (催办 joins them with the reminders).
-NOTICES = (*(STEPS[name].label for name in
-               (StepName.COMMENT, StepName.URGE, StepName.REOPEN, StepName.APPROVE_EXTENSION, StepName.REJECT_EXTENSION)),
-           *reminders.ACTIONS.values())  # and the automatic ladder's (flask remind)
-RETURNED = STEPS[StepName.RETURN].label
-COMMENTED = STEPS[StepName.COMMENT].label
-RAISED = (STEPS[StepName.FLAG].label, STEPS[StepName.ESCALATE].label)  # what calls for a leader's 批示
+NOTICES = (StepName.COMMENT, StepName.URGE, StepName.REOPEN, StepName.APPROVE_EXTENSION, StepName.REJECT_EXTENSION,
+           *reminders.STEP_OF.values())  # and the automatic ladder's (flask remind)
+RAISED = (StepName.FLAG, StepName.ESCALATE)  # what calls for a leader's 批示
 EPOCH = datetime(1900, 1, 1)
 
 
@@ -103,7 +100,7 @@ def unread_notices(user, clock):
                                               ProblemRead.problem_id == ProblemUpdate.problem_id)
             .correlate(ProblemUpdate).scalar_subquery())
     return Problem.id.in_(select(ProblemUpdate.problem_id).where(
-        ProblemUpdate.action.in_(NOTICES), ProblemUpdate.created_at > func.coalesce(seen, EPOCH),
+        ProblemUpdate.step.in_(NOTICES), ProblemUpdate.created_at > func.coalesce(seen, EPOCH),
         or_(ProblemUpdate.author_id.is_(None), ProblemUpdate.author_id != user.id)))
 
 
@@ -114,7 +111,7 @@ def collected_pending(user, clock):
 def returned(user, clock):
     """The group's problems a unit sent back (退回), waiting to be assigned again."""
     return and_(collected_pending(user, clock),
-                exists().where(ProblemUpdate.problem_id == Problem.id, ProblemUpdate.action == RETURNED))
+                exists().where(ProblemUpdate.problem_id == Problem.id, ProblemUpdate.step == StepName.RETURN))
 
 
 def is_flagged(user, clock):
@@ -129,9 +126,9 @@ def awaiting_comment(user, clock):
     """挂牌督办 or 上报 problems still open with no 领导批示 since they were last flagged or escalated: no 批示 that no
     挂牌督办 or 上报 followed. (Asked this way round, a problem never commented on costs one look at the index.)"""
     comment, raised = aliased(ProblemUpdate), aliased(ProblemUpdate)
-    raised_after = exists().where(raised.problem_id == comment.problem_id, raised.action.in_(RAISED),
+    raised_after = exists().where(raised.problem_id == comment.problem_id, raised.step.in_(RAISED),
                                   raised.created_at > comment.created_at)
-    commented = exists().where(comment.problem_id == Problem.id, comment.action == COMMENTED, not_(raised_after))
+    commented = exists().where(comment.problem_id == Problem.id, comment.step == StepName.COMMENT, not_(raised_after))
     raised_ids = union(select(Problem.id).where(scoped(flagged(), user, clock)),
                        select(Problem.id).where(scoped(escalated(), user, clock)))
     return and_(Problem.id.in_(raised_ids), not_(commented))  # each half from its own partial index

@@ -35,7 +35,7 @@ from .user import take_turn
 from .uscc import uscc_error
 from .vocab import BodyKind, Status
 from . import workflow
-from .workflow import STEPS, StepName
+from .steps import STEPS, StepName
 
 SOURCE = "服务平台"  # 问题来源 of a problem accepted from the portal
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # 查询码: no 0/O or 1/I to misread
@@ -56,8 +56,7 @@ FILE_KINDS = {"JPEG": ("image/jpeg", (".jpg", ".jpeg")), "PNG": ("image/png", ("
               "PDF": ("application/pdf", (".pdf",))}
 PICTURE_FORMATS = {"JPEG": "JPEG", "MPO": "JPEG", "PNG": "PNG"}  # Pillow's name → ours (a phone's MPO is a JPEG)
 # the timeline an enterprise sees: which steps, and how they read (no notes but the 办理结果, no people)
-PUBLIC_STEPS = {STEPS[StepName.ASSIGN].label, STEPS[StepName.ACCEPT].label, STEPS[StepName.RESOLVE].label,
-                STEPS[StepName.CLOSE].label, STEPS[StepName.REOPEN].label, STEPS[StepName.WITHDRAW].label}
+PUBLIC_STEPS = tuple(code for code, step in STEPS.items() if step.public)
 
 
 @dataclass
@@ -463,20 +462,19 @@ def public_timeline(appeal: Appeal) -> list[Entry]:
         return entries
     problem = appeal.problem
     entries.append(Entry(appeal.decided_at, "已受理，列入问题台账"))
-    steps = db.session.execute(select(ProblemUpdate.action, ProblemUpdate.created_at, ProblemUpdate.to_status)
-                               .where(ProblemUpdate.problem_id == problem.id, ProblemUpdate.action.in_(PUBLIC_STEPS))
+    steps = db.session.execute(select(ProblemUpdate.step, ProblemUpdate.created_at)
+                               .where(ProblemUpdate.problem_id == problem.id, ProblemUpdate.step.in_(PUBLIC_STEPS))
                                .order_by(ProblemUpdate.created_at, ProblemUpdate.id)).all()
     unit = problem.responsible_unit.name if problem.responsible_unit is not None else "责任单位"
-    said = {
-        STEPS[StepName.ASSIGN].label: f"已交办：由{unit}办理" + (f"，办理时限 {problem.deadline:%Y-%m-%d}"
-                                                                  if problem.deadline else ""),
-        STEPS[StepName.ACCEPT].label: f"{unit}已签收，办理中",
-        STEPS[StepName.RESOLVE].label: f"{unit}已办结",
-        STEPS[StepName.CLOSE].label: "已销号，办理完毕",
-        STEPS[StepName.REOPEN].label: "重新办理中",
-        STEPS[StepName.WITHDRAW].label: "已撤销",
+    said = {  # how the public steps read to the enterprise; another public step reads as its label
+        StepName.ASSIGN: f"已交办：由{unit}办理" + (f"，办理时限 {problem.deadline:%Y-%m-%d}" if problem.deadline else ""),
+        StepName.ACCEPT: f"{unit}已签收，办理中",
+        StepName.RESOLVE: f"{unit}已办结",
+        StepName.CLOSE: "已销号，办理完毕",
+        StepName.REOPEN: "重新办理中",
+        StepName.WITHDRAW: "已撤销",
     }
-    entries += [Entry(when, said[action]) for action, when, _ in steps]
+    entries += [Entry(when, said.get(code) or STEPS[code].label) for code, when in steps]
     if problem.status in (Status.RESOLVED, Status.CLOSED) and problem.resolution:
         entries.append(Entry(problem.resolved_on or entries[-1].when, f"办理结果：{problem.resolution}"))
     if appeal.rating:
@@ -507,11 +505,9 @@ def rate(appeal: Appeal, level: str, comment: str | None) -> None:
     appeal.rating, appeal.rating_comment, appeal.rated_at = level, comment, local_now()
     unsatisfied = levels.index(level) >= appeal.campaign.rating_satisfied
     appeal.revisit = Revisit.PENDING if unsatisfied else None
-    workflow.record(appeal.problem, None, RATED, note=f"{level}（企业自评）" + (f"：{comment}" if comment else ""))
+    workflow.record(appeal.problem, None, StepName.RATED, note=f"{level}（企业自评）" + (f"：{comment}" if comment else ""))
     db.session.commit()
 
-
-RATED = "企业评价"
 
 
 def satisfied(appeal: Appeal) -> bool | None:

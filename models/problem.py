@@ -160,7 +160,7 @@ class ProblemUpdate(IdMixin, VersionMixin, db.Model):
 
     __tablename__ = "problem_update"
     # What happened of a kind (a 批示, a 退回…) to which problem and when: the desk's notices and 待批示, from the index.
-    __table_args__ = (Index("ix_problem_update_action", "action", "problem_id", "created_at", "author_id"),)
+    __table_args__ = (Index("ix_problem_update_step", "step", "problem_id", "created_at", "author_id"),)
 
     problem_id: Mapped[int] = mapped_column(ForeignKey("problem.id", ondelete="CASCADE"), index=True)
     problem: Mapped[Problem] = relationship(back_populates="updates")
@@ -169,10 +169,17 @@ class ProblemUpdate(IdMixin, VersionMixin, db.Model):
     author = relationship("User")
     from_status: Mapped[str | None] = mapped_column(choice(PROBLEM_STATUSES, "update_from_status"))
     to_status: Mapped[str | None] = mapped_column(choice(PROBLEM_STATUSES, "update_to_status"))
-    action: Mapped[str] = mapped_column(String(32))
+    step: Mapped[str] = mapped_column(String(32))  # the step's code (models.steps.STEPS): what happened
+    action: Mapped[str] = mapped_column(String(32))  # the step's label when it was written (a record; screens show `label`)
     note: Mapped[str | None] = mapped_column(Text)
 
     recorded = False  # set by models.workflow.record, the only way onto a timeline
+    label_of = staticmethod(lambda code, written: written)  # models.steps.label, set by models.steps (it imports us)
+
+    @property
+    def label(self) -> str:
+        """The step's label as declared now (models.steps), whatever it was called when written."""
+        return self.label_of(self.step, self.action)
 
     def check(self) -> None:
         """The timeline is written by the workflow's steps alone (their role, status and scope rules), and never
@@ -184,7 +191,7 @@ class ProblemUpdate(IdMixin, VersionMixin, db.Model):
             raise DomainError("办理进展只能通过问题的办理步骤添加（如报告进展、领导批示）。")
 
     def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d} {self.action}"
+        return f"{self.created_at:%Y-%m-%d} {self.label}"
 
 
 class ProblemRead(db.Model):

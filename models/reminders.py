@@ -25,6 +25,7 @@ from .base import IdMixin, db, local_now
 from .calendar import add_workdays, yellow_horizon
 from .org import Campaign, Unit
 from .problem import Problem, ProblemUpdate
+from .steps import STEPS, StepName
 from .vocab import RUNNING_STATUSES
 
 
@@ -37,11 +38,10 @@ class Level:
 
 
 LADDER = (Level.REMIND, Level.URGE, Level.BLUE, Level.YELLOW, Level.RED)
-# the timeline's words for each (the manual 催办 step is “催办”, so the system's own say 自动)
-ACTIONS = {Level.REMIND: "自动提醒", Level.URGE: "自动催办", Level.BLUE: Level.BLUE, Level.YELLOW: Level.YELLOW,
-           Level.RED: Level.RED}
-MANUAL_URGE = "催办"  # models.workflow's 催办 step: also carried beyond the panel
-OUTGOING = (*ACTIONS.values(), MANUAL_URGE)
+# the timeline's step for each (models.steps: the manual 催办 step is “催办”, so the system's own say 自动)
+STEP_OF = {Level.REMIND: StepName.AUTO_REMIND, Level.URGE: StepName.AUTO_URGE, Level.BLUE: StepName.BLUE,
+           Level.YELLOW: StepName.YELLOW, Level.RED: StepName.RED}
+OUTGOING = (*STEP_OF.values(), StepName.URGE)  # the steps also carried beyond the panel, with models.workflow's 催办
 
 
 class Reminder(IdMixin, db.Model):
@@ -152,11 +152,11 @@ def climb(today: date, now: datetime | None = None) -> LadderRun:
             mine = and_(Reminder.level == level, Reminder.day == today, Reminder.update_id.is_(None),
                         Reminder.created_at == now)
             db.session.execute(insert(ProblemUpdate).from_select(
-                ["problem_id", "created_at", "action", "note", "version"],
-                select(Reminder.problem_id, literal(now, DateTime), literal(ACTIONS[level]),
-                       literal(notes(campaign)[level]), literal(1)).where(mine)))
+                ["problem_id", "created_at", "step", "action", "note", "version"],
+                select(Reminder.problem_id, literal(now, DateTime), literal(STEP_OF[level]),
+                       literal(STEPS[STEP_OF[level]].label), literal(notes(campaign)[level]), literal(1)).where(mine)))
             line = (select(func.max(ProblemUpdate.id)).where(ProblemUpdate.problem_id == Reminder.problem_id,
-                                                              ProblemUpdate.action == ACTIONS[level],
+                                                              ProblemUpdate.step == STEP_OF[level],
                                                               ProblemUpdate.created_at == now).scalar_subquery())
             # counted by the UPDATE that links them to their lines (an INSERT … SELECT's row count is not reliable
             # on every driver: psycopg reports none)
@@ -193,7 +193,7 @@ def queue_new(since: datetime, now: datetime) -> int:
         rows = (select(ProblemUpdate.id, literal(channel), target, literal(PENDING), literal(0), literal(now, DateTime))
                 .join(Problem, Problem.id == ProblemUpdate.problem_id)
                 .join(Unit, Unit.id == Problem.responsible_unit_id)
-                .where(ProblemUpdate.created_at >= since, ProblemUpdate.action.in_(OUTGOING), target.is_not(None),
+                .where(ProblemUpdate.created_at >= since, ProblemUpdate.step.in_(OUTGOING), target.is_not(None),
                        ~exists().where(Delivery.update_id == ProblemUpdate.id, already)))
         db.session.execute(insert(Delivery).from_select(
             ["update_id", "channel", "address", "status", "attempts", "created_at"], rows))

@@ -4,12 +4,11 @@
 (本级 → 市级 → 省级), 挂牌督办 and 已撤销. Each function checks the role, the data the step needs and the
 current status, changes the problem, and records a ProblemUpdate (the audit trail records the row changes).
 Views, imports and commands call these functions; which problems a user may see at all is applied by the caller's
-scoped query, and which they may change (models.scope) is checked here too, on the problem itself.
+scoped query, and which they may change (models.scope) is checked here too, on the problem itself. What each step is
+called, from which statuses to which and for whom is declared in models.steps (re-exported here).
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 
 from flask import has_request_context
@@ -22,106 +21,13 @@ from .errors import DomainError
 from .portal import Appeal, Revisit
 from .problem import Problem, ProblemUpdate
 from .scope import change_refusal
+from .steps import (ASSIGNED, OFFICE, OPEN, STEPS, TAKEN, UNTIL_RESOLVED, Step, StepName,  # noqa: F401 (the
+                    next_level, revisit_pending)  # declaration, models.steps; callers of the workflow find it here too)
 from .terms import Vocabulary
-from .vocab import OPEN_STATUSES, RUNNING_STATUSES, Status
-
-OFFICE = ("admin", "coordinator")
-OPEN = OPEN_STATUSES
-ASSIGNED = RUNNING_STATUSES
-UNTIL_RESOLVED = (Status.UNASSIGNED, *ASSIGNED, Status.RESOLVED)
-
-
-class StepName:
-    """The steps' names, as screens, imports and the access table call them."""
-
-    ASSIGN = "assign"
-    ACCEPT = "accept"
-    PROGRESS = "progress"
-    RESOLVE = "resolve"
-    RETURN = "return"
-    REQUEST_EXTENSION = "request_extension"
-    APPROVE_EXTENSION = "approve_extension"
-    REJECT_EXTENSION = "reject_extension"
-    CLOSE = "close"
-    REOPEN = "reopen"
-    ESCALATE = "escalate"
-    FLAG = "flag"
-    UNFLAG = "unflag"
-    COMMENT = "comment"
-    URGE = "urge"
-    WITHDRAW = "withdraw"
-    REVISIT = "revisit"
-
-
-def revisit_pending(problem: Problem) -> bool:
-    """Whether the enterprise rated the result below the campaign's satisfied levels (models.intake.rate) and the
-    office has not yet visited again."""
-    return problem.id is not None and db.session.scalar(select(Appeal.id).where(
-        Appeal.problem_id == problem.id, Appeal.revisit == Revisit.PENDING).limit(1)) is not None
-
-
-def not_before_revisit(problem: Problem) -> str | None:
-    return (f"企业对问题{problem.number}的办理结果评价为不满意，须先回访（重新办理，或记录回访情况）才能销号。"
-            if revisit_pending(problem) else None)
-
-
-def no_revisit(problem: Problem) -> str | None:
-    return None if revisit_pending(problem) else f"问题{problem.number}没有待回访的企业评价。"
-
-
-def no_request(problem: Problem) -> str | None:
-    return None if problem.extension_requested_until is not None else f"问题{problem.number}没有待审批的延期申请。"
-
-
-@dataclass(frozen=True)
-class Step:
-    """A transition as users see it: its name on buttons, who may take it, from which statuses, and what else must
-    hold of the problem (`unless`: a Chinese reason it may not, or None)."""
-
-    label: str
-    roles: tuple[str, ...]
-    sources: tuple[str, ...]
-    lead_only: bool = False  # for a responsible unit: only the 主办 unit, not a 协办 one
-    unless: Callable[[Problem], str | None] | None = None
-
-
-STEPS: dict[str, Step] = {
-    StepName.ASSIGN: Step("交办", OFFICE, (Status.UNASSIGNED,)),
-    StepName.ACCEPT: Step("签收", ("admin", "handler"), (Status.ASSIGNED,), lead_only=True),
-    StepName.PROGRESS: Step("报告进展", ("admin", "handler"), ASSIGNED),
-    StepName.RESOLVE: Step("申请办结", ("admin", "handler"), (Status.HANDLING,), lead_only=True),  # after 签收
-    StepName.RETURN: Step("退回", ("admin", "handler"), ASSIGNED, lead_only=True),
-    StepName.REQUEST_EXTENSION: Step(
-        "申请延期", ("admin", "handler"), ASSIGNED, lead_only=True,
-        unless=lambda p: f"问题{p.number}已有待审批的延期申请。" if p.extension_requested_until is not None else None),
-    StepName.APPROVE_EXTENSION: Step("批准延期", OFFICE, ASSIGNED, unless=no_request),
-    StepName.REJECT_EXTENSION: Step("驳回延期", OFFICE, ASSIGNED, unless=no_request),
-    StepName.CLOSE: Step("销号", OFFICE, (Status.RESOLVED,), unless=not_before_revisit),
-    StepName.REOPEN: Step("重新办理", OFFICE, (Status.RESOLVED,)),
-    StepName.ESCALATE: Step(
-        "上报", OFFICE, OPEN,
-        unless=lambda p: (f"问题{p.number}已上报至{p.escalation_level}，不能再上报。"
-                          if next_level(p) is None else None)),
-    StepName.FLAG: Step("挂牌督办", ("admin", "coordinator", "leader"), UNTIL_RESOLVED,
-                        unless=lambda p: f"问题{p.number}已经挂牌督办。" if p.flagged else None),
-    StepName.UNFLAG: Step("取消挂牌督办", ("admin", "coordinator", "leader"), UNTIL_RESOLVED,
-                          unless=lambda p: None if p.flagged else f"问题{p.number}没有挂牌督办。"),
-    StepName.COMMENT: Step("领导批示", ("admin", "leader"), (*UNTIL_RESOLVED, Status.CLOSED)),
-    StepName.URGE: Step("催办", ("admin", "coordinator", "leader"), ASSIGNED),
-    StepName.WITHDRAW: Step("撤销", ("admin", "coordinator", "group"), OPEN),
-    StepName.REVISIT: Step("回访", OFFICE, (Status.RESOLVED, Status.CLOSED), unless=no_revisit),
-}
 
 
 def today() -> date:
     return local_now().date()
-
-
-def next_level(problem: Problem) -> str | None:
-    """The 上报层级 above the problem's, among its campaign's levels in use (本级 → 市级 → 省级 by default); None at the top."""
-    levels = terms.values(problem.campaign_id, Vocabulary.ESCALATION)
-    above = levels[levels.index(problem.escalation_level) + 1:] if problem.escalation_level in levels else levels[1:]
-    return above[0] if above else None
 
 
 def refusal(name: str, problem: Problem, user) -> str | None:
@@ -153,7 +59,7 @@ def primary(steps: list[str]) -> str | None:
 
 def available(problem: Problem, user) -> list[str]:
     """The steps `user` may take on `problem` now, in the order of STEPS."""
-    return [name for name in STEPS if refusal(name, problem, user) is None]
+    return [name for name in TAKEN if refusal(name, problem, user) is None]
 
 
 def require(name: str, problem: Problem, user) -> None:
@@ -169,20 +75,21 @@ def needed(value, message: str):
     return value.strip() if isinstance(value, str) else value
 
 
-def record(problem: Problem, user, action: str, note: str | None = None, to_status: str | None = None) -> ProblemUpdate:
-    """Add a step to the problem's timeline, move its status when `to_status` is given, and note the latest progress."""
+def record(problem: Problem, user, step: str, note: str | None = None) -> ProblemUpdate:
+    """Add the step `step` (its code, models.steps) to the problem's timeline, move the problem to the step's status
+    when it declares one, and note the latest progress."""
+    declared = STEPS[step]
     now = local_now()
-    update = ProblemUpdate(problem=problem, author_id=getattr(user, "id", None), action=action, note=note or None,
-                           from_status=problem.status if to_status else None, to_status=to_status, created_at=now)
+    to_status = declared.target
+    update = ProblemUpdate(problem=problem, author_id=getattr(user, "id", None), step=step, action=declared.label,
+                           note=note or None, from_status=problem.status if to_status else None, to_status=to_status,
+                           created_at=now)
     update.recorded = True  # the one door of the timeline (ProblemUpdate.check)
     if to_status:
         problem.status = to_status
-    show_progress(problem, action, note, now)
+    show_progress(problem, declared.label, note, now)
     db.session.add(update)
     return update
-
-
-ENTERED = "录入"  # the first line of every timeline: how the problem came in
 
 
 @event.listens_for(Problem, "init")
@@ -190,7 +97,9 @@ def _entered(problem: Problem, args, kwargs) -> None:
     """Every problem's timeline starts with 录入, however it is created (a screen, an import, a command, a seed): who
     entered it, and how (changed by the caller with entered_via)."""
     user_id, _ = audit.actor_provider()
-    update = ProblemUpdate(problem=problem, author_id=user_id, action=ENTERED, to_status=Status.UNASSIGNED,
+    entered = STEPS[StepName.ENTERED]
+    update = ProblemUpdate(problem=problem, author_id=user_id, step=entered.code, action=entered.label,
+                           to_status=entered.target,
                            note="在页面录入" if has_request_context() else "由命令行录入", created_at=local_now())
     update.recorded = True
 
@@ -227,20 +136,20 @@ def assign(problem: Problem, user, responsible_unit, deadline: date, lead_person
     problem.supervisor = supervisor
     problem.deadline = deadline
     problem.assigned_on = today()
-    return record(problem, user, "交办", note=f"责任单位：{responsible_unit}；办理时限：{deadline}" + (f"；{note}" if note else ""),
-                  to_status=Status.ASSIGNED)
+    return record(problem, user, StepName.ASSIGN,
+                  note=f"责任单位：{responsible_unit}；办理时限：{deadline}" + (f"；{note}" if note else ""))
 
 
 def accept(problem: Problem, user, note: str | None = None) -> ProblemUpdate:
     """签收: the responsible unit takes the problem on."""
     require(StepName.ACCEPT, problem, user)
-    return record(problem, user, "签收", note=note, to_status=Status.HANDLING)
+    return record(problem, user, StepName.ACCEPT, note=note)
 
 
 def progress(problem: Problem, user, note: str) -> ProblemUpdate:
     """报告进展: the responsible unit (主办 or 协办) reports how handling goes."""
     require(StepName.PROGRESS, problem, user)
-    return record(problem, user, STEPS[StepName.PROGRESS].label, note=needed(note, "请填写办理进展。"))
+    return record(problem, user, StepName.PROGRESS, note=needed(note, "请填写办理进展。"))
 
 
 def resolve(problem: Problem, user, resolution: str, note: str | None = None) -> ProblemUpdate:
@@ -248,7 +157,7 @@ def resolve(problem: Problem, user, resolution: str, note: str | None = None) ->
     require(StepName.RESOLVE, problem, user)
     problem.resolution = needed(resolution, "申请办结必须填写办理结果。")
     problem.resolved_on = today()
-    return record(problem, user, "申请办结", note=note or problem.resolution, to_status=Status.RESOLVED)
+    return record(problem, user, StepName.RESOLVE, note=note or problem.resolution)
 
 
 def return_(problem: Problem, user, reason: str) -> ProblemUpdate:
@@ -262,7 +171,7 @@ def return_(problem: Problem, user, reason: str) -> ProblemUpdate:
     problem.deadline = None
     problem.assigned_on = None
     problem.extension_requested_until = None
-    return record(problem, user, "退回", note=f"{reason}（{was}）", to_status=Status.UNASSIGNED)
+    return record(problem, user, StepName.RETURN, note=f"{reason}（{was}）")
 
 
 EXTENSION_LEAD = 1  # 延期须在办理时限前至少 1 个工作日申请 (the 交办通知书, documents.papers)
@@ -291,7 +200,7 @@ def late_requests(problem_ids) -> set[int]:
     if not ids:
         return set()
     latest = (select(func.max(ProblemUpdate.id)).where(ProblemUpdate.problem_id.in_(ids),
-                                                       ProblemUpdate.action == STEPS[StepName.REQUEST_EXTENSION].label)
+                                                       ProblemUpdate.step == StepName.REQUEST_EXTENSION)
               .group_by(ProblemUpdate.problem_id))
     return set(db.session.scalars(select(ProblemUpdate.problem_id).where(
         ProblemUpdate.id.in_(latest), ProblemUpdate.note.startswith(LATE_REQUEST))))
@@ -308,7 +217,7 @@ def request_extension(problem: Problem, user, until: date, reason: str) -> Probl
     late = (f"{LATE_REQUEST}（办理时限{problem.deadline}，延期须在时限前至少 {EXTENSION_LEAD} 个工作日申请）；"
             if late_extension(problem, today()) else "")
     problem.extension_requested_until = until
-    return record(problem, user, "申请延期", note=f"{late}申请延至{until}：{reason}")
+    return record(problem, user, StepName.REQUEST_EXTENSION, note=f"{late}申请延至{until}：{reason}")
 
 
 def approve_extension(problem: Problem, user, until: date | None = None, note: str | None = None) -> ProblemUpdate:
@@ -320,7 +229,7 @@ def approve_extension(problem: Problem, user, until: date | None = None, note: s
     old = problem.deadline
     problem.deadline = until
     problem.extension_requested_until = None
-    return record(problem, user, "批准延期", note=f"办理时限由{old}延至{until}" + (f"；{note}" if note else ""))
+    return record(problem, user, StepName.APPROVE_EXTENSION, note=f"办理时限由{old}延至{until}" + (f"；{note}" if note else ""))
 
 
 def reject_extension(problem: Problem, user, reason: str) -> ProblemUpdate:
@@ -328,7 +237,7 @@ def reject_extension(problem: Problem, user, reason: str) -> ProblemUpdate:
     require(StepName.REJECT_EXTENSION, problem, user)
     reason = needed(reason, "驳回延期必须填写理由。")
     problem.extension_requested_until = None
-    return record(problem, user, "驳回延期", note=reason)
+    return record(problem, user, StepName.REJECT_EXTENSION, note=reason)
 
 
 def close(problem: Problem, user, satisfaction: str, note: str | None = None) -> ProblemUpdate:
@@ -340,7 +249,7 @@ def close(problem: Problem, user, satisfaction: str, note: str | None = None) ->
     problem.satisfaction = satisfaction
     problem.closed_on = today()
     problem.closed_by_id = getattr(user, "id", None)
-    return record(problem, user, "销号", note=f"企业满意度：{satisfaction}" + (f"；{note}" if note else ""), to_status=Status.CLOSED)
+    return record(problem, user, StepName.CLOSE, note=f"企业满意度：{satisfaction}" + (f"；{note}" if note else ""))
 
 
 def reopen(problem: Problem, user, reason: str) -> ProblemUpdate:
@@ -349,7 +258,7 @@ def reopen(problem: Problem, user, reason: str) -> ProblemUpdate:
     reason = needed(reason, "重新办理必须填写理由。")
     problem.resolved_on = None
     settle_revisit(problem, rate_again=True)
-    return record(problem, user, "重新办理", note=reason, to_status=Status.HANDLING)
+    return record(problem, user, StepName.REOPEN, note=reason)
 
 
 def revisit(problem: Problem, user, note: str) -> ProblemUpdate:
@@ -358,7 +267,7 @@ def revisit(problem: Problem, user, note: str) -> ProblemUpdate:
     require(StepName.REVISIT, problem, user)
     note = needed(note, "回访必须记录回访情况和处理意见。")
     settle_revisit(problem)
-    return record(problem, user, "回访", note=note)
+    return record(problem, user, StepName.REVISIT, note=note)
 
 
 def settle_revisit(problem: Problem, rate_again: bool = False) -> None:
@@ -376,32 +285,32 @@ def escalate(problem: Problem, user, reason: str) -> ProblemUpdate:
     reason = needed(reason, "上报必须填写理由。")
     level = next_level(problem)
     problem.escalation_level = level
-    return record(problem, user, STEPS[StepName.ESCALATE].label, note=f"上报至{level}：{reason}")
+    return record(problem, user, StepName.ESCALATE, note=f"上报至{level}：{reason}")
 
 
 def set_flag(problem: Problem, user, flagged: bool, note: str | None = None) -> ProblemUpdate:
     """挂牌督办 (or lift it): office and leaders."""
     require(StepName.FLAG if flagged else StepName.UNFLAG, problem, user)
     problem.flagged = flagged
-    return record(problem, user, "挂牌督办" if flagged else "取消挂牌督办", note=note)
+    return record(problem, user, StepName.FLAG if flagged else StepName.UNFLAG, note=note)
 
 
 def comment(problem: Problem, user, note: str) -> ProblemUpdate:
     """领导批示."""
     require(StepName.COMMENT, problem, user)
-    return record(problem, user, "领导批示", note=needed(note, "请填写批示内容。"))
+    return record(problem, user, StepName.COMMENT, note=needed(note, "请填写批示内容。"))
 
 
 def urge(problem: Problem, user, note: str) -> ProblemUpdate:
     """催办: the office or a leader presses the responsible unit (the note waits, unread, on the unit's desk)."""
     require(StepName.URGE, problem, user)
-    return record(problem, user, STEPS[StepName.URGE].label, note=needed(note, "请填写催办要求。"))
+    return record(problem, user, StepName.URGE, note=needed(note, "请填写催办要求。"))
 
 
 def withdraw(problem: Problem, user, reason: str) -> ProblemUpdate:
     """已撤销: withdraw a problem with a reason. Problems are never deleted except by the system administrator."""
     require(StepName.WITHDRAW, problem, user)
-    return record(problem, user, "撤销", note=needed(reason, "撤销问题必须填写理由。"), to_status=Status.WITHDRAWN)
+    return record(problem, user, StepName.WITHDRAW, note=needed(reason, "撤销问题必须填写理由。"))
 
 
 def add_note(problem: Problem, user, note: str) -> ProblemUpdate:
@@ -425,7 +334,7 @@ ACTIONS = {
 }
 NOTE_STEPS = {"handler": StepName.PROGRESS, "admin": StepName.PROGRESS, "leader": StepName.COMMENT}  # the step a free note is, per role
 
-# The columns of a problem that only these functions change: no form offers them (admin.base checks at start-up).
+# The columns of a problem that only these functions change: no form offers them (admin.forms checks at start-up).
 WORKFLOW_COLUMNS = frozenset({
     "status", "progress", "last_progress_at", "responsible_unit", "co_units", "lead_person", "supervisor",
     "assigned_on", "deadline", "resolution", "resolved_on", "closed_on", "closed_by", "satisfaction",

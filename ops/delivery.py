@@ -78,8 +78,8 @@ def entry(line: ProblemUpdate, numbered: int | None = None) -> list[str]:
     problem: Problem = line.problem
     firm = f"（{header_safe(problem.enterprise.name, 60)}）" if problem.enterprise else ""
     head = f"{numbered}. " if numbered is not None else ""
-    text = [f"{head}【{line.action}】问题{problem.number}{firm}：{header_safe(problem.description, 200)}",
-            f"{line.action}：{line.note or ''}"]
+    text = [f"{head}【{line.label}】问题{problem.number}{firm}：{header_safe(problem.description, 200)}",
+            f"{line.label}：{line.note or ''}"]
     if problem.deadline:
         text.append(f"办理时限：{problem.deadline:%Y-%m-%d}")
     panel = (current_app.config.get("PANEL_URL") or "").rstrip("/")
@@ -95,8 +95,8 @@ def message_text(lines: list[ProblemUpdate]) -> tuple[str, str]:
     if len(lines) == 1:
         line = lines[0]
         firm = f"（{first.enterprise.name}）" if first.enterprise else ""
-        return header_safe(f"【{line.action}】问题{first.number}{firm}"), "\n".join([f"{unit}：", *entry(line)])
-    actions = list(dict.fromkeys(line.action for line in lines))
+        return header_safe(f"【{line.label}】问题{first.number}{firm}"), "\n".join([f"{unit}：", *entry(line)])
+    actions = list(dict.fromkeys(line.label for line in lines))
     body = [f"{unit}：", f"以下{len(lines)}个问题的{'、'.join(actions)}，请及时办理并报告进展："]
     for n, line in enumerate(lines, 1):
         body += entry(line, n)

@@ -31,6 +31,7 @@ from models import (
     local_now,
 )
 from models.audit import actor_provider
+from models.steps import STEPS, StepName
 from models.uscc import ALPHABET, check_character
 from models.vocab import (OPEN_STATUSES, PROBLEM_SOURCES, RUNNING_STATUSES, BodyKind, Escalation, Satisfaction, Status,
                           UnitKind)
@@ -186,7 +187,7 @@ class DemoBuilder:
                 "collected_by_body_id": group, "collected_on": collected, "status": Status.UNASSIGNED, "escalation_level": Escalation.LOCAL,
                 "flagged": False, "remark": "演示数据（合成，非真实情况）",
             }
-            steps = [(collected, "录入", None, Status.UNASSIGNED, "工作组走访收集")]
+            steps = [(collected, StepName.ENTERED, "工作组走访收集")]
             if status != Status.UNASSIGNED and not (status == Status.WITHDRAWN and rng.random() < 0.5):
                 unit_name = rng.choice(CATEGORY_UNITS[category])
                 assigned = collected + timedelta(days=rng.randint(1, 5))
@@ -196,36 +197,38 @@ class DemoBuilder:
                                supervisor_id=rng.choice(self.supervisors), assigned_on=assigned, deadline=deadline)
                 if rng.random() < 0.25 and others:
                     co_unit = rng.choice(others).id
-                steps.append((assigned, "交办", Status.UNASSIGNED, Status.ASSIGNED, f"责任单位：{unit_name}；办理时限：{deadline}"))
+                steps.append((assigned, StepName.ASSIGN, f"责任单位：{unit_name}；办理时限：{deadline}"))
                 if status in (Status.HANDLING, Status.RESOLVED, Status.CLOSED) or (status == Status.WITHDRAWN and rng.random() < 0.5):
                     accepted = assigned + timedelta(days=rng.randint(0, 3))
-                    steps.append((accepted, "签收", Status.ASSIGNED, Status.HANDLING, None))
+                    steps.append((accepted, StepName.ACCEPT, None))
                     for _ in range(rng.randint(0, 2)):
-                        steps.append((accepted + timedelta(days=rng.randint(1, 10)), "报告进展", None, None, "正在协调办理（演示）"))
+                        steps.append((accepted + timedelta(days=rng.randint(1, 10)), StepName.PROGRESS, "正在协调办理（演示）"))
                 if status in (Status.RESOLVED, Status.CLOSED):
                     resolved = assigned + timedelta(days=rng.randint(3, 45))
                     problem.update(resolution="已协调解决（演示数据）", resolved_on=resolved)
-                    steps.append((resolved, "申请办结", Status.HANDLING, Status.RESOLVED, "已协调解决（演示数据）"))
+                    steps.append((resolved, StepName.RESOLVE, "已协调解决（演示数据）"))
                 if status == Status.CLOSED:
                     closed = problem["resolved_on"] + timedelta(days=rng.randint(1, 5))
                     satisfaction = rng.choices((Satisfaction.SATISFIED, Satisfaction.FAIRLY, Satisfaction.UNSATISFIED), (70, 20, 10))[0]
                     problem.update(closed_on=closed, satisfaction=satisfaction)
-                    steps.append((closed, "销号", Status.RESOLVED, Status.CLOSED, f"企业满意度：{satisfaction}"))
+                    steps.append((closed, StepName.CLOSE, f"企业满意度：{satisfaction}"))
             if status == Status.WITHDRAWN:
                 last = max(day for day, *_ in steps)
-                steps.append((last + timedelta(days=1), "撤销", steps[-1][3] or Status.UNASSIGNED, Status.WITHDRAWN, "企业已自行解决（演示）"))
+                steps.append((last + timedelta(days=1), StepName.WITHDRAW, "企业已自行解决（演示）"))
             if status in OPEN_STATUSES and rng.random() < 0.08:
                 problem["flagged"] = True
             if status in RUNNING_STATUSES and rng.random() < 0.06:
                 problem["escalation_level"] = rng.choice((Escalation.CITY, Escalation.CITY, Escalation.PROVINCE))
             steps = [s for s in sorted(steps, key=lambda s: s[0]) if s[0] <= self.anchor] or steps[:1]
             state = Status.UNASSIGNED
-            for order, (day, action, before, after, note) in enumerate(steps):
+            for order, (day, code, note) in enumerate(steps):  # each step moves the problem as declared (models.steps)
+                step = STEPS[code]
                 at = datetime.combine(day, time(9, 0)) + timedelta(minutes=30 * order + rng.randint(0, 20))
-                self.add(ProblemUpdate, problem_id=problem["id"], created_at=at, author_id=None, action=action,
-                         from_status=before, to_status=after, note=note)
-                state = after or state
-                problem["progress"] = f"{day:%Y-%m-%d} {action}" + (f"：{note}" if note else "")
+                self.add(ProblemUpdate, problem_id=problem["id"], created_at=at, author_id=None, step=code,
+                         action=step.label, from_status=state if step.target and step.sources else None,
+                         to_status=step.target, note=note)
+                state = step.target or state
+                problem["progress"] = f"{day:%Y-%m-%d} {step.label}" + (f"：{note}" if note else "")
                 problem["last_progress_at"] = at
             problem["status"] = state
             if state in OPEN_STATUSES:  # what has not happened by the anchor is not there

@@ -27,6 +27,7 @@ from models import (
     db,
 )
 from models.calendar import add_workdays
+from models.steps import StepName
 from models.workflow import record  # the timeline's one door, for test rows too
 
 VALID_CREDIT_CODE = "91110000600037341L"
@@ -68,7 +69,7 @@ def one_of_everything() -> dict[str, int]:
     firm = Enterprise(campaign=campaign, name="测试企业（合成数据）", credit_code=VALID_CREDIT_CODE, town=town)
     problem = Problem(campaign=campaign, enterprise=firm, description="测试问题（合成数据）", category="用工",
                       collected_by_body=group, collected_on=date(2024, 9, 12))
-    line = record(problem, None, "收集", note="测试", to_status="待交办")
+    line = record(problem, None, StepName.ENTERED, note="测试")
     rows = [
         firm,
         EnterpriseGroup(enterprise=firm, body=group),
@@ -123,9 +124,9 @@ def scoped_world() -> dict[str, tuple[str, int]]:
         "VA": Visit(campaign=campaign, body=group_a, enterprise=ea, visited_on=date(2024, 9, 12)),
         "VB": Visit(campaign=campaign, body=group_b, enterprise=eb, visited_on=date(2024, 9, 13)),
         "PA": pa, "PA2": pa2, "PB": pb, "PB2": pb2,
-        "UA": record(pa, None, "收集", to_status="待交办"),
-        "UPB": record(pb, None, "收集", to_status="待交办"),
-        "UPB2": record(pb2, None, "收集", to_status="待交办"),
+        "UA": record(pa, None, StepName.ENTERED),
+        "UPB": record(pb, None, StepName.ENTERED),
+        "UPB2": record(pb2, None, StepName.ENTERED),
         "RA": Report(campaign=campaign, kind="周调度", period_start=date(2024, 9, 5), period_end=date(2024, 9, 11), body=group_a),
         "RB": Report(campaign=campaign, kind="周调度", period_start=date(2024, 9, 5), period_end=date(2024, 9, 11), body=group_b),
         "PPA": PolicyPush(policy=policy, enterprise=ea, pushed_on=date(2024, 9, 14)),

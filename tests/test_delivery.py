@@ -278,9 +278,10 @@ def test_a_too_fast_answer_waits_without_using_a_try(seeded, robot, monkeypatch)
     with seeded.app_context():
         office = named(Unit, "外发测试单位00")
         problem = db.session.scalar(select(Problem).where(Problem.responsible_unit_id == office.id))
+        from models.steps import StepName
         from models.workflow import record
 
-        record(problem, None, "催办", note="请今天反馈")
+        record(problem, None, StepName.URGE, note="请今天反馈")
         db.session.commit()
     robot.answers = [(200, {}, {"errcode": 45009, "errmsg": "api freq out of limit"})]
     output = remind(seeded)

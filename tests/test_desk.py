@@ -277,3 +277,23 @@ def test_the_administrators_desk_is_of_one_campaign_at_a_time(seeded, world, log
         assert lines(page)["unassigned"] == pending
         link = re.search(r'id="line-unassigned" href="([^"]+)"', page).group(1).replace("&amp;", "&")
         assert f"campaign={campaign}" in link and listed(admin.get(link).text) == pending
+
+
+def test_renaming_a_step_keeps_its_notices_on_the_desk(seeded, world, login_as, monkeypatch):
+    """The desk finds a leader's 批示 by the step's code: renamed after it was written, it still waits for the unit."""
+    from dataclasses import replace
+
+    from models.steps import STEPS, StepName
+
+    set_rows(seeded, world, PA2={"status": "办理中"})
+    unit, leader = login_as("handler"), login_as("leader")
+    for step, data in (("flag", {}), ("comment", {"note": "请加快办理"})):
+        page = leader.get(f"/admin/problem/step/{step}/?id={world['PA2'][1]}")
+        assert leader.post(f"/admin/problem/step/{step}/?id={world['PA2'][1]}",
+                           data={"csrf_token": csrf_token(page.text), **data}).status_code == 302
+    for step, renamed in ((StepName.COMMENT, "领导指示"), (StepName.FLAG, "挂牌")):
+        monkeypatch.setitem(STEPS, step, replace(STEPS[step], label=renamed))
+    assert lines(unit.get("/admin/").text)["notices"] == 1
+    assert listed(unit.get("/admin/problem/?todo=notices").text) == 1
+    assert lines(leader.get("/admin/").text) == {"flagged": 1, "escalated": 0, "to_comment": 0}  # 待批示: by code too
+    assert "领导指示" in unit.get(f"/admin/problem/details/?id={world['PA2'][1]}").text

@@ -133,7 +133,9 @@ def row_changes(table, before: list[tuple]) -> str:
 
 def ledger_base(view):
     """The class that brings the workflow steps; its subclasses that narrow the list are the 督办 listings."""
-    return next(c for c in reversed(type(view).__mro__) if "step_view" in c.__dict__)
+    from admin.steps import StepsMixin  # the steps' page and buttons (admin/steps/view.py)
+
+    return next(c for c in reversed(type(view).__mro__) if issubclass(c, StepsMixin) and c is not StepsMixin)
 
 
 class World:
@@ -323,6 +325,7 @@ def world(db_url, seed_snapshot):
 def later_problems() -> None:
     """Problems of 市发改局 (the handler's unit) in progress, awaiting an extension, flagged, resolved and closed,
     so that every workflow step has a problem it may be taken on."""
+    from models.steps import StepName
     from models.workflow import record
 
     firm = named(Enterprise, "甲企业（合成）")
@@ -337,7 +340,7 @@ def later_problems() -> None:
     ]
     db.session.add_all(rows)
     for problem in rows:
-        record(problem, None, "收集")
+        record(problem, None, StepName.PROGRESS)
     db.session.commit()
 
 

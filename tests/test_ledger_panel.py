@@ -542,9 +542,9 @@ def test_a_one_campaign_count_is_the_rows_the_user_may_read(seeded, login_as, ro
 
 @pytest.mark.parametrize("extra", [{}, {"search": "0000000000"}])
 def test_each_pager_link_opens_its_own_page(seeded, login_as, extra):
-    """The pager's links are built once per page for a stand-in page number (admin.base.ROW_ID) and each number put
+    """The pager's links are built once per page for a stand-in page number (admin.listing.ROW_ID) and each number put
     in, with the list's search and filters kept; a page whose own URL holds the stand-in builds each link on its own."""
-    from admin.base import ROW_ID
+    from admin.listing import ROW_ID
     from seeds.demo import load_demo
 
     with seeded.app_context():

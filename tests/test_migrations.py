@@ -4,7 +4,7 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 
 from models import db
 from models.base import compared
@@ -152,4 +152,41 @@ def test_the_outbox_migration_masks_the_robots_secret(db_url, tmp_path):
                 addresses = [row[0] for row in conn.execute(text("SELECT address FROM delivery ORDER BY id"))]
             assert addresses == ["https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=****4bc4",
                                  "https://oapi.dingtalk.com/robot/send?access_token=****fe18", "fgj@example.gov.cn"]
+            db.engine.dispose()
+
+
+def test_the_step_codes_migration_names_every_old_line_by_its_code(db_url, tmp_path):
+    """Timeline lines written under labels get their step's code (an old label too: 进展说明, 上报市级); a label no
+    version wrote gets `unknown` and still shows as written; going down drops the codes, going up fills them again."""
+    from sqlalchemy import text
+
+    from models import ProblemUpdate
+
+    labels = {1: "交办", 2: "进展说明", 3: "蓝色督办", 4: "企业评价", 5: "录入", 6: "上报市级", 7: "随手记"}
+    with scratch_database(db_url, tmp_path) as url:
+        app = make_app(url)
+        with app.app_context():
+            upgrade(directory=MIGRATIONS, revision="c4f7a2e9b815")
+            now = "2026-12-01 10:00:00"
+            with db.engine.begin() as conn:
+                conn.execute(text("INSERT INTO campaign (id, name, code, last_problem_seq, version, created_at, updated_at) "
+                                  "VALUES (1, '专项行动', 'OLD', 1, 1, :now, :now)"), {"now": now})
+                conn.execute(text("INSERT INTO problem (id, number, description, status, escalation_level, flagged, "
+                                  "version, created_at, updated_at, campaign_id) VALUES (1, 'OLD-0001', '旧问题', '办理中', "
+                                  "'本级', :no, 1, :now, :now, 1)"), {"now": now, "no": False})
+                for pk, label in labels.items():
+                    conn.execute(text("INSERT INTO problem_update (id, problem_id, action, created_at, version) "
+                                      "VALUES (:pk, 1, :label, :now, 1)"), {"pk": pk, "label": label, "now": now})
+            upgrade(directory=MIGRATIONS)
+            codes = lambda: dict(db.session.execute(text("SELECT id, step FROM problem_update ORDER BY id")).all())  # noqa: E731
+            assert codes() == {1: "assign", 2: "progress", 3: "blue", 4: "rated", 5: "entered", 6: "escalate",
+                               7: "unknown"}
+            shown = {u.id: u.label for u in db.session.scalars(select(ProblemUpdate))}
+            assert shown == {1: "交办", 2: "报告进展", 3: "蓝色督办", 4: "企业评价", 5: "录入", 6: "上报", 7: "随手记"}
+            db.session.remove()
+            downgrade(directory=MIGRATIONS, revision="c4f7a2e9b815")
+            assert "step" not in {c["name"] for c in inspect(db.engine).get_columns("problem_update")}
+            upgrade(directory=MIGRATIONS)
+            assert codes()[2] == "progress"
+            db.session.remove()
             db.engine.dispose()

@@ -20,6 +20,7 @@ from imports.enterprises import import_enterprises
 from imports.problems import import_problems
 from models import Body, Enterprise, ImportBatch, Person, Problem, Unit, User, db
 from models.batches import undo
+from models.steps import StepName
 from models.workflow import record
 from tests.conftest import csrf_token, make_user
 from tests.factories import miluo, named, staff_of
@@ -277,7 +278,7 @@ def test_rows_repeating_an_open_problem_or_an_earlier_row_are_skipped_unless_con
         ended = Problem(campaign=miluo(), enterprise=firm, description="天然气价格偏高", collected_by_body=group)
         db.session.add_all([open_one, ended])
         db.session.flush()
-        record(ended, None, "撤销", note="重复录入", to_status="已撤销")
+        record(ended, None, StepName.WITHDRAW, note="重复录入")
         db.session.commit()
         number = open_one.number
     rows = [(FIRM, "用电报装 周期长"),  # the open problem again (spaces aside)

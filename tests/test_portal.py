@@ -21,6 +21,7 @@ import documents
 from models import intake, workflow
 from models.documents import Kind
 from models.portal import AppealStatus, Revisit
+from models.steps import StepName
 from models.vocab import Status
 from tests.conftest import csrf_token, hidden_inputs
 from tests.helpers import flashes
@@ -147,7 +148,7 @@ def test_an_enterprise_submits_tracks_and_rates_and_the_office_accepts_and_close
         office_user = db.session.scalar(select(User).where(User.username == "coordinator"))
         assert db.session.get(Appeal, appeal_id).revisit == Revisit.PENDING
         assert "须先回访" in workflow.refusal(workflow.StepName.CLOSE, problem, office_user)
-        assert [u.note for u in problem.updates if u.action == intake.RATED] == [
+        assert [u.note for u in problem.updates if u.step == StepName.RATED] == [
             "不满意（企业自评）：招来的人不够熟练<img src=x onerror=alert(1)>"]
     desk = office.get("/admin/").text
     assert re.search(r"企业不满意待回访.{0,400}?>\s*1\s*<", desk, re.S)
@@ -178,7 +179,7 @@ def test_an_enterprise_submits_tracks_and_rates_and_the_office_accepts_and_close
         workflow.close(problem, office_user, "基本满意")
         db.session.commit()
         assert problem.status == Status.CLOSED and db.session.get(Appeal, appeal_id).revisit == Revisit.DONE
-        assert [u.action for u in problem.updates][-3:] == [intake.RATED, "回访", "销号"]
+        assert [u.step for u in problem.updates][-3:] == [StepName.RATED, StepName.REVISIT, StepName.CLOSE]
         data, _, _ = documents.issue(Kind.CLOSE, [problem], office_user, workflow.today())
         sheet = "\n".join(cell.text for table in Document(io.BytesIO(data)).tables for row in table.rows for cell in row.cells)
         assert "企业自评（服务平台）" in sheet and "不满意（受理编号" in sheet and "；已回访）" in sheet  # 销号审批单
@@ -605,3 +606,38 @@ def test_only_those_who_decide_a_waiting_appeal_open_its_attachments(seeded, log
     office.post("/admin/appeal/decide/", data={"csrf_token": csrf_token(page.text), "id": appeal_id, "decision": "accept"})
     assert leader.get(path).data == picture()  # a problem of the leader's campaign now, on its page
     assert handler.get(path).status_code == 404  # not (yet) the unit's problem
+
+
+def test_renaming_a_step_keeps_the_lines_of_the_public_timeline(seeded, login_as, monkeypatch):
+    """The timeline stores each step's code: a step renamed after its lines were written (交办 → 派单) still shows
+    them to the enterprise, and the panel shows them under the new name."""
+    from dataclasses import replace
+
+    from models.steps import STEPS, StepName
+
+    enterprise = seeded.test_client()
+    number, code = receipt(enterprise, post_appeal(enterprise)[0])
+    office = login_as("coordinator")
+    with seeded.app_context():
+        appeal_id = db.session.scalar(select(Appeal.id).where(Appeal.number == number))
+    page = office.get(f"/admin/appeal/details/?id={appeal_id}")
+    assert office.post("/admin/appeal/decide/", data={"csrf_token": csrf_token(page.text), "id": appeal_id,
+                                                      "decision": "accept"}).status_code == 302
+    with seeded.app_context():
+        problem = db.session.get(Appeal, appeal_id).problem
+        office_user = db.session.scalar(select(User).where(User.username == "coordinator"))
+        unit = db.session.scalar(select(Unit).where(Unit.campaign_id == problem.campaign_id, Unit.name == "市人社局"))
+        person = Person(campaign_id=problem.campaign_id, name="人社局 王科长", unit=unit)
+        workflow.assign(problem, office_user, unit, workflow.today() + timedelta(days=10), lead_person=person)
+        handler = type("U", (), {"id": None, "role": "admin", "unit_id": None, "role_label": "系统管理员"})()
+        workflow.accept(problem, handler)
+        db.session.commit()
+        problem_id = problem.id
+    for step, renamed in ((StepName.ASSIGN, "派单"), (StepName.ACCEPT, "接单")):
+        monkeypatch.setitem(STEPS, step, replace(STEPS[step], label=renamed))
+    looked = enterprise.post("/portal/track", data={"csrf_token": csrf_token(enterprise.get("/portal/track").text),
+                                                    "number": number, "code": code})
+    timeline = looked.text.split('id="public-timeline"')[1].split("</ul>")[0]
+    assert "已交办：由市人社局办理" in timeline and "市人社局已签收，办理中" in timeline
+    case = office.get(f"/admin/problem/details/?id={problem_id}").text
+    assert re.findall(r'<span class="tl-what [^"]*">([^<]*)</span>', case) == ["录入", "派单", "接单"]

@@ -20,6 +20,7 @@ from imports import CommandLineUser
 from imports.enterprises import import_enterprises
 from models import Appeal, Enterprise, ImportBatch, PortalHit, Problem, Unit, User, db, intake, workflow
 from models.portal import AppealStatus
+from models.steps import StepName
 from tests.conftest import csrf_token, make_user
 from tests.factories import miluo, named, staff_of
 from tests.helpers import flashes
@@ -203,7 +204,7 @@ def test_parallel_ratings_of_one_result_record_one(seeded, server):
     assert len(thanked) == 1 and len(once) == len(raters) - 1, [(s, p[-400:]) for s, p in results]
     with seeded.app_context():
         appeal = db.session.scalar(select(Appeal).where(Appeal.number == number))
-        assert [u.action for u in appeal.problem.updates].count(intake.RATED) == 1
+        assert [u.step for u in appeal.problem.updates].count(StepName.RATED) == 1
     no_errors(server)
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from models import Delivery, Problem, ProblemUpdate, Reminder, Unit, db, local_now
 from models.calendar import add_workdays
-from models.reminders import ACTIONS, Level
+from models.reminders import STEP_OF, Level
 from ops.delivery import signed
 
 from .factories import miluo, named
@@ -79,7 +79,7 @@ def test_each_problem_reaches_its_rung_once_per_deadline(seeded, ladder):
     with seeded.app_context():
         lines = db.session.execute(select(ProblemUpdate.action, ProblemUpdate.author_id, ProblemUpdate.note)
                                    .where(ProblemUpdate.problem_id == ladder["blue"],
-                                          ProblemUpdate.action == ACTIONS[Level.BLUE])).all()
+                                          ProblemUpdate.step == STEP_OF[Level.BLUE])).all()
         assert [(a, author) for a, author, _ in lines] == [("蓝色督办", None)] and "逾期超过5个工作日" in lines[0][2]
         reminder = db.session.scalar(select(Reminder).where(Reminder.problem_id == ladder["soon"]))
         assert reminder.unit.name == "市发改局" and reminder.deadline == add_workdays(T, 2) and reminder.update_id

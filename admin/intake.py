@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from models import Appeal, AppealFile, Body, Problem, db, intake, terms
 from models.errors import DomainError
-from models.portal import AppealStatus
+from models.portal import AppealStatus, Revisit
 from models.scope import card_groups, prints_campaign_card, read_filter
 from models.terms import Vocabulary
 from models.text import file_name
@@ -36,7 +36,7 @@ def attachment_url(attached: AppealFile) -> str:
 def status_cell(view, context, model, name):
     tone = {AppealStatus.WAITING: "primary", AppealStatus.ACCEPTED: "success", AppealStatus.REFUSED: "secondary"}
     return Markup(f'<span class="badge badge-{tone[model.status]}">{escape(model.status)}</span>'
-                  + (' <span class="badge badge-danger">待回访</span>' if model.revisit == "待回访" else ""))
+                  + (' <span class="badge badge-danger">待回访</span>' if model.revisit == Revisit.PENDING else ""))
 
 
 def number_cell(view, context, model, name):

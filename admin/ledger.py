@@ -33,7 +33,7 @@ from .scoping import scoped
 from .secure import SecureModelView
 from .labels import COMMON_LABELS
 from .campaigns import chosen_campaign
-from .display import days_text, light_badge, safe_next, yes_no
+from .display import days_left, days_text, light_badge, safe_next, yes_no
 from .files import download, xlsx_bytes
 from .filters import desk_clock, each_campaign, ledger_filters, today, yellow_days
 from .ids import parse_id
@@ -143,8 +143,8 @@ def deadline_cell(view, context, model, name):
     """办理时限, with the days left or overdue while the problem runs."""
     if model.deadline is None:
         return ""
-    left = days_text(model, today())
-    tone = "text-danger" if "逾期" in left else "text-muted"
+    left, days = days_text(model, today()), days_left(model, today())
+    tone = "text-danger" if days is not None and days < 0 else "text-muted"
     extra = f' <small class="{tone} text-nowrap">{escape(left)}</small>' if left else ""
     return Markup(f'<span class="text-nowrap">{model.deadline:%Y-%m-%d}</span>{extra}')
 

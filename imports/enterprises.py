@@ -18,8 +18,8 @@ from models.scope import FIRM_CREATORS
 
 from .cells import read_yes_no
 from .problems import Lookup, read_cell
-from .results import FLUSH_EVERY, ImportResult, Outcome, collector_paused, keep_batch
-from .workbook import CellError, CellNote, Noted, Sheet, read_sheet, split_names, text
+from .results import FLUSH_EVERY, NEW, SAME, UPDATED, ImportResult, Outcome, collector_paused, keep_batch
+from .workbook import CellError, CellNote, Noted, Sheet, read_sheet, text
 
 FIELDS = tuple(field for field in HEADER_OF if field not in ("name", "groups"))  # the plain values a row sets
 
@@ -50,10 +50,7 @@ def parse(number: int, cells: dict, lookup: Lookup, sheet: Sheet, errors: list[C
         return found
 
     def groups(value):
-        found = [lookup.find("group", n) for n in split_names(value)]
-        notes = [g.note for g in found if isinstance(g, Noted)]
-        rows = [g.value if isinstance(g, Noted) else g for g in found]
-        return Noted(rows, "；".join(notes)) if notes else rows
+        return lookup.find_all("group", value)
 
     convert = {"name": name, "credit_code": code, "ownership": lookup.term(Vocabulary.OWNERSHIP), "above_scale": yes_no,
                "industry": text, "town": town, "contact": text, "phone": text, "groups": groups}
@@ -123,8 +120,8 @@ def checked_and_written(data: bytes, campaign: Campaign, user, dry_run: bool, ch
                     if group.id not in linked:
                         firm.groups.append(EnterpriseGroup(body=group))
                 moved = linked != wanted
-            action = "新增" if created else "更新" if changed or moved else "不变"
-            if action != "不变":
+            action = NEW if created else UPDATED if changed or moved else SAME
+            if action != SAME:
                 result.touched.append((firm, created, before))
             result.outcomes.append(Outcome(number, firm.name, action, "、".join(HEADER_OF[f] for f in changed)))
             if position % FLUSH_EVERY == 0:

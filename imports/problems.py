@@ -37,7 +37,7 @@ from seeds.normalise import simplified
 
 from .cells import name_key
 from .names import Names
-from .results import FLUSH_EVERY, SKIPPED, ImportResult, Outcome, collector_paused, keep_batch
+from .results import FLUSH_EVERY, NEW, SAME, SKIPPED, UPDATED, ImportResult, Outcome, collector_paused, keep_batch
 from .workbook import CellError, CellNote, Noted, RowRefusal, Sheet, parse_date, read_sheet, split_names, text
 
 # What a 附件2 file must have: 问题编号 (rows update the problems they name), or 企业名称 and 问题描述 (new problems).
@@ -95,6 +95,13 @@ class Lookup:
         if kind == "enterprise" and name in self.new_firms and name not in self.names[kind].exact:
             return Noted(self.new_enterprise(name), f"新建企业“{name}”（按您的确认）")
         return self.names[kind].find(name)
+
+    def find_all(self, kind: str, value):
+        """The rows a cell of several names (顿号、逗号 or 分号 between them) names, Noted with what was read otherwise."""
+        found = [self.find(kind, name) for name in split_names(value)]
+        notes = [f.note for f in found if isinstance(f, Noted)]
+        rows = [f.value if isinstance(f, Noted) else f for f in found]
+        return Noted(rows, "；".join(notes)) if notes else rows
 
     def new_enterprise(self, name: str) -> Enterprise:
         if name not in self.created:
@@ -155,10 +162,7 @@ def parsers(lookup: Lookup, year: int | None = None, year_source: str = "") -> d
         return value
 
     def units(value):
-        found = [lookup.find("unit", name) for name in split_names(value)]
-        notes = [u.note for u in found if isinstance(u, Noted)]
-        rows = [u.value if isinstance(u, Noted) else u for u in found]
-        return Noted(rows, "；".join(notes)) if notes else rows
+        return lookup.find_all("unit", value)
 
     return {
         "text": text,
@@ -256,7 +260,7 @@ def change_row(number: int, values: dict, campaign: Campaign, user, problems: di
             raise RowRefusal(FIELD_COLUMN["responsible_unit"], "待交办的问题不应填写责任单位、责任人或办理时限；要交办请把办理状态写为“已交办”。")
         db.session.add(problem)
         touched.append((problem, True, None))
-        return Outcome(number, None, "新增"), problem
+        return Outcome(number, None, NEW), problem
     problem = problems.get(values["number"])
     if problem is None:
         raise RowRefusal(FIELD_COLUMN["number"], f"问题编号“{values['number']}”不存在（或您无权查看）；新问题请留空问题编号。")
@@ -277,7 +281,7 @@ def change_row(number: int, values: dict, campaign: Campaign, user, problems: di
             and not same(problem.satisfaction, values["satisfaction"])):
         raise RowRefusal(FIELD_COLUMN["satisfaction"], "满意度只能在销号时填写，不能再修改。")
     if not changed and step is None:
-        return Outcome(number, problem.number, "不变"), None
+        return Outcome(number, problem.number, SAME), None
     refused = change_refusal(problem, user) if changed else None
     if refused:
         raise RowRefusal(FIELD_COLUMN[changed[0]], refused)
@@ -288,7 +292,7 @@ def change_row(number: int, values: dict, campaign: Campaign, user, problems: di
     if step is not None:
         run_step(problem, step, user, values)
         return Outcome(number, problem.number, f"更新（{workflow.STEPS[step].label}）", detail), problem
-    return Outcome(number, problem.number, "更新", detail), problem
+    return Outcome(number, problem.number, UPDATED, detail), problem
 
 
 def check_row(problem: Problem) -> None:

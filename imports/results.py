@@ -14,6 +14,7 @@ from .workbook import CellError, Sheet
 
 FLUSH_EVERY = 1_000  # rows written between flushes
 SKIPPED = "跳过（重复）"  # the action of a row left out as a duplicate
+NEW, UPDATED, SAME = "新增", "更新", "不变"  # what a row did (an update may add the workflow step taken)
 
 
 @dataclass
@@ -63,7 +64,7 @@ class ImportResult:
         done = "将" if self.dry_run or not self.written else "已"
         firms = f"（{done}新建企业{len(self.created)}家）" if self.created else ""
         repeated = f"，跳过重复的{self.count(SKIPPED)}条" if self.count(SKIPPED) else ""
-        return (f"{verb}通过：{done}新增{self.count('新增')}条、更新{self.count('更新')}条，{self.count('不变')}条不变"
+        return (f"{verb}通过：{done}新增{self.count(NEW)}条、更新{self.count(UPDATED)}条，{self.count(SAME)}条不变"
                 f"{repeated}。{firms}")
 
 
@@ -90,7 +91,7 @@ def keep_batch(kind: str, campaign: Campaign, user, file_name: str, data: bytes,
     added: dict[int, list] = {}
     for update in result.new_updates:
         added.setdefault(id(update.problem), []).append(update)
-    counts = (result.count("新增"), result.count("更新"), result.count("不变"))
+    counts = (result.count(NEW), result.count(UPDATED), result.count(SAME))
     batch = record_batch(kind, campaign, user, file_name, data, counts,
                          [(obj, created, before, added.get(id(obj), [])) for obj, created, before in rows])
     db.session.flush()

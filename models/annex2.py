@@ -34,7 +34,7 @@ class Column:
     key: str  # the ledger list's column: a Problem attribute, a dotted path or a computed one
     value: Callable[[Problem, Row], object]  # what the cell shows
     field: str | None = None  # the attribute an import writes from it (None: computed, not read back)
-    parse: str | None = None  # how an imported cell becomes that value: a key of imports.problems.PARSERS
+    parse: str | None = None  # how an imported cell becomes that value: a key of what imports.problems.parsers() returns
 
 
 COLUMNS = (

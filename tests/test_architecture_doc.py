@@ -31,8 +31,9 @@ def definitions(path: Path) -> frozenset[str]:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             names.add(node.name)
         elif isinstance(node, ast.Assign):
-            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
-            names.update(t.attr for t in node.targets if isinstance(t, ast.Attribute))
+            for target in node.targets:  # a name, an attribute, or several at once (A, B = …)
+                for t in target.elts if isinstance(target, ast.Tuple) else [target]:
+                    names.update([t.id] if isinstance(t, ast.Name) else [t.attr] if isinstance(t, ast.Attribute) else [])
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
             names.add(node.target.id)
         elif isinstance(node, ast.Constant) and isinstance(node.value, str) and NAME.match(node.value):

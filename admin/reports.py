@@ -7,7 +7,7 @@ from flask_admin import expose
 from flask_login import current_user
 from sqlalchemy import select
 
-from exports import REPORTS, Report, Scope, build, reporting_unit
+from exports import FORMAT_LABELS, REPORTS, Report, Scope, build, reporting_unit
 from exports.periodic import task_day
 from models import Body, Enterprise, Problem, Visit, db, local_now
 from models.task import WEEKDAYS
@@ -36,7 +36,7 @@ class ReportsView(SecurePage):
         campaign = chosen_campaign()
         weekday = WEEKDAYS[task_day(campaign, ReportKind.WEEKLY) - 1] if campaign is not None else None
         return self.render("admin/reports.html", campaign=campaign, campaigns=user_campaigns(), reports=reports_for(),
-                           today=local_now().date(), weekday=weekday)
+                           today=local_now().date(), weekday=weekday, format_labels=FORMAT_LABELS)
 
     @expose("/download")
     def download_view(self):

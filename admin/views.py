@@ -564,7 +564,7 @@ class ProblemUpdateView(SecureModelView):
         "note": "说明",
     }
     column_formatters = {"step": lambda view, context, model, name: model.label}  # its name as declared (models.steps)
-    column_searchable_list = ("note", "action")
+    column_searchable_list = ("note",)  # the step: by the 操作 filter, by its declared name
     column_filters = ("problem.number", ChoiceFilter(ProblemUpdate.step, "操作", [(c, s.label) for c, s in STEPS.items()]),
                       "to_status", "created_at")
     form_columns = ("problem", "note")

@@ -49,6 +49,11 @@ class Report:
     formats: tuple[str, ...] = ("xlsx",)
     roles: frozenset[str] = frozenset(ROLES)
     command_line: bool = True  # offered by `flask export` (the enterprise list is the panel's: it doubles as a template)
+    about: str = ""  # what the 报表导出 page says of it ({weekday}: the campaign's 报送日 of the week)
+    day: str | None = None  # the page's name for the day it asks (None: it asks none)
+
+
+FORMAT_LABELS = {"xlsx": "Excel", "docx": "Word 通报"}
 
 
 def campaign_problems(campaign: Campaign, scope):
@@ -108,11 +113,14 @@ def enterprises_report(campaign: Campaign, day: date, unit: str, scope: Scope, f
 
 
 REPORTS: dict[str, Report] = {
-    "problems": Report("附件2 问题清单", problems_report),
-    "tasks": Report("附件1 工作任务清单", tasks_report),
-    "weekly": Report("周调度", periodic_report("weekly"), ("xlsx", "docx")),
-    "dekad": Report("旬通报", periodic_report("dekad"), ("xlsx", "docx")),
-    "enterprises": Report("企业名单", enterprises_report, command_line=False),
+    "problems": Report("附件2 问题清单", problems_report, day="填报时间",
+                       about="本专项行动的全部问题（要按筛选条件导出，请在“问题台账”列表上点“导出附件2”）。"),
+    "tasks": Report("附件1 工作任务清单", tasks_report, about="主要任务、工作方式、实施步骤、工作机制及各项时限和量化目标。"),
+    "weekly": Report("周调度", periodic_report("weekly"), ("xlsx", "docx"), day="日期",
+                     about="所选日期所在的一周（截至报送日周{weekday}）：各工作组、责任单位情况，本期新增和办结问题，红黑榜，报送情况。"),
+    "dekad": Report("旬通报", periodic_report("dekad"), ("xlsx", "docx"), day="日期",
+                    about="所选日期所在的旬（上旬1–10日、中旬11–20日、下旬21日至月底）。"),
+    "enterprises": Report("企业名单", enterprises_report, command_line=False, about="也可作为导入企业名单的模板。"),
 }
 COMMAND_LINE_REPORTS = tuple(kind for kind, report in REPORTS.items() if report.command_line)
 

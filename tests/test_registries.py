@@ -93,3 +93,19 @@ def test_the_commands_name_the_registries_kinds(seeded, tmp_path):
     assert paper.exit_code == 1 and all(alias in paper.output for alias in ALIASES)
     with seeded.app_context():
         assert db.session.scalar(select(db.func.count()).select_from(db.metadata.tables["official_document"])) == 0
+
+
+def test_the_reports_page_builds_each_card_from_the_registry(seeded, login_as):
+    """Each card is the registry's report: its label, what it says, the day it asks, and every format it is made in
+    (the 周调度's Word form is offered, not only reachable by typing its URL), each downloading what it names."""
+    client = login_as("coordinator")
+    page = client.get("/admin/reports/").text
+    cards = re.findall(r'<div class="card-body">(.*?)</form>', page, re.S)
+    assert len(cards) == len(REPORTS)
+    for card, (kind, report) in zip(cards, REPORTS.items()):
+        assert f"<h6>{report.label}</h6>" in card and f'value="{kind}"' in card
+        assert ('type="date"' in card) == (report.day is not None)
+        assert re.findall(r'<option value="(\w+)"', card) == (list(report.formats) if len(report.formats) > 1 else [])
+    weekly = client.get("/admin/reports/download", query_string={"kind": "weekly", "date": "2024-09-14", "format": "docx"})
+    assert weekly.status_code == 200 and ".docx" in weekly.headers["Content-Disposition"]
+    assert weekly.data[:2] == b"PK"

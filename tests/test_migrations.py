@@ -124,6 +124,17 @@ def test_downgrade_base_and_upgrade_again_on_the_demo_data(db_url, tmp_path):
             db.engine.dispose()
 
 
+def old_problem(conn, now: str) -> None:
+    """One campaign and one problem (id 1), written as by an older schema, for a migration to find."""
+    from sqlalchemy import text
+
+    conn.execute(text("INSERT INTO campaign (id, name, code, last_problem_seq, version, created_at, updated_at) "
+                      "VALUES (1, '专项行动', 'OLD', 1, 1, :now, :now)"), {"now": now})
+    conn.execute(text("INSERT INTO problem (id, number, description, status, escalation_level, flagged, "
+                      "version, created_at, updated_at, campaign_id) VALUES (1, 'OLD-0001', '旧问题', '办理中', "
+                      "'本级', :no, 1, :now, :now, 1)"), {"now": now, "no": False})
+
+
 def test_the_outbox_migration_masks_the_robots_secret(db_url, tmp_path):
     """Rows queued before the outbox kept no secret held the robot's whole address: the upgrade masks it."""
     from sqlalchemy import text
@@ -134,11 +145,7 @@ def test_the_outbox_migration_masks_the_robots_secret(db_url, tmp_path):
             upgrade(directory=MIGRATIONS, revision="1248660bd343")
             now = "2026-12-01 10:00:00"
             with db.engine.begin() as conn:
-                conn.execute(text("INSERT INTO campaign (id, name, code, last_problem_seq, version, created_at, updated_at) "
-                                  "VALUES (1, '专项行动', 'OLD', 1, 1, :now, :now)"), {"now": now})
-                conn.execute(text("INSERT INTO problem (id, number, description, status, escalation_level, flagged, "
-                                  "version, created_at, updated_at, campaign_id) VALUES (1, 'OLD-0001', '旧问题', '办理中', "
-                                  "'本级', :no, 1, :now, :now, 1)"), {"now": now, "no": False})
+                old_problem(conn, now)
                 conn.execute(text("INSERT INTO problem_update (id, problem_id, action, created_at, version) "
                                   "VALUES (1, 1, '催办', :now, 1)"), {"now": now})
                 for pk, channel, address in ((1, "企业微信", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=633a31f6-7f9c-4bc4"),
@@ -169,11 +176,7 @@ def test_the_step_codes_migration_names_every_old_line_by_its_code(db_url, tmp_p
             upgrade(directory=MIGRATIONS, revision="c4f7a2e9b815")
             now = "2026-12-01 10:00:00"
             with db.engine.begin() as conn:
-                conn.execute(text("INSERT INTO campaign (id, name, code, last_problem_seq, version, created_at, updated_at) "
-                                  "VALUES (1, '专项行动', 'OLD', 1, 1, :now, :now)"), {"now": now})
-                conn.execute(text("INSERT INTO problem (id, number, description, status, escalation_level, flagged, "
-                                  "version, created_at, updated_at, campaign_id) VALUES (1, 'OLD-0001', '旧问题', '办理中', "
-                                  "'本级', :no, 1, :now, :now, 1)"), {"now": now, "no": False})
+                old_problem(conn, now)
                 for pk, label in labels.items():
                     conn.execute(text("INSERT INTO problem_update (id, problem_id, action, created_at, version) "
                                       "VALUES (:pk, 1, :label, :now, 1)"), {"pk": pk, "label": label, "now": now})

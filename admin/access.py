@@ -10,9 +10,9 @@ from __future__ import annotations
 from documents import PAPERS
 from exports import REPORTS
 from imports import IMPORTERS
-from models.scope import APPEAL_DECIDERS, CARD_PRINTERS
+from models.scope import APPEAL_DECIDERS, CARD_PRINTERS, PROXY_RECORDERS
 from models.vocab import ROLES
-from models.steps import STEPS, TAKEN
+from models.steps import PROXIED, STEPS, TAKEN, proxy_action
 
 OPS = ("list", "details", "create", "edit", "delete", "action", "export")
 NONE: frozenset[str] = frozenset()
@@ -89,6 +89,8 @@ POLICY: dict[str, dict[str, frozenset[str]]] = {
 # The ledger's actions are the workflow's steps people take, whose roles models.steps declares.
 ACTIONS: dict[str, dict[str, frozenset[str]]] = {
     "problem": {**{name: frozenset(STEPS[name].roles) for name in TAKEN},
+                # 代录: the 推进办 enters a unit's step on its behalf (models.workflow.on_behalf)
+                **{proxy_action(name): frozenset(PROXY_RECORDERS) for name in PROXIED},
                 # 生成文书 (交办通知书, 督办单, 催办单, 销号审批单): whoever may issue one of them (documents.PAPERS)
                 "document": frozenset().union(*(paper.roles for paper in PAPERS.values()))},
     "delivery": {"resend": frozenset({"admin", "coordinator"})},

@@ -275,7 +275,7 @@ class ProblemView(StepsMixin, SecureModelView):
         if portal:
             sections.insert(1, ("诉求直报（服务平台）", portal))
         days = days_text(problem, today())
-        return {"steps": steps, "primary": workflow.primary([name for name, _ in steps]), "sections": sections,
+        return {"steps": steps, "proxy_steps": self.proxy_steps_for(problem), "primary": workflow.primary([name for name, _ in steps]), "sections": sections,
                 "light": ledger.light(problem, today(), yellow_days(problem.campaign_id)), "days": days,
                 "estimate": calendar.estimate_note(today(), problem.deadline) if days else None,
                 "late_request": (problem.extension_requested_until is not None

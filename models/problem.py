@@ -15,7 +15,7 @@ from .enterprise import Enterprise
 from .errors import DomainError
 from .org import Body, Campaign, Person, Unit
 from .terms import Vocabulary, term_column
-from .vocab import PROBLEM_STATUSES, REPORT_KINDS, RUNNING_STATUSES, Escalation, Status
+from .vocab import PROXY_CHANNELS, PROBLEM_STATUSES, REPORT_KINDS, RUNNING_STATUSES, Escalation, Status
 
 # The ledger's "most urgent first" order needs no date: a running problem's light (红, 黄, 绿) follows its
 # deadline, so running problems with a deadline come first (by deadline), then 待交办, then the rest, a missing
@@ -172,6 +172,10 @@ class ProblemUpdate(IdMixin, VersionMixin, db.Model):
     step: Mapped[str] = mapped_column(String(32))  # the step's code (models.steps.STEPS): what happened
     action: Mapped[str] = mapped_column(String(32))  # the step's label when it was written (a record; screens show `label`)
     note: Mapped[str | None] = mapped_column(Text)
+    # 代录: the unit whose step the 推进办 entered on its behalf, and the channel the unit's answer came by
+    on_behalf_of_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id", ondelete="SET NULL"))
+    on_behalf_of_unit: Mapped[Unit | None] = relationship()
+    channel: Mapped[str | None] = mapped_column(choice(PROXY_CHANNELS, "update_channel"))
 
     recorded = False  # set by models.workflow.record, the only way onto a timeline
     label_of = staticmethod(lambda code, written: written)  # models.steps.label, set by models.steps (it imports us)
@@ -180,6 +184,15 @@ class ProblemUpdate(IdMixin, VersionMixin, db.Model):
     def label(self) -> str:
         """The step's label as declared now (models.steps), whatever it was called when written."""
         return self.label_of(self.step, self.action)
+
+    @property
+    def heading(self) -> str:
+        """The line's title on the timeline: the step's label, and for a step entered on a unit's behalf, by whom, how
+        and for whom, e.g. 报告进展（推进办代录·微信，代市发改局）."""
+        if not self.channel:
+            return self.label
+        unit = f"，代{self.on_behalf_of_unit}" if self.on_behalf_of_unit is not None else ""
+        return f"{self.label}（推进办代录·{self.channel}{unit}）"
 
     def check(self) -> None:
         """The timeline is written by the workflow's steps alone (their role, status and scope rules), and never
@@ -191,7 +204,7 @@ class ProblemUpdate(IdMixin, VersionMixin, db.Model):
             raise DomainError("办理进展只能通过问题的办理步骤添加（如报告进展、领导批示）。")
 
     def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d} {self.label}"
+        return f"{self.created_at:%Y-%m-%d} {self.heading}"
 
 
 class ProblemRead(db.Model):

@@ -113,6 +113,7 @@ class Step:
     form: str | None = None  # the name of its form in the panel (admin.steps.forms.FORMS); None: taken by the system
     public: bool = False  # the enterprise's public timeline of its 诉求 shows it (models.intake.public_timeline)
     imported: bool = False  # a 附件2 row whose 办理状态 goes from one of `sources` to `target` takes it (imports)
+    proxy: bool = False  # a unit's step the 推进办 may enter on its behalf (代录, models.workflow.on_behalf)
 
 
 def steps(*declared: Step) -> dict[str, Step]:
@@ -123,13 +124,13 @@ STEPS: dict[str, Step] = steps(
     Step(StepName.ASSIGN, "交办", OFFICE, (Status.UNASSIGNED,), Status.ASSIGNED, form="assign", public=True,
          imported=True),
     Step(StepName.ACCEPT, "签收", ("admin", "handler"), (Status.ASSIGNED,), Status.HANDLING, lead_only=True,
-         form="accept", public=True, imported=True),
-    Step(StepName.PROGRESS, "报告进展", ("admin", "handler"), ASSIGNED, form="progress"),
+         form="accept", public=True, imported=True, proxy=True),
+    Step(StepName.PROGRESS, "报告进展", ("admin", "handler"), ASSIGNED, form="progress", proxy=True),
     Step(StepName.RESOLVE, "申请办结", ("admin", "handler"), (Status.HANDLING,), Status.RESOLVED, lead_only=True,
-         form="resolve", public=True, imported=True),  # after 签收
+         form="resolve", public=True, imported=True, proxy=True),  # after 签收
     Step(StepName.RETURN, "退回", ("admin", "handler"), ASSIGNED, Status.UNASSIGNED, lead_only=True, form="return"),
     Step(StepName.REQUEST_EXTENSION, "申请延期", ("admin", "handler"), ASSIGNED, lead_only=True, unless=request_pending,
-         form="request_extension"),
+         form="request_extension", proxy=True),
     Step(StepName.APPROVE_EXTENSION, "批准延期", OFFICE, ASSIGNED, unless=no_request, form="approve_extension"),
     Step(StepName.REJECT_EXTENSION, "驳回延期", OFFICE, ASSIGNED, unless=no_request, form="reject_extension"),
     Step(StepName.CLOSE, "销号", OFFICE, (Status.RESOLVED,), Status.CLOSED, unless=not_before_revisit, form="close",
@@ -160,6 +161,15 @@ STEPS: dict[str, Step] = steps(
 TAKEN = tuple(code for code, step in STEPS.items() if step.roles)
 # The system's steps, shown as 系统自动 on the timeline.
 SYSTEM = tuple(code for code, step in STEPS.items() if not step.roles and code != StepName.ENTERED)
+# The unit's steps the 推进办 may enter on its behalf (代录), in this order.
+PROXIED = tuple(code for code, step in STEPS.items() if step.proxy)
+
+
+def proxy_action(code: str) -> str:
+    """The name of the ledger's action (and access-table row) that enters the step `code` on a unit's behalf."""
+    return f"proxy_{code}"
+
+
 # The step a 附件2 row takes when its 办理状态 goes from one status to another (imports.problems).
 STEP_FOR = {(source, step.target): code for code, step in STEPS.items() if step.imported for source in step.sources}
 

@@ -101,6 +101,17 @@ ESCALATION_LEVELS = (Escalation.LOCAL, Escalation.CITY, Escalation.PROVINCE)
 SATISFACTION_LEVELS = (Satisfaction.SATISFIED, Satisfaction.FAIRLY, Satisfaction.UNSATISFIED)
 SATISFIED_LEVELS = (Satisfaction.SATISFIED, Satisfaction.FAIRLY)  # count towards 满意率
 
+class Channel:
+    """How a unit's answer reached the 推进办 when the office enters the unit's step on its behalf (代录)."""
+
+    PHONE = "电话"
+    WECHAT = "微信"
+    PAPER = "纸质"
+    EXCEL = "Excel"  # a re-imported 附件2 (imports.problems)
+
+
+PROXY_CHANNELS = (Channel.PHONE, Channel.WECHAT, Channel.PAPER, Channel.EXCEL)
+
 ROLES = ("admin", "coordinator", "group", "handler", "leader")
 
 ROLE_LABELS = {

@@ -9,6 +9,8 @@ called, from which statuses to which and for whom is declared in models.steps (r
 """
 from __future__ import annotations
 
+from collections import deque
+from dataclasses import dataclass
 from datetime import date
 
 from flask import has_request_context
@@ -20,10 +22,50 @@ from .calendar import workdays_left
 from .errors import DomainError
 from .portal import Appeal, Revisit
 from .problem import Problem, ProblemUpdate
-from .scope import change_refusal
-from .steps import (ASSIGNED, OFFICE, OPEN, STEPS, TAKEN, UNTIL_RESOLVED, Step, StepName,  # noqa: F401 (the
-                    next_level, revisit_pending)  # declaration, models.steps; callers of the workflow find it here too)
+from .scope import PROXY_RECORDERS, change_refusal
+from .steps import (ASSIGNED, OFFICE, OPEN, PROXIED, STEP_FOR, STEPS, TAKEN, UNTIL_RESOLVED, Step,  # noqa: F401 (the
+                    StepName, next_level, revisit_pending)  # declaration, models.steps; callers find it here too)
 from .terms import Vocabulary
+from .vocab import PROXY_CHANNELS, Channel, Status
+
+
+@dataclass(frozen=True)
+class OnBehalf:
+    """代录: the 推进办's `user` entering the step of `unit` (the problem's 主办 unit) on its behalf, as the unit's answer
+    came by `channel`. The workflow's functions take it where they take a user: only who may take the step changes
+    (refusal), every other rule of the step holds, and the timeline line names the unit and the channel (record)."""
+
+    user: object
+    unit: object
+    channel: str | None
+
+    @property
+    def id(self):
+        return getattr(self.user, "id", None)
+
+    @property
+    def role(self) -> str:
+        return self.user.role
+
+    @property
+    def role_label(self) -> str:
+        return self.user.role_label
+
+
+def proxy_refusal(step: Step, problem: Problem, proxy: OnBehalf) -> str | None:
+    """Why the 推进办 may not enter `step` on the unit's behalf (the rule of 代录), or None: who may, which steps,
+    by which channel, and that there is a unit to stand for."""
+    if proxy.user.role not in PROXY_RECORDERS:
+        return f"您的角色（{proxy.user.role_label}）不能代录责任单位的办理步骤。"
+    if not step.proxy:
+        return f"“{step.label}”不能代录（可以代录：{'、'.join(STEPS[name].label for name in PROXIED)}）。"
+    if proxy.channel not in PROXY_CHANNELS:
+        return f"请选择代录的渠道（{'、'.join(PROXY_CHANNELS)}之一）。"
+    if problem.status not in step.sources:
+        return f"问题{problem.number}当前为“{problem.status}”，不能“{step.label}”。"
+    if problem.responsible_unit_id is None and problem.responsible_unit is None:
+        return f"问题{problem.number}没有责任单位，无从代录。"
+    return None
 
 
 def today() -> date:
@@ -35,6 +77,9 @@ def refusal(name: str, problem: Problem, user) -> str | None:
     statuses, a unit's part in the problem, the row scope of what a user may change (models.scope), and what else
     the step requires of the problem."""
     step = STEPS[name]
+    if isinstance(user, OnBehalf):  # 代录: the 推进办 stands for the 主办 unit; the rest of the step's rules hold
+        message = proxy_refusal(step, problem, user)
+        return message or change_refusal(problem, user.user, step.label) or (step.unless(problem) if step.unless else None)
     if user.role not in step.roles:
         return f"您的角色（{user.role_label}）不能对问题执行“{step.label}”。"
     if problem.status not in step.sources:
@@ -62,6 +107,56 @@ def available(problem: Problem, user) -> list[str]:
     return [name for name in TAKEN if refusal(name, problem, user) is None]
 
 
+def proxy_available(problem: Problem, user) -> list[str]:
+    """The unit's steps `user` may enter on its behalf (代录) on `problem` now, in the order of STEPS."""
+    if user.role not in PROXY_RECORDERS:
+        return []
+    stand_in = OnBehalf(user, problem.responsible_unit, Channel.PHONE)
+    return [name for name in PROXIED if refusal(name, problem, stand_in) is None]
+
+
+def on_behalf(name: str, problem: Problem, user, channel: str, **values) -> ProblemUpdate:
+    """代录: take the unit's step `name` on `problem` on its behalf (the 推进办 enters what the unit said by `channel`),
+    under every rule of the step but who takes it."""
+    return ACTIONS[name](problem, OnBehalf(user, problem.responsible_unit, channel), **values)
+
+
+def as_imported(name: str, problem: Problem, user, **values) -> ProblemUpdate:
+    """A step a 附件2 row's change takes: the importer's own step where their role takes it, else, for a unit's step,
+    代录 by Excel (the 推进办 brings in what units wrote in the sheet); otherwise refused by the step's rules."""
+    if imported_by_proxy(name, user):
+        return on_behalf(name, problem, user, Channel.EXCEL, **values)
+    return ACTIONS[name](problem, user, **values)
+
+
+def imported_by_proxy(name: str, user) -> bool:
+    """Whether as_imported takes the step `name` as 代录 for `user`."""
+    return user.role not in STEPS[name].roles and STEPS[name].proxy and user.role in PROXY_RECORDERS
+
+
+def route(problem: Problem, status: str) -> list[str]:
+    """The steps that take `problem` from its status to `status`, as a 附件2 row that changes 办理状态 asks (shortest
+    first, forward only: e.g. 已交办 → 已办结 is 签收 then 申请办结); DomainError saying why there is none. 已销号 is the
+    office's verification of what the unit reported: only from 已办结, never in the same row as the unit's 申请办结."""
+    if status == problem.status:
+        return []
+    if status == Status.CLOSED and problem.status != Status.RESOLVED:
+        raise DomainError(f"办理状态不能从“{problem.status}”直接改为“{status}”：销号是推进办对责任单位办结结果的核实，"
+                          f"须先改为“{Status.RESOLVED}”导入，核实后再改为“{status}”。")
+    paths, queue = {problem.status: []}, deque([problem.status])
+    while queue:
+        here = queue.popleft()
+        for (source, target), code in STEP_FOR.items():
+            if source == here and target not in paths and target != Status.CLOSED:
+                paths[target] = [*paths[here], code]
+                queue.append(target)
+    if status == Status.CLOSED:
+        paths[status] = [STEP_FOR[(Status.RESOLVED, Status.CLOSED)]]
+    if status not in paths:
+        raise DomainError(f"办理状态不能从“{problem.status}”直接改为“{status}”，请逐步办理。")
+    return paths[status]
+
+
 def require(name: str, problem: Problem, user) -> None:
     message = refusal(name, problem, user)
     if message:
@@ -84,6 +179,8 @@ def record(problem: Problem, user, step: str, note: str | None = None) -> Proble
     update = ProblemUpdate(problem=problem, author_id=getattr(user, "id", None), step=step, action=declared.label,
                            note=note or None, from_status=problem.status if to_status else None, to_status=to_status,
                            created_at=now)
+    if isinstance(user, OnBehalf):
+        update.on_behalf_of_unit, update.channel = user.unit, user.channel
     update.recorded = True  # the one door of the timeline (ProblemUpdate.check)
     if to_status:
         problem.status = to_status

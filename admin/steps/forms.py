@@ -14,6 +14,7 @@ from models import intake, terms, workflow
 from models.calendar import add_workdays, estimate_note
 from models.steps import STEPS, StepName
 from models.terms import Vocabulary
+from models.vocab import PROXY_CHANNELS
 
 from markupsafe import escape
 from sqlalchemy import select
@@ -189,10 +190,18 @@ FORMS: dict[str, Callable[[Problem, object], dict]] = {
 }
 
 
-def step_form(name: str, problem: Problem, formdata):
-    """The small form of the step `name` (its code) for `problem`: exactly the data models.workflow needs for it."""
+def channel_field():
+    """代录: the channel the unit's answer came by (models.vocab.PROXY_CHANNELS)."""
+    return RadioField("代录渠道", choices=[(c, c) for c in PROXY_CHANNELS], widget=InlineRadios(),
+                      validators=[DataRequired("请选择责任单位的答复是通过哪个渠道来的。")],
+                      description="推进办代责任单位录入：办理过程记为“推进办代录”，写明渠道和所代的单位。")
+
+
+def step_form(name: str, problem: Problem, formdata, proxy: bool = False):
+    """The small form of the step `name` (its code) for `problem`: exactly the data models.workflow needs for it; for
+    代录 (`proxy`), the channel first."""
     form = STEPS[name].form
-    fields = FORMS[form](problem, formdata)
+    fields = ({"channel": channel_field()} if proxy else {}) | FORMS[form](problem, formdata)
     form_class = type(f"{form.title().replace('_', '')}Form", (AssignForm if form == "assign" else CheckedForm,),
                       dict(fields))
     return form_class(formdata)

@@ -13,7 +13,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from models import Problem, calendar, db, workflow
 from models.errors import DomainError
-from models.steps import STEPS, StepName
+from models.vocab import PROXY_CHANNELS
+from models.steps import PROXIED, STEPS, StepName, proxy_action
 
 from ..scoping import scoped
 from ..display import safe_next
@@ -42,6 +43,14 @@ def bulk(code: str):
     return open_form
 
 
+def bulk_proxy(code: str):
+    """The ledger's bulk action 代录 of the unit's step `code`: the step's form with the channel, for the selected."""
+    @action(proxy_action(code), f"代录{STEPS[code].label}", None)
+    def open_form(self, ids):
+        return self.to_step(code, ids, proxy=True)
+    return open_form
+
+
 class StepsMixin:
     """The steps of a problem view (admin.ledger.ProblemView): its buttons, bulk actions and step page."""
 
@@ -50,30 +59,46 @@ class StepsMixin:
     action_close = bulk(StepName.CLOSE)
     action_flag = bulk(StepName.FLAG)
     action_urge = bulk(StepName.URGE)
+    action_proxy_accept = bulk_proxy(StepName.ACCEPT)
+    action_proxy_progress = bulk_proxy(StepName.PROGRESS)
+    action_proxy_resolve = bulk_proxy(StepName.RESOLVE)
+    action_proxy_request_extension = bulk_proxy(StepName.REQUEST_EXTENSION)
 
     def steps_for(self, problem) -> list[tuple[str, str]]:
         """The workflow steps the current user may take on `problem` now: (code, label)."""
         return [(name, STEPS[name].label) for name in workflow.available(problem, current_user)
                 if self.is_action_allowed(name)]
 
-    def to_step(self, name, ids):
+    def proxy_steps_for(self, problem) -> list[tuple[str, str]]:
+        """The unit's steps the current user may enter on its behalf (代录) on `problem` now: (code, label)."""
+        return [(name, STEPS[name].label) for name in workflow.proxy_available(problem, current_user)
+                if self.is_action_allowed(proxy_action(name))]
+
+    def to_step(self, name, ids, proxy: bool = False):
         """A bulk action opens the step's form for the selected problems."""
-        return redirect(self.get_url(".step_view", step=name, ids=",".join(ids), next=safe_next()))
+        return redirect(self.get_url(".step_view", step=name, ids=",".join(ids), next=safe_next(),
+                                     **({"proxy": 1} if proxy else {})))
 
     @expose("/step/<step>/", methods=("GET", "POST"))
     def step_view(self, step):
         """One workflow step on one or several problems: a small form, then all of them or none."""
         name = step
-        if name not in workflow.ACTIONS or not self.is_action_allowed(name):
-            abort(403 if name in workflow.ACTIONS else 404)
-        label = STEPS[name].label
+        proxy = request.args.get("proxy") == "1"  # 代录: the 推进办 enters the unit's step on its behalf
+        if name not in workflow.ACTIONS or (proxy and name not in PROXIED):
+            abort(404)
+        if not self.is_action_allowed(proxy_action(name) if proxy else name):
+            abort(403)
+        label = f"代录{STEPS[name].label}" if proxy else STEPS[name].label
         chosen = request.form.getlist("ids") if request.method == "POST" and "ids" in request.form else None
         raw = ",".join(chosen) if chosen is not None else request.args.get("ids", request.args.get("id", ""))
         wanted = [parse_id(i) for i in raw.split(",")]
         wanted = [i for i in wanted if i is not None][:BATCH]
         problems = scoped(Problem, db.session.query(Problem)).filter(Problem.id.in_(wanted)).order_by(Problem.id).all()
         writable = {pk for (pk,) in scoped(Problem, db.session.query(Problem.id), write=True).filter(Problem.id.in_(wanted))}
-        refused = [workflow.refusal(name, p, current_user) or (None if p.id in writable else f"您无权对问题{p.number}操作。")
+        def actor(problem):
+            return workflow.OnBehalf(current_user, problem.responsible_unit, PROXY_CHANNELS[0]) if proxy else current_user
+
+        refused = [workflow.refusal(name, p, actor(p)) or (None if p.id in writable else f"您无权对问题{p.number}操作。")
                    for p in problems]
         if not problems:
             flash("请先勾选问题。" if not wanted else "所选问题不存在，或您无权对其操作。", "error")
@@ -88,13 +113,16 @@ class StepsMixin:
             flash("所选问题属于不同的专项行动，请分别操作。", "error")
             return redirect(back)
         skipped = len(wanted) - len(problems)
-        form = step_form(name, problems[0], request.form if request.method == "POST" else None)
+        form = step_form(name, problems[0], request.form if request.method == "POST" else None, proxy=proxy)
         if request.method == "POST" and form.validate():
             errors = []
             try:
                 for problem in problems:
                     try:
-                        workflow.ACTIONS[name](problem, current_user, **step_values(form))
+                        if proxy:
+                            workflow.on_behalf(name, problem, current_user, **step_values(form))
+                        else:
+                            workflow.ACTIONS[name](problem, current_user, **step_values(form))
                     except DomainError as error:
                         errors.append(str(error))
                 if not errors:
@@ -122,6 +150,6 @@ class StepsMixin:
                     if name == StepName.REQUEST_EXTENSION else [])
         late = (workflow.late_requests(p.id for p in problems)
                 if name in (StepName.APPROVE_EXTENSION, StepName.REJECT_EXTENSION) else set())
-        return self.render("admin/problem_step.html", step=STEPS[name], name=name, problems=problems,
+        return self.render("admin/problem_step.html", step=STEPS[name], name=name, problems=problems, proxy=proxy,
                            form=form, skipped=skipped, back=back, today=today(), warnings=warnings, late=late,
                            late_label=workflow.LATE_REQUEST)

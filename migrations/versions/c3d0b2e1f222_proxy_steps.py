@@ -22,8 +22,9 @@ CHANNELS = ('电话', '微信', '纸质', 'Excel')  # models.vocab.PROXY_CHANNEL
 def upgrade():
     with op.batch_alter_table('problem_update') as batch:
         batch.add_column(sa.Column('on_behalf_of_unit_id', sa.Integer(), nullable=True))
-        batch.add_column(sa.Column('channel', sa.Enum(*CHANNELS, name='update_channel', native_enum=False,
-                                                      create_constraint=True, length=10), nullable=True))
+        batch.add_column(sa.Column('channel', sa.String(length=10), nullable=True))
+        batch.create_check_constraint(op.f('ck_problem_update_update_channel'),
+                                      sa.text(f"channel IN ({', '.join(repr(c) for c in CHANNELS)})"))
         batch.create_foreign_key(op.f('fk_problem_update_on_behalf_of_unit_id_unit'), 'unit',
                                  ['on_behalf_of_unit_id'], ['id'], ondelete='SET NULL')
 
@@ -31,5 +32,6 @@ def upgrade():
 def downgrade():
     with op.batch_alter_table('problem_update') as batch:
         batch.drop_constraint(op.f('fk_problem_update_on_behalf_of_unit_id_unit'), type_='foreignkey')
+        batch.drop_constraint(op.f('ck_problem_update_update_channel'), type_='check')
         batch.drop_column('channel')
         batch.drop_column('on_behalf_of_unit_id')

@@ -4,10 +4,14 @@ Rows match existing problems by 问题编号 (and update them) or, without a num
 checked first (unknown enterprise, group, unit or person, unparsable dates, values outside the allowed lists, a
 status jump the workflow does not allow, rows outside the importer's scope) and every error is reported with its
 row and column. The import is all-or-nothing: one error and nothing is written. Status changes go through
-models.workflow, one legal step at a time, so the trail (ProblemUpdate, AuditLog) is the same as on screen.
+models.workflow, one legal step at a time, so the trail (ProblemUpdate, AuditLog) is the same as on screen: a changed
+办理状态 is the steps that lead there from the current one (models.workflow.route: 已交办 → 已办结 is 签收 then 申请办结;
+no way back, and 已销号 only from 已办结), a changed 办理进展 cell on a problem in hand is a 报告进展 with the cell's text.
+A unit's step the importer's role does not take itself is, for the 推进办, 代录 by Excel (models.workflow.as_imported):
+the office brings in what units answered in the sheet. Undoing the batch takes the steps back with the row's values.
 
 Columns computed by the system are not read back: 序号, 所在镇（园区） (from the enterprise), 亮灯 and 销号时间.
-办理进展 is read only as the text of a status step (the 办理结果 when a row moves to 已办结, the reason of a 撤销).
+办理进展 is also the text of a status step (the 办理结果 when a row moves to 已办结, the reason of a 重新办理 or 撤销).
 
 Duplicates are skipped unless the user confirms them (allow_duplicates): a file the campaign imported before (same
 SHA-256, not undone: models.batches.earlier_import) writes nothing, and a new problem repeating an open one of the
@@ -25,8 +29,8 @@ from models.base import campaign_mismatch
 from models.errors import DomainError
 from models import terms
 from models.terms import Vocabulary
-from models.vocab import OPEN_STATUSES, PROBLEM_STATUSES, BodyKind, Status
-from models.steps import STEP_FOR, StepName  # the one step from a file's old status to its new one
+from models.vocab import OPEN_STATUSES, PROBLEM_STATUSES, RUNNING_STATUSES, BodyKind, Channel, Status
+from models.steps import StepName
 from models.workflow import entered_via
 from models.scope import FIRM_CREATORS, change_refusal, scope_query
 
@@ -210,6 +214,7 @@ def step_args(step: str, values: dict) -> dict:
     """What the workflow function of `step` takes from the row."""
     return {
         StepName.ASSIGN: {**{name: values.get(name) for name in ASSIGNMENT}, "co_units": values.get("co_units") or []},
+        StepName.PROGRESS: {"note": values.get("progress")},
         StepName.RESOLVE: {"resolution": values.get("progress")},
         StepName.CLOSE: {"satisfaction": values.get("satisfaction")},
         StepName.REOPEN: {"reason": values.get("progress")},
@@ -266,11 +271,12 @@ def change_row(number: int, values: dict, campaign: Campaign, user, problems: di
         raise RowRefusal(FIELD_COLUMN["number"], f"问题编号“{values['number']}”不存在（或您无权查看）；新问题请留空问题编号。")
     changed = [name for name in PLAIN if name in values and not same(getattr(problem, name), values[name])]
     status = status or problem.status
-    step = None
+    steps = []
     if status != problem.status:
-        step = STEP_FOR.get((problem.status, status))
-        if step is None:
-            raise RowRefusal(FIELD_COLUMN["status"], f"办理状态不能从“{problem.status}”直接改为“{status}”，请逐步办理。")
+        try:
+            steps = workflow.route(problem, status)
+        except DomainError as error:
+            raise RowRefusal(FIELD_COLUMN["status"], str(error)) from None
     else:
         moved = [name for name in ASSIGNMENT if name in values and not same(getattr(problem, name), values[name])]
         if moved and problem.status == Status.UNASSIGNED:
@@ -280,19 +286,45 @@ def change_row(number: int, values: dict, campaign: Campaign, user, problems: di
     if (status == problem.status and problem.status == Status.CLOSED and "satisfaction" in values
             and not same(problem.satisfaction, values["satisfaction"])):
         raise RowRefusal(FIELD_COLUMN["satisfaction"], "满意度只能在销号时填写，不能再修改。")
-    if not changed and step is None:
+    if progress_reported(problem, values, status, steps):
+        steps.append(StepName.PROGRESS)  # a changed 办理进展 cell: the unit's 报告进展 (代录 by Excel for the 推进办)
+    if not changed and not steps:
         return Outcome(number, problem.number, SAME), None
     refused = change_refusal(problem, user) if changed else None
     if refused:
         raise RowRefusal(FIELD_COLUMN[changed[0]], refused)
     touched.append((problem, False, snapshot(problem)))
+    unit = problem.responsible_unit
     for name in changed:
         setattr(problem, name, values[name])
     detail = "、".join(FIELD_COLUMN[name] for name in changed)
-    if step is not None:
+    for step in steps:
         run_step(problem, step, user, values)
-        return Outcome(number, problem.number, f"更新（{workflow.STEPS[step].label}）", detail), problem
+    if steps:
+        return Outcome(number, problem.number, f"更新（{taken(steps, user, unit)}）", detail), problem
     return Outcome(number, problem.number, UPDATED, detail), problem
+
+
+# Steps that take a row's 办理进展 cell as their own text (the 办理结果, the reason): the cell is no 报告进展 beside them.
+READS_PROGRESS = (StepName.RESOLVE, StepName.REOPEN, StepName.WITHDRAW)
+
+
+def progress_reported(problem: Problem, values: dict, status: str, steps: list[str]) -> bool:
+    """Whether the row's 办理进展 cell says something new (not blank, not what the ledger shows now) that no step of
+    the row takes as its text, on a problem in hand once its steps are taken: that is a 报告进展."""
+    said = values.get("progress")
+    return (said is not None and not same(problem.progress, said) and status in RUNNING_STATUSES
+            and not any(step in READS_PROGRESS for step in steps))
+
+
+def taken(steps: list[str], user, unit) -> str:
+    """What the preview says a row's steps do, e.g. 签收 → 申请办结（推进办代录·Excel，代市发改局）."""
+    labels = " → ".join(workflow.STEPS[step].label for step in steps)
+    proxied = [step for step in steps if workflow.imported_by_proxy(step, user)]
+    if not proxied:
+        return labels
+    which = "" if len(proxied) == len(steps) else f"{'、'.join(workflow.STEPS[s].label for s in proxied)}由"
+    return f"{labels}；{which}推进办代录·{Channel.EXCEL}" + (f"，代{unit}" if unit is not None else "")
 
 
 def check_row(problem: Problem) -> None:
@@ -307,10 +339,13 @@ def check_row(problem: Problem) -> None:
 
 
 def run_step(problem: Problem, step: str, user, values: dict) -> None:
+    """Take `step` as the row asks: the importer's own step, or the unit's step entered on its behalf (代录 by Excel,
+    models.workflow.as_imported); a refusal names the 办理状态 column (the 办理进展 one for a 报告进展)."""
     try:
-        workflow.ACTIONS[step](problem, user, **step_args(step, values))
+        workflow.as_imported(step, problem, user, **step_args(step, values))
     except DomainError as error:
-        raise RowRefusal(FIELD_COLUMN["status"], str(error)) from None
+        column = FIELD_COLUMN["progress" if step == StepName.PROGRESS else "status"]
+        raise RowRefusal(column, str(error)) from None
 
 
 def flushed(result: ImportResult) -> bool:

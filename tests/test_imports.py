@@ -139,7 +139,8 @@ def test_every_bad_row_is_named_and_nothing_is_written(seeded, world, tmp_path):
     # once the cells are right, the remaining refusals are the workflow's
     second = run(seeded, edited(data, lambda ws: setattr(ws.cell(row_of(ws, numbers["PA2"]), COL["办理状态"]), "value", "已销号")))
     assert [str(e) for e in second.errors] == [
-        f"第{row_of(exported, numbers['PA2'])}行第16列（办理状态）：办理状态不能从“已交办”直接改为“已销号”，请逐步办理。"]
+        f"第{row_of(exported, numbers['PA2'])}行第16列（办理状态）：办理状态不能从“已交办”直接改为“已销号”：销号是推进办对"
+        "责任单位办结结果的核实，须先改为“已办结”导入，核实后再改为“已销号”。"]
     unknown = run(seeded, edited(data, lambda ws: ws.cell(row_of(ws, numbers["PA"]), COL["问题编号"]).__setattr__("value", "SJY-2024-9999")))
     assert "问题编号“SJY-2024-9999”不存在" in str(unknown.errors[0])
     assert state(seeded) == before
@@ -318,3 +319,102 @@ def test_enterprise_list_round_trip_and_errors(seeded, world, login_as, tmp_path
         assert not result.errors and result.count("新增") == 1
         firm = db.session.scalar(select(Enterprise).where(Enterprise.name == "丙企业（合成）"))
         assert firm.above_scale and sorted(link.body.name for link in firm.groups) == ["工作组（循环园）", "工作组（配套园）"]
+
+
+def office_user(app, name="coordinator"):
+    """The 推进办's account (made once), fetched in the current app context."""
+    with app.app_context():
+        exists = db.session.scalar(select(User.id).where(User.username == name))
+    if exists is None:
+        make_user(app, name, "coordinator")
+    return db.session.scalar(select(User).where(User.username == name))
+
+
+def test_a_reimported_sheet_applies_changed_progress_and_status_as_proxy_steps_and_undoes(seeded, world, tmp_path):
+    """A unit that answers in Excel: a changed 办理进展 is its 报告进展, a changed 办理状态 the steps that lead there, each
+    entered by the 推进办 on its behalf (代录·Excel) and shown in the preview; undoing the batch takes them back."""
+    from models.batches import undo
+    from models import ImportBatch
+
+    data = annex2(seeded, tmp_path)
+    with seeded.app_context():
+        office = office_user(seeded)
+        pa2 = db.session.get(Problem, world["PA2"][1])  # 已交办 to 市发改局
+        pb = db.session.get(Problem, world["PB"][1])
+        pb.responsible_unit = None
+        workflow.assign(pb, office, responsible_unit=pa2.responsible_unit, deadline=workflow.today() + timedelta(days=10), lead_person=staff_of_unit(pa2.responsible_unit))
+        workflow.on_behalf("accept", pb, office, "电话")
+        db.session.commit()
+        numbers = {k: db.session.get(Problem, world[k][1]).number for k in ("PA2", "PB")}
+        before = {k: (p.status, p.version, len(p.updates)) for k, p in (("PA2", pa2), ("PB", pb))}
+    data = annex2(seeded, tmp_path, "again.xlsx")
+
+    def answer(ws):
+        r = row_of(ws, numbers["PA2"])
+        ws.cell(r, COL["办理状态"]).value = "已办结"
+        ws.cell(r, COL["办理进展"]).value = "已协调供电公司完成增容"
+        ws.cell(row_of(ws, numbers["PB"]), COL["办理进展"]).value = "已完成选址，正在报批"
+
+    with seeded.app_context():
+        office = office_user(seeded)
+        preview = import_problems(edited(data, answer), miluo(), office, dry_run=True)
+        assert not preview.errors, [str(e) for e in preview.errors]
+        actions = {o.number: o.action for o in preview.outcomes}
+        assert actions[numbers["PA2"]] == "更新（签收 → 申请办结；推进办代录·Excel，代市发改局）"
+        assert actions[numbers["PB"]] == "更新（报告进展；推进办代录·Excel，代市发改局）"
+        result = import_problems(edited(data, answer), miluo(), office, file_name="answers.xlsx")
+        assert result.written and not result.errors
+        pa2, pb = (db.session.get(Problem, world[k][1]) for k in ("PA2", "PB"))
+        assert pa2.status == "已办结" and pa2.resolution == "已协调供电公司完成增容"
+        assert [u.heading for u in pa2.updates[-2:]] == ["签收（推进办代录·Excel，代市发改局）",
+                                                          "申请办结（推进办代录·Excel，代市发改局）"]
+        assert pb.updates[-1].heading == "报告进展（推进办代录·Excel，代市发改局）"
+        assert pb.updates[-1].note == "已完成选址，正在报批" and pb.status == "办理中"
+        batch = db.session.get(ImportBatch, result.batch.id)
+        undo(batch, office)
+        db.session.commit()
+        pa2, pb = (db.session.get(Problem, world[k][1]) for k in ("PA2", "PB"))
+        assert (pa2.status, len(pa2.updates)) == (before["PA2"][0], before["PA2"][2])
+        assert (pb.status, len(pb.updates)) == (before["PB"][0], before["PB"][2])
+
+
+def staff_of_unit(unit):
+    from tests.factories import staff_of
+    return staff_of(unit.name)
+
+
+@pytest.mark.parametrize("status, message", [
+    ("已交办", "办理状态不能从“办理中”直接改为“已交办”，请逐步办理。"),
+    ("已销号", "办理状态不能从“办理中”直接改为“已销号”：销号是推进办对责任单位办结结果的核实"),
+])
+def test_a_status_the_workflow_cannot_reach_is_refused_in_the_preview(seeded, world, tmp_path, status, message):
+    with seeded.app_context():
+        office = office_user(seeded)
+        pa2 = db.session.get(Problem, world["PA2"][1])
+        workflow.on_behalf("accept", pa2, office, "电话")
+        db.session.commit()
+        number = pa2.number
+    data = edited(annex2(seeded, tmp_path), lambda ws: setattr(ws.cell(row_of(ws, number), COL["办理状态"]), "value", status))
+    before = state(seeded)
+    with seeded.app_context():
+        result = import_problems(data, miluo(), office_user(seeded), dry_run=True)
+    assert len(result.errors) == 1 and message in str(result.errors[0]) and "（办理状态）" in str(result.errors[0])
+    assert state(seeded) == before
+
+
+def test_a_working_group_cannot_bring_in_a_units_progress(seeded, world, tmp_path):
+    """代录 is the 推进办's: a working group's sheet with a changed 办理进展 is refused on that cell, with the reason."""
+    make_user(seeded, "group", "group")
+    with seeded.app_context():
+        number = db.session.get(Problem, world["PA2"][1]).number
+    def only_its_row(ws):
+        ws.cell(row_of(ws, number), COL["办理进展"]).value = "已办"
+        for r in range(ws.max_row, 3, -1):
+            if ws.cell(r, COL["问题编号"]).value != number:
+                ws.delete_rows(r)
+
+    data = edited(annex2(seeded, tmp_path), only_its_row)
+    with seeded.app_context():
+        group = db.session.scalar(select(User).where(User.username == "group"))
+        result = import_problems(data, miluo(), group, dry_run=True)
+    assert [e.header for e in result.errors] == ["办理进展"] and "不能" in result.errors[0].message

@@ -12,13 +12,13 @@ from exports import reporting_unit, templates
 from imports import IMPORTERS, importers_for, pending
 from imports.package import FORMATS
 from imports.problems import Lookup
-from imports.results import SKIPPED
+from imports.results import ASSIGN_ON_CONFIRM, SAME, SKIPPED
 from imports.workbook import MAX_BYTES, ImportFailure
 from models import Enterprise, EnterpriseGroup, ImportBatch, db, terms
 from models.batches import batches_seen, undo
 from models.errors import DomainError
-from models.scope import FIRM_CREATORS, may_undo_batch
-from models.terms import Vocabulary
+from models.scope import FIRM_CREATORS, TERM_ADDERS, may_undo_batch
+from models.terms import TERM_LENGTH, VOCABULARIES, Vocabulary
 
 from .campaigns import chosen_campaign, user_campaigns
 from .files import download
@@ -85,6 +85,7 @@ class ImportView(SecurePage):
         if data is None:
             flash("导入已过期或不存在，请重新上传文件。", "error")
             return redirect(self.get_url(".index"))
+        choices = {**(choices or {}), "assign_named": request.form.get("assign_named") == "1"}  # 交办 to the 牵头单位 named
         result = self.run(waiting["kind"], data, campaign, dry_run=False, choices=choices, file_name=waiting.get("filename"),
                           allow_duplicates=request.form.get("allow_duplicates") == "1")
         return self.page(campaign=campaign, result=result, kind=waiting["kind"], filename=waiting.get("filename"))
@@ -164,8 +165,10 @@ class ImportView(SecurePage):
         return self.render("admin/import.html", kinds=self.kinds(), campaign=campaign, campaigns=user_campaigns(),
                            result=result, kind=kind, token=token, filename=filename, choices=choices or {},
                            batches=self.batches(campaign.id if campaign else None), may_undo=self.may_undo,
-                           may_create_firms=current_user.role in FIRM_CREATORS, max_mb=MAX_BYTES // 1024 // 1024,
-                           formats="、".join(FORMATS.values()), note_limit=NOTES_SHOWN, skipped=SKIPPED)
+                           may_create_firms=current_user.role in FIRM_CREATORS,
+                           may_add_terms=current_user.role in TERM_ADDERS, kind_labels=Lookup.KINDS, max_mb=MAX_BYTES // 1024 // 1024,
+                           formats="、".join(FORMATS.values()), note_limit=NOTES_SHOWN, skipped=SKIPPED, same=SAME,
+                           assign_on_confirm=ASSIGN_ON_CONFIRM)
 
     def waiting(self) -> dict | None:
         """The user's checked upload named by the form's token, or None (with a message) when there is none."""
@@ -209,9 +212,12 @@ def chosen_names(form) -> dict:
         if not key.startswith("name-") or key.count("-") != 2:
             continue
         _, kind, index = key.split("-")
+        value = form.get(f"choice-{kind}-{index}", "")
+        if kind in VOCABULARIES and value:  # a value the vocabulary does not know: a term in use, or a new one
+            choices.setdefault("terms", {}).setdefault(kind, {})[name] = value[:TERM_LENGTH]
+            continue
         if kind not in Lookup.KINDS:
             continue
-        value = form.get(f"choice-{kind}-{index}", "")
         if value == "new" and kind == "enterprise":
             choices.setdefault("new", {})[name] = form.get(f"code-{kind}-{index}", "").strip()[:18]
         elif value.isdigit():

@@ -45,9 +45,8 @@ def parse(number: int, cells: dict, lookup: Lookup, sheet: Sheet, errors: list[C
         flag, note = read_yes_no(value)
         return Noted(flag, note) if note else flag
 
-    def town(value):
-        found = lookup.find("unit", value)
-        return found
+    def town(value):  # one of the campaign's towns and parks (imports.problems.Lookup)
+        return lookup.find("town", value)
 
     def groups(value):
         return lookup.find_all("group", value)

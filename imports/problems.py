@@ -20,19 +20,20 @@ same enterprise and description, or an earlier row of the file, is left out; the
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from models import Body, Campaign, Enterprise, Person, Problem, Unit, annex2, db, workflow
+from models import Body, BodyTown, Campaign, Enterprise, Person, Problem, Unit, annex2, db, workflow
 from models.base import campaign_mismatch
 from models.errors import DomainError
 from models import terms
 from models.terms import Vocabulary
-from models.vocab import OPEN_STATUSES, PROBLEM_STATUSES, RUNNING_STATUSES, BodyKind, Channel, Status
+from models.vocab import OPEN_STATUSES, PROBLEM_STATUSES, RUNNING_STATUSES, TOWN_KINDS, BodyKind, Channel, Status
 from models.steps import StepName
 from models.workflow import entered_via
-from models.scope import FIRM_CREATORS, change_refusal, scope_query
+from models.scope import FIRM_CREATORS, TERM_ADDERS, change_refusal, scope_query
 
 from models.batches import earlier_import, snapshot
 from models.problem import ProblemUpdate
@@ -41,13 +42,16 @@ from seeds.normalise import simplified
 
 from .cells import name_key
 from .names import Names
-from .results import FLUSH_EVERY, NEW, SAME, SKIPPED, UPDATED, ImportResult, Outcome, collector_paused, keep_batch
+from .results import (ASSIGN_ON_CONFIRM, ASSIGNED_NEW, FLUSH_EVERY, NEW, SAME, SKIPPED, UPDATED, ImportResult, Outcome,
+                      collector_paused, keep_batch)
 from .workbook import CellError, CellNote, Noted, RowRefusal, Sheet, parse_date, read_sheet, split_names, text
 
 # What a 附件2 file must have: 问题编号 (rows update the problems they name), or 企业名称 and 问题描述 (new problems).
 REQUIRED_COLUMNS = (("问题编号",), ("企业名称", "问题描述"))
+# 所在镇（园区） shows the enterprise's town: read only for an enterprise the import creates (settle_town).
+TOWN = annex2.HEADER_OF["enterprise.town"]
 # Columns of 附件2 the system fills in: recognised in a file, never read back.
-COMPUTED_COLUMNS = tuple(column.header for column in annex2.COLUMNS if not column.field)
+COMPUTED_COLUMNS = tuple(column.header for column in annex2.COLUMNS if not column.field and column.header != TOWN)
 # What a working group's template fills in before the group writes a problem (exports.templates).
 PREFILLED = {annex2.HEADER_OF["enterprise"], annex2.HEADER_OF["collected_by_body"]}
 # Rows applied between flushes: what the session holds unwritten (and the memory a flush takes) stays small, so that
@@ -66,18 +70,21 @@ class Lookup:
     (imports.names); `choices` are the user's confirmations from the preview: {kind: {name in the file: id}}, and
     for enterprises to create, {"new": {name: 统一社会信用代码}}."""
 
-    KINDS = {"enterprise": "企业", "group": "工作组", "unit": "单位", "person": "人员"}
+    KINDS = {"enterprise": "企业", "group": "工作组", "unit": "单位", "person": "人员", "town": "所在镇（园区）"}
 
     def __init__(self, campaign: Campaign, user, choices: dict | None = None):
         def visible(model, *where):
             return db.session.scalars(scope_query(select(model).where(model.campaign_id == campaign.id, *where), model, user)).all()
 
-        self.campaign, self.campaign_id, self.readers = campaign, campaign.id, {}
+        self.campaign, self.campaign_id, self.readers, self.user = campaign, campaign.id, {}, user
         self.names = {
             "enterprise": Names(visible(Enterprise), "企业", company=True),
             "group": Names(visible(Body, Body.kind == BodyKind.WORKING_GROUP), "工作组"),
             "unit": Names(visible(Unit), "单位"),
             "person": Names(visible(Person), "人员"),
+            # the campaign's towns and parks: units of those kinds, and those its working groups are linked to
+            "town": Names(visible(Unit, or_(Unit.kind.in_(TOWN_KINDS), Unit.id.in_(select(BodyTown.unit_id)))),
+                          "镇（园区）"),
         }
         choices = choices or {}
         for kind, names in self.names.items():
@@ -86,6 +93,10 @@ class Lookup:
                 if row is not None:
                     names.chosen[name] = row
         self.new_firms = {name: code for name, code in (choices.get("new") or {}).items() if name}
+        # the user's mapping of values a vocabulary does not know: {vocabulary: {value in the file: term, or NEW_TERM}}
+        self.term_choices: dict[str, dict[str, str]] = choices.get("terms") or {}
+        self.unknown_terms: dict[str, dict[str, list]] = {}
+        self.added_terms: list[tuple[str, str]] = []  # (vocabulary, term) the import adds, as the user asked
         self.created: dict[str, Enterprise] = {}
         self.enterprises, self.groups, self.units = (self.names[k].exact for k in ("enterprise", "group", "unit"))
         self.people = self.names["person"].exact
@@ -121,7 +132,10 @@ class Lookup:
         return self.created[name]
 
     def unknown(self) -> dict[str, dict[str, list]]:
-        return {kind: dict(names.unknown) for kind, names in self.names.items() if names.unknown}
+        """What the file names that the campaign does not know, for the user to map in the preview: names by kind,
+        then values by vocabulary (each with the terms it may be, as options with an id and a name)."""
+        found = {kind: dict(names.unknown) for kind, names in self.names.items() if names.unknown}
+        return found | self.unknown_terms
 
     def term(self, vocabulary: str):
         """A cell's text as a term of the campaign's `vocabulary` (a former name is read as the term it became);
@@ -138,9 +152,41 @@ class Lookup:
             if term is None and (plain := simplified(value)) != value and resolve(plain) is not None:
                 return Noted(resolve(plain), f"“{value}”（繁体字）按“{resolve(plain)}”读取")
             if term is None:
-                raise ValueError(f"“{value}”不是本专项行动的{vocabulary}（可选：{'、'.join(names)}）")
+                return self.mapped_term(vocabulary, value, names)
             return term if term == value else Noted(term, f"“{value}”是“{term}”的旧称，按“{term}”读取")
         return self.readers.setdefault(vocabulary, convert)
+
+
+    def mapped_term(self, vocabulary: str, value: str, names: list[str]):
+        """A value `vocabulary` does not know, as the user mapped it in the preview: to a term in use, or added as a new
+        term (the 推进办's, once per import); ValueError listing the terms, and the value offered for mapping, otherwise."""
+        chosen = self.term_choices.get(vocabulary, {}).get(value)
+        if chosen == NEW_TERM:
+            if self.user.role not in TERM_ADDERS:
+                raise ValueError(f"只有推进办或系统管理员可以新增{vocabulary}“{value}”")
+            if (vocabulary, value) not in self.added_terms:
+                try:
+                    terms.add_term(self.campaign_id, vocabulary, value)
+                    db.session.flush()  # the term is in use before any row that carries it is written
+                except DomainError as error:
+                    raise ValueError(str(error)) from None
+                self.added_terms.append((vocabulary, value))
+            return Noted(value, f"新增{vocabulary}“{value}”（按您的确认）")
+        if chosen in names:
+            return Noted(chosen, f"“{value}”按您的确认读作{vocabulary}“{chosen}”")
+        self.unknown_terms.setdefault(vocabulary, {})[value] = [Option(name, name) for name in names]
+        raise ValueError(f"“{value}”不是本专项行动的{vocabulary}（可选：{'、'.join(names)}；可在下方指定它是哪一个）")
+
+
+@dataclass(frozen=True)
+class Option:
+    """A choice the preview offers for a value the file names (a term: its name is its id)."""
+
+    id: str
+    name: str
+
+
+NEW_TERM = "new"  # the preview's choice: add the file's value as a new term
 
 
 def parsers(lookup: Lookup, year: int | None = None, year_source: str = "") -> dict:
@@ -223,9 +269,9 @@ def step_args(step: str, values: dict) -> dict:
 
 
 def apply_row(number: int, values: dict, campaign: Campaign, user, problems: dict[str, Problem],
-              touched: list) -> tuple[Outcome, Problem | None]:
+              touched: list, assign: bool | None = None) -> tuple[Outcome, Problem | None]:
     """change_row, and the outcome says which problem the row is (its enterprise, the start of its description)."""
-    outcome, written = change_row(number, values, campaign, user, problems, touched)
+    outcome, written = change_row(number, values, campaign, user, problems, touched, assign)
     problem = written or problems.get(values.get("number"))
     if problem is not None:
         outcome.summary, outcome.problem = which(problem.enterprise, problem.description), problem
@@ -239,7 +285,7 @@ def which(firm: Enterprise | None, description: str | None) -> str:
 
 
 def change_row(number: int, values: dict, campaign: Campaign, user, problems: dict[str, Problem],
-               touched: list) -> tuple[Outcome, Problem | None]:
+               touched: list, assign: bool | None = None) -> tuple[Outcome, Problem | None]:
     """Change the database as the row says, and tell which problem it wrote; raises RowRefusal before changing
     anything it refuses. A field whose column the file leaves out is not in `values`, and is left as it is."""
     status = values.get("status")
@@ -260,7 +306,10 @@ def change_row(number: int, values: dict, campaign: Campaign, user, problems: di
         if status == Status.ASSIGNED:
             run_step(problem, StepName.ASSIGN, user, values)  # adds the problem once the step is allowed
             touched.append((problem, True, None))
-            return Outcome(number, None, "新增并交办"), problem
+            return Outcome(number, None, ASSIGNED_NEW), problem
+        if values.get("responsible_unit") is not None and status in (None, Status.UNASSIGNED) and (
+                status is None or values.get("lead_person") is None):
+            return assign_named(number, problem, values, user, touched, assign), problem
         if any(values.get(name) for name in ASSIGNMENT):
             raise RowRefusal(FIELD_COLUMN["responsible_unit"], "待交办的问题不应填写责任单位、责任人或办理时限；要交办请把办理状态写为“已交办”。")
         db.session.add(problem)
@@ -303,6 +352,38 @@ def change_row(number: int, values: dict, campaign: Campaign, user, problems: di
     if steps:
         return Outcome(number, problem.number, f"更新（{taken(steps, user, unit)}）", detail), problem
     return Outcome(number, problem.number, UPDATED, detail), problem
+
+
+def assign_named(number: int, problem: Problem, values: dict, user, touched: list, assign: bool | None) -> Outcome:
+    """A new row that names its 牵头单位 (责任单位) but no 办理状态 or no 责任人, as an office's own sheet does: a 交办
+    to that unit once the user confirms it (`assign`: None on the preview, which shows what the 交办 will be), with
+    the row's 责任人 or the unit's usual one and the row's 办理时限 or the default one; left 待交办 when not confirmed."""
+    unit = values["responsible_unit"]
+    if assign is False:
+        db.session.add(problem)
+        touched.append((problem, True, None))
+        return Outcome(number, None, NEW, f"未交办：文件所填的牵头单位“{unit}”未确认交办，留待在系统中交办")
+    lead = values.get("lead_person") or usual_lead(unit)
+    if lead is None:
+        raise RowRefusal(FIELD_COLUMN["responsible_unit"], f"交办须有责任人，而单位“{unit}”在系统中没有人员：请在文件中填写"
+                                                           f"责任人，或先在系统中为该单位新增人员。")
+    problem.campaign_id = problem.campaign.id  # the default 办理时限 reads the problem's type in its campaign
+    deadline = values.get("deadline") or terms.default_deadline(problem, workflow.today())[1]
+    if deadline is None:
+        raise RowRefusal(FIELD_COLUMN["responsible_unit"], "交办须有办理时限，而文件没有填写、本专项行动也没有默认办理时限："
+                                                           "请在文件中填写办理时限。")
+    run_step(problem, StepName.ASSIGN, user, {**values, "lead_person": lead, "deadline": deadline})
+    touched.append((problem, True, None))
+    return Outcome(number, None, ASSIGN_ON_CONFIRM if assign is None else ASSIGNED_NEW,
+                   f"交办给{unit}：责任人{lead}，办理时限{deadline:%Y-%m-%d}")
+
+
+def usual_lead(unit) -> Person | None:
+    """The person a unit's problems usually go to: its 责任人 named last in the campaign, else its first person."""
+    last = db.session.scalar(select(Person).join(Problem, Problem.lead_person_id == Person.id).where(
+        Problem.responsible_unit_id == unit.id, Person.unit_id == unit.id)
+        .order_by(Problem.assigned_on.desc(), Problem.id.desc()).limit(1))
+    return last or db.session.scalar(select(Person).where(Person.unit_id == unit.id).order_by(Person.id).limit(1))
 
 
 # Steps that take a row's 办理进展 cell as their own text (the 办理结果, the reason): the cell is no 报告进展 beside them.
@@ -380,8 +461,10 @@ def checked_and_written(data: bytes, campaign: Campaign, user, dry_run: bool, ch
     lookup = Lookup(campaign, user, choices)
     convert = parsers(lookup, *year_hint(sheet, campaign))
     try:
-        parsed = [(number, parse_row(number, cells, convert, sheet, result.errors, result.notes))
-                  for number, cells in problem_rows(sheet)]
+        rows = list(problem_rows(sheet))
+        parsed = [(number, parse_row(number, cells, convert, sheet, result.errors, result.notes)) for number, cells in rows]
+        for (number, values), (_, cells) in zip(parsed, rows):
+            settle_town(number, cells, values, lookup, sheet, result.errors, result.notes)
         result.unknown = lookup.unknown()
         numbers = [v["number"] for _, v in parsed if v.get("number")]
         repeated = {n for n, times in Counter(numbers).items() if times > 1}
@@ -391,7 +474,8 @@ def checked_and_written(data: bytes, campaign: Campaign, user, dry_run: bool, ch
                                                f"问题编号“{values['number']}”在文件中出现了不止一次"))
         if not result.errors:
             skip = {} if allow_duplicates else repeats(parsed, campaign, user)
-            apply_rows(parsed, campaign, user, numbers, sheet, result, skip)
+            assign = (choices or {}).get("assign_named")
+            apply_rows(parsed, campaign, user, numbers, sheet, result, skip, True if assign is None and not dry_run else assign)
         result.created = sorted(lookup.created)
         if result.errors or dry_run or result.skipped_file:
             db.session.rollback()
@@ -404,6 +488,18 @@ def checked_and_written(data: bytes, campaign: Campaign, user, dry_run: bool, ch
         db.session.rollback()
         raise
     return result
+
+
+def settle_town(number: int, cells: dict, values: dict, lookup: Lookup, sheet: Sheet, errors: list, notes: list) -> None:
+    """An enterprise the import creates (at the user's word) takes its 所在镇（园区） from its first row that names one,
+    matched to the campaign's towns and parks like any name (an unknown one offered for mapping in the preview)."""
+    firm = values.get("enterprise")
+    if (TOWN not in sheet.columns or firm is None or firm.town is not None
+            or all(firm is not created for created in lookup.created.values())):
+        return
+    town = read_cell(number, sheet, cells, TOWN, lambda value: lookup.find("town", value), errors, notes)
+    if town is not None:
+        firm.town = town
 
 
 def problem_rows(sheet: Sheet):
@@ -453,7 +549,7 @@ def repeats(parsed, campaign: Campaign, user) -> dict[int, str]:
 
 
 def apply_rows(parsed, campaign: Campaign, user, numbers: list[str], sheet: Sheet, result: ImportResult,
-               skip: dict[int, str]) -> None:
+               skip: dict[int, str], assign: bool | None = None) -> None:
     """Apply every row in order but those `skip` leaves out (as duplicates, saying of what), flushing every
     FLUSH_EVERY rows; a refusal names its row and column."""
     visible = scope_query(select(Problem).where(Problem.campaign_id == campaign.id, Problem.number.in_(numbers))
@@ -466,7 +562,7 @@ def apply_rows(parsed, campaign: Campaign, user, numbers: list[str], sheet: Shee
                 result.outcomes.append(Outcome(number, None, SKIPPED, skip[number], summary))
                 continue
             try:
-                outcome, written = apply_row(number, values, campaign, user, problems, result.touched)
+                outcome, written = apply_row(number, values, campaign, user, problems, result.touched, assign)
                 if written is not None:
                     check_row(written)
                 result.outcomes.append(outcome)

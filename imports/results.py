@@ -15,6 +15,8 @@ from .workbook import CellError, Sheet
 FLUSH_EVERY = 1_000  # rows written between flushes
 SKIPPED = "跳过（重复）"  # the action of a row left out as a duplicate
 NEW, UPDATED, SAME = "新增", "更新", "不变"  # what a row did (an update may add the workflow step taken)
+ASSIGNED_NEW = "新增并交办"  # a new row assigned as it is written
+ASSIGN_ON_CONFIRM = "新增并交办（确认时勾选）"  # the preview of a row that names a 牵头单位 only: 交办 when the user confirms
 
 
 @dataclass
@@ -45,6 +47,11 @@ class ImportResult:
 
     def count(self, action: str) -> int:
         return sum(1 for o in self.outcomes if o.action.startswith(action))
+
+    def new_problems(self) -> list:
+        """The problems a written import added (the new ones' numbers, for the result page), in the file's order."""
+        return [o.problem for o in self.outcomes if o.action.startswith(NEW) and getattr(o.problem, "number", None)
+                and getattr(o.problem, "id", None)]
 
     @property
     def skipped_file(self) -> bool:

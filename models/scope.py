@@ -252,6 +252,7 @@ FIRM_CREATORS = OFFICE  # import an enterprise list, or have a problem import cr
 BATCH_OVERSEERS = OFFICE  # see and undo every import batch of their campaigns; the others, the batches they made
 APPEAL_DECIDERS = OFFICE | {"group"}  # 受理 / 不予受理 a portal 诉求 within their scope (models.intake.queue_refusal)
 PAPER_ISSUERS = OFFICE | {"leader"}  # 生成文书 for problems: the 推进办 issues them, a leader signs 督办 papers
+TERM_ADDERS = OFFICE  # add a term to a campaign's vocabulary (in the panel, or for a value an import's file uses)
 PROXY_RECORDERS = OFFICE  # 代录: enter a unit's step on its behalf (the steps models.steps marks `proxy`)
 CARD_PRINTERS = OFFICE | {"group"}  # print the portal's QR cards: the campaign's and every group's, a group its own
 

@@ -136,6 +136,21 @@ def values(campaign_id: int, vocabulary: str) -> list[str]:
     return [t.value for t in terms(campaign_id, vocabulary)]
 
 
+def add_term(campaign_id: int, vocabulary: str, value: str) -> Term:
+    """A new term at the end of a campaign's vocabulary (the 推进办 adds it, in the panel or while importing a file
+    that uses it); DomainError when the name is too long or taken."""
+    value = (value or "").strip()
+    if not value or len(value) > TERM_LENGTH:
+        raise DomainError(f"{vocabulary}的名称须为 1 至 {TERM_LENGTH} 个字。")
+    existing = terms(campaign_id, vocabulary, with_retired=True)
+    if any(t.value == value for t in existing):
+        raise DomainError(f"{vocabulary}“{value}”已经存在（可能已停用）。")
+    term = Term(campaign_id=campaign_id, vocabulary=vocabulary, value=value,
+                position=max((t.position for t in existing), default=0) + 1)
+    db.session.add(term)
+    return term
+
+
 def satisfied_values(campaign_id):
     """SQL: the campaign's 满意度 terms that count towards 满意率 (`campaign_id` a value or a column)."""
     return select(Term.value).where(Term.campaign_id == campaign_id, Term.vocabulary == Vocabulary.SATISFACTION,

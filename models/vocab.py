@@ -59,6 +59,7 @@ VISIT_TARGET_UNIT = "次"  # the unit of a task's target that counts visits (五
 YES, NO = "是", "否"  # a yes-or-no column of a sheet (规上企业)
 
 
+TOWN_KINDS = ("镇", UnitKind.PARK)  # the units an enterprise's 所在镇（园区） may be
 UNIT_KINDS = ("人民政府", "政府部门", "党委部门", UnitKind.PARK, "镇", "垂直管理", "群团", "事业单位", "上级专班", "其他")
 
 BODY_KINDS = (BodyKind.MECHANISM, BodyKind.OFFICE, BodyKind.TASK_FORCE, BodyKind.WORKING_GROUP, BodyKind.SURVEY_GROUP)

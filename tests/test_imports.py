@@ -310,7 +310,7 @@ def test_enterprise_list_round_trip_and_errors(seeded, world, login_as, tmp_path
         result = import_enterprises(edited(data, fill), miluo(), CommandLineUser())
         assert [str(e) for e in result.errors] == [
             "第7行第2列（统一社会信用代码）：统一社会信用代码校验位错误：第18位应为“L”",
-            "第7行第3列（所有制）：“私营”不是本专项行动的所有制（可选：民营、国有、外资、港澳台资、集体、混合所有制、其他）",
+            "第7行第3列（所有制）：“私营”不是本专项行动的所有制（可选：民营、国有、外资、港澳台资、集体、混合所有制、其他；可在下方指定它是哪一个）",
         ]
         assert db.session.scalar(select(Enterprise).where(Enterprise.name == "丙企业（合成）")) is None
         result = import_enterprises(edited(data, lambda ws: [ws.cell(6, c).__setattr__("value", v) for c, v in

@@ -53,7 +53,7 @@ TOWN = annex2.HEADER_OF["enterprise.town"]
 # Columns of 附件2 the system fills in: recognised in a file, never read back.
 COMPUTED_COLUMNS = tuple(column.header for column in annex2.COLUMNS if not column.field and column.header != TOWN)
 # What a working group's template fills in before the group writes a problem (exports.templates).
-PREFILLED = {annex2.HEADER_OF["enterprise"], annex2.HEADER_OF["collected_by_body"]}
+PREFILLED = {annex2.HEADER_OF["enterprise"], annex2.HEADER_OF["collected_by_body"], annex2.HEADER_OF["enterprise.town"]}
 # Rows applied between flushes: what the session holds unwritten (and the memory a flush takes) stays small, so that
 # a 20,000-row file imports within the memory limit of the hardening issue (tests/test_upload_limits.py).
 IDS_PER_QUERY = 1_000  # ids in one IN (…) list: well within what SQLite, PostgreSQL and MariaDB take

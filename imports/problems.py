@@ -357,21 +357,19 @@ def change_row(number: int, values: dict, campaign: Campaign, user, problems: di
 def assign_named(number: int, problem: Problem, values: dict, user, touched: list, assign: bool | None) -> Outcome:
     """A new row that names its 牵头单位 (责任单位) but no 办理状态 or no 责任人, as an office's own sheet does: a 交办
     to that unit once the user confirms it (`assign`: None on the preview, which shows what the 交办 will be), with
-    the row's 责任人 or the unit's usual one and the row's 办理时限 or the default one; left 待交办 when not confirmed."""
+    the row's 责任人 or the unit's usual one and the row's 办理时限 or the default one. Not confirmed, or without a
+    person or a 办理时限 to assign with, it goes in 待交办, and the outcome says why."""
     unit = values["responsible_unit"]
-    if assign is False:
+    problem.campaign_id = problem.campaign.id  # the default 办理时限 reads the problem's type in its campaign
+    lead = values.get("lead_person") or usual_lead(unit)
+    deadline = values.get("deadline") or terms.default_deadline(problem, workflow.today())[1]
+    why = ("未确认交办" if assign is False else
+           f"单位“{unit}”在系统中没有人员、文件也没有填写责任人，不能交办" if lead is None else
+           "文件没有填写办理时限、本专项行动也没有默认办理时限，不能交办" if deadline is None else None)
+    if why:
         db.session.add(problem)
         touched.append((problem, True, None))
-        return Outcome(number, None, NEW, f"未交办：文件所填的牵头单位“{unit}”未确认交办，留待在系统中交办")
-    lead = values.get("lead_person") or usual_lead(unit)
-    if lead is None:
-        raise RowRefusal(FIELD_COLUMN["responsible_unit"], f"交办须有责任人，而单位“{unit}”在系统中没有人员：请在文件中填写"
-                                                           f"责任人，或先在系统中为该单位新增人员。")
-    problem.campaign_id = problem.campaign.id  # the default 办理时限 reads the problem's type in its campaign
-    deadline = values.get("deadline") or terms.default_deadline(problem, workflow.today())[1]
-    if deadline is None:
-        raise RowRefusal(FIELD_COLUMN["responsible_unit"], "交办须有办理时限，而文件没有填写、本专项行动也没有默认办理时限："
-                                                           "请在文件中填写办理时限。")
+        return Outcome(number, None, NEW, f"{why}：作为待交办录入（牵头单位“{unit}”），可在系统中交办")
     run_step(problem, StepName.ASSIGN, user, {**values, "lead_person": lead, "deadline": deadline})
     touched.append((problem, True, None))
     return Outcome(number, None, ASSIGN_ON_CONFIRM if assign is None else ASSIGNED_NEW,
@@ -494,11 +492,13 @@ def settle_town(number: int, cells: dict, values: dict, lookup: Lookup, sheet: S
     """An enterprise the import creates (at the user's word) takes its 所在镇（园区） from its first row that names one,
     matched to the campaign's towns and parks like any name (an unknown one offered for mapping in the preview)."""
     firm = values.get("enterprise")
-    if (TOWN not in sheet.columns or firm is None or firm.town is not None
-            or all(firm is not created for created in lookup.created.values())):
+    named = text(cells.get(annex2.HEADER_OF["enterprise"]))
+    pending = firm is None and named in lookup.names["enterprise"].unknown  # may yet be created: its town is asked now
+    if TOWN not in sheet.columns or not (pending or firm is not None and firm.town is None and any(
+            firm is created for created in lookup.created.values())):
         return
     town = read_cell(number, sheet, cells, TOWN, lambda value: lookup.find("town", value), errors, notes)
-    if town is not None:
+    if town is not None and firm is not None:
         firm.town = town
 
 

@@ -418,3 +418,143 @@ def test_a_working_group_cannot_bring_in_a_units_progress(seeded, world, tmp_pat
         group = db.session.scalar(select(User).where(User.username == "group"))
         result = import_problems(data, miluo(), group, dry_run=True)
     assert [e.header for e in result.errors] == ["办理进展"] and "不能" in result.errors[0].message
+
+
+def office_sheet(rows, headers=("企业名称", "所在乡镇", "问题类型", "问题描述", "牵头单位", "收集工作组", "办理时限")) -> bytes:
+    """A hand-made office sheet: a title, then the office's own headers and rows (not the panel's template)."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    ws = book.active
+    ws.append(["全市企业问题汇总表"])
+    ws.append(list(headers))
+    for row in rows:
+        ws.append(list(row))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def choices_of(page: str) -> dict:
+    """The preview's mapping form: each name-K-N field with the name it asks about."""
+    import re
+    return dict(re.findall(r'name="(name-[^"]+)" value="([^"]+)"', page))
+
+
+def test_an_office_sheet_goes_in_one_pass(seeded, world, login_as):
+    """One upload: an unknown 问题类型 is added, an unknown firm created with its 所在乡镇 mapped to a town, a row naming
+    only its 牵头单位 is assigned to it on confirmation, and the result lists the new numbers with links."""
+    import re
+    from models import Term, Unit
+    from models.terms import Vocabulary
+    from tests.factories import named
+
+    office = login_as("coordinator")
+    deadline = (workflow.today() + timedelta(days=15)).isoformat()
+    data = office_sheet([
+        ("甲企业（合成）", None, "融资", "流动资金贷款难", "市发改局", "工作组（循环园）", deadline),
+        ("丙企业（合成）", "循环园区管委", "用工", "缺少熟练焊工", None, "工作组（循环园）", None),
+    ])
+    token = csrf_token(office.get("/admin/import/").text)
+    page = office.post("/admin/import/", data={"csrf_token": token, "kind": "problems",
+                                               "file": (io.BytesIO(data), "汇总表.xls")},
+                       content_type="multipart/form-data").text
+    asked = choices_of(page)
+    assert set(asked.values()) == {"融资", "丙企业（合成）", "循环园区管委"}, asked
+    assert "新增问题类型“融资”" in page and "新建企业“丙企业（合成）”" in page
+    with seeded.app_context():
+        park = named(Unit, "循环园").id
+    key = {v: k.split("-", 1)[1] for k, v in asked.items()}
+    pending = page.split('name="token" value="')[1].split('"')[0]
+    choose = {"csrf_token": token, "token": pending, **asked, f"choice-{key['融资']}": "new",
+              f"choice-{key['丙企业（合成）']}": "new", f"choice-{key['循环园区管委']}": str(park)}
+    preview = office.post("/admin/import/choose", data=choose).text
+    assert "预检通过：将新增2条" in preview, re.findall(r"第\d+行[^<]*", preview)
+    assert "新增并交办（确认时勾选）" in preview and "交办给市发改局：责任人" in preview and 'id="assign-named"' in preview
+    done = office.post("/admin/import/confirm", data={"csrf_token": token, "token": pending, "assign_named": "1"}).text
+    assert "导入通过：已新增2条" in done and 'id="import-new-numbers"' in done
+    with seeded.app_context():
+        loan = db.session.scalar(select(Problem).where(Problem.description == "流动资金贷款难"))
+        welders = db.session.scalar(select(Problem).where(Problem.description == "缺少熟练焊工"))
+        assert (loan.category, loan.status, loan.responsible_unit.name) == ("融资", "已交办", "市发改局")
+        assert loan.deadline.isoformat() == deadline and loan.lead_person.unit_id == loan.responsible_unit_id
+        assert (welders.status, welders.enterprise.town.name) == ("待交办", "循环园")
+        assert db.session.scalar(select(Term.id).where(Term.vocabulary == Vocabulary.CATEGORY, Term.value == "融资"))
+        for problem in (loan, welders):
+            assert f'<a href="/admin/problem/details/?id={problem.id}">{problem.number}</a>' in done
+
+
+def test_a_named_unit_left_unconfirmed_stays_unassigned(seeded, world, login_as):
+    office = login_as("coordinator")
+    data = office_sheet([("甲企业（合成）", None, "用工", "招工难", "市发改局", "工作组（循环园）", None)],
+                        headers=("企业名称", "所在乡镇", "问题类型", "问题描述", "牵头单位", "收集工作组", "备注"))
+    token = csrf_token(office.get("/admin/import/").text)
+    page = office.post("/admin/import/", data={"csrf_token": token, "kind": "problems",
+                                               "file": (io.BytesIO(data), "汇总表.xlsx")},
+                       content_type="multipart/form-data").text
+    pending = page.split('name="token" value="')[1].split('"')[0]
+    assert "不能交办：作为待交办录入（牵头单位“市发改局”）" in page  # no 办理时限 anywhere: said, not refused
+    done = office.post("/admin/import/confirm", data={"csrf_token": token, "token": pending}).text
+    assert "导入通过：已新增1条" in done
+    with seeded.app_context():
+        problem = db.session.scalar(select(Problem).where(Problem.description == "招工难"))
+        assert problem.status == "待交办" and problem.deadline is None
+
+
+def test_a_category_mapped_to_an_existing_term_and_a_group_may_not_add_one(seeded, world):
+    make_user(seeded, "group", "group")
+    data = office_sheet([("甲企业（合成）", None, "融资", "贷款难", None, "工作组（循环园）", None)])
+    with seeded.app_context():
+        group = db.session.scalar(select(User).where(User.username == "group"))
+        first = import_problems(data, miluo(), group, dry_run=True)
+        assert first.unknown == {"问题类型": first.unknown["问题类型"]} and "资金" in [o.name for o in first.unknown["问题类型"]["融资"]]
+        mapped = import_problems(data, miluo(), group, choices={"terms": {"问题类型": {"融资": "资金"}}})
+        assert mapped.written and not mapped.errors
+        assert db.session.scalar(select(Problem.category).where(Problem.description == "贷款难")) == "资金"
+        refused = import_problems(data, miluo(), group, dry_run=True, choices={"terms": {"问题类型": {"融资": "new"}}})
+        assert any("只有推进办或系统管理员可以新增问题类型“融资”" in e.message for e in refused.errors)
+
+
+def test_unchanged_rows_fold_into_one_line(seeded, world, tmp_path, login_as):
+    office = login_as("coordinator")
+    data = edited(annex2(seeded, tmp_path), lambda ws: setattr(ws.cell(4, COL["备注"]), "value", "改了一处备注"))
+    token = csrf_token(office.get("/admin/import/").text)
+    page = office.post("/admin/import/", data={"csrf_token": token, "kind": "problems",
+                                               "file": (io.BytesIO(data), "附件2.xlsx")},
+                       content_type="multipart/form-data").text
+    table = page.split('id="import-preview"')[1].split("</table>")[0]
+    assert table.count('class="table-info"') == 1 and "3 行未变" in table and ">不变<" not in table
+
+
+def test_the_enterprise_list_reads_its_town_among_the_campaigns_towns(seeded, world):
+    """所在镇（园区） of an enterprise list is one of the campaign's towns and parks: a department is not a town."""
+    from imports.enterprises import import_enterprises
+    from openpyxl import Workbook
+
+    book = Workbook()
+    ws = book.active
+    ws.append(["企业名称", "所在镇（园区）"])
+    ws.append(["丁企业（合成）", "循环园"])
+    ws.append(["戊企业（合成）", "市发改局"])
+    out = io.BytesIO()
+    book.save(out)
+    with seeded.app_context():
+        result = import_enterprises(out.getvalue(), miluo(), CommandLineUser(), dry_run=True)
+        assert [e.row for e in result.errors] == [3] and "市发改局" in result.errors[0].message
+        assert "town" in result.unknown and "市发改局" in result.unknown["town"]
+
+
+def test_a_named_unit_not_ticked_at_confirmation_stays_unassigned(seeded, world, login_as):
+    office = login_as("coordinator")
+    deadline = (workflow.today() + timedelta(days=15)).isoformat()
+    data = office_sheet([("甲企业（合成）", None, "用工", "用工成本高", "市发改局", "工作组（循环园）", deadline)])
+    token = csrf_token(office.get("/admin/import/").text)
+    page = office.post("/admin/import/", data={"csrf_token": token, "kind": "problems",
+                                               "file": (io.BytesIO(data), "汇总表.xlsx")},
+                       content_type="multipart/form-data").text
+    assert "新增并交办（确认时勾选）" in page
+    pending = page.split('name="token" value="')[1].split('"')[0]
+    done = office.post("/admin/import/confirm", data={"csrf_token": token, "token": pending}).text
+    assert "导入通过：已新增1条" in done and "未确认交办：作为待交办录入" in done
+    with seeded.app_context():
+        assert db.session.scalar(select(Problem.status).where(Problem.description == "用工成本高")) == "待交办"

@@ -350,7 +350,9 @@ def change_row(number: int, values: dict, campaign: Campaign, user, problems: di
     for step in steps:
         run_step(problem, step, user, values)
     if steps:
-        return Outcome(number, problem.number, f"更新（{taken(steps, user, unit)}）", detail), problem
+        said = values.get("progress") if any(step in (StepName.PROGRESS, *READS_PROGRESS) for step in steps) else None
+        quoted = f"{FIELD_COLUMN['progress']}：{said[:60]}{'…' if len(said) > 60 else ''}" if said else ""
+        return Outcome(number, problem.number, f"更新（{taken(steps, user, unit)}）", "；".join(filter(None, (detail, quoted)))), problem
     return Outcome(number, problem.number, UPDATED, detail), problem
 
 

@@ -435,6 +435,14 @@ def office_sheet(rows, headers=("企业名称", "所在乡镇", "问题类型", 
     return out.getvalue()
 
 
+def upload(client, data: bytes, name: str) -> tuple[str, str]:
+    """Upload `data` as a 附件2 file on the import page: the form's CSRF token and the preview page."""
+    token = csrf_token(client.get("/admin/import/").text)
+    page = client.post("/admin/import/", data={"csrf_token": token, "kind": "problems", "file": (io.BytesIO(data), name)},
+                       content_type="multipart/form-data").text
+    return token, page
+
+
 def choices_of(page: str) -> dict:
     """The preview's mapping form: each name-K-N field with the name it asks about."""
     import re
@@ -455,10 +463,7 @@ def test_an_office_sheet_goes_in_one_pass(seeded, world, login_as):
         ("甲企业（合成）", None, "融资", "流动资金贷款难", "市发改局", "工作组（循环园）", deadline),
         ("丙企业（合成）", "循环园区管委", "用工", "缺少熟练焊工", None, "工作组（循环园）", None),
     ])
-    token = csrf_token(office.get("/admin/import/").text)
-    page = office.post("/admin/import/", data={"csrf_token": token, "kind": "problems",
-                                               "file": (io.BytesIO(data), "汇总表.xls")},
-                       content_type="multipart/form-data").text
+    token, page = upload(office, data, "汇总表.xls")
     asked = choices_of(page)
     assert set(asked.values()) == {"融资", "丙企业（合成）", "循环园区管委"}, asked
     assert "新增问题类型“融资”" in page and "新建企业“丙企业（合成）”" in page
@@ -488,10 +493,7 @@ def test_a_named_unit_left_unconfirmed_stays_unassigned(seeded, world, login_as)
     office = login_as("coordinator")
     data = office_sheet([("甲企业（合成）", None, "用工", "招工难", "市发改局", "工作组（循环园）", None)],
                         headers=("企业名称", "所在乡镇", "问题类型", "问题描述", "牵头单位", "收集工作组", "备注"))
-    token = csrf_token(office.get("/admin/import/").text)
-    page = office.post("/admin/import/", data={"csrf_token": token, "kind": "problems",
-                                               "file": (io.BytesIO(data), "汇总表.xlsx")},
-                       content_type="multipart/form-data").text
+    token, page = upload(office, data, "汇总表.xlsx")
     pending = page.split('name="token" value="')[1].split('"')[0]
     assert "不能交办：作为待交办录入（牵头单位“市发改局”）" in page  # no 办理时限 anywhere: said, not refused
     done = office.post("/admin/import/confirm", data={"csrf_token": token, "token": pending}).text
@@ -518,10 +520,7 @@ def test_a_category_mapped_to_an_existing_term_and_a_group_may_not_add_one(seede
 def test_unchanged_rows_fold_into_one_line(seeded, world, tmp_path, login_as):
     office = login_as("coordinator")
     data = edited(annex2(seeded, tmp_path), lambda ws: setattr(ws.cell(4, COL["备注"]), "value", "改了一处备注"))
-    token = csrf_token(office.get("/admin/import/").text)
-    page = office.post("/admin/import/", data={"csrf_token": token, "kind": "problems",
-                                               "file": (io.BytesIO(data), "附件2.xlsx")},
-                       content_type="multipart/form-data").text
+    token, page = upload(office, data, "附件2.xlsx")
     table = page.split('id="import-preview"')[1].split("</table>")[0]
     assert table.count('class="table-info"') == 1 and "3 行未变" in table and ">不变<" not in table
 
@@ -548,10 +547,7 @@ def test_a_named_unit_not_ticked_at_confirmation_stays_unassigned(seeded, world,
     office = login_as("coordinator")
     deadline = (workflow.today() + timedelta(days=15)).isoformat()
     data = office_sheet([("甲企业（合成）", None, "用工", "用工成本高", "市发改局", "工作组（循环园）", deadline)])
-    token = csrf_token(office.get("/admin/import/").text)
-    page = office.post("/admin/import/", data={"csrf_token": token, "kind": "problems",
-                                               "file": (io.BytesIO(data), "汇总表.xlsx")},
-                       content_type="multipart/form-data").text
+    token, page = upload(office, data, "汇总表.xlsx")
     assert "新增并交办（确认时勾选）" in page
     pending = page.split('name="token" value="')[1].split('"')[0]
     done = office.post("/admin/import/confirm", data={"csrf_token": token, "token": pending}).text

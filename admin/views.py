@@ -562,8 +562,10 @@ class ProblemUpdateView(SecureModelView):
         "step": "操作",
         "action": "写入时的名称",
         "note": "说明",
+        "on_behalf_of_unit": "代录所代单位",
+        "channel": "代录渠道",
     }
-    column_formatters = {"step": lambda view, context, model, name: model.label}  # its name as declared (models.steps)
+    column_formatters = {"step": lambda view, context, model, name: model.heading}  # as declared (models.steps), 代录 said
     column_searchable_list = ("note",)  # the step: by the 操作 filter, by its declared name
     column_filters = ("problem.number", ChoiceFilter(ProblemUpdate.step, "操作", [(c, s.label) for c, s in STEPS.items()]),
                       "to_status", "created_at")

@@ -214,7 +214,7 @@ def test_an_import_reads_the_campaigns_own_terms_and_their_former_names(seeded):
         row = {"问题描述": "导入词条测试", "收集工作组": "工作组（循环园）"}
         refused = import_problems(annex2_file([{**row, "问题类型": "融资"}]), miluo(), CommandLineUser())
         assert [str(e) for e in refused.errors] == [
-            "第4行第5列（问题类型）：“融资”不是本专项行动的问题类型（可选：资金、人才、用能、用地、供应链、审批、政策、基础设施、其他）"]
+            "第4行第5列（问题类型）：“融资”不是本专项行动的问题类型（可选：资金、人才、用能、用地、供应链、审批、政策、基础设施、其他；可在下方指定它是哪一个）"]
         done = import_problems(annex2_file([{**row, "问题类型": "用工"}]), miluo(), CommandLineUser())
         assert not done.errors
         assert db.session.scalar(select(Problem.category).where(Problem.description == "导入词条测试")) == "人才"

@@ -179,12 +179,14 @@ def record(problem: Problem, user, step: str, note: str | None = None) -> Proble
     update = ProblemUpdate(problem=problem, author_id=getattr(user, "id", None), step=step, action=declared.label,
                            note=note or None, from_status=problem.status if to_status else None, to_status=to_status,
                            created_at=now)
+    shown = declared.label
     if isinstance(user, OnBehalf):
         update.on_behalf_of_unit, update.channel = user.unit, user.channel
+        shown = f"{declared.label}（推进办代录·{user.channel}）"  # the ledger's and 附件2's 办理进展 say so too
     update.recorded = True  # the one door of the timeline (ProblemUpdate.check)
     if to_status:
         problem.status = to_status
-    show_progress(problem, declared.label, note, now)
+    show_progress(problem, shown, note, now)
     db.session.add(update)
     return update
 

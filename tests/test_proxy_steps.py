@@ -50,6 +50,7 @@ def test_the_office_enters_a_units_steps_on_its_behalf(seeded, world):
             "签收（推进办代录·电话，代市发改局）", "报告进展（推进办代录·微信，代市发改局）",
             "申请延期（推进办代录·纸质，代市发改局）", "申请办结（推进办代录·Excel，代市发改局）"]
         assert problem.status == "已办结" and all(u.author_id == office.id for u in lines)
+        assert problem.progress == f"{workflow.today():%Y-%m-%d} 申请办结（推进办代录·Excel）：已协调解决"  # 附件2's 办理进展
         audited = db.session.scalars(select(AuditLog).where(AuditLog.table_name == "problem_update",
                                                             AuditLog.row_id == str(lines[1].id))).one()
         assert audited.changes["channel"] == [None, "微信"] and audited.changes["step"] == [None, "progress"]

@@ -529,10 +529,12 @@ def test_the_enterprise_list_reads_its_town_among_the_campaigns_towns(seeded, wo
     """所在镇（园区） of an enterprise list is one of the campaign's towns and parks: a department is not a town."""
     from imports.enterprises import import_enterprises
     from openpyxl import Workbook
+    from models import Unit
+    from tests.factories import named
 
     book = Workbook()
     ws = book.active
-    ws.append(["企业名称", "所在镇（园区）"])
+    ws.append(["企业名称", "所在乡镇"])  # an office's name for the column
     ws.append(["丁企业（合成）", "循环园"])
     ws.append(["戊企业（合成）", "市发改局"])
     out = io.BytesIO()
@@ -541,6 +543,12 @@ def test_the_enterprise_list_reads_its_town_among_the_campaigns_towns(seeded, wo
         result = import_enterprises(out.getvalue(), miluo(), CommandLineUser(), dry_run=True)
         assert [e.row for e in result.errors] == [3] and "市发改局" in result.errors[0].message
         assert "town" in result.unknown and "市发改局" in result.unknown["town"]
+        mapped = import_enterprises(out.getvalue(), miluo(), CommandLineUser(),
+                                    choices={"town": {"市发改局": named(Unit, "配套园").id}})
+        assert mapped.written and not mapped.errors
+        towns = dict(db.session.execute(select(Enterprise.name, Unit.name).join(Unit, Enterprise.town_id == Unit.id)
+                                        .where(Enterprise.name.in_(["丁企业（合成）", "戊企业（合成）"]))).all())
+        assert towns == {"丁企业（合成）": "循环园", "戊企业（合成）": "配套园"}
 
 
 def test_a_named_unit_not_ticked_at_confirmation_stays_unassigned(seeded, world, login_as):

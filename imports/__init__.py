@@ -106,6 +106,8 @@ def import_command(kind, path, dry_run, campaign, allow_duplicates):
     click.echo(result.summary())
     if result.skipped_file or (result.count(SKIPPED) and not allow_duplicates):
         click.echo("确需导入重复的内容，请加 --allow-duplicates 再运行一次。")
+    if result.written and result.new_problems():
+        click.echo(f"新增的问题：{'、'.join(problem.number for problem in result.new_problems())}")
     if result.batch is not None:
         click.echo(f"导入记录第{result.batch.id}号（可在“报表 → 导入”页面撤销）。")
 

@@ -562,3 +562,15 @@ def test_a_named_unit_not_ticked_at_confirmation_stays_unassigned(seeded, world,
     assert "导入通过：已新增1条" in done and "未确认交办：作为待交办录入" in done
     with seeded.app_context():
         assert db.session.scalar(select(Problem.status).where(Problem.description == "用工成本高")) == "待交办"
+
+
+def test_the_command_line_assigns_a_named_unit_and_lists_the_new_numbers(seeded, world, tmp_path):
+    """From the command line (no preview to confirm in) a row naming its 牵头单位 is assigned, and the new numbers shown."""
+    deadline = (workflow.today() + timedelta(days=15)).isoformat()
+    sheet = tmp_path / "汇总表.xlsx"
+    sheet.write_bytes(office_sheet([("甲企业（合成）", None, "用工", "夜班招工难", "市发改局", "工作组（循环园）", deadline)]))
+    result = seeded.test_cli_runner().invoke(args=["import", "problems", str(sheet), "--campaign", MILUO])
+    assert result.exit_code == 0, result.output
+    with seeded.app_context():
+        problem = db.session.scalar(select(Problem).where(Problem.description == "夜班招工难"))
+        assert problem.status == "已交办" and f"新增的问题：{problem.number}" in result.output

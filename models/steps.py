@@ -50,6 +50,7 @@ class StepName:
     URGE = "urge"
     WITHDRAW = "withdraw"
     REVISIT = "revisit"
+    MERGE = "merge"
     # taken by the system alone
     ENTERED = "entered"  # the first line of every timeline: how the problem came in
     RATED = "rated"  # the enterprise's own rating through the portal (一事一评)
@@ -146,6 +147,9 @@ STEPS: dict[str, Step] = steps(
     Step(StepName.WITHDRAW, "撤销", ("admin", "coordinator", "group"), OPEN, Status.WITHDRAWN, form="withdraw",
          public=True, imported=True),
     Step(StepName.REVISIT, "回访", OFFICE, (Status.RESOLVED, Status.CLOSED), unless=no_revisit, form="revisit"),
+    # a newly entered problem that repeats an open one of the same enterprise (models.workflow.merge)
+    Step(StepName.MERGE, "合并", ("admin", "coordinator", "group"), (Status.UNASSIGNED,), Status.MERGED,
+         unless=lambda p: None if p.enterprise_id is not None else f"问题{p.number}没有企业，不能合并。", form="merge"),
     # the system's own lines
     Step(StepName.ENTERED, "录入", target=Status.UNASSIGNED),
     Step(StepName.RATED, "企业评价"),

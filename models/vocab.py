@@ -15,6 +15,7 @@ class Status:
     RESOLVED = "已办结"
     CLOSED = "已销号"
     WITHDRAWN = "已撤销"
+    MERGED = "已合并"  # merged into another open problem of the same enterprise (Problem.merged_into)
 
 
 class BodyKind:
@@ -89,11 +90,12 @@ PROBLEM_NATURES = ("个性", "共性")
 
 PROBLEM_SOURCES = ("走访", "座谈会", "政务窗口", "热线", "服务平台", "政企微信群", "领导交办", "上级交办")
 
-PROBLEM_STATUSES = (Status.UNASSIGNED, Status.ASSIGNED, Status.HANDLING, Status.RESOLVED, Status.CLOSED, Status.WITHDRAWN)
+PROBLEM_STATUSES = (Status.UNASSIGNED, Status.ASSIGNED, Status.HANDLING, Status.RESOLVED, Status.CLOSED, Status.WITHDRAWN,
+                    Status.MERGED)
 
 RUNNING_STATUSES = (Status.ASSIGNED, Status.HANDLING)  # assigned and not yet finished: these have a deadline light
 FINISHED_STATUSES = (Status.RESOLVED, Status.CLOSED)  # 办结 (the unit's report) and 销号 (the office's sign-off)
-ENDED_STATUSES = (Status.CLOSED, Status.WITHDRAWN)  # nothing more happens to these
+ENDED_STATUSES = (Status.CLOSED, Status.WITHDRAWN, Status.MERGED)  # nothing more happens to these
 OPEN_STATUSES = (Status.UNASSIGNED, *RUNNING_STATUSES)
 
 ESCALATION_LEVELS = (Escalation.LOCAL, Escalation.CITY, Escalation.PROVINCE)

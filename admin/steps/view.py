@@ -57,6 +57,7 @@ DONE: dict[str, object] = {
     StepName.URGE: lambda p: f"已向{p.responsible_unit or '责任单位'}催办{{n}}",
     StepName.WITHDRAW: lambda p: "已撤销{n}",
     StepName.REVISIT: lambda p: "已记录{n}的回访情况，现在可以销号",
+    StepName.MERGE: lambda p: f"已将{{n}}并入{p.merged_into.number if p.merged_into else '所选问题'}",
 }
 
 

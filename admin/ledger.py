@@ -21,7 +21,7 @@ from exports import reporting_unit
 from exports.problems import annex2_workbook, problems_in_order
 from models import (Campaign, Enterprise, Person, Problem, ProblemUpdate, Unit, annex2, db, desk, ledger,
                     local_now, workflow)
-from models import calendar, intake, scope
+from models import calendar, intake, messages, scope
 from models.base import NAME_LENGTH
 from models.errors import DomainError
 from models.steps import SYSTEM
@@ -275,7 +275,12 @@ class ProblemView(StepsMixin, SecureModelView):
         if portal:
             sections.insert(1, ("诉求直报（服务平台）", portal))
         days = days_text(problem, today())
-        return {"steps": steps, "primary": workflow.primary([name for name, _ in steps]), "sections": sections,
+        merged_from = scoped(Problem, db.session.query(Problem)).filter(Problem.merged_into_id == problem.id).all()
+        merged_appeals = [a for a in db.session.scalars(select(intake.Appeal).where(
+            intake.Appeal.problem_id == problem.id, intake.Appeal.status == intake.AppealStatus.MERGED))]
+        return {"merged_from": merged_from, "merged_appeals": merged_appeals,
+                "thread": messages.thread(problem.id), "may_write": messages.side_of(current_user) is not None,
+                "message_length": messages.MAX_LENGTH, "steps": steps, "primary": workflow.primary([name for name, _ in steps]), "sections": sections,
                 "light": ledger.light(problem, today(), yellow_days(problem.campaign_id)), "days": days,
                 "estimate": calendar.estimate_note(today(), problem.deadline) if days else None,
                 "late_request": (problem.extension_requested_until is not None
@@ -359,6 +364,25 @@ class ProblemView(StepsMixin, SecureModelView):
         row = None if pk is None else self.get_query().filter(Problem.id == pk).options(*self.case_loads).one_or_none()
         g.case_file = row
         return row
+
+    @expose("/message/", methods=("POST",))
+    def message_view(self):
+        """留言: a message on the problem's thread, by anyone who may see the problem (its row scope); it changes nothing
+        of the problem and shows on the other sides' desks (models.desk: 新留言)."""
+        pk = parse_id(request.form.get("id"))
+        problem = None if pk is None else scoped(Problem, db.session.query(Problem)).filter(Problem.id == pk).one_or_none()
+        if problem is None:
+            abort(404)
+        back = self.get_url(".details_view", id=problem.id) + "#messages"
+        try:
+            messages.post(problem, current_user, request.form.get("text", ""))
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return redirect(back)
+        flash(f"已在问题{problem.number}留言；{messages.others(current_user)}会在“我的待办”中看到。", "success")
+        return redirect(back)
 
     def may_add_person(self) -> bool:
         return access.allows(current_user.role, "person", "create")

@@ -67,6 +67,12 @@ def speaker_of(user) -> str:
     return f"{own.name} {name}" if own is not None and own.name != name else name
 
 
+def others(user) -> str:
+    """Who reads what `user` writes, as the confirmation says it."""
+    mine = side_of(user)
+    return "、".join(side for side in (Side.OFFICE, Side.UNIT, Side.GROUP) if side != mine)
+
+
 def post(problem: Problem, user, text: str) -> Message:
     """Add `user`'s message to the problem's thread (the caller found `problem` within the user's scope)."""
     side = side_of(user)

@@ -50,6 +50,10 @@ class Satisfaction:
 
 class UnitKind:
     PARK = "园区"
+    TOWN = "镇"
+
+
+TOWN_KINDS = (UnitKind.TOWN, UnitKind.PARK)  # what an enterprise's 所在镇（园区） may be
 
 
 class TaskSection:
@@ -60,7 +64,7 @@ VISIT_TARGET_UNIT = "次"  # the unit of a task's target that counts visits (五
 YES, NO = "是", "否"  # a yes-or-no column of a sheet (规上企业)
 
 
-UNIT_KINDS = ("人民政府", "政府部门", "党委部门", UnitKind.PARK, "镇", "垂直管理", "群团", "事业单位", "上级专班", "其他")
+UNIT_KINDS = ("人民政府", "政府部门", "党委部门", UnitKind.PARK, UnitKind.TOWN, "垂直管理", "群团", "事业单位", "上级专班", "其他")
 
 BODY_KINDS = (BodyKind.MECHANISM, BodyKind.OFFICE, BodyKind.TASK_FORCE, BodyKind.WORKING_GROUP, BodyKind.SURVEY_GROUP)
 

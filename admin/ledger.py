@@ -23,6 +23,7 @@ from models import (Campaign, Enterprise, Person, Problem, ProblemUpdate, Unit, 
                     local_now, workflow)
 from models import calendar, intake, messages, scope
 from models.base import NAME_LENGTH
+from models.enterprise import add_enterprise
 from models.errors import DomainError
 from models.steps import SYSTEM
 from models.text import refusal
@@ -40,7 +41,7 @@ from .ids import parse_id
 from .intake import attachment, attachment_url, problem_files
 from .pages import per_request
 from .steps import StepsMixin
-from .views import BODY_AJAX, ENTERPRISE_AJAX, PERSON_AJAX
+from .views import BODY_AJAX, ENTERPRISE_AJAX, PERSON_AJAX, InlineEnterprise
 
 
 PROBLEM_LABELS = {
@@ -165,7 +166,7 @@ def town_of(view, context, model, name):
     return str(model.enterprise.town) if model.enterprise and model.enterprise.town else ""
 
 
-class ProblemView(StepsMixin, SecureModelView):
+class ProblemView(InlineEnterprise, StepsMixin, SecureModelView):
     """问题台账: the columns of 附件2, most urgent first."""
 
     column_list = tuple(column.key for column in annex2.COLUMNS)
@@ -383,6 +384,26 @@ class ProblemView(StepsMixin, SecureModelView):
             return redirect(back)
         flash(f"已在问题{problem.number}留言；{messages.others(current_user)}会在“我的待办”中看到。", "success")
         return redirect(back)
+
+    @expose("/enterprise/", methods=("POST",))
+    def enterprise_view(self):
+        """新增企业 from 录入问题 or 登记走访 (admin.views.InlineEnterprise): an enterprise of the user's campaign, checked
+        and linked to a working group's group (models.enterprise.add_enterprise); JSON for the form's script."""
+        if current_user.role not in scope.FIRM_ADDERS:
+            return jsonify(error="您的角色不能新增企业。"), 403
+        campaign = current_user.campaign
+        if campaign is None:  # the system administrator: the campaign chosen on the form
+            campaign = db.session.get(Campaign, parse_id(request.form.get("campaign")) or 0)
+        if campaign is None:
+            return jsonify(error="请先选择专项行动。"), 400
+        try:
+            firm = add_enterprise(campaign.id, current_user, request.form.get("name", ""),
+                                  request.form.get("credit_code"), request.form.get("town"))
+            db.session.commit()
+        except DomainError as refused:
+            db.session.rollback()
+            return jsonify(error=str(refused)), 400
+        return jsonify(id=firm.id, text=str(firm))
 
     def may_add_person(self) -> bool:
         return access.allows(current_user.role, "person", "create")

@@ -123,7 +123,7 @@ def add_enterprise(campaign_id: int, user, name: str, credit_code: str | None = 
     its 所在镇（园区） one of the campaign's towns; refused, saying which exists, when the campaign has one of the same
     name or code; a working group's is linked to the group (so it stays within the group's scope). Not committed.
     Who may add one is models.scope.FIRM_ADDERS (checked by the caller)."""
-    name = " ".join(unicodedata.normalize("NFKC", name or "").split())
+    name = " ".join((name or "").split())
     code = unicodedata.normalize("NFKC", credit_code or "").replace(" ", "").upper() or None
     if not name:
         raise DomainError("请填写企业名称。")

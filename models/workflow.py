@@ -22,7 +22,7 @@ from .portal import Appeal, Revisit
 from .problem import Problem, ProblemUpdate
 from .scope import change_refusal
 from .steps import (ASSIGNED, OFFICE, OPEN, STEPS, TAKEN, UNTIL_RESOLVED, Step, StepName,  # noqa: F401 (the
-                    next_level, revisit_pending)  # declaration, models.steps; callers of the workflow find it here too)
+                    merge_targets, next_level, revisit_pending)  # declaration, models.steps; callers of the workflow find it here too)
 from .terms import Vocabulary
 
 
@@ -311,13 +311,6 @@ def withdraw(problem: Problem, user, reason: str) -> ProblemUpdate:
     """已撤销: withdraw a problem with a reason. Problems are never deleted except by the system administrator."""
     require(StepName.WITHDRAW, problem, user)
     return record(problem, user, StepName.WITHDRAW, note=needed(reason, "撤销问题必须填写理由。"))
-
-
-def merge_targets(enterprise_id, campaign_id, but=None) -> tuple:
-    """The conditions of the open problems a problem or 诉求 of an enterprise may be merged into: the same enterprise's
-    in the same campaign (not the problem itself, `but`), the callers adding the user's row scope."""
-    return (Problem.enterprise_id == enterprise_id, Problem.enterprise_id.is_not(None), Problem.campaign_id == campaign_id,
-            Problem.status.in_(OPEN), Problem.id != (but or 0))
 
 
 def merge_refusal(problem_enterprise_id, campaign_id, target: Problem | None, number: str) -> str | None:

@@ -67,10 +67,13 @@ def test_another_enterprise_or_a_closed_target_is_refused_in_chinese(seeded, log
             workflow.merge(again, SYSTEM, again)
         kept.status = Status.CLOSED
         db.session.commit()
-        with pytest.raises(DomainError, match="已不在办理中，不能并入"):
+        with pytest.raises(DomainError, match="企业没有其他未办结的问题，无可合并"):  # not even offered now
             workflow.merge(again, SYSTEM, kept)
+        assert "已不在办理中，不能并入" in workflow.merge_refusal(again.enterprise_id, again.campaign_id, kept, again.number)
         db.session.rollback()
         assert db.session.get(Problem, ids["AGAIN"]).status == Status.UNASSIGNED
+        db.session.get(Problem, ids["KEPT"]).status = Status.ASSIGNED  # open again, for the form below
+        db.session.commit()
     office = login_as("coordinator")  # posted by hand with another enterprise's problem: refused, nothing changes
     form = office.get(f"/admin/problem/step/merge/?id={ids['AGAIN']}")
     refused = office.post(f"/admin/problem/step/merge/?id={ids['AGAIN']}", data={

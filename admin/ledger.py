@@ -60,6 +60,7 @@ PROBLEM_LABELS = {
     "last_progress_at": "最近进展时间",
     "extension_requested_until": "申请延期至",
     "urgency": "紧急程度排序",
+    "merged_into": "并入问题",
 }
 # The compact ledger: what a clerk needs to pick the next problem, in the width of an office screen (1366 px). The
 # 附件2 全列 switch (remembered per user, User.ledger_all_columns) shows every column of 附件2 instead.

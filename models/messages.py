@@ -40,6 +40,8 @@ class Message(IdMixin, db.Model):
     __label__ = "留言"
 
     __tablename__ = "message"
+    __column_labels__ = {"problem": "问题", "author": "留言人", "side": "留言方", "speaker": "署名", "text": "留言内容",
+                         "created_at": "留言时间"}
     __table_args__ = (Index("ix_message_problem_created", "problem_id", "created_at"),)
 
     problem_id: Mapped[int] = mapped_column(ForeignKey("problem.id", ondelete="CASCADE"))

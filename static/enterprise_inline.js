@@ -8,7 +8,6 @@
     var group = field.closest(".form-group") || field.parentNode;
     group.appendChild(box);
     box.classList.remove("d-none");
-    if (window.zqMarkRequired) window.zqMarkRequired(box);
     var form = document.getElementById("add-firm-form"), error = document.getElementById("add-firm-error");
     document.getElementById("add-firm-open").addEventListener("click", function (event) {
       event.preventDefault();
@@ -16,7 +15,13 @@
       document.getElementById("firm-name").focus();
     });
     document.getElementById("add-firm-cancel").addEventListener("click", function () { form.classList.add("d-none"); });
+    ["firm-name", "firm-code"].forEach(function (id) {  // Enter saves the enterprise, not the record's form around it
+      document.getElementById(id).addEventListener("keydown", function (event) {
+        if (event.key === "Enter") { event.preventDefault(); document.getElementById("add-firm-save").click(); }
+      });
+    });
     document.getElementById("add-firm-save").addEventListener("click", function () {
+      if (!document.getElementById("firm-name").value.trim()) { error.textContent = "请填写企业名称。"; return; }
       var token = document.querySelector('input[name="csrf_token"]');
       var campaign = document.getElementById("campaign");
       var data = new FormData();

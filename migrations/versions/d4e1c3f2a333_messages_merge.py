@@ -82,21 +82,19 @@ def downgrade():
     op.execute(update.update().where(update.c.from_status == MERGED).values(from_status='待交办'))
     op.execute(update.update().where(update.c.to_status == MERGED).values(to_status='待交办'))
     op.execute(appeal.update().where(appeal.c.status == MERGED).values(status='待受理', problem_id=None))
-    op.drop_index(op.f('ix_problem_merged_into_id'), table_name='problem')
     bind = op.get_bind()
     if bind.dialect.name == 'sqlite':
-        _sqlite_checks(bind, merged=False)  # (and the link's REFERENCES, which would stop DROP COLUMN)
+        op.drop_index(op.f('ix_problem_merged_into_id'), table_name='problem')
+        _sqlite_checks(bind, merged=False)  # (and the link's foreign key, which would stop DROP COLUMN)
         bind.exec_driver_sql('ALTER TABLE problem DROP COLUMN merged_into_id')
     else:
         for table, column, check, values in CHECKS:
             op.drop_constraint(op.f(check), table, type_='check')
             op.create_check_constraint(op.f(check), table, sa.text(f'{column} IN ({listed(values)})'))
-        op.drop_constraint(op.f('fk_problem_merged_into_id_problem'), 'problem', type_='foreignkey')
+        op.drop_constraint(op.f('fk_problem_merged_into_id_problem'), 'problem', type_='foreignkey')  # (MariaDB: first)
+        op.drop_index(op.f('ix_problem_merged_into_id'), table_name='problem')
         op.drop_column('problem', 'merged_into_id')
-    op.drop_index('ix_message_problem_created', table_name='message')
-    op.drop_index(op.f('ix_message_created_at'), table_name='message')
-    op.drop_index(op.f('ix_message_author_id'), table_name='message')
-    op.drop_table('message')
+    op.drop_table('message')  # its indexes with it (MariaDB will not drop one a foreign key needs)
 
 
 def _sqlite_checks(bind, merged: bool) -> None:

@@ -386,6 +386,19 @@ class ProblemView(InlineEnterprise, StepsMixin, SecureModelView):
         flash(f"已在问题{problem.number}留言；{messages.others(current_user)}会在“我的待办”中看到。", "success")
         return redirect(back)
 
+    def after_model_change(self, form, model, is_created):
+        """A problem just entered for an enterprise that has open problems already: say which, and that a repeat is
+        merged from the problem's page (合并)."""
+        super().after_model_change(form, model, is_created)
+        if not is_created or model.enterprise_id is None:
+            return
+        open_ones = (scoped(Problem, db.session.query(Problem.number))
+                     .filter(*workflow.merge_targets(model.enterprise_id, model.campaign_id, model.id))
+                     .order_by(Problem.id).limit(5).all())
+        if open_ones:
+            flash(f"{model.enterprise}已有未办结的问题{'、'.join(n for (n,) in open_ones)}；如果{model.number}是重复反映，"
+                  "可在本问题页面点“合并”并入它。", "warning")
+
     @expose("/enterprise/", methods=("POST",))
     def enterprise_view(self):
         """新增企业 from 录入问题 or 登记走访 (admin.views.InlineEnterprise): an enterprise of the user's campaign, checked

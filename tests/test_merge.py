@@ -157,3 +157,17 @@ def test_the_figures_count_a_merged_problem_once(seeded):
         after = ledger.figures(scope, workflow.today())
         assert (before.total, before.pending) == (2, 1) and (after.total, after.pending) == (1, 0)
         assert line("合计", scope, period, workflow.today()).collected == 1  # the 周调度 counts it once
+
+
+def test_entering_a_problem_of_an_enterprise_with_open_ones_says_which(seeded, login_as):
+    ids = world(seeded)
+    office = login_as("coordinator")
+    with seeded.app_context():
+        kept = db.session.get(Problem, ids["KEPT"])
+        campaign_id, kept_number, again_number = kept.campaign_id, kept.number, db.session.get(Problem, ids["AGAIN"]).number
+    form = office.get("/admin/problem/new/")
+    made = office.post("/admin/problem/new/", data={"csrf_token": csrf_token(form.text), "campaign": campaign_id,
+                                                    "enterprise": ids["FIRM"], "description": "企业第三次反映招工难"},
+                       follow_redirects=True)
+    said = [m for m in flashes(made.text) if "已有未办结的问题" in m]
+    assert said and kept_number in said[0] and again_number in said[0] and "合并" in said[0], flashes(made.text)

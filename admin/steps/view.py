@@ -41,7 +41,7 @@ def deadline_words(problem) -> str:
 # What a step did, in words, with {n} for the problem's number (or, in bulk, the numbers of those it did alike).
 DONE: dict[str, object] = {
     StepName.ASSIGN: lambda p: f"已将{{n}}交办{p.responsible_unit}，时限{deadline_words(p)}",
-    StepName.ACCEPT: lambda p: "已签收{n}，现为办理中" + (f"，时限{deadline_words(p)}" if p.deadline else ""),
+    StepName.ACCEPT: lambda p: "已签收{n}，现为办理中",
     StepName.PROGRESS: lambda p: "已记录{n}的办理进展",
     StepName.RESOLVE: lambda p: "已对{n}申请办结，等待推进办核实销号",
     StepName.RETURN: lambda p: "已将{n}退回推进办重新交办",

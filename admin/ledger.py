@@ -19,12 +19,13 @@ import documents
 from documents.papers import refusal as document_refusal
 from exports import reporting_unit
 from exports.problems import annex2_workbook, problems_in_order
-from models import (Campaign, Enterprise, Person, Problem, ProblemUpdate, Unit, annex2, db, desk, ledger,
+from models import (Appeal, Campaign, Enterprise, Person, Problem, ProblemUpdate, Unit, annex2, db, desk, ledger,
                     local_now, workflow)
 from models import calendar, intake, messages, scope
 from models.base import NAME_LENGTH
 from models.enterprise import add_enterprise
 from models.errors import DomainError
+from models.portal import AppealStatus
 from models.steps import SYSTEM
 from models.text import refusal
 from models.vocab import Escalation
@@ -278,8 +279,8 @@ class ProblemView(InlineEnterprise, StepsMixin, SecureModelView):
             sections.insert(1, ("诉求直报（服务平台）", portal))
         days = days_text(problem, today())
         merged_from = scoped(Problem, db.session.query(Problem)).filter(Problem.merged_into_id == problem.id).all()
-        merged_appeals = [a for a in db.session.scalars(select(intake.Appeal).where(
-            intake.Appeal.problem_id == problem.id, intake.Appeal.status == intake.AppealStatus.MERGED))]
+        merged_appeals = db.session.scalars(select(Appeal).where(Appeal.problem_id == problem.id,
+                                                                 Appeal.status == AppealStatus.MERGED)).all()
         return {"merged_from": merged_from, "merged_appeals": merged_appeals,
                 "thread": messages.thread(problem.id), "may_write": messages.side_of(current_user) is not None,
                 "message_length": messages.MAX_LENGTH, "steps": steps, "primary": workflow.primary([name for name, _ in steps]), "sections": sections,

@@ -26,7 +26,7 @@ from .base import db, hold, local_now
 from .enterprise import Enterprise, EnterpriseGroup
 from .errors import DomainError
 from .org import Body, Campaign, Unit, rating_scale, towns
-from .portal import Appeal, AppealFile, AppealStatus, PortalChallenge, PortalHit, Revisit  # noqa: F401 (for admin)
+from .portal import Appeal, AppealFile, AppealStatus, PortalChallenge, PortalHit, Revisit
 from .problem import Problem, ProblemUpdate
 from .scope import APPEAL_DECIDERS, read_filter
 from .terms import Vocabulary

@@ -24,6 +24,8 @@ TREND_WEEKS = 12
 
 def counts_by(column, scope) -> dict:
     query = select(column, func.count(Problem.id)).group_by(column)
+    if column is not Problem.status:  # 已合并 shows among the statuses and nowhere else (models.ledger.not_merged)
+        query = query.where(ledger.not_merged())
     if scope is not None:
         query = query.where(scope)
     return dict(db.session.execute(query).all())
@@ -31,7 +33,8 @@ def counts_by(column, scope) -> dict:
 
 def weekly(column, scope, weeks: list[date]) -> list[int]:
     """How many problems have `column` (a date) in each week starting on the given Mondays."""
-    query = select(column, func.count(Problem.id)).where(column >= weeks[0], column < weeks[-1] + timedelta(days=7))
+    query = select(column, func.count(Problem.id)).where(column >= weeks[0], column < weeks[-1] + timedelta(days=7),
+                                                         ledger.not_merged())
     if scope is not None:
         query = query.where(scope)
     per_week = Counter()

@@ -98,8 +98,22 @@ def check_unique(model, labels: dict[str, str]) -> None:
             raise ValidationError(f"{scope}已存在{what}相同的记录，不能重复。")
 
 
+def refused_form(form) -> str:
+    """What the top of a refused form says: how many of its fields need changing (each is marked below it, and
+    static/forms_zh.js scrolls to the first and focuses it)."""
+    count = sum(1 for field in form if field.errors)
+    return f"有 {count} 处需要修改，请查看下方标红的栏目。" if count else "表单未能提交，请检查后再试。"
+
+
 class ChineseMessages(ModelView):
     """A model view's refusals shown as Chinese messages on the page it came from, instead of an error page."""
+
+    def validate_form(self, form) -> bool:
+        """A create or edit form that fails its checks says so at the top of the page, with the number of fields."""
+        valid = super().validate_form(form)
+        if not valid and request.method == "POST":
+            flash(refused_form(form), "error")
+        return valid
 
     def handle_view_exception(self, exc: Exception) -> bool:
         if isinstance(exc, ValidationError | DomainError):

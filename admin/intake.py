@@ -13,6 +13,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from models import Appeal, AppealFile, Body, Problem, db, intake, terms
+from models.org import towns
 from models.errors import DomainError
 from models.portal import AppealStatus, Revisit
 from models.scope import card_groups, prints_campaign_card, read_filter
@@ -34,7 +35,8 @@ def attachment_url(attached: AppealFile) -> str:
 
 
 def status_cell(view, context, model, name):
-    tone = {AppealStatus.WAITING: "primary", AppealStatus.ACCEPTED: "success", AppealStatus.REFUSED: "secondary"}
+    tone = {AppealStatus.WAITING: "primary", AppealStatus.ACCEPTED: "success", AppealStatus.REFUSED: "secondary",
+            AppealStatus.MERGED: "info"}
     return Markup(f'<span class="badge badge-{tone[model.status]}">{escape(model.status)}</span>'
                   + (' <span class="badge badge-danger">待回访</span>' if model.revisit == Revisit.PENDING else ""))
 
@@ -69,7 +71,8 @@ class AppealView(SecureModelView):
     column_formatters = {"status": status_cell, "number": number_cell, "description": text_cell, "problem": problem_cell}
     column_searchable_list = ("number", "enterprise_name", "credit_code", "description")
     column_filters = (ChoiceFilter(Appeal.status, "状态", [(s, s) for s in
-                                                         (AppealStatus.WAITING, AppealStatus.ACCEPTED, AppealStatus.REFUSED)]),
+                                                         (AppealStatus.WAITING, AppealStatus.ACCEPTED, AppealStatus.REFUSED,
+                                                          AppealStatus.MERGED)]),
                       "created_at", "category")
     column_default_sort = [("status", True), ("id", True)]  # 待受理 first (待 sorts after 已 and 不), newest first
 
@@ -81,9 +84,15 @@ class AppealView(SecureModelView):
             abort(404)
         try:
             if request.form.get("decision") == "accept":
-                problem = intake.accept(appeal, current_user._get_current_object(), request.form.get("category") or None)
+                problem = intake.accept(appeal, current_user._get_current_object(), request.form.get("category") or None,
+                                        request.form.get("town") or None)
                 db.session.commit()
                 flash(f"已受理诉求{appeal.number}，列入问题台账：{problem.number}（待交办）。", "success")
+                return redirect(url_for("problem.details_view", id=problem.id))
+            if request.form.get("decision") == "merge":
+                problem = intake.merge(appeal, current_user._get_current_object(), parse_id(request.form.get("into")))
+                db.session.commit()
+                flash(f"已将诉求{appeal.number}并入问题{problem.number}；企业查询受理编号时看到该问题的进展。", "success")
                 return redirect(url_for("problem.details_view", id=problem.id))
             if request.form.get("decision") == "refuse":
                 intake.refuse(appeal, current_user._get_current_object(), request.form.get("reason", ""))
@@ -99,7 +108,10 @@ class AppealView(SecureModelView):
     def render(self, template, **kwargs):
         if template == self.details_template and kwargs.get("model") is not None:
             appeal = kwargs["model"]
+            firm, named = intake.listed_firms(appeal)
             kwargs.update(may_decide=intake.queue_refusal(appeal, current_user) is None, firm_note=firm_note(appeal),
+                          towns=towns(appeal.campaign_id) if (firm or named) is None or (firm or named).town_id is None
+                          else [], merge_choices=intake.merge_choices(appeal, current_user),
                           categories=terms.values(appeal.campaign_id, Vocabulary.CATEGORY),
                           timeline=intake.public_timeline(appeal))
         return super().render(template, **kwargs)
@@ -110,7 +122,7 @@ def firm_note(appeal) -> tuple[str, str]:
     firm, named = intake.listed_firms(appeal)
     if firm is not None and firm.name == appeal.enterprise_name:
         return "light", "企业名单中已有"
-    if firm is not None and appeal.status == AppealStatus.ACCEPTED:
+    if firm is not None and appeal.status in (AppealStatus.ACCEPTED, AppealStatus.MERGED):
         return "light", f"已按统一社会信用代码记在企业名单中的“{firm.name}”名下（企业填写的名称不同）"
     if firm is not None:
         return "warning", (f"统一社会信用代码与企业名单中的“{firm.name}”相同，名称不同：受理后记在“{firm.name}”名下，"

@@ -19,11 +19,13 @@ import documents
 from documents.papers import refusal as document_refusal
 from exports import reporting_unit
 from exports.problems import annex2_workbook, problems_in_order
-from models import (Campaign, Enterprise, Person, Problem, ProblemUpdate, Unit, annex2, db, desk, ledger,
+from models import (Appeal, Campaign, Enterprise, Person, Problem, ProblemUpdate, Unit, annex2, db, desk, ledger,
                     local_now, workflow)
-from models import calendar, intake, scope
+from models import calendar, intake, messages, scope
 from models.base import NAME_LENGTH
+from models.enterprise import add_enterprise
 from models.errors import DomainError
+from models.portal import AppealStatus
 from models.steps import SYSTEM
 from models.text import refusal
 from models.vocab import Escalation
@@ -40,7 +42,7 @@ from .ids import parse_id
 from .intake import attachment, attachment_url, problem_files
 from .pages import per_request
 from .steps import StepsMixin
-from .views import BODY_AJAX, ENTERPRISE_AJAX, PERSON_AJAX
+from .views import BODY_AJAX, ENTERPRISE_AJAX, PERSON_AJAX, InlineEnterprise
 
 
 PROBLEM_LABELS = {
@@ -59,6 +61,7 @@ PROBLEM_LABELS = {
     "last_progress_at": "最近进展时间",
     "extension_requested_until": "申请延期至",
     "urgency": "紧急程度排序",
+    "merged_into": "并入问题",
 }
 # The compact ledger: what a clerk needs to pick the next problem, in the width of an office screen (1366 px). The
 # 附件2 全列 switch (remembered per user, User.ledger_all_columns) shows every column of 附件2 instead.
@@ -165,7 +168,7 @@ def town_of(view, context, model, name):
     return str(model.enterprise.town) if model.enterprise and model.enterprise.town else ""
 
 
-class ProblemView(StepsMixin, SecureModelView):
+class ProblemView(InlineEnterprise, StepsMixin, SecureModelView):
     """问题台账: the columns of 附件2, most urgent first."""
 
     column_list = tuple(column.key for column in annex2.COLUMNS)
@@ -275,7 +278,12 @@ class ProblemView(StepsMixin, SecureModelView):
         if portal:
             sections.insert(1, ("诉求直报（服务平台）", portal))
         days = days_text(problem, today())
-        return {"steps": steps, "proxy_steps": self.proxy_steps_for(problem), "primary": workflow.primary([name for name, _ in steps]), "sections": sections,
+        merged_from = scoped(Problem, db.session.query(Problem)).filter(Problem.merged_into_id == problem.id).all()
+        merged_appeals = db.session.scalars(select(Appeal).where(Appeal.problem_id == problem.id,
+                                                                 Appeal.status == AppealStatus.MERGED)).all()
+        return {"merged_from": merged_from, "merged_appeals": merged_appeals,
+                "thread": messages.thread(problem.id), "may_write": messages.side_of(current_user) is not None,
+                "message_length": messages.MAX_LENGTH, "steps": steps, "proxy_steps": self.proxy_steps_for(problem), "primary": workflow.primary([name for name, _ in steps]), "sections": sections,
                 "light": ledger.light(problem, today(), yellow_days(problem.campaign_id)), "days": days,
                 "estimate": calendar.estimate_note(today(), problem.deadline) if days else None,
                 "late_request": (problem.extension_requested_until is not None
@@ -359,6 +367,58 @@ class ProblemView(StepsMixin, SecureModelView):
         row = None if pk is None else self.get_query().filter(Problem.id == pk).options(*self.case_loads).one_or_none()
         g.case_file = row
         return row
+
+    @expose("/message/", methods=("POST",))
+    def message_view(self):
+        """留言: a message on the problem's thread, by anyone who may see the problem (its row scope); it changes nothing
+        of the problem and shows on the other sides' desks (models.desk: 新留言)."""
+        pk = parse_id(request.form.get("id"))
+        problem = None if pk is None else scoped(Problem, db.session.query(Problem)).filter(Problem.id == pk).one_or_none()
+        if problem is None:
+            abort(404)
+        back = self.get_url(".details_view", id=problem.id) + "#messages"
+        try:
+            messages.post(problem, current_user, request.form.get("text", ""))
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return redirect(back)
+        flash(f"已在问题{problem.number}留言；{messages.others(current_user)}会在“我的待办”中看到。", "success")
+        return redirect(back)
+
+    def after_model_change(self, form, model, is_created):
+        """A problem just entered for an enterprise that has open problems already: say which, and that a repeat is
+        merged from the problem's page (合并)."""
+        super().after_model_change(form, model, is_created)
+        if not is_created or model.enterprise_id is None:
+            return
+        open_ones = (scoped(Problem, db.session.query(Problem.number))
+                     .filter(*workflow.merge_targets(model.enterprise_id, model.campaign_id, model.id))
+                     .order_by(Problem.id).limit(5).all())
+        if open_ones:
+            flash(f"{model.enterprise}已有未办结的问题{'、'.join(n for (n,) in open_ones)}；如果{model.number}是重复反映，"
+                  "可在本问题页面点“合并”并入它。", "warning")
+
+    @expose("/enterprise/", methods=("POST",))
+    def enterprise_view(self):
+        """新增企业 from 录入问题 or 登记走访 (admin.views.InlineEnterprise): an enterprise of the user's campaign, checked
+        and linked to a working group's group (models.enterprise.add_enterprise); JSON for the form's script."""
+        if current_user.role not in scope.FIRM_ADDERS:
+            return jsonify(error="您的角色不能新增企业。"), 403
+        campaign = current_user.campaign
+        if campaign is None:  # the system administrator: the campaign chosen on the form
+            campaign = db.session.get(Campaign, parse_id(request.form.get("campaign")) or 0)
+        if campaign is None:
+            return jsonify(error="请先选择专项行动。"), 400
+        try:
+            firm = add_enterprise(campaign.id, current_user, request.form.get("name", ""),
+                                  request.form.get("credit_code"), request.form.get("town"))
+            db.session.commit()
+        except DomainError as refused:
+            db.session.rollback()
+            return jsonify(error=str(refused)), 400
+        return jsonify(id=firm.id, text=str(firm))
 
     def may_add_person(self) -> bool:
         return access.allows(current_user.role, "person", "create")

@@ -19,11 +19,14 @@ from sqlalchemy.orm import joinedload
 
 from models import (AuditLog, CalendarDay, Delivery, Problem, ProblemUpdate, Term, audit, calendar, db, local_now,
                     reminders, workflow)
+from models.org import towns
+from models.scope import FIRM_ADDERS
 from models.steps import STEPS
 from models.terms import VOCABULARIES
 from models.vocab import AUDIT_ACTION_LABELS, ROLE_LABELS
 
 from . import audit_display
+from .campaigns import chosen_campaign
 from .copying import copy_campaign_page
 from .secure import SecureModelView
 from .fields import credit_code_validator
@@ -37,6 +40,20 @@ PERSON_AJAX = {"fields": ("name", "position"), "placeholder": "输入姓名搜�
 ENTERPRISE_AJAX = {"fields": ("name", "credit_code"), "placeholder": "输入企业名称或信用代码搜索", "minimum_input_length": 0}
 BODY_AJAX = {"fields": ("name",), "placeholder": "输入机构名称搜索", "minimum_input_length": 0}
 PROBLEM_AJAX = {"fields": ("number", "description"), "placeholder": "输入问题编号或描述搜索", "minimum_input_length": 0}
+
+
+class InlineEnterprise:
+    """录入问题 and 登记走访: “＋ 新增企业” beside the enterprise field, for those who may add one (models.scope.FIRM_ADDERS);
+    the form posts to the ledger's enterprise_view (templates/admin/create_with_enterprise.html)."""
+
+    create_template = "admin/create_with_enterprise.html"
+
+    def inline_firm(self) -> dict | None:
+        if current_user.role not in FIRM_ADDERS:
+            return None
+        campaign = current_user.campaign or chosen_campaign()
+        return {"url": url_for("problem.enterprise_view"), "campaign": campaign.id if campaign else None,
+                "towns": towns(campaign.id) if campaign else []}
 
 
 class TextRowAction(EndpointLinkRowAction):
@@ -421,7 +438,7 @@ class EnterpriseGroupView(SecureModelView):
     form_ajax_refs = {"body": BODY_AJAX, "enterprise": ENTERPRISE_AJAX}
 
 
-class VisitView(SecureModelView):
+class VisitView(InlineEnterprise, SecureModelView):
     column_list = ("visited_on", "body", "enterprise", "form", "participants", "campaign")
     column_labels = {
         "visited_on": "走访日期",

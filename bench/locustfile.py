@@ -7,7 +7,7 @@ LOAD_USERS (written by bench/load.py), one per simulated user:
   handler (责任单位): reads its own problems and reports progress (报告进展) on one that is being handled;
   leader: reads, and writes an instruction (领导批示) on a problem;
   group (工作组): reads its own rows.
-A write counts as failed unless the page it lands on confirms it ("已对1个问题执行…").
+A write counts as failed unless the page it lands on confirms it (a success alert: “已将…交办…”, “已记录…的办理进展”).
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from locust import HttpUser, between, task
 ACCOUNTS = itertools.cycle(json.load(open(os.environ["LOAD_USERS"], encoding="utf-8")))
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 DETAILS = re.compile(r"/admin/problem/details/\?id=(\d+)")
-DONE = "已对1个问题执行"
+DONE = "alert-success"  # the step's confirmation, in words (admin.steps.view.done_message)
 NOTES = {"progress": "已与企业对接，正在协调办理（压力测试）", "comment": "请加快办理（压力测试）", "flag": "", "unflag": ""}
 
 

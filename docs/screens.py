@@ -1,6 +1,7 @@
 """Take the README's screenshots again: each role's desk, the ledger, a problem page, the 交办 form with its date picker,
 the 红黑榜, the audit log, the 词表, a campaign's settings, the import of an office's .xls, a 诉求 in the office's
-queue, the outbox's failed messages and the work calendar at 1366×768, and the desk, the ledger and the enterprise portal on a phone (375 px), from a fresh SQLite database with
+queue (受理 asking 所在镇（园区）), the outbox's failed messages, the work calendar, a problem's 留言, the 合并 form, 新增企业 on
+the problem form and a refused form at 1366×768, and the desk, the ledger and the enterprise portal on a phone (375 px), from a fresh SQLite database with
 the seeds and 80 demo problems around today.
 
     .venv/bin/python docs/screens.py          # writes docs/screens/*.png
@@ -25,7 +26,7 @@ from sqlalchemy import select  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
 from app import create_app  # noqa: E402
-from models import Body, Campaign, Enterprise, Problem, Unit, User, db  # noqa: E402
+from models import Body, Campaign, Enterprise, Problem, Unit, User, db, messages  # noqa: E402
 from models.vocab import Status  # noqa: E402
 from models.reminders import climb  # noqa: E402
 from ops.delivery import send_pending  # noqa: E402
@@ -64,9 +65,23 @@ def build(app) -> int:
         import_enterprises((ROOT / "tests" / "fixtures" / "enterprises.xls").read_bytes(), campaign, office,
                            file_name="循环园联点企业.xls")  # an earlier import, listed under 导入记录
         failed_messages(app)
-        return db.session.scalar(select(Problem.id).where(Problem.campaign_id == campaign.id,
+        problem = db.session.scalar(select(Problem).where(Problem.campaign_id == campaign.id,
                                                           Problem.responsible_unit_id == unit.id,
                                                           Problem.status == Status.HANDLING).order_by(Problem.deadline))
+        talk(problem)
+        return problem.id
+
+
+def talk(problem) -> None:
+    """A 留言 thread on the problem shown (推进办, 责任单位, 工作组), and a new problem of its enterprise repeating it
+    (合并 offered on its page)."""
+    users = {u.role: u for u in db.session.scalars(select(User))}
+    messages.post(problem, users["coordinator"], "请问企业反映的事项，相关部门约了哪天现场对接？")
+    messages.post(problem, users["handler"], "已约下周二上午现场对接，对接意见出来后在这里补充。")
+    messages.post(problem, users["group"], "补充材料：企业说另有两处类似情况，照片已转给市发改局。")
+    db.session.add(Problem(campaign_id=problem.campaign_id, enterprise_id=problem.enterprise_id,
+                           description="企业在座谈会上再次反映同一事项", collected_by_body_id=problem.collected_by_body_id))
+    db.session.commit()
 
 
 def failed_messages(app) -> None:
@@ -129,6 +144,16 @@ def main() -> int:
         shot("coordinator", "/admin/appeal/", "appeal.png", then=open_first_appeal)
         shot("coordinator", "/admin/delivery/?flt0_0=失败", "outbox.png")
         shot("admin", "/admin/calendar_day/?page_size=20&page=1", "calendar.png")  # the end of 2026, then 2027 推算
+        shot("handler", f"/admin/problem/details/?id={problem}", "messages.png",
+             then=lambda page: page.locator("#messages").scroll_into_view_if_needed())
+        shot("handler", f"/admin/problem/details/?id={problem}", "phone_messages.png", PHONE,
+             then=lambda page: page.locator("#messages").scroll_into_view_if_needed())
+        shot("coordinator", f"/admin/problem/step/merge/?id={last_problem(app)}", "merge.png",
+             then=lambda page: page.click("#s2id_into"))
+        shot("group", "/admin/problem/new/", "inline_enterprise.png", then=add_enterprise)
+        shot("group", "/admin/problem/new/", "phone_inline_enterprise.png", PHONE, then=add_enterprise)
+        shot("coordinator", f"/admin/problem/step/assign/?id={first_unassigned(app)}", "refused_form.png",
+             then=lambda page: page.click("button:text-is('确认交办')"))
         shot("handler", "/admin/", "phone_desk.png", PHONE)
         shot("handler", "/admin/problem/", "phone_ledger.png", PHONE)
         browser.close()
@@ -166,6 +191,20 @@ def open_first_appeal(page) -> None:
     """The office's page of the 诉求 just submitted, with 受理 and 不予受理."""
     page.click("td.col-number a")
     page.wait_for_load_state("networkidle")
+
+
+def add_enterprise(page) -> None:
+    """新增企业 beside the enterprise field, with a 统一社会信用代码 whose check character is wrong (the server says so)."""
+    page.click("#add-firm-open")
+    page.fill("#firm-name", "汨罗市新兴包装材料有限公司")
+    page.fill("#firm-code", "91430681MA4L0NEW10")
+    page.click("#add-firm-save")
+    page.wait_for_selector("#add-firm-error:not(:empty)")
+
+
+def last_problem(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(Problem.id).order_by(Problem.id.desc()).limit(1))
 
 
 def miluo_id(app) -> int:

@@ -78,7 +78,7 @@ def issue_number(campaign: Campaign, period: Period) -> int | None:
 def line(name: str, scope, period: Period, as_of: date, visits=None) -> Line:
     """The period's figures of the problems matching `scope` (and the visits matching `visits`)."""
     def count(*conditions):
-        return db.session.scalar(select(func.count(Problem.id)).where(scope, *conditions))
+        return db.session.scalar(select(func.count(Problem.id)).where(scope, ledger.not_merged(), *conditions))
 
     figures = ledger.figures(scope, as_of)
     result = Line(
@@ -120,7 +120,7 @@ def period_figures(campaign: Campaign, kind: str, day: date, today: date, proble
         groups=[line(g.name, and_(scope, Problem.collected_by_body_id == g.id), period, as_of,
                      and_(visits, Visit.body_id == g.id)) for g in groups],
         units=[line(u.name, and_(scope, Problem.responsible_unit_id == u.id), period, as_of) for u in units],
-        new=db.session.scalars(select(Problem).where(scope, in_period(Problem.collected_on)).options(*ANNEX2_RELATIONS)
+        new=db.session.scalars(select(Problem).where(scope, ledger.not_merged(), in_period(Problem.collected_on)).options(*ANNEX2_RELATIONS)
                                .order_by(Problem.number)).all(),
         resolved=db.session.scalars(select(Problem).where(scope, in_period(Problem.resolved_on)).options(*ANNEX2_RELATIONS)
                                     .order_by(Problem.number)).all(),

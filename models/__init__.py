@@ -5,6 +5,7 @@ from .batches import ImportBatch, ImportBatchRow, ImportFile
 from .calendar import CalendarDay, CalendarYear
 from .documents import OfficialDocument
 from .enterprise import Enterprise, EnterpriseGroup, Event, Visit
+from .messages import Message
 from .org import Body, BodyTown, BodyUnit, Campaign, Person, Post, SourceDocument, StatedFigure, Unit
 from .portal import Appeal, AppealFile, PortalChallenge, PortalHit
 from .problem import Problem, ProblemRead, ProblemUpdate, Report, problem_co_unit
@@ -36,6 +37,7 @@ __all__ = [
     "ImportFile",
     "LoginAttempt",
     "LoginLock",
+    "Message",
     "Person",
     "PolicyDocument",
     "PolicyPush",

@@ -19,6 +19,7 @@ from sqlalchemy.orm import aliased, joinedload
 
 from .base import db, local_now
 from .enterprise import EnterpriseGroup, Visit
+from .messages import Message, side_of
 from .ledger import ASSIGNED, CLOSED, Light, escalated, flagged, light_condition, visit_phase_conditions
 from .periods import period_for
 from .portal import Appeal, AppealStatus, Revisit
@@ -104,6 +105,18 @@ def unread_notices(user, clock):
         or_(ProblemUpdate.author_id.is_(None), ProblemUpdate.author_id != user.id)))
 
 
+def unread_messages(user, clock):
+    """Problems with a 留言 from another side (models.messages) that the user has not seen since (opened the problem)."""
+    seen = (select(ProblemRead.read_at).where(ProblemRead.user_id == user.id, ProblemRead.problem_id == Message.problem_id)
+            .correlate(Message).scalar_subquery())
+    return Problem.id.in_(select(Message.problem_id).where(
+        Message.side != (side_of(user) or ""), Message.created_at > func.coalesce(seen, EPOCH)))
+
+
+MESSAGES = Line("messages", "新留言", "推进办、责任单位、工作组在问题上给您的留言（问一下、补充材料），您还没有看过的", "info",
+                unread_messages)
+
+
 def collected_pending(user, clock):
     return and_(Problem.status == Status.UNASSIGNED, Problem.collected_by_body_id == user.body_id)
 
@@ -185,6 +198,7 @@ ROLE_LINES: dict[str, tuple[Line, ...]] = {
         Line("overdue", "已逾期", "超过办理时限仍未办结的问题", "danger", red, StepName.PROGRESS),
         Line("notices", "新批示与催办", "领导批示、催办、重新办理、延期批复等您还没有看过的", "info", unread_notices),
         Line("my_extensions", "延期申请待批复", "已申请延期、等待推进办审批", "secondary", extension_pending),
+        MESSAGES,
     ),
     "coordinator": (
         APPEALS,
@@ -198,6 +212,7 @@ ROLE_LINES: dict[str, tuple[Line, ...]] = {
         Line("flagged", "挂牌督办", "挂牌督办、尚未办结销号的问题", "warning", is_flagged),
         Line("failed_deliveries", "外发失败", "多次尝试仍未发出的邮件和群消息：查看原因，改正后重新发送", "danger",
              counter=deliveries_failed, page="delivery.index_view", page_args=(("flt0_0", reminders.FAILED),), quiet=True),
+        MESSAGES,
     ),
     "group": (
         APPEALS,
@@ -206,6 +221,7 @@ ROLE_LINES: dict[str, tuple[Line, ...]] = {
         Line("visits", "走访未达标企业", "集中上门阶段内，本组联点企业中走访次数未达标的", "danger",
              counter=visits_below_target, page="visit_compliance.index"),
         Line("reports", "本期待报送", "本周周调度、本旬旬通报中本组尚未报送的", "warning", page="submissions.index"),
+        MESSAGES,
     ),
     "leader": (
         Line("flagged", "挂牌督办", "挂牌督办、尚未办结销号的问题", "warning", is_flagged),
@@ -305,9 +321,16 @@ def reports_due(user, day: date) -> list[tuple[Task, object]]:
     return [(task, period) for task, period in periods if (period.kind, period.start) not in sent]
 
 
+READING = (unread_notices, unread_messages)  # the lines that count what the user has not read
+
+
+def reading_lines(user) -> list:
+    return [line.condition for line in lines_for(user) if line.condition in READING]
+
+
 def tracks_reading(user) -> bool:
-    """Whether the user's desk counts what they have not read (a responsible unit's 新批示与催办)."""
-    return any(line.condition is unread_notices for line in lines_for(user))
+    """Whether the user's desk counts what they have not read (a responsible unit's 新批示与催办, anyone's 新留言)."""
+    return bool(reading_lines(user))
 
 
 def mark_read(user, problem_id: int) -> bool:
@@ -316,7 +339,8 @@ def mark_read(user, problem_id: int) -> bool:
     is news: a page that is opened again writes nothing."""
     if not tracks_reading(user):
         return False
-    news = select(Problem.id).where(Problem.id == problem_id, unread_notices(user, None)).exists()
+    news = select(Problem.id).where(Problem.id == problem_id,
+                                    or_(*(condition(user, None) for condition in reading_lines(user)))).exists()
     if not db.session.scalar(select(news)):
         return False
     now = local_now()

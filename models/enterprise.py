@@ -6,9 +6,14 @@ from datetime import date
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+import unicodedata
+
+from sqlalchemy import select
+
 from .base import VersionMixin, NAME_LENGTH, CampaignOwnedMixin, IdMixin, ProvenanceMixin, TimestampMixin, choice, db, name_column
-from .org import Body, Unit
+from .org import Body, Unit, towns
 from .errors import DomainError
+from .text import refusal
 from .uscc import uscc_error
 from .terms import Vocabulary, term_column
 
@@ -111,3 +116,37 @@ class Event(IdMixin, TimestampMixin, VersionMixin, CampaignOwnedMixin, Provenanc
 
     def __str__(self) -> str:
         return self.title
+
+
+def add_enterprise(campaign_id: int, user, name: str, credit_code: str | None = None, town_id=None) -> Enterprise:
+    """新增企业 from a problem or visit form: a new enterprise of the campaign, its 统一社会信用代码 checked (GB 32100) and
+    its 所在镇（园区） one of the campaign's towns; refused, saying which exists, when the campaign has one of the same
+    name or code; a working group's is linked to the group (so it stays within the group's scope). Not committed.
+    Who may add one is models.scope.FIRM_ADDERS (checked by the caller)."""
+    name = " ".join((name or "").split())
+    code = unicodedata.normalize("NFKC", credit_code or "").replace(" ", "").upper() or None
+    if not name:
+        raise DomainError("请填写企业名称。")
+    if len(name) > NAME_LENGTH:
+        raise DomainError(f"企业名称最多 {NAME_LENGTH} 个字。")
+    refused = refusal("企业名称", name) or (code and uscc_error(code))
+    if refused:
+        raise DomainError(refused)
+    same = Enterprise.campaign_id == campaign_id
+    named = db.session.scalar(select(Enterprise).where(same, Enterprise.name == name))
+    if named is not None:
+        raise DomainError(f"企业名单中已有“{named.name}”" + (f"（统一社会信用代码 {named.credit_code}）" if named.credit_code
+                                                        else "") + "，请直接选择它。")
+    coded = code and db.session.scalar(select(Enterprise).where(same, Enterprise.credit_code == code))
+    if coded:
+        raise DomainError(f"统一社会信用代码 {code} 已属于企业名单中的“{coded.name}”，请直接选择它（或核对代码）。")
+    town = None
+    if town_id not in (None, ""):
+        town = next((t for t in towns(campaign_id) if str(t.id) == str(town_id)), None)
+        if town is None:
+            raise DomainError("所选所在镇（园区）不是本专项行动的镇或园区，请重新选择。")
+    firm = Enterprise(campaign_id=campaign_id, name=name, credit_code=code, town=town)
+    db.session.add(firm)
+    if user.role == "group" and user.body_id is not None:
+        db.session.add(EnterpriseGroup(enterprise=firm, body_id=user.body_id))
+    return firm

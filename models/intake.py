@@ -25,7 +25,7 @@ from . import terms
 from .base import db, hold, local_now
 from .enterprise import Enterprise, EnterpriseGroup
 from .errors import DomainError
-from .org import Body, Campaign, rating_scale
+from .org import Body, Campaign, Unit, rating_scale, towns
 from .portal import Appeal, AppealFile, AppealStatus, PortalChallenge, PortalHit, Revisit
 from .problem import Problem, ProblemUpdate
 from .scope import APPEAL_DECIDERS, read_filter
@@ -352,7 +352,7 @@ def appeal_of(problem) -> Appeal | None:
 def listed_firms(appeal: Appeal) -> tuple[Enterprise | None, Enterprise | None]:
     """The campaign's enterprises a 诉求 meets, now: the one with its 统一社会信用代码 (what 受理 files it under), or
     else the one with the name the enterprise typed."""
-    if appeal.status == AppealStatus.ACCEPTED and appeal.enterprise is not None:
+    if appeal.status in (AppealStatus.ACCEPTED, AppealStatus.MERGED) and appeal.enterprise is not None:
         return appeal.enterprise, None
     same = (Enterprise.campaign_id == appeal.campaign_id)
     coded = db.session.scalar(select(Enterprise).where(same, Enterprise.credit_code == appeal.credit_code))
@@ -361,7 +361,21 @@ def listed_firms(appeal: Appeal) -> tuple[Enterprise | None, Enterprise | None]:
     return None, db.session.scalar(select(Enterprise).where(same, Enterprise.name == appeal.enterprise_name))
 
 
-def accept(appeal: Appeal, user, category: str | None = None) -> Problem:
+def town_refusal(appeal: Appeal, firm: Enterprise | None, town_id) -> tuple[Unit | None, str | None]:
+    """The 所在镇（园区） chosen at 受理 (one of the campaign's towns, models.org.towns), and why it is refused. The page
+    asks it of a new enterprise (or a listed one with none) as a required field; a client that sends none (a script,
+    an older page) leaves it empty, as before."""
+    choices = {unit.id: unit for unit in towns(appeal.campaign_id)}
+    try:
+        town = choices.get(int(town_id)) if town_id not in (None, "") else None
+    except (TypeError, ValueError):
+        town = None
+    if town_id not in (None, "") and town is None:
+        return None, "所选所在镇（园区）不是本专项行动的镇或园区，请重新选择。"
+    return town, None
+
+
+def accept(appeal: Appeal, user, category: str | None = None, town_id=None) -> Problem:
     """受理: the 诉求 becomes a ledger problem (问题来源 服务平台), of the enterprise with its 统一社会信用代码 (entered
     now when the campaign has none), collected by the group whose card it came through (or the deciding group, or
     the enterprise's one linked group), with the attachments carried over. Parallel decisions on one 诉求 queue on its
@@ -371,6 +385,9 @@ def accept(appeal: Appeal, user, category: str | None = None) -> Problem:
     if message:
         raise DomainError(message)
     firm, named = listed_firms(appeal)
+    town, refused = town_refusal(appeal, firm or named, town_id)
+    if refused:
+        raise DomainError(refused)
     if firm is None:
         if named is not None and named.credit_code and named.credit_code != appeal.credit_code:
             raise DomainError(f"企业名单中已有“{named.name}”，但统一社会信用代码是 {named.credit_code}，与诉求所填"
@@ -379,6 +396,8 @@ def accept(appeal: Appeal, user, category: str | None = None) -> Problem:
         firm.credit_code = appeal.credit_code
         firm.contact, firm.phone = firm.contact or appeal.contact, firm.phone or appeal.phone
         db.session.add(firm)
+    if town is not None and firm.town_id is None:
+        firm.town = town
     body = appeal.body or (user.body if user.role == "group" else None) or _only_group(firm)
     problem = Problem(campaign_id=appeal.campaign_id, enterprise=firm, description=appeal.description,
                       category=category or appeal.category, source=SOURCE, collected_by_body=body,
@@ -393,6 +412,41 @@ def accept(appeal: Appeal, user, category: str | None = None) -> Problem:
     appeal.status, appeal.problem, appeal.enterprise = AppealStatus.ACCEPTED, problem, firm
     appeal.decided_by_id, appeal.decided_at = user.id, local_now()
     return problem
+
+
+def merge(appeal: Appeal, user, target_id) -> Problem:
+    """合并: a 诉求 that repeats an open problem of the same enterprise (the one with its 统一社会信用代码) joins it
+    instead of becoming a problem of its own: the 诉求 is 已合并, linked to the problem, its files carried over, and the
+    enterprise's lookup of its 受理编号 shows that problem's progress. Queued on the 诉求's row as accept is; the
+    problem must be one the user may see. Not committed."""
+    message = queue_refusal(appeal, user) if hold(appeal) else "该诉求已不存在。"
+    if message:
+        raise DomainError(message)
+    firm, _ = listed_firms(appeal)
+    if firm is None:
+        raise DomainError(f"企业名单中没有统一社会信用代码为 {appeal.credit_code} 的企业，诉求{appeal.number}没有可并入的问题；"
+                          "请受理为新问题。")
+    scope = read_filter(Problem, user)
+    query = select(Problem).where(Problem.id == (target_id if isinstance(target_id, int) else -1))
+    target = db.session.scalar(query if scope is None else query.where(scope))
+    refused = workflow.merge_refusal(firm.id, appeal.campaign_id, target, f"诉求{appeal.number}（{firm.name}）")
+    if refused:
+        raise DomainError(refused)
+    for attached in appeal.files:
+        attached.problem = target
+    appeal.status, appeal.problem, appeal.enterprise = AppealStatus.MERGED, target, firm
+    appeal.decided_by_id, appeal.decided_at = user.id, local_now()
+    return target
+
+
+def merge_choices(appeal: Appeal, user) -> list[Problem]:
+    """The open problems of the 诉求's enterprise the user may see: what it may be merged into."""
+    firm, _ = listed_firms(appeal)
+    if firm is None:
+        return []
+    scope = read_filter(Problem, user)
+    query = select(Problem).where(*workflow.merge_targets(firm.id, appeal.campaign_id)).order_by(Problem.id.desc())
+    return db.session.scalars(query if scope is None else query.where(scope)).all()
 
 
 def _only_group(firm: Enterprise) -> Body | None:
@@ -458,10 +512,11 @@ def public_timeline(appeal: Appeal) -> list[Entry]:
     entries = [Entry(appeal.created_at, "已提交，等待受理")]
     if appeal.status == AppealStatus.REFUSED:
         entries.append(Entry(appeal.decided_at, f"不予受理。理由：{appeal.reason}"))
-    if appeal.status != AppealStatus.ACCEPTED or appeal.problem is None:
+    if appeal.status not in (AppealStatus.ACCEPTED, AppealStatus.MERGED) or appeal.problem is None:
         return entries
     problem = appeal.problem
-    entries.append(Entry(appeal.decided_at, "已受理，列入问题台账"))
+    entries.append(Entry(appeal.decided_at, "已受理，列入问题台账" if appeal.status == AppealStatus.ACCEPTED
+                         else "已受理：与您反映过的同一问题合并办理，以下为该问题的进展"))
     steps = db.session.execute(select(ProblemUpdate.step, ProblemUpdate.created_at)
                                .where(ProblemUpdate.problem_id == problem.id, ProblemUpdate.step.in_(PUBLIC_STEPS))
                                .order_by(ProblemUpdate.created_at, ProblemUpdate.id)).all()

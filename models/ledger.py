@@ -51,7 +51,7 @@ LIGHTS = (Light.RED, Light.YELLOW, Light.GREEN, Light.GREY)
 ASSIGNED = RUNNING_STATUSES
 FINISHED = FINISHED_STATUSES
 HANDLED = (*ASSIGNED, *FINISHED)  # 已交办 and later, withdrawn ones aside
-GREY = (*FINISHED, Status.WITHDRAWN)
+GREY = (*FINISHED, Status.WITHDRAWN, Status.MERGED)
 CLOSED = ENDED_STATUSES
 DEFAULT_YELLOW_DAYS = 3
 DEFAULT_STALE_DAYS = 7
@@ -155,6 +155,12 @@ class Figures:
         return self.ratio(self.satisfied, self.rated)
 
 
+def not_merged():
+    """Problems that count as problems: one merged into another (已合并) is counted once, as the one it was merged into
+    (the figures, the 周调度 and 旬通报, the statistics' counts)."""
+    return Problem.status != Status.MERGED
+
+
 def figure_columns(today: date):
     """Aggregate columns that fill a Figures."""
     def count(condition):
@@ -162,7 +168,7 @@ def figure_columns(today: date):
 
     finished = Problem.status.in_(FINISHED)
     return [
-        func.count(Problem.id),
+        count(not_merged()),
         count(Problem.status == Status.UNASSIGNED),
         count(Problem.status.in_(HANDLED)),
         count(finished),

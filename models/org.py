@@ -21,7 +21,7 @@ from .base import (
     name_column,
 )
 from .errors import DomainError
-from .vocab import BODY_KINDS, BODY_UNIT_ROLES, POST_ROLES, UNIT_KINDS, BodyKind
+from .vocab import BODY_KINDS, BODY_UNIT_ROLES, POST_ROLES, TOWN_KINDS, UNIT_KINDS, BodyKind
 
 
 class SourceDocument(IdMixin, TimestampMixin, db.Model):
@@ -305,3 +305,11 @@ def _keep_units_in_use(session: Session, flush_context, instances) -> None:
                         uses.append(f"{mapper.class_.__label__} {n} 条")
         if uses:
             raise DomainError(f"单位“{unit.name}”仍被其他记录引用（{'、'.join(uses)}），不能删除；可以改名，或先把这些记录改到其他单位。")
+
+
+def towns(campaign_id: int | None) -> list[Unit]:
+    """The campaign's towns and parks, what an enterprise's 所在镇（园区） is chosen from: its units of the kind 镇 or 园区,
+    and those its working groups are linked to (联点镇、园区), by name."""
+    linked = select(BodyTown.unit_id).join(Body, Body.id == BodyTown.body_id).where(Body.campaign_id == campaign_id)
+    return db.session.scalars(select(Unit).where(Unit.campaign_id == campaign_id)
+                              .where((Unit.kind.in_(TOWN_KINDS)) | Unit.id.in_(linked)).order_by(Unit.name)).all()

@@ -21,9 +21,10 @@ class AppealStatus:
     WAITING = "待受理"
     ACCEPTED = "已受理"
     REFUSED = "不予受理"
+    MERGED = "已合并"  # merged into an open problem of the same enterprise (models.intake.merge): problem is that one
 
 
-APPEAL_STATUSES = (AppealStatus.WAITING, AppealStatus.ACCEPTED, AppealStatus.REFUSED)
+APPEAL_STATUSES = (AppealStatus.WAITING, AppealStatus.ACCEPTED, AppealStatus.REFUSED, AppealStatus.MERGED)
 
 
 class Revisit:

@@ -113,6 +113,9 @@ class Problem(IdMixin, TimestampMixin, VersionMixin, CampaignOwnedMixin, Provena
     progress: Mapped[str | None] = mapped_column(Text)  # the latest step of the timeline, as the ledger shows it
     last_progress_at: Mapped[datetime | None] = mapped_column(index=True)
     extension_requested_until: Mapped[date | None]  # a 申请延期 awaiting the office's decision
+    # 已合并: the open problem of the same enterprise this one was merged into (models.workflow.merge), kept as a link
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("problem.id", ondelete="SET NULL"), index=True)
+    merged_into: Mapped[Problem | None] = relationship(remote_side="Problem.id", foreign_keys=[merged_into_id])
     urgency: Mapped[int] = mapped_column(Computed(URGENCY_SQL))  # see URGENCY_SQL; never written by the app
 
     updates: Mapped[list[ProblemUpdate]] = relationship(

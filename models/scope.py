@@ -249,6 +249,7 @@ def scope_query(query, model, user, write: bool = False):
 OFFICE = frozenset({"admin", "coordinator"})  # the 推进办 and the system administrator
 PROBLEM_IMPORTERS = OFFICE | {"group"}  # import a 附件2 problem list (a working group, the problems it collected)
 FIRM_CREATORS = OFFICE  # import an enterprise list, or have a problem import create an enterprise (as in the panel)
+FIRM_ADDERS = OFFICE | {"group"}  # 新增企业 from the problem and visit forms (a group's is linked to the group)
 BATCH_OVERSEERS = OFFICE  # see and undo every import batch of their campaigns; the others, the batches they made
 APPEAL_DECIDERS = OFFICE | {"group"}  # 受理 / 不予受理 a portal 诉求 within their scope (models.intake.queue_refusal)
 PAPER_ISSUERS = OFFICE | {"leader"}  # 生成文书 for problems: the 推进办 issues them, a leader signs 督办 papers

@@ -50,6 +50,7 @@ class StepName:
     URGE = "urge"
     WITHDRAW = "withdraw"
     REVISIT = "revisit"
+    MERGE = "merge"
     # taken by the system alone
     ENTERED = "entered"  # the first line of every timeline: how the problem came in
     RATED = "rated"  # the enterprise's own rating through the portal (一事一评)
@@ -77,6 +78,21 @@ def not_before_revisit(problem: Problem) -> str | None:
 
 def no_revisit(problem: Problem) -> str | None:
     return None if revisit_pending(problem) else f"问题{problem.number}没有待回访的企业评价。"
+
+
+def merge_targets(enterprise_id, campaign_id, but=None) -> tuple:
+    """The conditions of the open problems a problem or 诉求 of an enterprise may be merged into: the same enterprise's
+    in the same campaign (not the problem itself, `but`), the callers adding the user's row scope."""
+    return (Problem.enterprise_id == enterprise_id, Problem.enterprise_id.is_not(None), Problem.campaign_id == campaign_id,
+            Problem.status.in_(OPEN), Problem.id != (but or 0))
+
+
+def nothing_to_merge_into(problem: Problem) -> str | None:
+    if problem.enterprise_id is None:
+        return f"问题{problem.number}没有企业，不能合并。"
+    found = db.session.scalar(select(Problem.id).where(*merge_targets(problem.enterprise_id, problem.campaign_id,
+                                                                      problem.id)).limit(1))
+    return None if found is not None else f"问题{problem.number}的企业没有其他未办结的问题，无可合并。"
 
 
 def no_request(problem: Problem) -> str | None:
@@ -147,6 +163,9 @@ STEPS: dict[str, Step] = steps(
     Step(StepName.WITHDRAW, "撤销", ("admin", "coordinator", "group"), OPEN, Status.WITHDRAWN, form="withdraw",
          public=True, imported=True),
     Step(StepName.REVISIT, "回访", OFFICE, (Status.RESOLVED, Status.CLOSED), unless=no_revisit, form="revisit"),
+    # a newly entered problem that repeats an open one of the same enterprise (models.workflow.merge)
+    Step(StepName.MERGE, "合并", ("admin", "coordinator", "group"), (Status.UNASSIGNED,), Status.MERGED,
+         unless=nothing_to_merge_into, form="merge"),
     # the system's own lines
     Step(StepName.ENTERED, "录入", target=Status.UNASSIGNED),
     Step(StepName.RATED, "企业评价"),

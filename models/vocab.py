@@ -15,6 +15,7 @@ class Status:
     RESOLVED = "已办结"
     CLOSED = "已销号"
     WITHDRAWN = "已撤销"
+    MERGED = "已合并"  # merged into another open problem of the same enterprise (Problem.merged_into)
 
 
 class BodyKind:
@@ -49,6 +50,10 @@ class Satisfaction:
 
 class UnitKind:
     PARK = "园区"
+    TOWN = "镇"
+
+
+TOWN_KINDS = (UnitKind.TOWN, UnitKind.PARK)  # what an enterprise's 所在镇（园区） may be
 
 
 class TaskSection:
@@ -59,8 +64,7 @@ VISIT_TARGET_UNIT = "次"  # the unit of a task's target that counts visits (五
 YES, NO = "是", "否"  # a yes-or-no column of a sheet (规上企业)
 
 
-TOWN_KINDS = ("镇", UnitKind.PARK)  # the units an enterprise's 所在镇（园区） may be
-UNIT_KINDS = ("人民政府", "政府部门", "党委部门", UnitKind.PARK, "镇", "垂直管理", "群团", "事业单位", "上级专班", "其他")
+UNIT_KINDS = ("人民政府", "政府部门", "党委部门", UnitKind.PARK, UnitKind.TOWN, "垂直管理", "群团", "事业单位", "上级专班", "其他")
 
 BODY_KINDS = (BodyKind.MECHANISM, BodyKind.OFFICE, BodyKind.TASK_FORCE, BodyKind.WORKING_GROUP, BodyKind.SURVEY_GROUP)
 
@@ -90,11 +94,12 @@ PROBLEM_NATURES = ("个性", "共性")
 
 PROBLEM_SOURCES = ("走访", "座谈会", "政务窗口", "热线", "服务平台", "政企微信群", "领导交办", "上级交办")
 
-PROBLEM_STATUSES = (Status.UNASSIGNED, Status.ASSIGNED, Status.HANDLING, Status.RESOLVED, Status.CLOSED, Status.WITHDRAWN)
+PROBLEM_STATUSES = (Status.UNASSIGNED, Status.ASSIGNED, Status.HANDLING, Status.RESOLVED, Status.CLOSED, Status.WITHDRAWN,
+                    Status.MERGED)
 
 RUNNING_STATUSES = (Status.ASSIGNED, Status.HANDLING)  # assigned and not yet finished: these have a deadline light
 FINISHED_STATUSES = (Status.RESOLVED, Status.CLOSED)  # 办结 (the unit's report) and 销号 (the office's sign-off)
-ENDED_STATUSES = (Status.CLOSED, Status.WITHDRAWN)  # nothing more happens to these
+ENDED_STATUSES = (Status.CLOSED, Status.WITHDRAWN, Status.MERGED)  # nothing more happens to these
 OPEN_STATUSES = (Status.UNASSIGNED, *RUNNING_STATUSES)
 
 ESCALATION_LEVELS = (Escalation.LOCAL, Escalation.CITY, Escalation.PROVINCE)

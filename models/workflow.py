@@ -24,7 +24,7 @@ from .portal import Appeal, Revisit
 from .problem import Problem, ProblemUpdate
 from .scope import PROXY_RECORDERS, change_refusal
 from .steps import (ASSIGNED, OFFICE, OPEN, PROXIED, STEP_FOR, STEPS, TAKEN, UNTIL_RESOLVED, Step,  # noqa: F401 (the
-                    StepName, next_level, revisit_pending)  # declaration, models.steps; callers find it here too)
+                    StepName, merge_targets, next_level, revisit_pending)  # declaration, models.steps; callers find it here too)
 from .terms import Vocabulary
 from .vocab import PROXY_CHANNELS, Channel, Status
 
@@ -412,6 +412,36 @@ def withdraw(problem: Problem, user, reason: str) -> ProblemUpdate:
     return record(problem, user, StepName.WITHDRAW, note=needed(reason, "撤销问题必须填写理由。"))
 
 
+def merge_refusal(problem_enterprise_id, campaign_id, target: Problem | None, number: str) -> str | None:
+    """Why a problem or 诉求 (its enterprise and campaign, and its number for the message) may not be merged into
+    `target`: a problem of another enterprise, or one no longer open."""
+    if target is None:
+        return "请选择要并入的问题。"
+    if target.campaign_id != campaign_id or target.enterprise_id is None or target.enterprise_id != problem_enterprise_id:
+        return f"问题{target.number}属于{target.enterprise or '其他企业'}，与{number}不是同一企业，不能合并。"
+    if target.status not in OPEN:
+        return f"问题{target.number}当前为“{target.status}”，已不在办理中，不能并入；请选择该企业未办结的问题。"
+    return None
+
+
+def merge(problem: Problem, user, into: Problem | None, note: str | None = None) -> ProblemUpdate:
+    """合并: a newly entered problem that repeats an open problem of the same enterprise is merged into it: it becomes
+    已合并 with a link to the kept one; the 诉求 it came from (and the files) follow the kept problem, so the enterprise's
+    lookup shows the kept problem's progress."""
+    require(StepName.MERGE, problem, user)
+    if into is not None and into.id == problem.id:
+        raise DomainError(f"问题{problem.number}不能并入它自己。")
+    refused = merge_refusal(problem.enterprise_id, problem.campaign_id, into, problem.number)
+    if refused:
+        raise DomainError(refused)
+    problem.merged_into = into
+    for appeal in db.session.scalars(select(Appeal).where(Appeal.problem_id == problem.id)):
+        appeal.problem = into
+        for attached in appeal.files:
+            attached.problem = into
+    return record(problem, user, StepName.MERGE, note=f"并入{into.number}" + (f"：{note}" if note else ""))
+
+
 def add_note(problem: Problem, user, note: str) -> ProblemUpdate:
     """A note on the timeline without a status change: a leader's 批示, or the responsible unit's progress note, each
     under the rules of its step (who, in which status, on which problems)."""
@@ -430,6 +460,7 @@ ACTIONS = {
     StepName.FLAG: lambda p, u, note=None: set_flag(p, u, True, note),
     StepName.UNFLAG: lambda p, u, note=None: set_flag(p, u, False, note),
     StepName.COMMENT: comment, StepName.URGE: urge, StepName.WITHDRAW: withdraw, StepName.REVISIT: revisit,
+    StepName.MERGE: merge,
 }
 NOTE_STEPS = {"handler": StepName.PROGRESS, "admin": StepName.PROGRESS, "leader": StepName.COMMENT}  # the step a free note is, per role
 
@@ -437,5 +468,5 @@ NOTE_STEPS = {"handler": StepName.PROGRESS, "admin": StepName.PROGRESS, "leader"
 WORKFLOW_COLUMNS = frozenset({
     "status", "progress", "last_progress_at", "responsible_unit", "co_units", "lead_person", "supervisor",
     "assigned_on", "deadline", "resolution", "resolved_on", "closed_on", "closed_by", "satisfaction",
-    "escalation_level", "flagged", "extension_requested_until",
+    "escalation_level", "flagged", "extension_requested_until", "merged_into",
 })

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from models import AuditLog, Campaign, Enterprise, Problem, ProblemUpdate, db
-from models.vocab import PROBLEM_STATUSES
+from models.vocab import PROBLEM_STATUSES, Status
 from tests.conftest import empty_all_tables
 
 
@@ -39,7 +39,7 @@ def test_demo_data_has_every_state_and_is_marked_synthetic(app):
     with app.app_context():
         campaign = db.session.scalar(select(Campaign).where(Campaign.code == "SJY"))
         problems = db.session.scalars(select(Problem).where(Problem.campaign_id == campaign.id)).all()
-        assert {p.status for p in problems} == set(PROBLEM_STATUSES)
+        assert {p.status for p in problems} == set(PROBLEM_STATUSES) - {Status.MERGED}  # (合并: tests/test_merge.py)
         assert {p.escalation_level for p in problems} == {"本级", "市级", "省级"}
         assert any(p.flagged for p in problems)
         assert all(p.description.startswith("【演示】") and "演示" in p.remark for p in problems)

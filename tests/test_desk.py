@@ -43,10 +43,10 @@ def set_rows(app, world, **changes):
 
 def test_each_role_lands_on_its_desk_and_the_charts_are_a_page_of_their_own(seeded, login_as):
     expected = {
-        "admin": ["appeals", "unassigned", "extensions", "to_close", "revisit", "overdue", "flagged"],
-        "coordinator": ["appeals", "unassigned", "extensions", "to_close", "revisit", "overdue", "flagged"],
-        "group": ["appeals", "collected", "returned", "visits", "reports"],
-        "handler": ["to_accept", "due_soon", "overdue", "notices", "my_extensions"],
+        "admin": ["appeals", "unassigned", "extensions", "to_close", "revisit", "overdue", "flagged", "messages"],
+        "coordinator": ["appeals", "unassigned", "extensions", "to_close", "revisit", "overdue", "flagged", "messages"],
+        "group": ["appeals", "collected", "returned", "visits", "reports", "messages"],
+        "handler": ["to_accept", "due_soon", "overdue", "notices", "my_extensions", "messages"],
         "leader": ["flagged", "escalated", "to_comment"],
     }
     for role in ROLES:
@@ -74,7 +74,7 @@ def test_every_line_counts_what_its_ledger_lists(seeded, world, login_as):
             assert listed(client.get(f"/admin/problem/?todo={key}").text) == count, (role, key)
     office = lines(login_as("coordinator", "office2").get("/admin/").text)
     assert office == {"appeals": 0, "unassigned": 1, "extensions": 1, "to_close": 1, "revisit": 0, "overdue": 1,
-                      "flagged": 1}
+                      "flagged": 1, "messages": 0}
     unit = lines(login_as("handler", "unit2").get("/admin/").text)
     assert (unit["to_accept"], unit["due_soon"], unit["overdue"], unit["my_extensions"]) == (1, 1, 1, 1)  # PB as 协办
     assert lines(login_as("leader", "leader2").get("/admin/").text) == {"flagged": 1, "escalated": 0, "to_comment": 1}

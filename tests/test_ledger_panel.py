@@ -266,8 +266,8 @@ def dashboard_data(client) -> dict:
 
 def test_dashboard_figures_are_scoped_to_the_user(seeded, world, clients):
     office, group = dashboard_data(clients["coordinator"]), dashboard_data(clients["group"])
-    assert dict(office["status"]) == {"待交办": 3, "已交办": 1, "办理中": 0, "已办结": 0, "已销号": 0, "已撤销": 0}
-    assert dict(group["status"]) == {"待交办": 1, "已交办": 1, "办理中": 0, "已办结": 0, "已销号": 0, "已撤销": 0}
+    assert dict(office["status"]) == {"待交办": 3, "已交办": 1, "办理中": 0, "已办结": 0, "已销号": 0, "已撤销": 0, "已合并": 0}
+    assert dict(group["status"]) == {"待交办": 1, "已交办": 1, "办理中": 0, "已办结": 0, "已销号": 0, "已撤销": 0, "已合并": 0}
     assert len(office["weeks"]) == len(office["collected"]) == len(office["resolved"]) == 12
     page = clients["group"].get("/admin/stats/").text
     assert re.search(r"问题总数</div>\s*<div class=\"h4 mb-0\"><a[^>]*>2</a>", page)

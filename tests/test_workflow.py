@@ -210,9 +210,10 @@ def test_leaders_flag_and_comment(ctx):
 
 def test_available_steps_follow_role_status_and_unit(ctx):
     users, problem = ctx["users"], ctx["problem"]
-    assert workflow.available(problem, users["coordinator"]) == ["assign", "escalate", "flag", "withdraw"]
+    # (合并 too: PA2 is an open problem of the same enterprise)
+    assert workflow.available(problem, users["coordinator"]) == ["assign", "escalate", "flag", "withdraw", "merge"]
     assert workflow.available(problem, users["handler"]) == []
-    assert workflow.available(problem, users["group"]) == ["withdraw"]
+    assert workflow.available(problem, users["group"]) == ["withdraw", "merge"]
     assert workflow.available(problem, users["leader"]) == ["flag", "comment"]
     assign(ctx)
     assert workflow.available(problem, users["handler"]) == ["accept", "progress", "return", "request_extension"]

@@ -166,6 +166,24 @@ def close_fields(problem: Problem, formdata) -> dict:
             "note": note_field("销号说明", False)}
 
 
+def merge_fields(problem: Problem, formdata) -> dict:
+    """合并: which open problem of the same enterprise (that the user may see) this one repeats."""
+    def targets():
+        return (scoped(Problem, db.session.query(Problem))
+                .filter(*workflow.merge_targets(problem.enterprise_id, problem.campaign_id, problem.id))
+                .order_by(Problem.id.desc()))
+    return {"into": ScopedSelect("并入问题", query_factory=targets, allow_blank=True, blank_text="请选择该企业未办结的问题",
+                                 get_label=target_label, validators=[DataRequired("请选择要并入的问题。")],
+                                 description=f"只列出{problem.enterprise or '同一企业'}未办结的问题。合并后本问题为“已合并”，"
+                                             "企业查询其受理编号时看到所并入问题的进展。"),
+            "note": note_field("合并说明", False)}
+
+
+def target_label(problem: Problem) -> str:
+    text = " ".join((problem.description or "").split())
+    return f"{problem.number}（{problem.status}）{text[:40]}{'…' if len(text) > 40 else ''}"
+
+
 # Each form by its name (models.steps: a step's `form`): (problem, formdata) -> the form's fields, by the names its
 # step's function takes. admin.steps.check_steps refuses to start when a step's form is missing here.
 FORMS: dict[str, Callable[[Problem, object], dict]] = {
@@ -187,6 +205,7 @@ FORMS: dict[str, Callable[[Problem, object], dict]] = {
     "urge": lambda problem, formdata: {"note": note_field("催办要求", True)},
     "withdraw": lambda problem, formdata: {"reason": note_field("撤销理由", True)},
     "revisit": lambda problem, formdata: {"note": note_field("回访情况和处理意见", True, revisit_brief(problem))},
+    "merge": merge_fields,
 }
 
 

@@ -19,10 +19,61 @@ from models.steps import PROXIED, STEPS, StepName, proxy_action
 from ..scoping import scoped
 from ..display import safe_next
 from ..filters import today
+from ..errors import refused_form
 from ..ids import parse_id
 from .forms import step_form, step_values
 
 BATCH = 500  # problems one step is taken on at once, at most
+NAMED = 10  # numbers a bulk confirmation names, at most, before "等"
+
+
+def day(value) -> str:
+    return f"{value.month}月{value.day}日" if isinstance(value, date) else ""
+
+
+def deadline_words(problem) -> str:
+    """办理时限 as the confirmation says it: 12月21日（10个工作日）."""
+    if problem.deadline is None:
+        return ""
+    left = calendar.workdays_left(problem.deadline, today())
+    return f"{day(problem.deadline)}（{left}个工作日）" if left >= 0 else day(problem.deadline)
+
+
+# What a step did, in words, with {n} for the problem's number (or, in bulk, the numbers of those it did alike).
+DONE: dict[str, object] = {
+    StepName.ASSIGN: lambda p: f"已将{{n}}交办{p.responsible_unit}，时限{deadline_words(p)}",
+    StepName.ACCEPT: lambda p: "已签收{n}，现为办理中",
+    StepName.PROGRESS: lambda p: "已记录{n}的办理进展",
+    StepName.RESOLVE: lambda p: "已对{n}申请办结，等待推进办核实销号",
+    StepName.RETURN: lambda p: "已将{n}退回推进办重新交办",
+    StepName.REQUEST_EXTENSION: lambda p: f"已为{{n}}申请延期至{day(p.extension_requested_until)}，等待推进办审批",
+    StepName.APPROVE_EXTENSION: lambda p: f"已批准{{n}}延期，办理时限改为{deadline_words(p)}",
+    StepName.REJECT_EXTENSION: lambda p: f"已驳回{{n}}的延期申请，办理时限仍为{deadline_words(p)}",
+    StepName.CLOSE: lambda p: f"已将{{n}}销号（企业满意度：{p.satisfaction}）",
+    StepName.REOPEN: lambda p: f"已将{{n}}退回{p.responsible_unit or '责任单位'}重新办理",
+    StepName.ESCALATE: lambda p: f"已将{{n}}上报{p.escalation_level}",
+    StepName.FLAG: lambda p: "已对{n}挂牌督办",
+    StepName.UNFLAG: lambda p: "已取消{n}的挂牌督办",
+    StepName.COMMENT: lambda p: "已对{n}作出批示",
+    StepName.URGE: lambda p: f"已向{p.responsible_unit or '责任单位'}催办{{n}}",
+    StepName.WITHDRAW: lambda p: "已撤销{n}",
+    StepName.REVISIT: lambda p: "已记录{n}的回访情况，现在可以销号",
+    StepName.MERGE: lambda p: f"已将{{n}}并入{p.merged_into.number if p.merged_into else '所选问题'}",
+}
+
+
+def done_message(code: str, problems) -> str:
+    """The confirmation of a step taken, in words: one problem by its number (已将SJY-2026-0081交办市发改局，时限12月21日
+    （10个工作日））; several, grouped by what was done to them alike, each group by its numbers (up to NAMED) and count."""
+    said = DONE.get(code, lambda p: f"已对{{n}}执行“{STEPS[code].label}”")
+    groups: dict[str, list[str]] = {}
+    for problem in problems:
+        groups.setdefault(said(problem), []).append(problem.number)
+    parts = []
+    for sentence, numbers in groups.items():
+        shown = "、".join(numbers[:NAMED]) + ("等" if len(numbers) > NAMED else "")
+        parts.append(sentence.replace("{n}", numbers[0] if len(numbers) == 1 else f"{len(numbers)}个问题（{shown}）"))
+    return "；".join(parts) + "。"
 
 
 def deadline_notices(day, label: str) -> list[str]:
@@ -137,7 +188,7 @@ class StepsMixin:
                     flash(error, "error")
                 flash(f"以上原因，所选{len(problems)}个问题均未{label}，未做任何修改。", "error")
             else:
-                flash(f"已对{len(problems)}个问题执行“{label}”。", "success")
+                flash(done_message(name, problems), "success")
                 for key, what in (("deadline", "办理时限"), ("until", "延期至")):
                     for notice in deadline_notices(form.data.get(key) if key in form else None, what):
                         flash(notice, "warning")
@@ -146,6 +197,8 @@ class StepsMixin:
                 if len(problems) == 1:
                     return redirect(self.get_url(".details_view", id=problems[0].id))
                 return redirect(self.get_url(".index_view"))
+        if request.method == "POST" and form.errors:
+            flash(refused_form(form), "error")
         warnings = ([w for w in (workflow.late_extension_warning(p, today()) for p in problems) if w]
                     if name == StepName.REQUEST_EXTENSION else [])
         late = (workflow.late_requests(p.id for p in problems)

@@ -7,7 +7,7 @@ On SQLite the CHECK constraints are edited in the stored CREATE TABLE text (as d
 documents), so the problem table, with its expression and partial indexes, is not copied.
 
 Revision ID: d4e1c3f2a333
-Revises: a7c31d5e9f42
+Revises: c3d0b2e1f222
 Create Date: 2026-12-08 00:00:00
 
 """
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd4e1c3f2a333'
-down_revision = 'a7c31d5e9f42'
+down_revision = 'c3d0b2e1f222'
 branch_labels = None
 depends_on = None
 

@@ -2,6 +2,7 @@
 the timeline and the audit name the unit and the channel, and every other rule of the step still holds."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -98,7 +99,7 @@ def test_proxy_from_the_problem_page(seeded, world, login_as):
     refused = office.post(url, data={"csrf_token": token, "note": "电话里说已签收"})
     assert refused.status_code == 200 and "请选择责任单位的答复是通过哪个渠道来的" in refused.text
     done = office.post(url, data={"csrf_token": token, "channel": "电话", "note": "电话里说已签收"}, follow_redirects=True)
-    assert "已对1个问题执行“代录签收”" in done.text
+    assert re.search(r"推进办代录（[^）]+）：已签收[A-Z]+-[0-9-]+，现为办理中。", done.text)
     assert "签收（推进办代录·电话，代市发改局）" in done.text
     with seeded.app_context():
         assert db.session.get(Problem, pid).status == "办理中"
@@ -118,7 +119,7 @@ def test_proxy_in_bulk_from_the_ledger(seeded, world, login_as):
     form = office.get(response.headers["Location"])
     assert "代录签收（2个问题）" in form.text
     done = office.post(response.headers["Location"], data={"csrf_token": token, "channel": "微信"}, follow_redirects=True)
-    assert "已对2个问题执行“代录签收”" in done.text
+    assert re.search(r"推进办代录（[^）]+）：已签收2个问题（[A-Z]+-[0-9-]+、[A-Z]+-[0-9-]+），现为办理中。", done.text)
     with seeded.app_context():
         for pid in ids:
             problem = db.session.get(Problem, pid)

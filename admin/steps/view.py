@@ -188,7 +188,8 @@ class StepsMixin:
                     flash(error, "error")
                 flash(f"以上原因，所选{len(problems)}个问题均未{label}，未做任何修改。", "error")
             else:
-                flash(done_message(name, problems), "success")
+                said = done_message(name, problems)
+                flash(f"推进办代录（{form.data['channel']}）：{said}" if proxy else said, "success")
                 for key, what in (("deadline", "办理时限"), ("until", "延期至")):
                     for notice in deadline_notices(form.data.get(key) if key in form else None, what):
                         flash(notice, "warning")

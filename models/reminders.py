@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 from flask import current_app, has_app_context
 from sqlalchemy import (Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, and_, exists, func,
                         insert, literal, or_, select, update)
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 
 from .base import IdMixin, db, local_now
 from .calendar import add_workdays, yellow_horizon
@@ -52,9 +52,13 @@ NOTICES = (*OUTGOING, StepName.COMMENT, StepName.APPROVE_EXTENSION, StepName.REJ
 
 def unsatisfied(line=ProblemUpdate):
     """A SQL condition: the timeline line `line` is an enterprise's rating (一事一评) below its campaign's satisfied
-    levels, that is, one that called for a 回访 (models.intake.rate): the 诉求 of its problem has one, pending or done."""
+    levels, one that called for a 回访 (models.intake.rate): the problem's 诉求 has a 回访, pending or done, and no later
+    rating followed (an earlier 满意 of a result sent back since is not one; a 不满意 answered by a later 满意 no longer)."""
+    later = aliased(ProblemUpdate)
     return and_(line.step == StepName.RATED,
-                exists().where(Appeal.problem_id == line.problem_id, Appeal.revisit.is_not(None)))
+                exists().where(Appeal.problem_id == line.problem_id, Appeal.revisit.is_not(None)),
+                ~exists().where(later.problem_id == line.problem_id, later.step == StepName.RATED,
+                                later.id > line.id))
 
 
 def unit_notice(line=ProblemUpdate, steps: tuple[str, ...] = NOTICES):

@@ -439,6 +439,7 @@ class VisitView(SecureModelView):
     form_excluded_columns = FORM_EXCLUDED
     form_ajax_refs = {"body": BODY_AJAX, "enterprise": ENTERPRISE_AJAX}
     column_default_sort = ("visited_on", True)
+    today_defaults = ("visited_on",)
 
 
 class EventView(SecureModelView):
@@ -604,6 +605,7 @@ class ReportView(SecureModelView):
     column_filters = ("campaign.name", "kind", "body.name", "period_start")
     form_ajax_refs = {"body": BODY_AJAX}
     column_default_sort = ("period_start", True)
+    today_defaults = ("submitted_at",)
 
 
 class UserView(SecureModelView):

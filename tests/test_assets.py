@@ -66,3 +66,12 @@ def test_pages_and_assets_are_compressed_for_a_browser_that_accepts_it(seeded, l
     assert response.headers["Content-Encoding"] == "deflate"
     body = zlib.decompress(response.data)
     assert len(response.data) < len(body) / 4 and b"bootstrap" in body.lower()
+
+
+def test_a_repeat_visit_of_a_phones_pages_transfers_under_100_kb(seeded, login_as):
+    from bench.weight import TARGET_REPEAT_KB, page_weight
+
+    for role in ("handler", "group"):
+        weight = page_weight(login_as(role), "/admin/")
+        assert weight.first_requests > 10 and weight.first_bytes > 100 * 1024  # the files are there on a first visit
+        assert weight.repeat_requests <= 3 and weight.repeat_bytes < TARGET_REPEAT_KB * 1024, (role, weight)

@@ -189,3 +189,36 @@ def test_a_groups_desk_starts_from_three_actions(seeded, world, login_as):
         assert login_as("group", "group").get(html.unescape(url)).status_code == 200
     assert 'data-count="0"' not in page  # no row of zeros
     assert "desk-start" not in login_as("coordinator").get("/admin/").text  # the office's desk is its lines
+
+
+def test_the_words_cost_one_statement_however_many_problems_are_listed(seeded, world, login_as):
+    """The desk's words (延期 reasons, enterprises' ratings) are read in one statement, a unit's notices in one: at most
+    7 statements for any desk (6 before the words), however many problems and notices there are."""
+    from sqlalchemy import event
+
+    today = workflow.today()
+    set_rows(seeded, world, PA2={"status": "办理中", "deadline": today + timedelta(days=10), "assigned_on": today},
+             PB={"status": "办理中", "deadline": today + timedelta(days=12), "assigned_on": today})
+    take(login_as("handler"), "request_extension", world["PA2"][1], until=(today + timedelta(days=30)).isoformat(),
+         reason="理由一")
+    take(login_as("coordinator"), "urge", world["PA2"][1], note="请报进展")
+    with seeded.app_context():
+        db.session.get(Problem, world["PB"][1]).extension_requested_until = today + timedelta(days=40)
+        db.session.commit()
+        engine = db.engine
+    clients = {role: login_as(role) for role in ("admin", "coordinator", "handler")}
+    counted = []
+
+    def count(*args):
+        counted.append(args[2])
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        for role, client in clients.items():
+            counted.clear()
+            page = client.get("/admin/").text
+            assert "理由一" in page or role == "handler", role
+            assert "请报进展" in page or role != "handler", role
+            assert len(counted) <= 7, (role, counted)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)

@@ -15,22 +15,8 @@ from sqlalchemy import select
 from models import Appeal, Delivery, Problem, ProblemUpdate, Unit, db, desk, intake, local_now, reminders, workflow
 from models.steps import StepName
 from tests.conftest import csrf_token
-from tests.factories import VALID_CREDIT_CODE, named, scoped_world
-
-
-@pytest.fixture
-def world(seeded):
-    with seeded.app_context():
-        return scoped_world()
-
-
-def set_rows(app, world, **changes):
-    with app.app_context():
-        for key, values in changes.items():
-            row = db.session.get(Problem, world[key][1])
-            for name, value in values.items():
-                setattr(row, name, value)
-        db.session.commit()
+from tests.factories import VALID_CREDIT_CODE, named
+from tests.test_desk import set_rows, world  # noqa: F401 (a fixture)
 
 
 def take(client, step: str, problem_id: int, **data):

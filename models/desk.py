@@ -68,7 +68,7 @@ class Line:
     page_args: tuple[tuple[str, str], ...] = ()  # the arguments of its own page (a filter of that list)
     quiet: bool = False  # shown only when it counts something (a fault to mend rather than daily work)
     listed: int = ITEMS_PER_LINE  # how many of its problems the desk lists
-    words: str | None = None  # the step whose latest timeline line each listed problem shows (the request's reason…)
+    words: tuple[str, ...] = ()  # the steps whose latest timeline line each listed problem shows (the request's reason…)
 
 
 # --- conditions (each on top of the user's row scope) ---
@@ -207,10 +207,11 @@ ROLE_LINES: dict[str, tuple[Line, ...]] = {
         APPEALS,
         Line("unassigned", "待交办", "工作组收集、等待交办的问题", "primary", unassigned, StepName.ASSIGN),
         Line("extensions", "延期申请待批", "责任单位申请延期、等待审批", "warning", extension_pending,
-             StepName.APPROVE_EXTENSION, words=StepName.REQUEST_EXTENSION),
-        Line("to_close", "申请办结待销号", "责任单位已申请办结、等待核实销号", "primary", to_close, StepName.CLOSE),
+             StepName.APPROVE_EXTENSION, words=(StepName.REQUEST_EXTENSION,)),
+        Line("to_close", "申请办结待销号", "责任单位已申请办结、等待核实销号", "primary", to_close, StepName.CLOSE,
+             words=(StepName.RESOLVE,)),
         Line("revisit", "企业不满意待回访", "企业评价办理结果为不满意，须回访后重新办理或说明情况，才能销号", "danger", revisit_due,
-             StepName.REVISIT, words=StepName.RATED),
+             StepName.REVISIT, words=(StepName.RATED,)),
         Line("overdue", "已逾期", "超过办理时限仍未办结的问题，逾期最久的在前", "danger", red, StepName.URGE,
              listed=OVERDUE_LISTED),
         Line("flagged", "挂牌督办", "挂牌督办、尚未办结销号的问题", "warning", is_flagged),
@@ -229,7 +230,7 @@ ROLE_LINES: dict[str, tuple[Line, ...]] = {
         Line("flagged", "挂牌督办", "挂牌督办、尚未办结销号的问题", "warning", is_flagged),
         Line("escalated", "已上报", "上报市级、省级，尚未办结销号的问题", "info", is_escalated),
         Line("to_comment", "待批示", "挂牌督办或上报以后还没有领导批示的问题", "danger", awaiting_comment, StepName.COMMENT,
-             order=("id",)),  # the longest waiting first, read off the list of raised ones in order
+             order=("id",), words=(StepName.FLAG, StepName.ESCALATE)),  # why it was raised  # the longest waiting first, read off the list of raised ones in order
     ),
 }
 ROLE_LINES["admin"] = ROLE_LINES["coordinator"]
@@ -312,18 +313,20 @@ def authors():
 
 def words(lines: tuple[Line, ...], listed: dict[str, list[Problem]]) -> dict[tuple[str, int], ProblemUpdate]:
     """What the listed problems of lines that show words say: for each (line key, problem id), the latest timeline line
-    of the line's `words` step (the unit's reason for a 延期 request, the enterprise's words in its rating), with its
-    author; one statement, none when no line lists any."""
+    of one of the line's `words` steps (the unit's reason for a 延期 request or its result, the enterprise's words in
+    its rating, why a problem was flagged or escalated), with its author; one statement, none when no line lists any."""
     wanted = {(line.key, p.id): line.words for line in lines if line.words for p in listed.get(line.key, ())}
     if not wanted:
         return {}
-    found: dict[tuple[int, str], ProblemUpdate] = {}
+    latest: dict[tuple[str, int], ProblemUpdate] = {}
     for row in db.session.scalars(
             select(ProblemUpdate).where(ProblemUpdate.problem_id.in_({pid for _, pid in wanted}),
-                                        ProblemUpdate.step.in_(set(wanted.values())))
+                                        ProblemUpdate.step.in_(set().union(*wanted.values())))
             .options(*authors()).order_by(ProblemUpdate.created_at, ProblemUpdate.id)):
-        found[(row.problem_id, row.step)] = row  # the latest wins
-    return {key: found[(key[1], step)] for key, step in wanted.items() if (key[1], step) in found}
+        for key, steps in wanted.items():
+            if key[1] == row.problem_id and row.step in steps:
+                latest[key] = row  # the latest wins
+    return latest
 
 
 def notices(user, clock: Clock, limit: int = NOTICES_LISTED) -> list[ProblemUpdate]:

@@ -208,3 +208,12 @@ def test_the_words_cost_one_statement_however_many_problems_are_listed(seeded, w
             assert len(counted) <= 7, (role, counted)
     finally:
         event.remove(engine, "before_cursor_execute", count)
+
+
+def test_a_leader_reads_why_a_problem_awaits_a_comment_and_the_office_reads_the_result_it_closes(seeded, world, login_as):
+    set_rows(seeded, world, PA2={"status": "办理中"})
+    take(login_as("coordinator"), "flag", world["PA2"][1], note="三个月未解决，列入挂牌督办")
+    assert "三个月未解决，列入挂牌督办" in section(login_as("leader").get("/admin/").text, "to_comment")
+    set_rows(seeded, world, PB={"status": "办理中"})
+    take(login_as("admin"), "resolve", world["PB"][1], resolution="已协调银行发放贷款 500 万元")
+    assert "已协调银行发放贷款 500 万元" in section(login_as("coordinator").get("/admin/").text, "to_close")

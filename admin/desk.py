@@ -31,10 +31,19 @@ STARTS: dict[str, tuple[tuple[str, str, str], ...]] = {
 }
 
 
-def starts_for(role: str | None) -> list[tuple[str, str, str]]:
-    """The role's start actions, with the URLs they open (back to the desk afterwards)."""
+def report_form(period=None) -> str:
+    """The 报送 form, for the period of a report due (its kind and dates filled in), back to the desk afterwards."""
+    args = {"kind": period.kind, "period_start": period.start.isoformat(), "period_end": period.end.isoformat()} \
+        if period is not None else {}
+    return url_for("report.create_view", url=url_for("admin.index"), **args)
+
+
+def starts_for(role: str | None, reports=()) -> list[tuple[str, str, str]]:
+    """The role's start actions, with the URLs they open (back to the desk afterwards); 报送 opens the form of the
+    first report due, if any."""
     here = url_for("admin.index")
-    return [(label, hint, url_for(endpoint, url=here)) for label, hint, endpoint in STARTS.get(role or "", ())]
+    return [(label, hint, report_form(reports[0][1] if reports else None) if endpoint == "report.create_view"
+             else url_for(endpoint, url=here)) for label, hint, endpoint in STARTS.get(role or "", ())]
 
 
 class DeskView(SecureIndex):
@@ -57,7 +66,8 @@ class DeskView(SecureIndex):
                 if current_user.role in workflow.OFFICE else None)  # the office's: it assigns and extends deadlines
         late = workflow.late_requests(p.id for p in listed if p.extension_requested_until)
         return self.render("admin/desk.html", lines=lines, counts=counts, items=items, calendar_note=note,
-                           words=words, notices=notices, starts=starts_for(current_user.role),
+                           words=words, notices=notices, starts=starts_for(current_user.role, reports),
+                           report_form=report_form,
                            late=late, late_label=workflow.LATE_REQUEST,
                            campaign_id=clock.campaign_id, campaigns=campaigns,
                            reports=reports, steps=workflow.STEPS, line_url=line_url, light_badge=light_badge,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask import flash, request
+from werkzeug.datastructures import MultiDict
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.model.form import converts
@@ -95,6 +96,7 @@ class VersionedForms(ModelView):
 
     create_defaults = ("campaign", "body", "collected_by_body", "collected_by_person")  # from DEFAULTS, on a new form
     today_defaults: tuple[str, ...] = ()  # the date (or date-and-time) fields a new form fills with today (now)
+    args_defaults: tuple[str, ...] = ()  # the fields a new form may take from its URL (?kind=…: the desk's 填报 link)
 
     def scaffold_form(self):
         form_class = super().scaffold_form()
@@ -114,6 +116,12 @@ class VersionedForms(ModelView):
             for name in self.today_defaults:
                 if name in form and form[name].data is None:
                     form[name].data = (NOW if form[name].type == "DateTimeField" else TODAY)(current_user)
+            for name in self.args_defaults:
+                if name in form and request.args.get(name):
+                    form[name].process(MultiDict([(name, request.args[name])]))  # read as it would be typed
+                    if form[name].process_errors:  # not a value of the field: left empty
+                        form[name].process(None)
+                        form[name].raw_data = None
         return form
 
     def owned(self) -> bool:

@@ -606,6 +606,7 @@ class ReportView(SecureModelView):
     form_ajax_refs = {"body": BODY_AJAX}
     column_default_sort = ("period_start", True)
     today_defaults = ("submitted_at",)
+    args_defaults = ("kind", "period_start", "period_end")  # the period the desk's 填报 is for
 
 
 class UserView(SecureModelView):

@@ -2,7 +2,9 @@
 (the row goes into it), dates start on today, and a working group's forms name its group (and the person it is)."""
 from __future__ import annotations
 
+import html
 import re
+from urllib.parse import unquote
 
 from sqlalchemy import select
 
@@ -55,3 +57,17 @@ def test_a_visit_saved_without_a_campaign_field_goes_into_the_users_campaign(see
 def test_a_user_of_several_campaigns_still_chooses(seeded, login_as):
     page = login_as("admin").get("/admin/problem/new/").text  # the system administrator sees both seeded campaigns
     assert "campaign" in fields(page)
+
+
+def test_the_desks_report_link_opens_the_form_of_the_period_due(seeded, login_as):
+    group = login_as("group")
+    desk = group.get("/admin/").text
+    links = [html.unescape(u) for u in re.findall(r'href="(/admin/report/new/[^"]+)"', desk)]
+    due = [u for u in links if "period_start=" in u]
+    assert due, "the seeded tasks name the group's 周调度 and 旬通报"
+    form = group.get(due[0]).text
+    kind = unquote(re.search(r"kind=([^&]+)", due[0]).group(1))
+    start = re.search(r"period_start=([\d-]+)", due[0]).group(1)
+    assert value(form, "period_start") == start
+    assert re.search(rf'<option selected value="{kind}"|<option value="{kind}" selected', form), kind
+    assert value(group.get("/admin/report/new/?period_start=not-a-date").text, "period_start") == ""  # ignored

@@ -1,6 +1,6 @@
 """Take the README's screenshots again: each role's desk, the ledger, a problem page, the 交办 form with its date picker,
 the 红黑榜, the audit log, the 词表, a campaign's settings, the import of an office's .xls, a 诉求 in the office's
-queue, the outbox's failed messages and the work calendar at 1366×768, and the desk, the ledger and the enterprise portal on a phone (375 px), from a fresh SQLite database with
+queue, the outbox's failed messages and the work calendar at 1366×768, and the desk (a unit's, a working group's), the menu, the ledger and the enterprise portal on a phone (375 px), from a fresh SQLite database with
 the seeds and 80 demo problems around today.
 
     .venv/bin/python docs/screens.py          # writes docs/screens/*.png
@@ -131,6 +131,9 @@ def main() -> int:
         shot("admin", "/admin/calendar_day/?page_size=20&page=1", "calendar.png")  # the end of 2026, then 2027 推算
         shot("handler", "/admin/", "phone_desk.png", PHONE)
         shot("handler", "/admin/problem/", "phone_ledger.png", PHONE)
+        shot("group", "/admin/", "phone_desk_group.png", PHONE)  # 录入问题, 登记走访, 报送
+        shot("handler", "/admin/", "phone_menu.png", PHONE,  # a responsible unit's five menu entries
+             then=lambda page: (page.click(".navbar-toggler"), page.wait_for_timeout(800)))
         browser.close()
     server.shutdown()
     shutil.rmtree(folder, ignore_errors=True)

@@ -27,7 +27,7 @@ from .org import Campaign, Unit
 from .portal import Appeal
 from .problem import Problem, ProblemUpdate
 from .steps import STEPS, StepName
-from .vocab import RUNNING_STATUSES
+from .vocab import RUNNING_STATUSES, Status
 
 
 class Level:
@@ -206,8 +206,7 @@ def channels() -> list[tuple[str, str | None]]:
 
 def queue_new(since: datetime, now: datetime) -> int:
     """Queue the messages for the outgoing timeline lines (the ladder's; 催办, 挂牌督办 and 重新办理 taken in the panel;
-    an enterprise's 不满意) written at or
-    after `since` that have none yet: one per channel (to the responsible unit's e-mail, when it has one; to the group
+    an enterprise's 不满意) of assigned problems written at or after `since` that have none yet: one per channel (to the responsible unit's e-mail, when it has one; to the group
     robot, whichever kind and address it has now: a line it already has is not queued again when they change). How
     many were queued, counted as those stamped `now`."""
     for channel, address in channels():
@@ -218,6 +217,7 @@ def queue_new(since: datetime, now: datetime) -> int:
                 .join(Problem, Problem.id == ProblemUpdate.problem_id)
                 .join(Unit, Unit.id == Problem.responsible_unit_id)
                 .where(ProblemUpdate.created_at >= since, unit_notice(ProblemUpdate, OUTGOING),
+                       Problem.status != Status.UNASSIGNED,  # not yet the unit's (交办 tells it)
                        target.is_not(None),
                        ~exists().where(Delivery.update_id == ProblemUpdate.id, already)))
         db.session.execute(insert(Delivery).from_select(

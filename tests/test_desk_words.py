@@ -217,3 +217,14 @@ def test_a_leader_reads_why_a_problem_awaits_a_comment_and_the_office_reads_the_
     set_rows(seeded, world, PB={"status": "办理中"})
     take(login_as("admin"), "resolve", world["PB"][1], resolution="已协调银行发放贷款 500 万元")
     assert "已协调银行发放贷款 500 万元" in section(login_as("coordinator").get("/admin/").text, "to_close")
+
+
+def test_a_flag_before_the_problem_is_assigned_sends_nothing(seeded, world, login_as, monkeypatch):
+    with seeded.app_context():
+        named(Unit, "市财政局").email = "czj@example.gov.cn"  # PA's intended unit, not yet assigned
+        db.session.commit()
+    monkeypatch.setitem(seeded.config, "SMTP_HOST", "127.0.0.1")
+    take(login_as("coordinator"), "flag", world["PA"][1], note="先挂牌")
+    with seeded.app_context():
+        now = local_now()
+        assert reminders.queue_new(now - timedelta(days=1), now) == 0

@@ -230,7 +230,8 @@ ROLE_LINES: dict[str, tuple[Line, ...]] = {
         Line("flagged", "挂牌督办", "挂牌督办、尚未办结销号的问题", "warning", is_flagged),
         Line("escalated", "已上报", "上报市级、省级，尚未办结销号的问题", "info", is_escalated),
         Line("to_comment", "待批示", "挂牌督办或上报以后还没有领导批示的问题", "danger", awaiting_comment, StepName.COMMENT,
-             order=("id",), words=(StepName.FLAG, StepName.ESCALATE)),  # why it was raised  # the longest waiting first, read off the list of raised ones in order
+             order=("id",), words=(StepName.FLAG, StepName.ESCALATE)),  # the longest waiting first (read off the list of
+        # raised ones in order), each with why it was raised
     ),
 }
 ROLE_LINES["admin"] = ROLE_LINES["coordinator"]

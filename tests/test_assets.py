@@ -29,6 +29,10 @@ def test_every_asset_of_every_roles_desk_and_ledger_is_fingerprinted_and_kept_a_
                 assert re.search(r"[?&]v=[0-9a-f]{12}$", url), url
                 seen.add(url)
     anonymous = seeded.test_client()
+    for page in ("/login", "/portal/SJY/"):  # the login page and the enterprise portal, on a phone before any login
+        urls = assets(anonymous.get(page).text)
+        assert urls and all(re.search(r"[?&]v=[0-9a-f]{12}$", url) for url in urls), (page, urls)
+        seen.update(urls)
     for url in seen:
         response = anonymous.get(url)
         assert response.status_code == 200 and response.headers["Cache-Control"] == IMMUTABLE, url

@@ -61,12 +61,13 @@ class DeskView(SecureIndex):
         items = desk.items(current_user, clock)
         words = desk.words(lines, items)
         notices = desk.notices(current_user, clock) if counts.get("notices") else []
+        told = desk.told(current_user, clock) if any(counts.get(line.key) for line in lines if line.words) else {}
         listed = [p for line in lines for p in items.get(line.key, ())]
         note = (calendar.desk_note(clock.today, [p.deadline for p in listed if p.deadline])
                 if current_user.role in workflow.OFFICE else None)  # the office's: it assigns and extends deadlines
         late = workflow.late_requests(p.id for p in listed if p.extension_requested_until)
         return self.render("admin/desk.html", lines=lines, counts=counts, items=items, calendar_note=note,
-                           words=words, notices=notices, starts=starts_for(current_user.role, reports),
+                           words=words, notices=notices, told=told, starts=starts_for(current_user.role, reports),
                            report_form=report_form,
                            late=late, late_label=workflow.LATE_REQUEST,
                            campaign_id=clock.campaign_id, campaigns=campaigns,

@@ -221,7 +221,8 @@ ROLE_LINES: dict[str, tuple[Line, ...]] = {
     "group": (
         APPEALS,
         Line("collected", "本组待交办", "本组收集、等待推进办交办的问题（可修改或撤销）", "primary", collected_pending),
-        Line("returned", "被退回", "责任单位退回、等待重新交办的本组问题", "warning", returned),
+        Line("returned", "被退回", "责任单位退回、等待重新交办的本组问题", "warning", returned,
+             words=(StepName.RETURN,)),  # listed with the unit's reason
         Line("visits", "走访未达标企业", "集中上门阶段内，本组联点企业中走访次数未达标的", "danger",
              counter=visits_below_target, page="visit_compliance.index"),
         Line("reports", "本期待报送", "本周周调度、本旬旬通报中本组尚未报送的", "warning", page="submissions.index"),
@@ -306,9 +307,9 @@ def items(user, clock: Clock) -> dict[str, list[Problem]]:
     return listed
 
 
-def authors():
+def authors(line=ProblemUpdate):
     """Load a timeline line's author with what names them (User.shown_name), in the same statement."""
-    author = joinedload(ProblemUpdate.author)
+    author = joinedload(line.author)
     return author.joinedload(User.unit), author.joinedload(User.body)
 
 
@@ -328,6 +329,23 @@ def words(lines: tuple[Line, ...], listed: dict[str, list[Problem]]) -> dict[tup
             if key[1] == row.problem_id and row.step in steps:
                 latest[key] = row  # the latest wins
     return latest
+
+
+def told(user, clock: Clock) -> dict[str, list[ProblemUpdate]]:
+    """For each line that shows words but has no step to take (a working group's 被退回): the latest of those words on
+    each of its first problems, newest first, with the problem and its enterprise; one statement a line."""
+    found = {}
+    for line in lines_for(user):
+        if line.condition is None or line.step or not line.words:
+            continue
+        said, later = aliased(ProblemUpdate), aliased(ProblemUpdate)  # (the condition may look at the timeline)
+        newer = exists().where(later.problem_id == said.problem_id, later.step.in_(line.words), later.id > said.id)
+        found[line.key] = list(db.session.scalars(
+            select(said).join(Problem, Problem.id == said.problem_id)
+            .where(scoped(line.condition(user, clock), user, clock), said.step.in_(line.words), ~newer)
+            .options(*authors(said), joinedload(said.problem).joinedload(Problem.enterprise))
+            .order_by(said.created_at.desc(), said.id.desc()).limit(line.listed)))
+    return found
 
 
 def notices(user, clock: Clock, limit: int = NOTICES_LISTED) -> list[ProblemUpdate]:

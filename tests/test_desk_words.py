@@ -228,3 +228,15 @@ def test_a_flag_before_the_problem_is_assigned_sends_nothing(seeded, world, logi
     with seeded.app_context():
         now = local_now()
         assert reminders.queue_new(now - timedelta(days=1), now) == 0
+
+
+def test_a_group_reads_why_a_unit_sent_its_problem_back(seeded, world, login_as):
+    from tests.factories import staff_of
+
+    with seeded.app_context():
+        problem = db.session.get(Problem, world["PA2"][1])
+        problem.lead_person = staff_of("市发改局")
+        db.session.commit()
+    take(login_as("handler"), "return", world["PA2"][1], reason="该事项属市自然资源局职责，请改交")
+    shown = section(login_as("group").get("/admin/").text, "returned")
+    assert "退回：该事项属市自然资源局职责，请改交" in shown and "查看" in shown

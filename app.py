@@ -7,6 +7,7 @@ import documents
 import exports
 import imports
 import ops
+import ops.assets
 import portal
 import seeds
 from models import db, migrate
@@ -25,4 +26,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     imports.init_app(app)
     ops.init_app(app)
     portal.init_app(app)
+    ops.assets.init_app(app)  # last: it fingerprints the static files of every blueprint registered before it
     return app

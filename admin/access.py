@@ -114,6 +114,26 @@ PAGES: dict[str, frozenset[str]] = {
 }
 
 
+# What each role's menu offers: the pages it uses day to day, so that a responsible unit's menu on a phone has five
+# entries rather than nine. A page left out stays open to the role by its URL and the links that lead to it (POLICY
+# and PAGES decide that): it is only not in the menu. None: every page the role may open.
+MENUS: dict[str, frozenset[str] | None] = {
+    "admin": None,
+    "coordinator": None,
+    "group": frozenset({"stats", "enterprise", "enterprise_group", "visit", "event", "appeal", "problem",
+                        "visit_compliance", "submissions", "report", "reports", "imports", "portal_cards"}),
+    "handler": frozenset({"stats", "problem", "overdue", "due_soon", "flagged", "stale", "reports"}),
+    "leader": frozenset({"stats", "problem", "overdue", "due_soon", "flagged", "escalated", "stale", "ranking",
+                         "visit_compliance", "submissions", "reports"}),
+}
+
+
+def in_menu(role: str | None, view: str) -> bool:
+    """Whether `role`'s menu lists `view` (MENUS; whether the role may open it is `allows` and PAGES)."""
+    shown = MENUS.get(role or "")
+    return shown is None or view in shown
+
+
 def allows(role: str | None, view: str, op: str) -> bool:
     """Whether `role` may perform `op` on `view`."""
     return op in POLICY.get(view, {}).get(role or "", NONE)
@@ -132,6 +152,9 @@ def check_complete(view_endpoints: set[str], page_endpoints: set[str]) -> None:
     extra = (set(POLICY) - view_endpoints) | (set(PAGES) - page_endpoints)
     if missing or extra:
         raise RuntimeError(f"权限表与视图不一致：缺少 {sorted(missing)}，多余 {sorted(extra)}")
+    unknown = set().union(*(shown for shown in MENUS.values() if shown)) - view_endpoints - page_endpoints
+    if set(MENUS) != set(ROLES) or unknown:
+        raise RuntimeError(f"菜单表与视图不一致：角色 {sorted(set(MENUS) ^ set(ROLES))}，不存在的视图 {sorted(unknown)}")
     for view, roles in POLICY.items():
         if set(roles) != set(ROLES):
             raise RuntimeError(f"权限表中视图 {view} 未对全部角色作出规定：{sorted(set(ROLES) ^ set(roles))}")

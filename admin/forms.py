@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask import flash, request
+from werkzeug.datastructures import MultiDict
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.model.form import converts
@@ -14,9 +15,11 @@ from wtforms import HiddenField
 from wtforms.fields.core import UnboundField
 from wtforms.validators import ValidationError
 
-from models import Problem, db
+from models import Problem, db, local_now
+from models.base import CampaignOwnedMixin
 from models.workflow import WORKFLOW_COLUMNS
 
+from .campaigns import user_campaigns
 from .errors import check_unique, stale_message
 from .fields import (ScopedAjaxSelect, ScopedAjaxSelectMultiple, ScopedSelect, ScopedSelectMultiple, TermSelect, WithinRange,
                      within_calendar)
@@ -69,11 +72,31 @@ class ScopedModelConverter(AdminModelConverter):
         return super().handle_decimal_types(column=column, field_args=field_args, **extra)
 
 
-class VersionedForms(ModelView):
-    """Create and edit forms: a new row starts in the user's scope, an edit carries the version it was opened at
-    (a save over a newer version is refused, saying who changed what), and a saved row must stay in the user's scope."""
+def one_campaign():
+    """The user's campaign when they may see only one (a new form need not ask for it), else None."""
+    campaigns = user_campaigns()
+    return campaigns[0] if len(campaigns) == 1 else None
 
-    create_defaults = ("campaign", "body", "collected_by_body")  # filled from the user's scope on a new form
+
+# What a new form starts from, by field name: the user's scope (their group, as 收集工作组 too; the person they are,
+# as 收集人) and the day (a date field: today; a date-and-time field: now).
+DEFAULTS = {
+    "campaign": lambda user: user.campaign,
+    "body": lambda user: user.body,
+    "collected_by_body": lambda user: user.body,
+    "collected_by_person": lambda user: user.person,
+}
+TODAY, NOW = (lambda user: local_now().date()), (lambda user: local_now().replace(second=0, microsecond=0))
+
+
+class VersionedForms(ModelView):
+    """Create and edit forms: a new row starts in the user's scope and on today's date, without asking for the
+    campaign when the user has only one; an edit carries the version it was opened at (a save over a newer version is
+    refused, saying who changed what), and a saved row must stay in the user's scope."""
+
+    create_defaults = ("campaign", "body", "collected_by_body", "collected_by_person")  # from DEFAULTS, on a new form
+    today_defaults: tuple[str, ...] = ()  # the date (or date-and-time) fields a new form fills with today (now)
+    args_defaults: tuple[str, ...] = ()  # the fields a new form may take from its URL (?kind=…: the desk's 填报 link)
 
     def scaffold_form(self):
         form_class = super().scaffold_form()
@@ -83,13 +106,34 @@ class VersionedForms(ModelView):
 
     def create_form(self, obj=None):
         form = super().create_form(obj)
+        if "campaign" in form and self.owned() and one_campaign() is not None:
+            del form["campaign"]  # nothing to choose: build_new_instance puts the row in the user's one campaign
         if request.method == "GET":
-            defaults = {"campaign": current_user.campaign, "body": current_user.body,
-                        "collected_by_body": current_user.body}
             for name in self.create_defaults:
-                if name in form and form[name].data is None and defaults.get(name) is not None:
-                    form[name].data = defaults[name]
+                value = DEFAULTS[name](current_user) if name in form and form[name].data is None else None
+                if value is not None:
+                    form[name].data = value
+            for name in self.today_defaults:
+                if name in form and form[name].data is None:
+                    form[name].data = (NOW if form[name].type == "DateTimeField" else TODAY)(current_user)
+            for name in self.args_defaults:
+                if name in form and request.args.get(name):
+                    form[name].process(MultiDict([(name, request.args[name])]))  # read as it would be typed
+                    if form[name].process_errors:  # not a value of the field: left empty
+                        form[name].process(None)
+                        form[name].raw_data = None
         return form
+
+    def owned(self) -> bool:
+        """Whether the view's rows each belong to one campaign (models.base.CampaignOwnedMixin)."""
+        return issubclass(self.model, CampaignOwnedMixin)
+
+    def build_new_instance(self):
+        model = super().build_new_instance()
+        campaign = one_campaign() if self.owned() else None
+        if campaign is not None:
+            model.campaign = campaign
+        return model
 
     def edit_form(self, obj=None):
         form = super().edit_form(obj)

@@ -202,6 +202,7 @@ class ProblemView(InlineEnterprise, StepsMixin, SecureModelView):
                      joinedload(Problem.responsible_unit).load_only(Unit.name, raiseload=True))
     details_template = "admin/problem_details.html"
     list_template = "admin/ledger_list.html"
+    today_defaults = ("collected_on",)
     action_family = "problem"  # its actions are the workflow's steps
     linked_details = True  # 问题编号 opens the problem's page
     count_with_page = ("responsible_unit_id",)  # one unit's problems, in ix_problem_unit_scope

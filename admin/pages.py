@@ -7,7 +7,7 @@ from flask import abort, current_app, has_request_context, redirect, request, ur
 from flask_admin import AdminIndexView, BaseView
 from flask_login import current_user
 
-from .access import PAGES
+from .access import PAGES, in_menu
 
 
 def per_request(key: str, compute):
@@ -48,6 +48,9 @@ class PageAccess:
 
     def is_accessible(self) -> bool:
         return current_role() in PAGES.get(self.endpoint, ())
+
+    def is_visible(self) -> bool:
+        return self.endpoint == "admin" or in_menu(current_role(), self.endpoint)  # the menu of the role (MENUS)
 
     def inaccessible_callback(self, name, **kwargs):
         if not current_user.is_authenticated:

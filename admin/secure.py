@@ -73,6 +73,9 @@ class SecureModelView(PagedList, ListArguments, VersionedForms, ChineseMessages)
     def is_accessible(self) -> bool:
         return current_role() is not None and self.allowed("list")
 
+    def is_visible(self) -> bool:
+        return access.in_menu(current_role(), self.endpoint)  # the role's menu (access.MENUS)
+
     def inaccessible_callback(self, name, **kwargs):
         return login_redirect() if not current_user.is_authenticated else abort(403)
 

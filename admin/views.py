@@ -456,6 +456,7 @@ class VisitView(InlineEnterprise, SecureModelView):
     form_excluded_columns = FORM_EXCLUDED
     form_ajax_refs = {"body": BODY_AJAX, "enterprise": ENTERPRISE_AJAX}
     column_default_sort = ("visited_on", True)
+    today_defaults = ("visited_on",)
 
 
 class EventView(SecureModelView):
@@ -623,6 +624,8 @@ class ReportView(SecureModelView):
     column_filters = ("campaign.name", "kind", "body.name", "period_start")
     form_ajax_refs = {"body": BODY_AJAX}
     column_default_sort = ("period_start", True)
+    today_defaults = ("submitted_at",)
+    args_defaults = ("kind", "period_start", "period_end")  # the period the desk's 填报 is for
 
 
 class UserView(SecureModelView):

@@ -18,7 +18,9 @@ repeated requests taken in turns with their baseline, and reported as figures an
     them, enterprise names written otherwise or misspelt, matched against every enterprise): the preview, then the
     import with the close names confirmed, each under 10 s (IMPORT_SECONDS);
   - the reminder ladder of `flask remind` over every running problem, against reading those problems' deadlines;
-  - 100 交办通知书 in 公文 layout (one file, and a .zip), against a bare python-docx document per problem.
+  - 100 交办通知书 in 公文 layout (one file, and a .zip), against a bare python-docx document per problem;
+  - what each role's desk and ledger transfer to a browser on a first and a repeat visit (bench/weight.py: the
+    repeat visit, with the static files cached for a year under fingerprinted URLs, under 100 KB).
 Set BENCH_DATABASE_URL to run on PostgreSQL or MariaDB (the database is emptied and rebuilt).
 """
 from __future__ import annotations
@@ -62,6 +64,7 @@ import documents  # noqa: E402
 from docx import Document as DocxDocument  # noqa: E402
 from seeds.demo import load_demo  # noqa: E402
 from seeds.loader import load_seeds  # noqa: E402
+from bench.weight import weights  # noqa: E402
 
 IMPORT_SECONDS = 10  # each import of 10,000 rows (the issue's target; 15 s before)
 UPLOAD_CHECK_PAIRS = 15  # check-and-read pairs behind the 上传检查 ratio: 40 quick runs in a row all passed with 15
@@ -366,6 +369,9 @@ def main() -> int:
                 failures.append(f"{who} 我的待办 SQL {counter.count} 条")
         with app.app_context():
             event.remove(db.engine, "before_cursor_execute", counter.hit)
+
+    with section("页面传输量（首次与再次访问，压缩后的正文加响应头；bench/weight.py）"):
+        failures += weights(app, DESK_USERS, client_for)
 
     with section("问题页面（案卷：头部、步骤、分节、办理过程）与原生 Flask-Admin 详情页对比"):
         for who in ("coordinator", "handler"):

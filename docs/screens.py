@@ -1,7 +1,8 @@
 """Take the README's screenshots again: each role's desk, the ledger, a problem page, the 交办 form with its date picker,
 the 红黑榜, the audit log, the 词表, a campaign's settings, the import of an office's .xls, a 诉求 in the office's
 queue (受理 asking 所在镇（园区）), the outbox's failed messages, the work calendar, a problem's 留言, the 合并 form, 新增企业 on
-the problem form and a refused form at 1366×768, and the desk, the ledger and the enterprise portal on a phone (375 px), from a fresh SQLite database with
+the problem form and a refused form at 1366×768, and the desk (a unit's, a working group's), the menu, the ledger and the
+enterprise portal on a phone (375 px), from a fresh SQLite database with
 the seeds and 80 demo problems around today.
 
     .venv/bin/python docs/screens.py          # writes docs/screens/*.png
@@ -156,6 +157,9 @@ def main() -> int:
              then=lambda page: page.click("button:text-is('确认交办')"))
         shot("handler", "/admin/", "phone_desk.png", PHONE)
         shot("handler", "/admin/problem/", "phone_ledger.png", PHONE)
+        shot("group", "/admin/", "phone_desk_group.png", PHONE)  # 录入问题, 登记走访, 报送
+        shot("handler", "/admin/", "phone_menu.png", PHONE,  # a responsible unit's five menu entries
+             then=lambda page: (page.click(".navbar-toggler"), page.wait_for_timeout(800)))
         browser.close()
     server.shutdown()
     shutil.rmtree(folder, ignore_errors=True)

@@ -27,15 +27,17 @@ from . import reminders
 from .problem import Problem, ProblemRead, ProblemUpdate, Report
 from .scope import count_parts, in_campaign, read_filter
 from .task import Task, task_body
+from .user import User
 from .vocab import Status
 from .steps import StepName
 
 ITEMS_PER_LINE = 5  # problems listed under a line of the desk, most urgent first, each with its step button
+NOTICES_LISTED = 10  # the unread notices a unit's desk shows with their words, newest first
+OVERDUE_LISTED = 10  # the most overdue problems the office's desk lists (the ledger has them all)
 
-# What happens on a unit's problem that the unit must read: a leader's 批示, the office sending a result back, the
-# office's decision on a 延期 request (催办 joins them with the reminders).
-NOTICES = (StepName.COMMENT, StepName.URGE, StepName.REOPEN, StepName.APPROVE_EXTENSION, StepName.REJECT_EXTENSION,
-           *reminders.STEP_OF.values())  # and the automatic ladder's (flask remind)
+# What happens on a unit's problem that the unit must read: a leader's 批示, 催办, 挂牌督办, the office sending a result
+# back, its decision on a 延期 request, the automatic ladder's lines (flask remind), an enterprise's 不满意.
+NOTICES = reminders.NOTICES
 RAISED = (StepName.FLAG, StepName.ESCALATE)  # what calls for a leader's 批示
 EPOCH = datetime(1900, 1, 1)
 
@@ -66,6 +68,8 @@ class Line:
     order: tuple = ("deadline", "id")  # the order of its first problems on the desk (items)
     page_args: tuple[tuple[str, str], ...] = ()  # the arguments of its own page (a filter of that list)
     quiet: bool = False  # shown only when it counts something (a fault to mend rather than daily work)
+    listed: int = ITEMS_PER_LINE  # how many of its problems the desk lists
+    words: tuple[str, ...] = ()  # the steps whose latest timeline line each listed problem shows (the request's reason…)
 
 
 # --- conditions (each on top of the user's row scope) ---
@@ -76,6 +80,11 @@ def unassigned(user, clock):
 
 def to_accept(user, clock):
     return and_(Problem.status == Status.ASSIGNED, Problem.responsible_unit_id == user.unit_id)
+
+
+def in_hand(user, clock):
+    """The unit's problems it signed for (办理中) as 主办: what it works on, until it asks for 办结."""
+    return and_(Problem.status == Status.HANDLING, Problem.responsible_unit_id == user.unit_id)
 
 
 def yellow(user, clock):
@@ -95,14 +104,19 @@ def to_close(user, clock):
 
 
 def unread_notices(user, clock):
-    """Problems of the unit with a 批示, 催办, 重新办理 or 延期 decision the user has not seen since (opened the problem).
-    Found from the notices (few, by ix_problem_update_action) rather than by looking at each of the unit's problems."""
+    """Problems of the unit with a 批示, 催办, 挂牌督办, 重新办理, 延期 decision or 不满意 the user has not seen since
+    (opened the problem). Found from the notices (few, by ix_problem_update_step) rather than by looking at each of the
+    unit's problems."""
+    return Problem.id.in_(select(ProblemUpdate.problem_id).where(unread(user)))
+
+
+def unread(user):
+    """A SQL condition on ProblemUpdate: a notice (reminders.unit_notice) the user has not seen, by someone else."""
     seen = (select(ProblemRead.read_at).where(ProblemRead.user_id == user.id,
                                               ProblemRead.problem_id == ProblemUpdate.problem_id)
             .correlate(ProblemUpdate).scalar_subquery())
-    return Problem.id.in_(select(ProblemUpdate.problem_id).where(
-        ProblemUpdate.step.in_(NOTICES), ProblemUpdate.created_at > func.coalesce(seen, EPOCH),
-        or_(ProblemUpdate.author_id.is_(None), ProblemUpdate.author_id != user.id)))
+    return and_(reminders.unit_notice(ProblemUpdate), ProblemUpdate.created_at > func.coalesce(seen, EPOCH),
+                or_(ProblemUpdate.author_id.is_(None), ProblemUpdate.author_id != user.id))
 
 
 def unread_messages(user, clock):
@@ -194,9 +208,12 @@ APPEALS = Line("appeals", "待受理诉求", "企业通过服务平台（扫码�
 ROLE_LINES: dict[str, tuple[Line, ...]] = {
     "handler": (
         Line("to_accept", "待签收", "已交办给本单位、尚未签收的问题", "primary", to_accept, StepName.ACCEPT, bulk=True),
+        Line("in_hand", "办理中", "本单位已签收、正在办理的问题：办好后申请办结", "primary", in_hand, StepName.RESOLVE,
+             listed=10),
         Line("due_soon", "即将到期", "办理中、离办理时限不超过黄灯天数的问题", "warning", yellow, StepName.PROGRESS),
         Line("overdue", "已逾期", "超过办理时限仍未办结的问题", "danger", red, StepName.PROGRESS),
-        Line("notices", "新批示与催办", "领导批示、催办、重新办理、延期批复等您还没有看过的", "info", unread_notices),
+        Line("notices", "新批示与催办", "领导批示、催办、挂牌督办、重新办理、延期批复、企业不满意等您还没有看过的", "info",
+             unread_notices),
         Line("my_extensions", "延期申请待批复", "已申请延期、等待推进办审批", "secondary", extension_pending),
         MESSAGES,
     ),
@@ -204,11 +221,13 @@ ROLE_LINES: dict[str, tuple[Line, ...]] = {
         APPEALS,
         Line("unassigned", "待交办", "工作组收集、等待交办的问题", "primary", unassigned, StepName.ASSIGN),
         Line("extensions", "延期申请待批", "责任单位申请延期、等待审批", "warning", extension_pending,
-             StepName.APPROVE_EXTENSION),
-        Line("to_close", "申请办结待销号", "责任单位已申请办结、等待核实销号", "primary", to_close, StepName.CLOSE),
+             StepName.APPROVE_EXTENSION, words=(StepName.REQUEST_EXTENSION,)),
+        Line("to_close", "申请办结待销号", "责任单位已申请办结、等待核实销号", "primary", to_close, StepName.CLOSE,
+             words=(StepName.RESOLVE,)),
         Line("revisit", "企业不满意待回访", "企业评价办理结果为不满意，须回访后重新办理或说明情况，才能销号", "danger", revisit_due,
-             StepName.REVISIT),
-        Line("overdue", "已逾期", "超过办理时限仍未办结的问题", "danger", red),
+             StepName.REVISIT, words=(StepName.RATED,)),
+        Line("overdue", "已逾期", "超过办理时限仍未办结的问题，逾期最久的在前", "danger", red, StepName.URGE,
+             listed=OVERDUE_LISTED),
         Line("flagged", "挂牌督办", "挂牌督办、尚未办结销号的问题", "warning", is_flagged),
         Line("failed_deliveries", "外发失败", "多次尝试仍未发出的邮件和群消息：查看原因，改正后重新发送", "danger",
              counter=deliveries_failed, page="delivery.index_view", page_args=(("flt0_0", reminders.FAILED),), quiet=True),
@@ -217,7 +236,8 @@ ROLE_LINES: dict[str, tuple[Line, ...]] = {
     "group": (
         APPEALS,
         Line("collected", "本组待交办", "本组收集、等待推进办交办的问题（可修改或撤销）", "primary", collected_pending),
-        Line("returned", "被退回", "责任单位退回、等待重新交办的本组问题", "warning", returned),
+        Line("returned", "被退回", "责任单位退回、等待重新交办的本组问题", "warning", returned,
+             words=(StepName.RETURN,)),  # listed with the unit's reason
         Line("visits", "走访未达标企业", "集中上门阶段内，本组联点企业中走访次数未达标的", "danger",
              counter=visits_below_target, page="visit_compliance.index"),
         Line("reports", "本期待报送", "本周周调度、本旬旬通报中本组尚未报送的", "warning", page="submissions.index"),
@@ -227,7 +247,8 @@ ROLE_LINES: dict[str, tuple[Line, ...]] = {
         Line("flagged", "挂牌督办", "挂牌督办、尚未办结销号的问题", "warning", is_flagged),
         Line("escalated", "已上报", "上报市级、省级，尚未办结销号的问题", "info", is_escalated),
         Line("to_comment", "待批示", "挂牌督办或上报以后还没有领导批示的问题", "danger", awaiting_comment, StepName.COMMENT,
-             order=("id",)),  # the longest waiting first, read off the list of raised ones in order
+             order=("id",), words=(StepName.FLAG, StepName.ESCALATE)),  # the longest waiting first (read off the list of
+        # raised ones in order), each with why it was raised
     ),
 }
 ROLE_LINES["admin"] = ROLE_LINES["coordinator"]
@@ -281,7 +302,7 @@ def counts(user, clock: Clock) -> dict[str, int]:
     return {key: int(value or 0) for key, value in row._mapping.items()}
 
 
-def items(user, clock: Clock, per_line: int = ITEMS_PER_LINE) -> dict[str, list[Problem]]:
+def items(user, clock: Clock) -> dict[str, list[Problem]]:
     """The first problems of each line that has a step, for the desk's buttons, in the line's order (by default the
     nearest deadline first, else the longest waiting: a line's problems share a status, so this is the ledger's urgency
     within it, and the order of the status and scope indexes, read without sorting); two statements."""
@@ -290,7 +311,7 @@ def items(user, clock: Clock, per_line: int = ITEMS_PER_LINE) -> dict[str, list[
         return {}
     parts = [select(literal(line.key).label("line"), Problem.id.label("pid"), literal(n).label("n"))
              .where(scoped(line.condition(user, clock), user, clock))
-             .order_by(*(getattr(Problem, name) for name in line.order)).limit(per_line).subquery()
+             .order_by(*(getattr(Problem, name) for name in line.order)).limit(line.listed).subquery()
              for n, line in enumerate(wanted)]
     rows = db.session.execute(union_all(*(select(p.c.line, p.c.pid) for p in parts))).all()
     found = {p.id: p for p in db.session.scalars(
@@ -300,6 +321,59 @@ def items(user, clock: Clock, per_line: int = ITEMS_PER_LINE) -> dict[str, list[
     for key, pid in rows:
         listed[key].append(found[pid])
     return listed
+
+
+def authors(line=ProblemUpdate):
+    """Load a timeline line's author with what names them (User.shown_name), in the same statement."""
+    author = joinedload(line.author)
+    return author.joinedload(User.unit), author.joinedload(User.body)
+
+
+def words(lines: tuple[Line, ...], listed: dict[str, list[Problem]]) -> dict[tuple[str, int], ProblemUpdate]:
+    """What the listed problems of lines that show words say: for each (line key, problem id), the latest timeline line
+    of one of the line's `words` steps (the unit's reason for a 延期 request or its result, the enterprise's words in
+    its rating, why a problem was flagged or escalated), with its author; one statement, none when no line lists any."""
+    wanted = {(line.key, p.id): line.words for line in lines if line.words for p in listed.get(line.key, ())}
+    if not wanted:
+        return {}
+    latest: dict[tuple[str, int], ProblemUpdate] = {}
+    for row in db.session.scalars(
+            select(ProblemUpdate).where(ProblemUpdate.problem_id.in_({pid for _, pid in wanted}),
+                                        ProblemUpdate.step.in_(set().union(*wanted.values())))
+            .options(*authors()).order_by(ProblemUpdate.created_at, ProblemUpdate.id)):
+        for key, steps in wanted.items():
+            if key[1] == row.problem_id and row.step in steps:
+                latest[key] = row  # the latest wins
+    return latest
+
+
+def told(user, clock: Clock) -> dict[str, list[ProblemUpdate]]:
+    """For each line that shows words but has no step to take (a working group's 被退回): the latest of those words on
+    each of its first problems, newest first, with the problem and its enterprise; one statement a line."""
+    found = {}
+    for line in lines_for(user):
+        if line.condition is None or line.step or not line.words:
+            continue
+        said, later = aliased(ProblemUpdate), aliased(ProblemUpdate)  # (the condition may look at the timeline)
+        newer = exists().where(later.problem_id == said.problem_id, later.step.in_(line.words), later.id > said.id)
+        found[line.key] = list(db.session.scalars(
+            select(said).join(Problem, Problem.id == said.problem_id)
+            .where(scoped(line.condition(user, clock), user, clock), said.step.in_(line.words), ~newer)
+            .options(*authors(said), joinedload(said.problem).joinedload(Problem.enterprise))
+            .order_by(said.created_at.desc(), said.id.desc()).limit(line.listed)))
+    return found
+
+
+def notices(user, clock: Clock, limit: int = NOTICES_LISTED) -> list[ProblemUpdate]:
+    """The notices (a 批示, 催办, 挂牌督办, 重新办理, 延期 decision, the ladder's reminders, an enterprise's 不满意) on the
+    user's problems that they have not seen, newest first, with their problem, author and words: one statement."""
+    if not tracks_reading(user):
+        return []
+    return list(db.session.scalars(
+        select(ProblemUpdate).join(Problem, Problem.id == ProblemUpdate.problem_id)
+        .where(scoped(unread(user), user, clock))
+        .options(*authors(), joinedload(ProblemUpdate.problem).joinedload(Problem.enterprise))
+        .order_by(ProblemUpdate.created_at.desc(), ProblemUpdate.id.desc()).limit(limit)))
 
 
 def reports_due(user, day: date) -> list[tuple[Task, object]]:

@@ -18,15 +18,16 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app, has_app_context
 from sqlalchemy import (Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, and_, exists, func,
-                        insert, literal, select, update)
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+                        insert, literal, or_, select, update)
+from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 
 from .base import IdMixin, db, local_now
 from .calendar import add_workdays, yellow_horizon
 from .org import Campaign, Unit
+from .portal import Appeal
 from .problem import Problem, ProblemUpdate
 from .steps import STEPS, StepName
-from .vocab import RUNNING_STATUSES
+from .vocab import RUNNING_STATUSES, Status
 
 
 class Level:
@@ -41,7 +42,29 @@ LADDER = (Level.REMIND, Level.URGE, Level.BLUE, Level.YELLOW, Level.RED)
 # the timeline's step for each (models.steps: the manual 催办 step is “催办”, so the system's own say 自动)
 STEP_OF = {Level.REMIND: StepName.AUTO_REMIND, Level.URGE: StepName.AUTO_URGE, Level.BLUE: StepName.BLUE,
            Level.YELLOW: StepName.YELLOW, Level.RED: StepName.RED}
-OUTGOING = (*STEP_OF.values(), StepName.URGE)  # the steps also carried beyond the panel, with models.workflow's 催办
+# What the office, a leader or an enterprise did that the responsible unit must hear of, beyond the panel too (the
+# outbox): the ladder's lines, 催办, 挂牌督办 and 重新办理; and an enterprise's 不满意 (below, `unit_notice`).
+OUTGOING = (*STEP_OF.values(), StepName.URGE, StepName.FLAG, StepName.REOPEN)
+# What waits unread on the unit's desk (新批示与催办): the outgoing lines, a leader's 批示 and the office's decision on
+# a 延期 request, and an enterprise's 不满意.
+NOTICES = (*OUTGOING, StepName.COMMENT, StepName.APPROVE_EXTENSION, StepName.REJECT_EXTENSION)
+
+
+def unsatisfied(line=ProblemUpdate):
+    """A SQL condition: the timeline line `line` is an enterprise's rating (一事一评) below its campaign's satisfied
+    levels, one that called for a 回访 (models.intake.rate): the problem's 诉求 has a 回访, pending or done, and no later
+    rating followed (an earlier 满意 of a result sent back since is not one; a 不满意 answered by a later 满意 no longer)."""
+    later = aliased(ProblemUpdate)
+    return and_(line.step == StepName.RATED,
+                exists().where(Appeal.problem_id == line.problem_id, Appeal.revisit.is_not(None)),
+                ~exists().where(later.problem_id == line.problem_id, later.step == StepName.RATED,
+                                later.id > line.id))
+
+
+def unit_notice(line=ProblemUpdate, steps: tuple[str, ...] = NOTICES):
+    """A SQL condition: the timeline line `line` is news for the responsible unit (one of `steps`, or an enterprise's
+    不满意)."""
+    return or_(line.step.in_(steps), unsatisfied(line))
 
 
 class Reminder(IdMixin, db.Model):
@@ -182,8 +205,8 @@ def channels() -> list[tuple[str, str | None]]:
 
 
 def queue_new(since: datetime, now: datetime) -> int:
-    """Queue the messages for the outgoing timeline lines (the ladder's, and 催办 typed in the panel) written at or
-    after `since` that have none yet: one per channel (to the responsible unit's e-mail, when it has one; to the group
+    """Queue the messages for the outgoing timeline lines (the ladder's; 催办, 挂牌督办 and 重新办理 taken in the panel;
+    an enterprise's 不满意) of assigned problems written at or after `since` that have none yet: one per channel (to the responsible unit's e-mail, when it has one; to the group
     robot, whichever kind and address it has now: a line it already has is not queued again when they change). How
     many were queued, counted as those stamped `now`."""
     for channel, address in channels():
@@ -193,7 +216,9 @@ def queue_new(since: datetime, now: datetime) -> int:
         rows = (select(ProblemUpdate.id, literal(channel), target, literal(PENDING), literal(0), literal(now, DateTime))
                 .join(Problem, Problem.id == ProblemUpdate.problem_id)
                 .join(Unit, Unit.id == Problem.responsible_unit_id)
-                .where(ProblemUpdate.created_at >= since, ProblemUpdate.step.in_(OUTGOING), target.is_not(None),
+                .where(ProblemUpdate.created_at >= since, unit_notice(ProblemUpdate, OUTGOING),
+                       Problem.status != Status.UNASSIGNED,  # not yet the unit's (交办 tells it)
+                       target.is_not(None),
                        ~exists().where(Delivery.update_id == ProblemUpdate.id, already)))
         db.session.execute(insert(Delivery).from_select(
             ["update_id", "channel", "address", "status", "attempts", "created_at"], rows))

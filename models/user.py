@@ -165,7 +165,8 @@ def logged_in_user(user_id: str, token: str) -> User | None:
         return None
     found = db.session.execute(
         select(User, UserSession.password_mark).join(UserSession, UserSession.user_id == User.id)
-        .options(joinedload(User.campaign))  # the campaign its pages are about: settings, the campaigns it sees
+        # the campaign its pages are about (settings, the campaigns it sees), and the unit or group it works for
+        .options(joinedload(User.campaign), joinedload(User.unit), joinedload(User.body))
         .where(UserSession.token_hash == token_hash(token), User.id == int(user_id),
                UserSession.created_at >= local_now() - SESSION_MAX_AGE)
     ).first()

@@ -78,6 +78,8 @@ class CampaignView(SecureModelView):
         "deadline_days": "默认办理时限（工作日）",
         "escalate_days": "逾期升级督办天数",
         "doc_prefix": "公文文号前缀",
+        "file_max_mb": "每个附件的上限（MB）",
+        "problem_files_max_mb": "每个问题附件合计的上限（MB）",
     }
     column_descriptions = {
         "code": "新问题的编号为“前缀-年份-序号”，如 SJY-2024-0001；修改后只影响此后录入的问题。",
@@ -90,17 +92,19 @@ class CampaignView(SecureModelView):
         "ranking_min_problems": "单位红黑榜：已交办问题少于这个数的单位标“样本不足”，不参加排名（默认 3）。",
         "supervisor_required": "勾选后，交办时除责任人（领办）外还必须选一名跟踪督办人。",
         "rating_levels": "企业在服务平台对办结结果“一事一评”的等级，从好到差，用顿号分开（默认为政务服务“好差评”的五级）。",
+        "file_max_mb": "办理步骤、走访、报送所附的每个文件不能超过的大小（默认 10 MB，最多 20 MB）；照片在浏览器中会先压缩。",
+        "problem_files_max_mb": "一个问题（或一条走访、报送记录）的全部附件合计不能超过的大小（默认 50 MB）。",
         "rating_satisfied": "前几级算满意（默认 3：非常满意、满意、基本满意）；低于这些的评价，问题须回访后才能销号。",
     }
     column_searchable_list = ("name", "doc_number", "issuer")
     column_filters = ("region", "issued_on", "start_on")
     form_columns = ("name", "code", "yellow_days", "stale_days", "due_soon_days", "ranking_min_problems",
                     "deadline_days", "escalate_days", "doc_prefix", "supervisor_required", "rating_levels",
-                    "rating_satisfied", "doc_number",
+                    "rating_satisfied", "file_max_mb", "problem_files_max_mb", "doc_number",
                     "issuer", "issued_on", "region", "parent_document", "goals", "start_on", "end_on")
     column_details_list = ("name", "code", "yellow_days", "stale_days", "due_soon_days", "ranking_min_problems",
                            "deadline_days", "escalate_days", "doc_prefix", "supervisor_required", "rating_levels",
-                           "rating_satisfied", "doc_number", "issuer", "issued_on", "region", "parent_document", "goals", "start_on", "end_on",
+                           "rating_satisfied", "file_max_mb", "problem_files_max_mb", "doc_number", "issuer", "issued_on", "region", "parent_document", "goals", "start_on", "end_on",
                            "document", "last_problem_seq")
     column_default_sort = ("id", False)
     column_extra_row_actions = [TextRowAction(".copy_view", "复制", title="复制为新专项行动")]

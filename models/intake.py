@@ -183,7 +183,7 @@ def check_file(upload: Upload) -> tuple[str, str]:
         raise DomainError(f"附件“{name}”是空文件。")
     if len(upload.data) > MAX_FILE_BYTES:
         raise DomainError(f"附件“{name}”超过 {MAX_FILE_BYTES // 1024 // 1024} MB，请压缩后再上传。")
-    kind = _sniff(upload.data)
+    kind = sniff(upload.data)
     suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if kind is None:
         raise DomainError(f"附件“{name}”不是 JPG、PNG 图片或 PDF 文件（按文件内容判断），请换一个文件。")
@@ -225,7 +225,8 @@ def without_metadata(data: bytes) -> bytes:
         return out.getvalue()
 
 
-def _sniff(data: bytes) -> str | None:
+def sniff(data: bytes) -> str | None:
+    """"JPEG", "PNG" or "PDF" when `data` opens as one (a picture within MAX_PIXELS, a PDF with its end), else None."""
     if data.startswith(b"%PDF-"):
         return "PDF" if b"%%EOF" in data[-2048:] else None
     from PIL import Image, UnidentifiedImageError  # noqa: PLC0415 (only a submission with a picture needs it)

@@ -21,7 +21,7 @@ from exports import reporting_unit
 from exports.problems import annex2_workbook, problems_in_order
 from models import (Campaign, Enterprise, Person, Problem, ProblemUpdate, Unit, annex2, db, desk, ledger,
                     local_now, workflow)
-from models import calendar, intake, scope
+from models import attachments, calendar, intake, scope
 from models.base import NAME_LENGTH
 from models.errors import DomainError
 from models.steps import SYSTEM
@@ -37,6 +37,7 @@ from .display import days_left, days_text, light_badge, safe_next, yes_no
 from .files import download, xlsx_bytes
 from .filters import desk_clock, each_campaign, ledger_filters, today, yellow_days
 from .ids import parse_id
+from .attachments import AttachedFiles
 from .intake import attachment, attachment_url, problem_files
 from .pages import per_request
 from .steps import StepsMixin
@@ -165,8 +166,14 @@ def town_of(view, context, model, name):
     return str(model.enterprise.town) if model.enterprise and model.enterprise.town else ""
 
 
-class ProblemView(StepsMixin, SecureModelView):
-    """问题台账: the columns of 附件2, most urgent first."""
+class ProblemView(AttachedFiles, StepsMixin, SecureModelView):
+    """问题台账: the columns of 附件2, most urgent first. 录入问题 takes files (on the 录入 line of the timeline)."""
+
+    owner_key = "problem_id"
+    files_on_edit = False
+
+    def owner_of(self, model) -> dict:
+        return {"problem_update": model.updates[0]}  # the 录入 line (models.workflow._entered)
 
     column_list = tuple(column.key for column in annex2.COLUMNS)
     column_labels = PROBLEM_LABELS
@@ -281,6 +288,7 @@ class ProblemView(StepsMixin, SecureModelView):
                 "late_request": (problem.extension_requested_until is not None
                                  and bool(workflow.late_requests([problem.id]))), "late_label": workflow.LATE_REQUEST,
                 "may_edit": may_edit, "light_badge": light_badge, "system_steps": SYSTEM,
+                "files": attachments.of_problem(problem.id),
                 "papers": ([k for k in documents.papers_for(current_user.role) if document_refusal(k, problem, today()) is None]
                            if self.is_action_allowed("document") else [])}
 

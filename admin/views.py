@@ -23,6 +23,7 @@ from models.steps import STEPS
 from models.terms import VOCABULARIES
 from models.vocab import AUDIT_ACTION_LABELS, ROLE_LABELS
 
+from .attachments import AttachedFiles
 from . import audit_display
 from .copying import copy_campaign_page
 from .secure import SecureModelView
@@ -425,7 +426,9 @@ class EnterpriseGroupView(SecureModelView):
     form_ajax_refs = {"body": BODY_AJAX, "enterprise": ENTERPRISE_AJAX}
 
 
-class VisitView(SecureModelView):
+class VisitView(AttachedFiles, SecureModelView):
+    """走访记录, with its photos and files (admin.attachments)."""
+    owner_key = "visit_id"
     column_list = ("visited_on", "body", "enterprise", "form", "participants", "campaign")
     column_labels = {
         "visited_on": "走访日期",
@@ -593,7 +596,9 @@ class ProblemUpdateView(SecureModelView):
         return update
 
 
-class ReportView(SecureModelView):
+class ReportView(AttachedFiles, SecureModelView):
+    """报送记录, with the files submitted (admin.attachments)."""
+    owner_key = "report_id"
     column_list = ("kind", "period_start", "period_end", "body", "submitted_at", "filename", "campaign")
     column_labels = {
         "kind": "报送类型",

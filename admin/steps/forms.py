@@ -18,6 +18,7 @@ from models.terms import Vocabulary
 from markupsafe import escape
 from sqlalchemy import select
 
+from ..attachments import FIELD, files_field, limit_attributes
 from ..scoping import scoped
 from ..fields import CheckedForm, InlineRadios, ScopedSelect, ScopedSelectMultiple, within_calendar
 
@@ -189,10 +190,21 @@ FORMS: dict[str, Callable[[Problem, object], dict]] = {
 }
 
 
+# The forms that take photos and documents besides their text (admin.attachments): each file goes on the timeline line
+# the step writes.
+WITH_FILES = ("progress", "resolve", "request_extension", "return", "revisit", "close")
+
+
 def step_form(name: str, problem: Problem, formdata):
-    """The small form of the step `name` (its code) for `problem`: exactly the data models.workflow needs for it."""
+    """The small form of the step `name` (its code) for `problem`: exactly the data models.workflow needs for it,
+    and the file input of the steps that take files (WITH_FILES)."""
     form = STEPS[name].form
     fields = FORMS[form](problem, formdata)
+    if form in WITH_FILES:
+        fields[FIELD] = files_field()
     form_class = type(f"{form.title().replace('_', '')}Form", (AssignForm if form == "assign" else CheckedForm,),
                       dict(fields))
-    return form_class(formdata)
+    built = form_class(formdata)
+    if FIELD in built:
+        limit_attributes(built[FIELD], problem.campaign)
+    return built

@@ -11,10 +11,11 @@ from flask_admin.actions import action
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
-from models import Problem, calendar, db, workflow
+from models import Problem, attachments, calendar, db, workflow
 from models.errors import DomainError
 from models.steps import STEPS, StepName
 
+from ..attachments import FIELD, uploads
 from ..scoping import scoped
 from ..display import safe_next
 from ..filters import today
@@ -92,9 +93,17 @@ class StepsMixin:
         if request.method == "POST" and form.validate():
             errors = []
             try:
-                for problem in problems:
+                files = []
+                if FIELD in form:  # checked before any step is taken: one refused file refuses the step
                     try:
-                        workflow.ACTIONS[name](problem, current_user, **step_values(form))
+                        files = attachments.checked_files(uploads(), problems[0].campaign,
+                                                          [{"problem_id": p.id} for p in problems])
+                    except DomainError as error:
+                        errors.append(str(error))
+                for problem in problems if not errors else ():
+                    try:
+                        line = workflow.ACTIONS[name](problem, current_user, **step_values(form))
+                        attachments.attach(files, current_user, problem_update=line)
                     except DomainError as error:
                         errors.append(str(error))
                 if not errors:

@@ -1,0 +1,127 @@
+"""附件 in the panel: the file inputs of the step forms, 录入问题, 走访 and 报送 (static/attachments.js shrinks photos and
+refuses a wrong or oversized file before upload; models.attachments checks them again on the server), the files of a
+record's page, and the page that serves a file — only to whoever may see the row it belongs to."""
+from __future__ import annotations
+
+import io
+
+from flask import abort, request, send_file, url_for
+from flask_admin import expose
+from flask_login import current_user
+from wtforms import MultipleFileField
+from wtforms.validators import ValidationError
+
+from models import attachments, db
+from models.attachments import ACCEPT, ACCEPTED_WORDS, MAX_FILES, Attachment
+from models.errors import DomainError
+from models.text import file_name
+
+from .pages import SecurePage
+
+FIELD = "ui_files"  # the inputs' name (a helper field: a step never sees it, admin.steps.forms.UI_PREFIX)
+SCRIPT = "attachments.js"
+
+
+def files_field():
+    """A file input that takes several photos and documents; on a phone, the picker offers the camera too."""
+    return MultipleFileField("附件（照片、文件）", render_kw={"accept": ACCEPT, "class": "attach-input form-control-file",
+                                                         "data-accept": ",".join(attachments.KINDS)},
+                             description=f"可选，最多 {MAX_FILES} 个：{ACCEPTED_WORDS}。照片上传前自动压缩。")
+
+
+def limit_attributes(field, campaign) -> None:
+    """What the browser checks before upload: the campaign's limit per file (models.attachments.limits)."""
+    if campaign is not None:
+        field.render_kw = {**(field.render_kw or {}), "data-max-mb": attachments.limits(campaign)[0]}
+
+
+def uploads() -> list[tuple[str, bytes]]:
+    """The files the request carries in the attachment inputs: (name, content)."""
+    return [(f.filename or "", f.read()) for f in request.files.getlist(FIELD) if f.filename]
+
+
+def script_url() -> str:
+    return url_for("static", filename=SCRIPT)
+
+
+class AttachedFiles:
+    """A model view whose create (and edit) form takes files for its row: `owner_key` names the row's column in
+    Attachment (visit_id, report_id); a problem's files go on its first timeline line (录入). The files are checked
+    before the row is saved; one refused refuses the whole form (the typed text shown again)."""
+
+    owner_key = "visit_id"
+    files_on_edit = True
+    form_extra_fields = {FIELD: files_field()}
+
+    @property
+    def extra_js(self):
+        """The script, on the pages with the file input or the files (not on the lists)."""
+        pages = ("create_view", "edit_view", "details_view")
+        return [script_url()] if (request.endpoint or "").rsplit(".", 1)[-1] in pages else []
+
+    def create_form(self, obj=None):
+        form = super().create_form(obj)
+        limit_attributes(form[FIELD], current_user.campaign)
+        return form
+
+    def edit_form(self, obj=None):
+        form = super().edit_form(obj)
+        if not self.files_on_edit:
+            del form[FIELD]
+        else:
+            limit_attributes(form[FIELD], getattr(obj, "campaign", None) or current_user.campaign)
+        return form
+
+    def on_model_change(self, form, model, is_created):
+        super().on_model_change(form, model, is_created)
+        model.__dict__.pop(FIELD, None)  # populate_obj set it; the row has no such column
+        if FIELD not in form or not request.files:
+            return
+        try:
+            owner = self.owner_of(model)
+            checked = attachments.checked_files(uploads(), model.campaign, [{self.owner_key: model.id}])
+            attachments.attach(checked, current_user, **owner)
+        except DomainError as error:
+            raise ValidationError(str(error)) from None
+
+    def owner_of(self, model) -> dict:
+        return {self.owner_key.removesuffix("_id"): model}
+
+    def attachments_of(self, model) -> list[Attachment]:
+        """The files of the row a record's page shows."""
+        return attachments.of_owner(**{self.owner_key: model.id})
+
+
+class AttachmentView(SecurePage):
+    """/admin/attachment/<id> (the file) and /<id>/thumb (its thumbnail): to whoever may see its row
+    (models.attachments.may_open); to anyone else a 404, never the bytes."""
+
+    def is_visible(self) -> bool:
+        return False
+
+    @expose("/")
+    def index(self):
+        abort(404)
+
+    @expose("/<int:file_id>")
+    def file_view(self, file_id):
+        return self.send(file_id, thumb=False)
+
+    @expose("/<int:file_id>/thumb")
+    def thumb_view(self, file_id):
+        return self.send(file_id, thumb=True)
+
+    def send(self, file_id: int, thumb: bool):
+        attached = db.session.get(Attachment, file_id)
+        if attached is None or not attachments.may_open(attached, current_user):
+            abort(404)
+        if thumb and attached.thumbnail is None:
+            abort(404)
+        content, mime = (attached.thumbnail, "image/jpeg") if thumb else (attached.data, attached.mime)
+        inline = mime.startswith("image/") or mime == "application/pdf"
+        response = send_file(io.BytesIO(content), mimetype=mime, as_attachment=not inline,
+                             download_name=file_name(attached.name) or "附件", max_age=0)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+        response.headers["Cache-Control"] = "private, max-age=3600"
+        return response

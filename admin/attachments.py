@@ -53,6 +53,11 @@ class AttachedFiles:
     files_on_edit = True
     form_extra_fields = {FIELD: files_field()}
 
+    def __init__(self, *args, **kwargs):
+        if self.form_columns is not None and FIELD not in self.form_columns:  # a listed form shows only what it lists
+            self.form_columns = (*self.form_columns, FIELD)
+        super().__init__(*args, **kwargs)
+
     @property
     def extra_js(self):
         """The script, on the pages with the file input or the files (not on the lists)."""

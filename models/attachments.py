@@ -33,12 +33,12 @@ WORD = ("WordDocument",)  # the stream an OLE Word (or WPS 文字) file holds
 SHEET = ("Workbook", "Book")  # the stream an OLE Excel (or WPS 表格) file holds
 # what a file may be, by its extension: (MIME type, what its content must be, how it reads in a message)
 KINDS = {
-    ".jpg": ("image/jpeg", "JPEG", "图片"), ".jpeg": ("image/jpeg", "JPEG", "图片"), ".png": ("image/png", "PNG", "图片"),
-    ".pdf": ("application/pdf", "PDF", "PDF"),
-    ".doc": ("application/msword", WORD, "Word"), ".wps": ("application/vnd.ms-works", WORD, "WPS 文字"),
-    ".xls": ("application/vnd.ms-excel", SHEET, "Excel"), ".et": ("application/vnd.ms-excel", SHEET, "WPS 表格"),
-    ".docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "word/document.xml", "Word"),
-    ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xl/workbook.xml", "Excel"),
+    ".jpg": ("image/jpeg", "JPEG", "JPG 图片"), ".jpeg": ("image/jpeg", "JPEG", "JPG 图片"),
+    ".png": ("image/png", "PNG", "PNG 图片"), ".pdf": ("application/pdf", "PDF", "PDF 文件"),
+    ".doc": ("application/msword", WORD, "Word 文件"), ".wps": ("application/vnd.ms-works", WORD, "WPS 文字文件"),
+    ".xls": ("application/vnd.ms-excel", SHEET, "Excel 文件"), ".et": ("application/vnd.ms-excel", SHEET, "WPS 表格文件"),
+    ".docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "word/document.xml", "Word 文件"),
+    ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xl/workbook.xml", "Excel 文件"),
 }
 ACCEPT = ",".join(["image/jpeg", "image/png", *KINDS])  # the file input's accept=, for the browser's picker
 ACCEPTED_WORDS = "JPG、PNG 图片，PDF，Word（.doc、.docx），Excel（.xls、.xlsx），WPS（.wps、.et）"
@@ -140,7 +140,7 @@ def check(name: str, data: bytes, limit_mb: int) -> Checked:
         raise DomainError(f"附件“{name}”的类型不能上传，只收 {ACCEPTED_WORDS}。")
     mime, wanted, words = KINDS[suffix]
     if not content_matches(data, wanted):
-        raise DomainError(f"附件“{name}”的内容不是 {words} 文件（按文件内容判断，与扩展名“{suffix}”不符），未保存。")
+        raise DomainError(f"附件“{name}”的内容不是{words}（按文件内容判断，与扩展名“{suffix}”不符），未保存。")
     if not mime.startswith("image/"):
         return Checked(name, mime, data)
     from PIL import Image  # noqa: PLC0415 (only a picture needs it)

@@ -16,6 +16,7 @@ from models.attachments import ACCEPT, ACCEPTED_WORDS, MAX_FILES, Attachment
 from models.errors import DomainError
 from models.text import file_name
 
+from .ids import parse_id
 from .pages import SecurePage
 
 FIELD = "ui_files"  # the inputs' name (a helper field: a step never sees it, admin.steps.forms.UI_PREFIX)
@@ -108,16 +109,17 @@ class AttachmentView(SecurePage):
     def index(self):
         abort(404)
 
-    @expose("/<int:file_id>")
+    @expose("/<file_id>")
     def file_view(self, file_id):
         return self.send(file_id, thumb=False)
 
-    @expose("/<int:file_id>/thumb")
+    @expose("/<file_id>/thumb")
     def thumb_view(self, file_id):
         return self.send(file_id, thumb=True)
 
-    def send(self, file_id: int, thumb: bool):
-        attached = db.session.get(Attachment, file_id)
+    def send(self, file_id: str, thumb: bool):
+        pk = parse_id(file_id)  # (a number too large for the database is none)
+        attached = db.session.get(Attachment, pk) if pk is not None else None
         if attached is None or not attachments.may_open(attached, current_user):
             abort(404)
         if thumb and attached.thumbnail is None:

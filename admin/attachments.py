@@ -4,6 +4,7 @@ record's page, and the page that serves a file — only to whoever may see the r
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 
 from flask import abort, request, send_file, url_for
 from flask_admin import expose
@@ -43,6 +44,46 @@ def uploads() -> list[tuple[str, bytes]]:
 
 def script_url() -> str:
     return url_for("static", filename=SCRIPT)
+
+
+@dataclass
+class Shown:
+    """A file as a page shows it (templates/admin/attachments.html): where it opens, its thumbnail, name, size, type."""
+
+    url: str
+    thumb: str | None
+    name: str
+    size: str
+    mime: str
+
+    @property
+    def is_image(self) -> bool:
+        return self.mime.startswith("image/")
+
+    @property
+    def kind(self) -> str:
+        return self.name.rsplit(".", 1)[-1].lower() if "." in self.name else "file"
+
+
+def shown(rows: list[Attachment]) -> list[Shown]:
+    return [Shown(url_for("attachment.file_view", file_id=row.id),
+                  url_for("attachment.thumb_view", file_id=row.id) if row.is_image else None,
+                  row.name, row.size_text, row.mime) for row in rows]
+
+
+def shown_portal(rows, url) -> list[Shown]:
+    """The portal's files (AppealFile, opened by `url(row)`): a picture is its own thumbnail."""
+    return [Shown(url(row), url(row) if row.mime.startswith("image/") else None, row.name,
+                  Attachment(size=row.size).size_text, row.mime) for row in rows]
+
+
+def timeline_files(problem, portal: list[Shown]) -> dict[int, list[Shown]]:
+    """A problem's files by the timeline line that brought them; the portal's with the 录入 line."""
+    found = {line: shown(rows) for line, rows in attachments.of_problem(problem.id).items()}
+    if portal and problem.updates:
+        first = problem.updates[0].id
+        found[first] = portal + found.get(first, [])
+    return found
 
 
 class AttachedFiles:
@@ -93,9 +134,9 @@ class AttachedFiles:
     def owner_of(self, model) -> dict:
         return {self.owner_key.removesuffix("_id"): model}
 
-    def attachments_of(self, model) -> list[Attachment]:
+    def attachments_of(self, model) -> list[Shown]:
         """The files of the row a record's page shows."""
-        return attachments.of_owner(**{self.owner_key: model.id})
+        return shown(attachments.of_owner(**{self.owner_key: model.id}))
 
 
 class AttachmentView(SecurePage):

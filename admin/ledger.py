@@ -21,7 +21,7 @@ from exports import reporting_unit
 from exports.problems import annex2_workbook, problems_in_order
 from models import (Campaign, Enterprise, Person, Problem, ProblemUpdate, Unit, annex2, db, desk, ledger,
                     local_now, workflow)
-from models import attachments, calendar, intake, scope
+from models import calendar, intake, scope
 from models.base import NAME_LENGTH
 from models.errors import DomainError
 from models.steps import SYSTEM
@@ -37,7 +37,7 @@ from .display import days_left, days_text, light_badge, safe_next, yes_no
 from .files import download, xlsx_bytes
 from .filters import desk_clock, each_campaign, ledger_filters, today, yellow_days
 from .ids import parse_id
-from .attachments import AttachedFiles
+from .attachments import AttachedFiles, shown_portal, timeline_files
 from .intake import attachment, attachment_url, problem_files
 from .pages import per_request
 from .steps import StepsMixin
@@ -111,9 +111,7 @@ def portal_section(problem) -> list[tuple[str, str]]:
     fields = [("受理编号", appeal.number), ("联系人", f"{appeal.contact}（{appeal.phone}）")]
     files = problem_files(problem)
     if files:
-        fields.append(("附件", Markup("、").join(
-            Markup('<a href="{}" target="_blank" rel="noopener">{}</a>').format(attachment_url(f), f.name)
-            for f in files)))
+        fields.append(("附件", f"{len(files)}个，见办理过程“录入”"))
     if appeal.rating:
         fields.append(("企业评价（企业自评）", f"{appeal.rating}" + (f"：{appeal.rating_comment}" if appeal.rating_comment else "")
                        + (f"（{appeal.revisit}）" if appeal.revisit else "")))
@@ -288,7 +286,7 @@ class ProblemView(AttachedFiles, StepsMixin, SecureModelView):
                 "late_request": (problem.extension_requested_until is not None
                                  and bool(workflow.late_requests([problem.id]))), "late_label": workflow.LATE_REQUEST,
                 "may_edit": may_edit, "light_badge": light_badge, "system_steps": SYSTEM,
-                "files": attachments.of_problem(problem.id),
+                "files": timeline_files(problem, shown_portal(problem_files(problem), attachment_url)),
                 "papers": ([k for k in documents.papers_for(current_user.role) if document_refusal(k, problem, today()) is None]
                            if self.is_action_allowed("document") else [])}
 

@@ -49,13 +49,15 @@
     }).catch(function () { return file; });
   }
 
-  function statusOf(input) {
-    var status = input.parentNode.querySelector(".attach-status");
+  function statusOf(input) {  // one line for each input, under the buttons
+    var status = document.getElementById(input.id + "-status");
     if (!status) {
       status = document.createElement("div");
+      status.id = input.id + "-status";
       status.className = "attach-status small mt-1";
       status.setAttribute("role", "status");
-      input.parentNode.insertBefore(status, input.nextSibling);
+      var bar = input.closest(".attach-buttons") || input;
+      bar.parentNode.insertBefore(status, bar.nextSibling);
     }
     return status;
   }
@@ -106,26 +108,75 @@
     });
   }
 
-  var inputs = document.querySelectorAll("input[type=file][data-accept]");
-  Array.prototype.forEach.call(inputs, function (input) {
-    var pending = null;
-    input.addEventListener("change", function () { pending = prepare(input); });
+  // The browser's own file button speaks the browser's language: a Chinese button in its place, and on a phone a
+  // second one that opens the camera (capture), both sending under the input's name.
+  function button(input, text) {
+    var label = document.createElement("label");
+    label.className = "btn btn-outline-secondary btn-sm mb-0 mr-2 attach-button";
+    label.setAttribute("for", input.id);
+    label.textContent = text;
+    return label;
+  }
+
+  function enhance(input) {
+    if (input.hasAttribute("data-plain")) { return [input]; }  // a form with a button of its own (the portal)
+    if (!input.id) { input.id = "attach-" + Math.random().toString(36).slice(2); }
+    var bar = document.createElement("div");
+    bar.className = "attach-buttons";
+    input.parentNode.insertBefore(bar, input);
+    bar.appendChild(button(input, "选择照片或文件"));
+    var images = (input.getAttribute("data-accept") || "").split(",").filter(function (e) { return /jpe?g|png/.test(e); });
+    if (images.length && !input.hasAttribute("data-no-camera")) {
+      var camera = document.createElement("input");
+      camera.type = "file";
+      camera.name = input.name;
+      camera.id = input.id + "-camera";
+      camera.accept = "image/*";
+      camera.setAttribute("capture", "environment");
+      camera.setAttribute("data-accept", images.join(","));
+      camera.setAttribute("data-max-mb", input.getAttribute("data-max-mb") || "");
+      camera.setAttribute("data-append", "1");  // each photo taken adds to those taken before
+      camera.className = "sr-only attach-camera";
+      bar.appendChild(camera);
+      bar.appendChild(button(camera, "拍照"));
+    }
+    input.classList.add("sr-only");
+    bar.appendChild(input);
+    return bar.querySelectorAll("input[type=file]");
+  }
+
+  var inputs = [];
+  Array.prototype.forEach.call(document.querySelectorAll("input[type=file][data-accept]"), function (input) {
+    Array.prototype.push.apply(inputs, enhance(input));
+  });
+  inputs.forEach(function (input) {
+    var kept = [];
+    input.addEventListener("change", function () {
+      if (input.hasAttribute("data-append") && kept.length && window.DataTransfer) {
+        var transfer = new DataTransfer();
+        kept.concat(Array.prototype.slice.call(input.files)).forEach(function (f) { transfer.items.add(f); });
+        input.files = transfer.files;
+      }
+      input.pending = prepare(input).then(function () {
+        kept = input.hasAttribute("data-refused") ? [] : Array.prototype.slice.call(input.files);
+      });
+    });
     if (!input.form || input.form.hasAttribute("data-attach-bound")) { return; }
     input.form.setAttribute("data-attach-bound", "1");
     input.form.addEventListener("submit", function (event) {
-      var form = this, own = form.querySelectorAll("input[type=file][data-accept]");
-      var refused = Array.prototype.some.call(own, function (i) { return i.hasAttribute("data-refused"); });
-      var busy = Array.prototype.some.call(own, function (i) { return i.hasAttribute("data-busy"); });
-      if (refused) {
+      var form = this, own = Array.prototype.slice.call(form.querySelectorAll("input[type=file][data-accept]"));
+      var refused = form.querySelector("input[type=file][data-refused]");
+      if (refused) {  // named in its line already: not sent, nothing typed is lost
         event.preventDefault();
-        var first = form.querySelector("input[data-refused]");
-        first.scrollIntoView({ block: "center" });
+        (document.getElementById(refused.id + "-status") || refused).scrollIntoView({ block: "center" });
         return;
       }
-      if (busy && pending) {  // still shrinking: send once it is done
+      if (own.some(function (i) { return i.hasAttribute("data-busy"); })) {  // still shrinking: send once done
         event.preventDefault();
-        pending.then(function () {
-          if (!form.querySelector("input[data-refused]")) { HTMLFormElement.prototype.submit.call(form); }
+        var submitter = event.submitter;
+        Promise.all(own.map(function (i) { return i.pending; })).then(function () {
+          if (form.querySelector("input[type=file][data-refused]")) { return; }
+          if (form.requestSubmit) { form.requestSubmit(submitter || undefined); } else { form.submit(); }
         });
       }
     });

@@ -51,6 +51,9 @@ class Attachment(IdMixin, db.Model):
     __label__ = "附件"
 
     __tablename__ = "attachment"
+    __column_labels__ = {"problem": "问题", "problem_update": "办理过程", "visit": "走访记录", "report": "报送记录",
+                         "name": "文件名", "mime": "文件类型", "size": "文件大小（字节）", "sha256": "SHA-256 校验值",
+                         "data": "文件内容", "thumbnail": "缩略图", "created_by": "上传人", "created_at": "上传时间"}
 
     problem_id: Mapped[int | None] = mapped_column(ForeignKey("problem.id", ondelete="CASCADE"), index=True)
     problem: Mapped[Problem | None] = relationship()

@@ -22,6 +22,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from . import terms
+from .attachments import clean_name
 from .base import db, hold, local_now
 from .enterprise import Enterprise, EnterpriseGroup
 from .errors import DomainError
@@ -30,7 +31,7 @@ from .portal import Appeal, AppealFile, AppealStatus, PortalChallenge, PortalHit
 from .problem import Problem, ProblemUpdate
 from .scope import APPEAL_DECIDERS, read_filter
 from .terms import Vocabulary
-from .text import file_name, refusal as text_refusal
+from .text import refusal as text_refusal
 from .user import take_turn
 from .uscc import uscc_error
 from .vocab import BodyKind, Status
@@ -177,8 +178,8 @@ def _answer_hash(token: str, answer: str) -> str:
 def check_file(upload: Upload) -> tuple[str, str]:
     """The MIME type and name of an attachment whose content is what its name says: a JPEG or PNG picture that opens
     as one (Pillow), or a PDF; else a DomainError in Chinese. The name is the file's own, fit for a header
-    (models.text.file_name: no line break, quote or control character)."""
-    name = file_name((upload.name or "").replace("\\", "/").rsplit("/", 1)[-1])[:100].strip() or "附件"
+    (models.attachments.clean_name: no line break, quote or control character)."""
+    name = clean_name(upload.name)
     if not upload.data:
         raise DomainError(f"附件“{name}”是空文件。")
     if len(upload.data) > MAX_FILE_BYTES:

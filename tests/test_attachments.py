@@ -344,3 +344,29 @@ def test_the_campaign_settings_hold_the_limits(seeded, login_as):
         with pytest.raises(Exception, match="每个附件的上限（MB）应在 1 至 20 之间"):
             db.session.flush()
         db.session.rollback()
+
+
+def test_the_audit_records_who_added_a_file_without_its_bytes_and_a_deleted_visit_takes_its_files(seeded, world,
+                                                                                               login_as):
+    from models import AuditLog
+
+    group = login_as("group")
+    page = group.get(f"/admin/visit/edit/?id={world['VA'][1]}").text
+    with seeded.app_context():
+        visit = db.session.get(Visit, world["VA"][1])
+        values = {"campaign": visit.campaign_id, "body": visit.body_id, "enterprise": visit.enterprise_id,
+                  "visited_on": "2024-09-12", "form": "实地走访"}
+    version = re.search(r'name="version_token"[^>]*value="(\d+)"', page) or re.search(r'value="(\d+)"[^>]*name="version_token"', page)
+    response = group.post(f"/admin/visit/edit/?id={world['VA'][1]}", content_type="multipart/form-data", data={
+        **values, "csrf_token": csrf_token(page), "version_token": version.group(1), "summary": "补传照片",
+        "ui_files": [(io.BytesIO(png(300, 200)), "补拍.png")]})
+    assert response.status_code == 302, flashes(response.text)
+    with seeded.app_context():
+        attached = db.session.scalars(select(Attachment)).one()
+        audit = db.session.scalars(select(AuditLog).where(AuditLog.table_name == "attachment")).one()
+        assert audit.action == "insert" and audit.username == "group"
+        assert audit.changes["data"] == [None, f"（{attached.size} 字节）"] and audit.changes["name"] == [None, "补拍.png"]
+    token = csrf_token(group.get("/admin/visit/").text)
+    group.post("/admin/visit/delete/", data={"csrf_token": token, "id": world["VA"][1]})
+    with seeded.app_context():
+        assert db.session.get(Visit, world["VA"][1]) is None and count(Attachment) == 0

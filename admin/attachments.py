@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-from flask import abort, request, send_file, url_for
+from flask import abort, current_app, request, send_file, url_for
 from flask_admin import expose
 from flask_login import current_user
 from wtforms import MultipleFileField
@@ -32,9 +32,13 @@ def files_field():
 
 
 def limit_attributes(field, campaign) -> None:
-    """What the browser checks before upload: the campaign's limit per file (models.attachments.limits)."""
+    """What the browser checks before upload: the campaign's limit per file (models.attachments.limits), and what one
+    request may carry at most (MAX_CONTENT_LENGTH; past it the server could only answer 413, and the text is lost)."""
+    whole = current_app.config.get("MAX_CONTENT_LENGTH")
+    extra = {"data-max-request-mb": whole // attachments.MB - 1} if whole else {}
     if campaign is not None:
-        field.render_kw = {**(field.render_kw or {}), "data-max-mb": attachments.limits(campaign)[0]}
+        extra["data-max-mb"] = attachments.limits(campaign)[0]
+    field.render_kw = {**(field.render_kw or {}), **extra}
 
 
 def uploads() -> list[tuple[str, bytes]]:

@@ -72,7 +72,9 @@
     var accepted = (input.getAttribute("data-accept") || "").split(","), found = [];
     var limit = parseFloat(input.getAttribute("data-max-mb") || "0") * 1048576;
     files.forEach(function (f) {
-      if (accepted.indexOf(extension(f.name)) < 0) {
+      if (/^\.hei[cf]$/.test(extension(f.name))) {
+        found.push("“" + f.name + "”是 HEIC 格式的照片，请在相机设置中选“兼容性最佳”（JPG）或截图后再上传");
+      } else if (accepted.indexOf(extension(f.name)) < 0) {
         found.push("“" + f.name + "”的类型不能上传");
       } else if (limit && f.size > limit) {
         found.push("“" + f.name + "”有 " + megabytes(f.size) + "，超过每个文件 " + input.getAttribute("data-max-mb") + " MB 的上限");
@@ -90,9 +92,18 @@
     return Promise.all(chosen.map(shrink)).then(function (files) {
       input.removeAttribute("data-busy");
       var refused = refusals(input, files);
+      var whole = parseFloat(input.getAttribute("data-max-request-mb") || "0") * 1048576;
+      var others = Array.prototype.slice.call(input.form ? input.form.querySelectorAll("input[type=file]") : [])
+        .filter(function (i) { return i !== input; })
+        .reduce(function (sum, i) { return sum + Array.prototype.reduce.call(i.files || [], function (s, f) { return s + f.size; }, 0); }, 0);
+      var total = files.reduce(function (sum, f) { return sum + f.size; }, others);
+      if (whole && total > whole) {
+        refused.push("本次附件合计 " + megabytes(total) + "，超过一次上传 " + input.getAttribute("data-max-request-mb") +
+                     " MB 的上限，请分几次上传");
+      }
       if (refused.length) {
         input.setAttribute("data-refused", "1");
-        say(input, refused.join("；") + "。请重新选择（只收 JPG、PNG 图片，PDF，Word、Excel、WPS 文件）；已填写的内容保留。", true);
+        say(input, refused.join("；") + "。请重新选择（只收 JPG、PNG 图片，PDF，Word、Excel、WPS 文件），已填写的内容保留。", true);
         return;
       }
       if (files.some(function (f, i) { return f !== chosen[i]; }) && window.DataTransfer) {
@@ -102,8 +113,7 @@
           input.files = transfer.files;
         } catch (e) { /* an older browser: the originals go up, the server checks them */ }
       }
-      var total = files.reduce(function (sum, f) { return sum + f.size; }, 0);
-      say(input, "已选 " + files.length + " 个，共 " + megabytes(total) + "：" +
+      say(input, "已选 " + files.length + " 个，共 " + megabytes(total - others) + "：" +
           files.map(function (f) { return f.name; }).join("、"), false);
     });
   }

@@ -94,6 +94,7 @@ def test_a_handler_attaches_a_photo_to_progress_without_exif_and_with_a_thumbnai
     pk = world["PA2"][1]
     page = handler.get(f"/admin/problem/step/progress/?id={pk}").text
     assert 'type="file"' in page and 'name="ui_files"' in page and 'data-max-mb="10"' in page
+    assert 'data-max-request-mb="19"' in page  # under MAX_CONTENT_LENGTH: never a 413 that loses the text
     assert 'enctype="multipart/form-data"' in page and "attachments.js" in page
     photo = camera_photo()
     assert Image.open(io.BytesIO(photo)).getexif().get(0x010F) == "TestPhone"

@@ -51,6 +51,10 @@ def test_a_handler_sends_a_shrunk_photo_with_progress_and_views_it(page, users, 
     assert "/step/progress/" in page.url and page.input_value("#note") == "现场核实，附照片"  # not sent
     with seeded.app_context():
         assert db.session.scalar(select(ProblemUpdate.id).where(ProblemUpdate.step == "progress")) is None
+    heic = tmp_path / "IMG_0002.HEIC"
+    heic.write_bytes(b"\0\0\0\x18ftypheic" + b"\0" * 100)
+    page.set_input_files("#ui_files", [str(heic)])
+    page.wait_for_function("document.getElementById('ui_files-status').textContent.indexOf('HEIC') > 0")
     page.set_input_files("#ui_files", [str(photo)])
     page.wait_for_function("document.getElementById('ui_files-status').textContent.indexOf('已选') === 0")
     page.click(".step-buttons button[type=submit]")

@@ -371,3 +371,24 @@ def test_the_audit_records_who_added_a_file_without_its_bytes_and_a_deleted_visi
     group.post("/admin/visit/delete/", data={"csrf_token": token, "id": world["VA"][1]})
     with seeded.app_context():
         assert db.session.get(Visit, world["VA"][1]) is None and count(Attachment) == 0
+
+
+def test_a_step_on_several_problems_keeps_the_files_on_each_and_documents_download(seeded, world, login_as):
+    pks = [world["PA2"][1], world["PB"][1]]
+    for pk in pks:
+        set_problem(seeded, pk, status="已办结", resolution="已解决")
+    office = login_as("coordinator")
+    ids = ",".join(map(str, pks))
+    page = office.get(f"/admin/problem/step/close/?ids={ids}")
+    done = office.post(f"/admin/problem/step/close/?ids={ids}", content_type="multipart/form-data", data={
+        "csrf_token": csrf_token(page.text), "ids": [str(pk) for pk in pks], "satisfaction": "满意",
+        "ui_files": [(io.BytesIO(docx()), "销号审批单.docx")]})
+    assert done.status_code == 302, flashes(done.text)
+    with seeded.app_context():
+        rows = db.session.scalars(select(Attachment).order_by(Attachment.problem_id)).all()
+        assert sorted(r.problem_id for r in rows) == sorted(pks)
+        assert all(r.problem_update.step == StepName.CLOSE and r.problem_update.problem_id == r.problem_id for r in rows)
+        file_id = rows[0].id
+    download = office.get(f"/admin/attachment/{file_id}")
+    assert download.headers["Content-Disposition"].startswith("attachment;") and download.data == docx()
+    assert download.mimetype == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

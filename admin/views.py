@@ -17,13 +17,13 @@ from wtforms.validators import DataRequired, Optional, ValidationError
 
 from sqlalchemy.orm import joinedload
 
-from models import (AuditLog, CalendarDay, Delivery, Problem, ProblemUpdate, Term, audit, calendar, db, local_now,
-                    reminders, workflow)
+from models import (AuditLog, CalendarDay, Delivery, Problem, ProblemUpdate, Term, attachments, audit, calendar, db,
+                    local_now, reminders, workflow)
 from models.steps import STEPS
 from models.terms import VOCABULARIES
 from models.vocab import AUDIT_ACTION_LABELS, ROLE_LABELS
 
-from .attachments import AttachedFiles
+from .attachments import AttachedFiles, shown, uploads
 from . import audit_display
 from .copying import copy_campaign_page
 from .secure import SecureModelView
@@ -557,7 +557,10 @@ class PolicyPushView(SecureModelView):
     form_ajax_refs = {"policy": {"fields": ("title", "doc_number"), "placeholder": "输入政策名称搜索", "minimum_input_length": 0}, "enterprise": ENTERPRISE_AJAX, "pushed_by": PERSON_AJAX}
 
 
-class ProblemUpdateView(SecureModelView):
+class ProblemUpdateView(AttachedFiles, SecureModelView):
+    """办理进展: the timeline's lines; a note written here is a step (报告进展, 领导批示) and takes files as its form does."""
+    owner_key = "problem_id"
+    files_on_edit = False
     column_list = ("problem", "created_at", "step", "from_status", "to_status", "author", "note")
     column_labels = {
         "problem": "问题",
@@ -582,11 +585,18 @@ class ProblemUpdateView(SecureModelView):
 
     column_default_sort = ("created_at", True)
 
+    def attachments_of(self, model) -> list:
+        return shown(attachments.of_problem(model.problem_id).get(model.id, []))
+
     def create_model(self, form):
         """A note is the step of the user's role (报告进展, 领导批示), under that step's rules: who, in which status,
         on which problems (models.workflow). The timeline has no other door."""
         try:
-            update = workflow.add_note(form.problem.data, current_user._get_current_object(), form.note.data)
+            problem = form.problem.data
+            files = (attachments.checked_files(uploads(), problem.campaign, [{"problem_id": problem.id}])
+                     if problem is not None else [])
+            update = workflow.add_note(problem, current_user._get_current_object(), form.note.data)
+            attachments.attach(files, current_user, problem_update=update)
             db.session.commit()
         except Exception as error:
             db.session.rollback()

@@ -392,3 +392,25 @@ def test_a_step_on_several_problems_keeps_the_files_on_each_and_documents_downlo
     download = office.get(f"/admin/attachment/{file_id}")
     assert download.headers["Content-Disposition"].startswith("attachment;") and download.data == docx()
     assert download.mimetype == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def test_a_note_written_in_the_timeline_table_takes_files_too(seeded, world, login_as):
+    handler = login_as("handler")
+    page = handler.get("/admin/problem_update/new/").text
+    assert 'name="ui_files"' in page
+    pk = world["PA2"][1]
+    refused = handler.post("/admin/problem_update/new/", content_type="multipart/form-data", data={
+        "csrf_token": csrf_token(page), "problem": pk, "note": "表格里写的进展",
+        "ui_files": [(io.BytesIO(EXE), "进展.pdf")]})
+    assert refused.status_code == 200 and "表格里写的进展" in refused.text
+    assert any("附件“进展.pdf”的内容不是PDF 文件" in m for m in flashes(refused.text))
+    done = handler.post("/admin/problem_update/new/", content_type="multipart/form-data", data={
+        "csrf_token": csrf_token(page), "problem": pk, "note": "表格里写的进展",
+        "ui_files": [(io.BytesIO(pdf()), "进展.pdf")]})
+    assert done.status_code == 302, flashes(done.text)
+    with seeded.app_context():
+        attached = db.session.scalars(select(Attachment)).one()
+        line = attached.problem_update
+        assert (line.step, line.note, attached.problem_id) == (StepName.PROGRESS, "表格里写的进展", pk)
+        line_id = line.id
+    assert f"/admin/attachment/{attached.id}" in handler.get(f"/admin/problem_update/details/?id={line_id}").text

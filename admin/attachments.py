@@ -170,10 +170,24 @@ class AttachmentView(SecurePage):
         if thumb and attached.thumbnail is None:
             abort(404)
         content, mime = (attached.thumbnail, "image/jpeg") if thumb else (attached.data, attached.mime)
-        inline = mime.startswith("image/") or mime == "application/pdf"
-        response = send_file(io.BytesIO(content), mimetype=mime, as_attachment=not inline,
-                             download_name=file_name(attached.name) or "附件", max_age=0)
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
-        response.headers["Cache-Control"] = "private, max-age=3600"
+        response = file_response(content, mime, attached.name)
+        response.headers["Cache-Control"] = "private, max-age=3600"  # a file never changes; only its reader sees it
         return response
+
+
+# What a served file may do in the browser: a picture nothing but show itself; a PDF opens in the browser's own viewer,
+# which Chromium runs as an embedded object that a default-src 'none' (object-src falls back to it) would block
+# (crbug.com/271452), so a PDF is only kept from being framed by another site. Other files download.
+PICTURE_POLICY = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+PDF_POLICY = "frame-ancestors 'self'"
+
+
+def file_response(content: bytes, mime: str, name: str):
+    """A stored file sent to the browser: a picture or PDF shown (inline), anything else downloaded, under its Chinese
+    name (RFC 5987, models.text.file_name), its type never guessed by the browser (nosniff)."""
+    inline = mime.startswith("image/") or mime == "application/pdf"
+    response = send_file(io.BytesIO(content), mimetype=mime, as_attachment=not inline,
+                         download_name=file_name(name) or "附件", max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = PDF_POLICY if mime == "application/pdf" else PICTURE_POLICY
+    return response

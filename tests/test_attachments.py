@@ -121,6 +121,10 @@ def test_a_handler_attaches_a_photo_to_progress_without_exif_and_with_a_thumbnai
     assert image.status_code == 200 and image.mimetype == "image/jpeg" and image.data == files[0].data
     assert image.headers["X-Content-Type-Options"] == "nosniff"
     assert image.headers["Content-Disposition"].startswith("inline") and "filename*=UTF-8''" in image.headers["Content-Disposition"]
+    assert image.headers["Content-Security-Policy"].startswith("default-src 'none'")  # a picture runs nothing
+    document = handler.get(f"/admin/attachment/{pdf_id}")  # Chromium's PDF viewer is an object default-src would block
+    assert document.headers["Content-Security-Policy"] == "frame-ancestors 'self'"
+    assert document.headers["Content-Disposition"].startswith("inline") and document.headers["X-Content-Type-Options"] == "nosniff"
     assert handler.get(f"/admin/attachment/{photo_id}/thumb").mimetype == "image/jpeg"
     assert handler.get(f"/admin/attachment/{pdf_id}/thumb").status_code == 404
 

@@ -22,6 +22,7 @@ from .pages import SecurePage
 
 FIELD = "ui_files"  # the inputs' name (a helper field: a step never sees it, admin.steps.forms.UI_PREFIX)
 SCRIPT = "attachments.js"
+RESELECT = "已填写的内容保留；浏览器不保留已选的文件，附件请重新选择。"  # a refused form comes back without its files
 
 
 def files_field():
@@ -133,7 +134,7 @@ class AttachedFiles:
             checked = attachments.checked_files(uploads(), model.campaign, [{self.owner_key: model.id}])
             attachments.attach(checked, current_user, **owner)
         except DomainError as error:
-            raise ValidationError(str(error)) from None
+            raise ValidationError(f"{error}{RESELECT}") from None
 
     def owner_of(self, model) -> dict:
         return {self.owner_key.removesuffix("_id"): model}

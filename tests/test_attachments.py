@@ -184,6 +184,7 @@ def test_the_server_refuses_by_content_keeps_the_text_and_saves_nothing(seeded, 
     assert refused.status_code == 200
     assert any(said in message for message in flashes(refused.text)), flashes(refused.text)
     assert "这段文字要保留" in refused.text  # the form comes back with what was typed
+    assert any("附件请重新选择" in message for message in flashes(refused.text))
     with seeded.app_context():
         assert count(ProblemUpdate) == lines and count(Attachment) == 0
         assert db.session.get(Problem, pk).progress is None

@@ -15,7 +15,7 @@ from models import Problem, attachments, calendar, db, workflow
 from models.errors import DomainError
 from models.steps import STEPS, StepName
 
-from ..attachments import FIELD, uploads
+from ..attachments import FIELD, RESELECT, uploads
 from ..scoping import scoped
 from ..display import safe_next
 from ..filters import today
@@ -116,7 +116,8 @@ class StepsMixin:
                 db.session.rollback()
                 for error in errors:
                     flash(error, "error")
-                flash(f"以上原因，所选{len(problems)}个问题均未{label}，未做任何修改。", "error")
+                flash(f"以上原因，所选{len(problems)}个问题均未{label}，未做任何修改。" + (RESELECT if any(
+                    f.filename for f in request.files.getlist(FIELD)) else ""), "error")
             else:
                 flash(f"已对{len(problems)}个问题执行“{label}”。", "success")
                 for key, what in (("deadline", "办理时限"), ("until", "延期至")):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import olefile
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String, func, select
+from sqlalchemy import ForeignKey, Integer, String, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import FILE_BYTES, NAME_LENGTH, IdMixin, db, local_now
@@ -69,7 +69,7 @@ class Attachment(IdMixin, db.Model):
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
     data: Mapped[bytes] = mapped_column(FILE_BYTES, deferred=True)
-    thumbnail: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)  # a small JPEG, for pictures
+    thumbnail: Mapped[bytes | None] = mapped_column(FILE_BYTES, deferred=True)  # a small JPEG (MariaDB: past BLOB's 64 KB)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
     created_by = relationship("User")
     created_at: Mapped[datetime] = mapped_column(default=local_now)

@@ -113,7 +113,9 @@
           input.files = transfer.files;
         } catch (e) { /* an older browser: the originals go up, the server checks them */ }
       }
-      say(input, "已选 " + files.length + " 个，共 " + megabytes(total - others) + "：" +
+      var before = chosen.reduce(function (sum, f) { return sum + f.size; }, 0);
+      var shrunk = before > total - others ? "（照片已压缩，原 " + megabytes(before) + "）" : "";
+      say(input, "已选 " + files.length + " 个，共 " + megabytes(total - others) + shrunk + "：" +
           files.map(function (f) { return f.name; }).join("、"), false);
     });
   }

@@ -19,7 +19,7 @@ from models.vocab import BodyKind
 from portal import group_token
 
 from .access import allows
-from .attachments import file_response
+from .attachments import file_response, script_url, shown_portal
 from .secure import SecureModelView
 from .campaigns import chosen_campaign, user_campaigns
 from .filters import ChoiceFilter
@@ -53,7 +53,8 @@ def problem_cell(view, context, model, name):
 
 
 class AppealView(SecureModelView):
-    """企业诉求: read-only rows (only the portal writes them); 受理 and 不予受理 on each 诉求's page."""
+    """企业诉求: read-only rows (only the portal writes them); 受理 and 不予受理 on each 诉求's page, its pictures as
+    thumbnails with the viewer (admin.attachments)."""
     can_create = can_edit = can_delete = False
     linked_details = True
     details_template = "admin/appeal_details.html"
@@ -70,6 +71,11 @@ class AppealView(SecureModelView):
                                                          (AppealStatus.WAITING, AppealStatus.ACCEPTED, AppealStatus.REFUSED)]),
                       "created_at", "category")
     column_default_sort = [("status", True), ("id", True)]  # 待受理 first (待 sorts after 已 and 不), newest first
+
+    @property
+    def extra_js(self):
+        """The viewer of the attachments, on a 诉求's page."""
+        return [script_url()] if request.endpoint == f"{self.endpoint}.details_view" else []
 
     @expose("/decide/", methods=("POST",))
     def decide_view(self):
@@ -99,7 +105,7 @@ class AppealView(SecureModelView):
             appeal = kwargs["model"]
             kwargs.update(may_decide=intake.queue_refusal(appeal, current_user) is None, firm_note=firm_note(appeal),
                           categories=terms.values(appeal.campaign_id, Vocabulary.CATEGORY),
-                          timeline=intake.public_timeline(appeal))
+                          timeline=intake.public_timeline(appeal), files=shown_portal(appeal.files, attachment_url))
         return super().render(template, **kwargs)
 
 

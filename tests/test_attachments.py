@@ -419,3 +419,27 @@ def test_a_note_written_in_the_timeline_table_takes_files_too(seeded, world, log
         assert (line.step, line.note, attached.problem_id) == (StepName.PROGRESS, "表格里写的进展", pk)
         line_id = line.id
     assert f"/admin/attachment/{attached.id}" in handler.get(f"/admin/problem_update/details/?id={line_id}").text
+
+
+def test_the_portals_files_show_as_thumbnails_on_the_entered_line_and_the_appeal_page(seeded, world, login_as):
+    from models import AppealFile
+
+    pk = world["PA"][1]
+    with seeded.app_context():
+        problem = db.session.get(Problem, pk)
+        appeal = Appeal(campaign_id=problem.campaign_id, number="SQ2024091200008", code_hash="x", enterprise_name="甲企业（合成）",
+                        credit_code="91110000600037341L", contact="张", phone="13800000000", description="测试诉求",
+                        problem=problem, status="已受理")
+        picture = png(200, 100)
+        appeal.files.append(AppealFile(name="营业执照.png", mime="image/png", size=len(picture), data=picture, sha256="0" * 64,
+                                       problem=problem))
+        db.session.add(appeal)
+        db.session.commit()
+        file_id, appeal_id = appeal.files[0].id, appeal.id
+    office = login_as("coordinator")
+    case = office.get(f"/admin/problem/details/?id={pk}").text
+    line = case[case.index('id="timeline"'):].split("</li>")[0]  # the 录入 line
+    assert f'data-viewer="/admin/problem/attachment/?id={file_id}"' in line and "营业执照.png" in line
+    assert "1个，见办理过程“录入”" in case
+    page = office.get(f"/admin/appeal/details/?id={appeal_id}").text
+    assert f'data-viewer="/admin/problem/attachment/?id={file_id}"' in page and "attachments.js" in page

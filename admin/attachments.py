@@ -79,7 +79,7 @@ def shown(rows: list[Attachment]) -> list[Shown]:
 def shown_portal(rows, url) -> list[Shown]:
     """The portal's files (AppealFile, opened by `url(row)`): a picture is its own thumbnail."""
     return [Shown(url(row), url(row) if row.mime.startswith("image/") else None, row.name,
-                  Attachment(size=row.size).size_text, row.mime) for row in rows]
+                  attachments.size_text(row.size), row.mime) for row in rows]
 
 
 def timeline_files(problem, portal: list[Shown]) -> dict[int, list[Shown]]:

@@ -80,10 +80,15 @@ class Attachment(IdMixin, db.Model):
 
     @property
     def size_text(self) -> str:
-        return f"{self.size / MB:.1f} MB" if self.size >= MB / 10 else f"{max(1, round(self.size / 1024))} KB"
+        return size_text(self.size)
 
     def __str__(self) -> str:
         return self.name
+
+
+def size_text(size: int) -> str:
+    """A file's size as people read it: 0.2 MB, 6 KB."""
+    return f"{size / MB:.1f} MB" if size >= MB / 10 else f"{max(1, round(size / 1024))} KB"
 
 
 @dataclass

@@ -46,6 +46,7 @@ from models import (
 from models import audit
 
 from . import access, auth, i18n, imports, intake, ledger, reports, supervision, views
+from .attachments import AttachmentView
 from .dashboard import StatsView
 from .desk import DeskView
 from .errors import ERRORS, error_page
@@ -121,6 +122,7 @@ def register_views(admin: Admin) -> None:
     admin.add_view(views.UserSessionView(UserSession, name="在线会话", category=system, endpoint="user_session"))
     admin.add_view(views.SourceDocumentView(SourceDocument, name="来源文件", category=system, endpoint="source_document"))
     admin.add_view(auth.AccountView(name="修改密码", endpoint="account", url="/admin/account"))
+    admin.add_view(AttachmentView(name="附件", endpoint="attachment", url="/admin/attachment"))  # not in the menu
 
 
 def web_actor() -> tuple[int | None, str]:

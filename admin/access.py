@@ -111,6 +111,8 @@ PAGES: dict[str, frozenset[str]] = {
     "imports": frozenset().union(*(importer.roles for importer in IMPORTERS.values())),
     # the portal's QR cards: the office prints the campaign's and every group's, a group its own (models.scope)
     "portal_cards": CARD_PRINTERS,
+    # 附件 (admin.attachments): every role; each file only to those who may see its row (models.attachments.may_open)
+    "attachment": frozenset(ROLES),
 }
 
 

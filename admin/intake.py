@@ -3,10 +3,8 @@
 printable cards with the portal's QR codes for the campaign and each working group."""
 from __future__ import annotations
 
-import io
-
 import segno
-from flask import abort, flash, redirect, request, send_file, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -18,11 +16,11 @@ from models.errors import DomainError
 from models.portal import AppealStatus, Revisit
 from models.scope import card_groups, prints_campaign_card, read_filter
 from models.terms import Vocabulary
-from models.text import file_name
 from models.vocab import BodyKind
 from portal import group_token
 
 from .access import allows
+from .attachments import file_response, script_url, shown_portal
 from .secure import SecureModelView
 from .campaigns import chosen_campaign, user_campaigns
 from .filters import ChoiceFilter
@@ -57,7 +55,8 @@ def problem_cell(view, context, model, name):
 
 
 class AppealView(SecureModelView):
-    """企业诉求: read-only rows (only the portal writes them); 受理 and 不予受理 on each 诉求's page."""
+    """企业诉求: read-only rows (only the portal writes them); 受理 and 不予受理 on each 诉求's page, its pictures as
+    thumbnails with the viewer (admin.attachments)."""
     can_create = can_edit = can_delete = False
     linked_details = True
     details_template = "admin/appeal_details.html"
@@ -75,6 +74,11 @@ class AppealView(SecureModelView):
                                                           AppealStatus.MERGED)]),
                       "created_at", "category")
     column_default_sort = [("status", True), ("id", True)]  # 待受理 first (待 sorts after 已 and 不), newest first
+
+    @property
+    def extra_js(self):
+        """The viewer of the attachments, on a 诉求's page."""
+        return [script_url()] if request.endpoint == f"{self.endpoint}.details_view" else []
 
     @expose("/decide/", methods=("POST",))
     def decide_view(self):
@@ -113,7 +117,7 @@ class AppealView(SecureModelView):
                           towns=towns(appeal.campaign_id) if (firm or named) is None or (firm or named).town_id is None
                           else [], merge_choices=intake.merge_choices(appeal, current_user),
                           categories=terms.values(appeal.campaign_id, Vocabulary.CATEGORY),
-                          timeline=intake.public_timeline(appeal))
+                          timeline=intake.public_timeline(appeal), files=shown_portal(appeal.files, attachment_url))
         return super().render(template, **kwargs)
 
 
@@ -135,16 +139,11 @@ def firm_note(appeal) -> tuple[str, str]:
 def attachment(file_id) -> object:
     """An attachment an enterprise sent with its 诉求, to whoever decides the 诉求 (the queue) or may see the problem it
     was carried over to (the ledger's): a responsible unit opens it from its problem's page (admin.ledger). Its name
-    is sent cleaned (models.text.file_name), so that one stored before names were cleaned downloads too."""
+    is sent cleaned (admin.attachments.file_response), so that one stored before names were cleaned downloads too."""
     attached = db.session.get(AppealFile, parse_id(file_id) or 0)
     if attached is None or not may_see_file(attached):
         abort(404)
-    inline = attached.mime == "application/pdf" or attached.mime.startswith("image/")
-    response = send_file(io.BytesIO(attached.data), mimetype=attached.mime, download_name=file_name(attached.name) or "附件",
-                         as_attachment=not inline)
-    response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return file_response(attached.data, attached.mime, attached.name)
 
 
 def may_see_file(attached: AppealFile) -> bool:

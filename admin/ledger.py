@@ -39,6 +39,7 @@ from .display import days_left, days_text, light_badge, safe_next, yes_no
 from .files import download, xlsx_bytes
 from .filters import desk_clock, each_campaign, ledger_filters, today, yellow_days
 from .ids import parse_id
+from .attachments import AttachedFiles, shown_portal, timeline_files
 from .intake import attachment, attachment_url, problem_files
 from .pages import per_request
 from .steps import StepsMixin
@@ -113,9 +114,7 @@ def portal_section(problem) -> list[tuple[str, str]]:
     fields = [("受理编号", appeal.number), ("联系人", f"{appeal.contact}（{appeal.phone}）")]
     files = problem_files(problem)
     if files:
-        fields.append(("附件", Markup("、").join(
-            Markup('<a href="{}" target="_blank" rel="noopener">{}</a>').format(attachment_url(f), f.name)
-            for f in files)))
+        fields.append(("附件", f"{len(files)}个，见办理过程“录入”"))
     if appeal.rating:
         fields.append(("企业评价（企业自评）", f"{appeal.rating}" + (f"：{appeal.rating_comment}" if appeal.rating_comment else "")
                        + (f"（{appeal.revisit}）" if appeal.revisit else "")))
@@ -168,8 +167,14 @@ def town_of(view, context, model, name):
     return str(model.enterprise.town) if model.enterprise and model.enterprise.town else ""
 
 
-class ProblemView(InlineEnterprise, StepsMixin, SecureModelView):
-    """问题台账: the columns of 附件2, most urgent first."""
+class ProblemView(InlineEnterprise, AttachedFiles, StepsMixin, SecureModelView):
+    """问题台账: the columns of 附件2, most urgent first. 录入问题 takes files (on the 录入 line of the timeline)."""
+
+    owner_key = "problem_id"
+    files_on_edit = False
+
+    def owner_of(self, model) -> dict:
+        return {"problem_update": model.updates[0]}  # the 录入 line (models.workflow._entered)
 
     column_list = tuple(column.key for column in annex2.COLUMNS)
     column_labels = PROBLEM_LABELS
@@ -290,6 +295,7 @@ class ProblemView(InlineEnterprise, StepsMixin, SecureModelView):
                 "late_request": (problem.extension_requested_until is not None
                                  and bool(workflow.late_requests([problem.id]))), "late_label": workflow.LATE_REQUEST,
                 "may_edit": may_edit, "light_badge": light_badge, "system_steps": SYSTEM,
+                "files": timeline_files(problem, shown_portal(problem_files(problem), attachment_url)),
                 "papers": ([k for k in documents.papers_for(current_user.role) if document_refusal(k, problem, today()) is None]
                            if self.is_action_allowed("document") else [])}
 

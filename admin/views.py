@@ -17,14 +17,15 @@ from wtforms.validators import DataRequired, Optional, ValidationError
 
 from sqlalchemy.orm import joinedload
 
-from models import (AuditLog, CalendarDay, Delivery, Problem, ProblemUpdate, Term, audit, calendar, db, local_now,
-                    reminders, workflow)
+from models import (AuditLog, CalendarDay, Delivery, Problem, ProblemUpdate, Term, attachments, audit, calendar, db,
+                    local_now, reminders, workflow)
 from models.org import towns
 from models.scope import FIRM_ADDERS
 from models.steps import STEPS
 from models.terms import VOCABULARIES
 from models.vocab import AUDIT_ACTION_LABELS, ROLE_LABELS
 
+from .attachments import AttachedFiles, shown, uploads
 from . import audit_display
 from .campaigns import chosen_campaign
 from .copying import copy_campaign_page
@@ -95,6 +96,8 @@ class CampaignView(SecureModelView):
         "deadline_days": "默认办理时限（工作日）",
         "escalate_days": "逾期升级督办天数",
         "doc_prefix": "公文文号前缀",
+        "file_max_mb": "每个附件的上限（MB）",
+        "problem_files_max_mb": "每个问题附件合计的上限（MB）",
     }
     column_descriptions = {
         "code": "新问题的编号为“前缀-年份-序号”，如 SJY-2024-0001；修改后只影响此后录入的问题。",
@@ -107,17 +110,19 @@ class CampaignView(SecureModelView):
         "ranking_min_problems": "单位红黑榜：已交办问题少于这个数的单位标“样本不足”，不参加排名（默认 3）。",
         "supervisor_required": "勾选后，交办时除责任人（领办）外还必须选一名跟踪督办人。",
         "rating_levels": "企业在服务平台对办结结果“一事一评”的等级，从好到差，用顿号分开（默认为政务服务“好差评”的五级）。",
+        "file_max_mb": "办理步骤、走访、报送所附的每个文件不能超过的大小（默认 10 MB，最多 20 MB）；照片在浏览器中会先压缩。",
+        "problem_files_max_mb": "一个问题（或一条走访、报送记录）的全部附件合计不能超过的大小（默认 50 MB）。",
         "rating_satisfied": "前几级算满意（默认 3：非常满意、满意、基本满意）；低于这些的评价，问题须回访后才能销号。",
     }
     column_searchable_list = ("name", "doc_number", "issuer")
     column_filters = ("region", "issued_on", "start_on")
     form_columns = ("name", "code", "yellow_days", "stale_days", "due_soon_days", "ranking_min_problems",
                     "deadline_days", "escalate_days", "doc_prefix", "supervisor_required", "rating_levels",
-                    "rating_satisfied", "doc_number",
+                    "rating_satisfied", "file_max_mb", "problem_files_max_mb", "doc_number",
                     "issuer", "issued_on", "region", "parent_document", "goals", "start_on", "end_on")
     column_details_list = ("name", "code", "yellow_days", "stale_days", "due_soon_days", "ranking_min_problems",
                            "deadline_days", "escalate_days", "doc_prefix", "supervisor_required", "rating_levels",
-                           "rating_satisfied", "doc_number", "issuer", "issued_on", "region", "parent_document", "goals", "start_on", "end_on",
+                           "rating_satisfied", "file_max_mb", "problem_files_max_mb", "doc_number", "issuer", "issued_on", "region", "parent_document", "goals", "start_on", "end_on",
                            "document", "last_problem_seq")
     column_default_sort = ("id", False)
     column_extra_row_actions = [TextRowAction(".copy_view", "复制", title="复制为新专项行动")]
@@ -438,7 +443,9 @@ class EnterpriseGroupView(SecureModelView):
     form_ajax_refs = {"body": BODY_AJAX, "enterprise": ENTERPRISE_AJAX}
 
 
-class VisitView(InlineEnterprise, SecureModelView):
+class VisitView(InlineEnterprise, AttachedFiles, SecureModelView):
+    """走访记录, with its photos and files (admin.attachments)."""
+    owner_key = "visit_id"
     column_list = ("visited_on", "body", "enterprise", "form", "participants", "campaign")
     column_labels = {
         "visited_on": "走访日期",
@@ -568,7 +575,10 @@ class PolicyPushView(SecureModelView):
     form_ajax_refs = {"policy": {"fields": ("title", "doc_number"), "placeholder": "输入政策名称搜索", "minimum_input_length": 0}, "enterprise": ENTERPRISE_AJAX, "pushed_by": PERSON_AJAX}
 
 
-class ProblemUpdateView(SecureModelView):
+class ProblemUpdateView(AttachedFiles, SecureModelView):
+    """办理进展: the timeline's lines; a note written here is a step (报告进展, 领导批示) and takes files as its form does."""
+    owner_key = "problem_id"
+    files_on_edit = False
     column_list = ("problem", "created_at", "step", "from_status", "to_status", "author", "note")
     column_labels = {
         "problem": "问题",
@@ -595,11 +605,18 @@ class ProblemUpdateView(SecureModelView):
 
     column_default_sort = ("created_at", True)
 
+    def attachments_of(self, model) -> list:
+        return shown(attachments.of_problem(model.problem_id).get(model.id, []))
+
     def create_model(self, form):
         """A note is the step of the user's role (报告进展, 领导批示), under that step's rules: who, in which status,
         on which problems (models.workflow). The timeline has no other door."""
         try:
-            update = workflow.add_note(form.problem.data, current_user._get_current_object(), form.note.data)
+            problem = form.problem.data
+            files = (attachments.checked_files(uploads(), problem.campaign, [{"problem_id": problem.id}])
+                     if problem is not None else [])
+            update = workflow.add_note(problem, current_user._get_current_object(), form.note.data)
+            attachments.attach(files, current_user, problem_update=update)
             db.session.commit()
         except Exception as error:
             db.session.rollback()
@@ -609,7 +626,9 @@ class ProblemUpdateView(SecureModelView):
         return update
 
 
-class ReportView(SecureModelView):
+class ReportView(AttachedFiles, SecureModelView):
+    """报送记录, with the files submitted (admin.attachments)."""
+    owner_key = "report_id"
     column_list = ("kind", "period_start", "period_end", "body", "submitted_at", "filename", "campaign")
     column_labels = {
         "kind": "报送类型",

@@ -1,8 +1,9 @@
 """Take the README's screenshots again: each role's desk, the ledger, a problem page, the 交办 form with its date picker,
 the 红黑榜, the audit log, the 词表, a campaign's settings, the import of an office's .xls, a 诉求 in the office's
 queue (受理 asking 所在镇（园区）), the outbox's failed messages, the work calendar, a problem's 留言, the 合并 form, 新增企业 on
-the problem form and a refused form at 1366×768, and the desk (a unit's, a working group's), the menu, the ledger and the
-enterprise portal on a phone (375 px), from a fresh SQLite database with
+the problem form, a refused form, a problem's photos in the viewer and a step form with files chosen at 1366×768, and the
+desk (a unit's, a working group's), the menu, the ledger, a problem's photos, the 走访 form with a photo and the enterprise
+portal on a phone (375 px), from a fresh SQLite database with
 the seeds and 80 demo problems around today.
 
     .venv/bin/python docs/screens.py          # writes docs/screens/*.png
@@ -11,6 +12,7 @@ Needs Debian's Chromium (as the browser tests do).
 """
 from __future__ import annotations
 
+import io
 import shutil
 import sys
 import tempfile
@@ -22,12 +24,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from flask_migrate import upgrade  # noqa: E402
+from PIL import Image, ImageDraw  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
 from app import create_app  # noqa: E402
-from models import Body, Campaign, Enterprise, Problem, Unit, User, db, messages  # noqa: E402
+from models import Body, Campaign, Enterprise, Problem, Unit, User, Visit, attachments, db, messages, workflow  # noqa: E402
 from models.vocab import Status  # noqa: E402
 from models.reminders import climb  # noqa: E402
 from ops.delivery import send_pending  # noqa: E402
@@ -66,11 +69,12 @@ def build(app) -> int:
         import_enterprises((ROOT / "tests" / "fixtures" / "enterprises.xls").read_bytes(), campaign, office,
                            file_name="循环园联点企业.xls")  # an earlier import, listed under 导入记录
         failed_messages(app)
-        problem = db.session.scalar(select(Problem).where(Problem.campaign_id == campaign.id,
-                                                          Problem.responsible_unit_id == unit.id,
-                                                          Problem.status == Status.HANDLING).order_by(Problem.deadline))
-        talk(problem)
-        return problem.id
+        shown = db.session.scalar(select(Problem.id).where(Problem.campaign_id == campaign.id,
+                                                           Problem.responsible_unit_id == unit.id,
+                                                           Problem.status == Status.HANDLING).order_by(Problem.deadline))
+        evidence(shown, group)
+        talk(db.session.get(Problem, shown))
+        return shown
 
 
 def talk(problem) -> None:
@@ -82,6 +86,42 @@ def talk(problem) -> None:
     messages.post(problem, users["group"], "补充材料：企业说另有两处类似情况，照片已转给市发改局。")
     db.session.add(Problem(campaign_id=problem.campaign_id, enterprise_id=problem.enterprise_id,
                            description="企业在座谈会上再次反映同一事项", collected_by_body_id=problem.collected_by_body_id))
+    db.session.commit()
+
+
+def photo(colour, size=(3000, 2250), noise=0) -> bytes:
+    """A synthetic site photo (a framed pattern); with `noise`, as large as a phone camera's (a few MB)."""
+    picture = Image.new("RGB", size, colour)
+    draw = ImageDraw.Draw(picture)
+    for x in range(0, size[0], 150):
+        draw.line([(x, 0), (size[0] - x, size[1])], fill=(255, 255, 255), width=6)
+    draw.rectangle([size[0] // 4, size[1] // 4, size[0] * 3 // 4, size[1] * 3 // 4], outline=(20, 20, 20), width=30)
+    if noise:
+        picture = Image.blend(picture, Image.effect_noise(size, 40).convert("RGB"), noise)
+    out = io.BytesIO()
+    picture.save(out, "JPEG", quality=95)
+    return out.getvalue()
+
+
+def evidence(problem_id: int, group) -> None:
+    """The handler's 报告进展 with three site photos, a 复函 (PDF) and a sheet on the problem shown; a visit of the
+    group with two photos (models.attachments, as the forms store them)."""
+    handler = db.session.scalar(select(User).where(User.username == "handler"))
+    problem = db.session.get(Problem, problem_id)
+    line = workflow.progress(problem, handler, "已到企业现场核实用地红线，附现场照片和自然资源局复函。")
+    files = [("现场照片1.jpg", photo((70, 130, 90))), ("现场照片2.jpg", photo((160, 110, 60))),
+             ("厂房东侧.jpg", photo((60, 90, 160))),
+             ("自然资源局复函.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\n%" + b"x" * 200000 + b"\n%%EOF\n"),
+             ("用地情况统计.xls", (ROOT / "tests" / "fixtures" / "enterprises.xls").read_bytes())]
+    attachments.attach(attachments.checked_files(files, problem.campaign), handler, problem_update=line)
+    firm = db.session.scalars(select(Enterprise).where(Enterprise.campaign_id == group.campaign_id)
+                              .order_by(Enterprise.id)).first()
+    visit = Visit(campaign_id=group.campaign_id, body=group, enterprise=firm, visited_on=date.today(),
+                  participants="李强、王芳", summary="到企业座谈，了解用工和用地需求。")
+    db.session.add(visit)
+    member = db.session.scalar(select(User).where(User.username == "group"))
+    attachments.attach(attachments.checked_files([("座谈现场.jpg", photo((90, 90, 140))),
+                                                  ("车间.jpg", photo((140, 90, 90)))], problem.campaign), member, visit=visit)
     db.session.commit()
 
 
@@ -155,6 +195,14 @@ def main() -> int:
         shot("group", "/admin/problem/new/", "phone_inline_enterprise.png", PHONE, then=add_enterprise)
         shot("coordinator", f"/admin/problem/step/assign/?id={first_unassigned(app)}", "refused_form.png",
              then=lambda page: page.click("button:text-is('确认交办')"))
+        camera = Path(folder) / "IMG_0001.jpg"  # a phone camera's photo, shrunk by the page before upload
+        camera.write_bytes(photo((120, 120, 160), (4032, 3024), noise=0.25))
+        shot("handler", f"/admin/problem/details/?id={problem}", "problem_viewer.png", then=open_viewer)
+        shot("handler", f"/admin/problem/details/?id={problem}", "phone_problem_files.png", PHONE, then=open_viewer)
+        shot("handler", f"/admin/problem/step/progress/?id={problem}", "step_files.png",
+             then=lambda page: choose_files(page, [camera, ROOT / "tests" / "fixtures" / "enterprises.xls"]))
+        shot("group", "/admin/visit/new/", "phone_visit.png", PHONE, full_page=True,
+             then=lambda page: choose_files(page, [camera]))
         shot("handler", "/admin/", "phone_desk.png", PHONE)
         shot("handler", "/admin/problem/", "phone_ledger.png", PHONE)
         shot("group", "/admin/", "phone_desk_group.png", PHONE)  # 录入问题, 登记走访, 报送
@@ -209,6 +257,17 @@ def add_enterprise(page) -> None:
 def last_problem(app) -> int:
     with app.app_context():
         return db.session.scalar(select(Problem.id).order_by(Problem.id.desc()).limit(1))
+def open_viewer(page) -> None:
+    """The problem page's viewer on the second photo of the timeline (上一张 / 下一张)."""
+    page.click(".attach-image >> nth=1")
+    page.wait_for_timeout(300)
+
+
+def choose_files(page, paths) -> None:
+    """Files chosen in a form's 附件 input: photos shrunk in the page, the line under the buttons saying what goes up."""
+    page.set_input_files("#ui_files", [str(p) for p in paths])
+    page.wait_for_selector(".attach-status:has-text('已选')")
+    page.locator("#ui_files-status").scroll_into_view_if_needed()
 
 
 def miluo_id(app) -> int:

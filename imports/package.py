@@ -23,6 +23,7 @@ from xml.parsers import expat
 
 import olefile
 
+from models.attachments import OLE_MAGIC  # an OLE2 compound file: .xls (and .doc, .msg…)
 
 MAX_BYTES = 10 * 1024 * 1024  # the upload itself
 MAX_ROWS = 20_000  # data rows of one import
@@ -38,7 +39,6 @@ LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")  # a zip member's local header, bef
 CELL_REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
 LIMIT_ADVICE = "请只保留需要导入的工作表和数据，删除多余的行、列后另存为新文件再导入。"
 MAX_MERGED = 10_000  # merged ranges of one sheet
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an OLE2 compound file: .xls (and .doc, .msg…)
 ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 FORMATS = {"xlsx": "Excel 工作簿（.xlsx）", "xls": "Excel 97-2003 工作簿（.xls）", "ods": "OpenDocument 电子表格（.ods）"}
 NOT_A_WORKBOOK = ("这不是能导入的表格文件。可以导入 Excel 工作簿（.xlsx）、Excel 97-2003 工作簿（.xls，WPS 也能保存）"

@@ -1,6 +1,8 @@
 """The domain model. Import models from here."""
 from .base import Base, db, local_now, migrate
 
+from .attachments import Attachment
+
 from .batches import ImportBatch, ImportBatchRow, ImportFile
 from .calendar import CalendarDay, CalendarYear
 from .documents import OfficialDocument
@@ -16,6 +18,7 @@ from .user import AuditLog, LoginAttempt, LoginLock, User, UserSession
 
 __all__ = [
     "Appeal",
+    "Attachment",
     "AppealFile",
     "PortalChallenge",
     "PortalHit",

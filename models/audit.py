@@ -58,6 +58,8 @@ def plain(value):
         return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
+    if isinstance(value, bytes):  # a file's content (an attachment): its size, not its bytes
+        return f"（{len(value)} 字节）"
     if isinstance(value, db.Model):
         return f"{value.id}:{value}"
     return str(value)

@@ -22,6 +22,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from . import terms
+from .attachments import clean_name
 from .base import db, hold, local_now
 from .enterprise import Enterprise, EnterpriseGroup
 from .errors import DomainError
@@ -30,7 +31,7 @@ from .portal import Appeal, AppealFile, AppealStatus, PortalChallenge, PortalHit
 from .problem import Problem, ProblemUpdate
 from .scope import APPEAL_DECIDERS, read_filter
 from .terms import Vocabulary
-from .text import file_name, refusal as text_refusal
+from .text import refusal as text_refusal
 from .user import take_turn
 from .uscc import uscc_error
 from .vocab import BodyKind, Status
@@ -177,13 +178,13 @@ def _answer_hash(token: str, answer: str) -> str:
 def check_file(upload: Upload) -> tuple[str, str]:
     """The MIME type and name of an attachment whose content is what its name says: a JPEG or PNG picture that opens
     as one (Pillow), or a PDF; else a DomainError in Chinese. The name is the file's own, fit for a header
-    (models.text.file_name: no line break, quote or control character)."""
-    name = file_name((upload.name or "").replace("\\", "/").rsplit("/", 1)[-1])[:100].strip() or "附件"
+    (models.attachments.clean_name: no line break, quote or control character)."""
+    name = clean_name(upload.name)
     if not upload.data:
         raise DomainError(f"附件“{name}”是空文件。")
     if len(upload.data) > MAX_FILE_BYTES:
         raise DomainError(f"附件“{name}”超过 {MAX_FILE_BYTES // 1024 // 1024} MB，请压缩后再上传。")
-    kind = _sniff(upload.data)
+    kind = sniff(upload.data)
     suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if kind is None:
         raise DomainError(f"附件“{name}”不是 JPG、PNG 图片或 PDF 文件（按文件内容判断），请换一个文件。")
@@ -225,7 +226,8 @@ def without_metadata(data: bytes) -> bytes:
         return out.getvalue()
 
 
-def _sniff(data: bytes) -> str | None:
+def sniff(data: bytes) -> str | None:
+    """"JPEG", "PNG" or "PDF" when `data` opens as one (a picture within MAX_PIXELS, a PDF with its end), else None."""
     if data.startswith(b"%PDF-"):
         return "PDF" if b"%%EOF" in data[-2048:] else None
     from PIL import Image, UnidentifiedImageError  # noqa: PLC0415 (only a submission with a picture needs it)

@@ -88,13 +88,17 @@ class Campaign(IdMixin, TimestampMixin, VersionMixin, ProvenanceMixin, db.Model)
     rating_levels: Mapped[str] = mapped_column(String(200), default=DEFAULT_RATING_LEVELS,
                                                server_default=DEFAULT_RATING_LEVELS)
     rating_satisfied: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+    # 附件 (models.attachments): the largest file a step, visit or report takes, and what one problem's files may take
+    file_max_mb: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
+    problem_files_max_mb: Mapped[int] = mapped_column(Integer, default=50, server_default="50")
     document_id: Mapped[int | None] = mapped_column(ForeignKey("source_document.id"))
     document: Mapped[SourceDocument | None] = relationship(foreign_keys=[document_id])
 
     SETTING_LIMITS = {"yellow_days": ("黄灯天数", 0, 90), "stale_days": ("无进展天数", 1, 365),
                       "due_soon_days": ("即将到期天数", 0, 365), "ranking_min_problems": ("红黑榜最少问题数", 1, 1000),
                       "deadline_days": ("默认办理时限", 1, 365), "escalate_days": ("逾期升级督办天数", 1, 120),
-                      "rating_satisfied": ("计入满意的评价级数", 1, 9)}
+                      "rating_satisfied": ("计入满意的评价级数", 1, 9), "file_max_mb": ("每个附件的上限（MB）", 1, 20),
+                      "problem_files_max_mb": ("每个问题附件合计的上限（MB）", 1, 1000)}
 
     def check(self) -> None:
         for key, (label, low, high) in self.SETTING_LIMITS.items():

@@ -171,14 +171,36 @@ def test_pages_every_role_may_open(seeded, world, login_as, role):
 
 PAGE_URLS = {"admin": "/admin/", "stats": "/admin/stats/", "account": "/admin/account/", "ranking": "/admin/ranking/",
              "visit_compliance": "/admin/visit-compliance/", "submissions": "/admin/submissions/",
-             "reports": "/admin/reports/", "imports": "/admin/import/", "portal_cards": "/admin/portal_cards/"}
+             "reports": "/admin/reports/", "imports": "/admin/import/", "portal_cards": "/admin/portal_cards/",
+             "attachment": "/admin/attachment/{file}"}  # a file of a problem the leader sees
+
+
+def a_file(app, problem_id) -> int:
+    """An attachment on a problem's first timeline line (a real picture, checked as an upload is)."""
+    import io
+
+    from PIL import Image
+
+    from models import ProblemUpdate, attachments
+
+    picture = io.BytesIO()
+    Image.new("RGB", (40, 30), (0, 90, 0)).save(picture, "PNG")
+    with app.app_context():
+        line = db.session.scalars(select(ProblemUpdate).where(ProblemUpdate.problem_id == problem_id)).first()
+        campaign = db.session.get(Problem, problem_id).campaign
+        row, = attachments.attach(attachments.checked_files([("现场.png", picture.getvalue())], campaign), None,
+                                  problem_update=line)
+        db.session.commit()
+        return row.id
 
 
 def test_every_page_follows_the_pages_table(seeded, world, login_as, monkeypatch):
     """Removing a role from PAGES removes its access to that page, whichever page it is."""
     assert set(PAGE_URLS) == set(PAGES)
     client = login_as("leader")
+    file_id = a_file(seeded, world["PA"][1])
     for endpoint, url in PAGE_URLS.items():
+        url = url.format(file=file_id)
         allowed = "leader" in PAGES[endpoint]
         assert client.get(url).status_code == (200 if allowed else 403), url
         monkeypatch.setitem(PAGES, endpoint, PAGES[endpoint] - {"leader"})

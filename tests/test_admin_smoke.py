@@ -42,9 +42,10 @@ def test_every_table_has_a_view(seeded):
     # desk's 新消息): bookkeeping, nothing to show; the import batches are listed, given back and undone on the import
     # page (admin.reports.ImportView), within the user's scope, rather than as a table anyone could edit; the portal's
     # attachments open from their 诉求 and problem pages, and its rate-limit and CAPTCHA rows are bookkeeping; 留言 are
-    # read and written on their problem's page only (its row scope), never as a table of their own
+    # read and written on their problem's page only (its row scope), never as a table of their own; the steps', visits'
+    # and reports' files (attachment) show on their records' pages and open by admin.attachments
     assert mapped - {"login_lock", "problem_read", "import_batch", "import_batch_row", "import_file", "appeal_file",
-                     "portal_hit", "portal_challenge", "message"} == registered
+                     "portal_hit", "portal_challenge", "message", "attachment"} == registered
 
 
 def test_every_column_has_a_chinese_label(seeded):

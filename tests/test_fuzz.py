@@ -308,6 +308,7 @@ def world(db_url, seed_snapshot):
         restore(seed_snapshot)
         scoped_world()
         later_problems()
+        some_files()
     fuzzed = World(app)
     for role in ROLES:
         fuzzed.user_ids[role] = make_user(app, f"fuzz-{role}", role)
@@ -320,6 +321,23 @@ def world(db_url, seed_snapshot):
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+def some_files() -> None:
+    """A picture on a problem's timeline, one on a visit and a document on a report (models.attachments)."""
+    from PIL import Image
+
+    from models import ProblemUpdate, Report, Visit, attachments
+
+    picture = io.BytesIO()
+    Image.new("RGB", (60, 40), (200, 0, 0)).save(picture, "JPEG")
+    checked = attachments.checked_files([("现场.jpg", picture.getvalue())], miluo())
+    line = db.session.scalars(select(ProblemUpdate).order_by(ProblemUpdate.id)).first()
+    attachments.attach(checked, None, problem_update=line)
+    attachments.attach(checked, None, visit=db.session.scalars(select(Visit).order_by(Visit.id)).first())
+    attachments.attach([attachments.Checked("周调度.pdf", "application/pdf", b"%PDF-1.4\n%%EOF\n")], None,
+                       report=db.session.scalars(select(Report).order_by(Report.id)).first())
+    db.session.commit()
 
 
 def later_problems() -> None:
@@ -952,6 +970,11 @@ def sweep_role(world, role: str) -> list[str]:
             for day in ("0001-01-01", "9999-12-31") if kind in ("weekly", "dekad") else ("2024-13-45",):
                 sweep.request("GET", f"{world.reports.url}/download?" + encode(
                     [("kind", kind), ("date", day), ("campaign", str(campaigns[0])), ("format", "docx")]))
+    from models import Attachment  # each file and its thumbnail, and ids that are none (admin.attachments)
+
+    for pk in [*world.ids(Attachment), 0, 99999999999999999999]:
+        for tail in ("", "/thumb", "/thumb/x"):
+            sweep.request("GET", f"/admin/attachment/{pk}{tail}")
     for kind in sorted(IMPORTS):
         book = Workbook()
         book.active.append(list(headers_of(kind)))

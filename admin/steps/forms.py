@@ -19,6 +19,7 @@ from models.vocab import PROXY_CHANNELS
 from markupsafe import escape
 from sqlalchemy import select
 
+from ..attachments import FIELD, files_field, limit_attributes
 from ..scoping import scoped
 from ..fields import CheckedForm, InlineRadios, ScopedSelect, ScopedSelectMultiple, within_calendar
 
@@ -216,11 +217,21 @@ def channel_field():
                       description="推进办代责任单位录入：办理过程记为“推进办代录”，写明渠道和所代的单位。")
 
 
+# The forms that take photos and documents besides their text (admin.attachments): each file goes on the timeline line
+# the step writes.
+WITH_FILES = ("progress", "resolve", "request_extension", "return", "revisit", "close")
+
+
 def step_form(name: str, problem: Problem, formdata, proxy: bool = False):
-    """The small form of the step `name` (its code) for `problem`: exactly the data models.workflow needs for it; for
-    代录 (`proxy`), the channel first."""
+    """The small form of the step `name` (its code) for `problem`: exactly the data models.workflow needs for it, the
+    file input of the steps that take files (WITH_FILES), and for 代录 (`proxy`) the channel first."""
     form = STEPS[name].form
     fields = ({"channel": channel_field()} if proxy else {}) | FORMS[form](problem, formdata)
+    if form in WITH_FILES:
+        fields[FIELD] = files_field()
     form_class = type(f"{form.title().replace('_', '')}Form", (AssignForm if form == "assign" else CheckedForm,),
                       dict(fields))
-    return form_class(formdata)
+    built = form_class(formdata)
+    if FIELD in built:
+        limit_attributes(built[FIELD], problem.campaign)
+    return built

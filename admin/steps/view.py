@@ -11,11 +11,12 @@ from flask_admin.actions import action
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
-from models import Problem, calendar, db, workflow
+from models import Problem, attachments, calendar, db, workflow
 from models.errors import DomainError
 from models.vocab import PROXY_CHANNELS
 from models.steps import PROXIED, STEPS, StepName, proxy_action
 
+from ..attachments import FIELD, RESELECT, uploads
 from ..scoping import scoped
 from ..display import safe_next
 from ..filters import today
@@ -168,12 +169,20 @@ class StepsMixin:
         if request.method == "POST" and form.validate():
             errors = []
             try:
-                for problem in problems:
+                files = []
+                if FIELD in form:  # checked before any step is taken: one refused file refuses the step
+                    try:
+                        files = attachments.checked_files(uploads(), problems[0].campaign,
+                                                          [{"problem_id": p.id} for p in problems])
+                    except DomainError as error:
+                        errors.append(str(error))
+                for problem in problems if not errors else ():
                     try:
                         if proxy:
-                            workflow.on_behalf(name, problem, current_user, **step_values(form))
+                            line = workflow.on_behalf(name, problem, current_user, **step_values(form))
                         else:
-                            workflow.ACTIONS[name](problem, current_user, **step_values(form))
+                            line = workflow.ACTIONS[name](problem, current_user, **step_values(form))
+                        attachments.attach(files, current_user, problem_update=line)
                     except DomainError as error:
                         errors.append(str(error))
                 if not errors:
@@ -186,7 +195,8 @@ class StepsMixin:
                 db.session.rollback()
                 for error in errors:
                     flash(error, "error")
-                flash(f"以上原因，所选{len(problems)}个问题均未{label}，未做任何修改。", "error")
+                flash(f"以上原因，所选{len(problems)}个问题均未{label}，未做任何修改。" + (RESELECT if any(
+                    f.filename for f in request.files.getlist(FIELD)) else ""), "error")
             else:
                 said = done_message(name, problems)
                 flash(f"推进办代录（{form.data['channel']}）：{said}" if proxy else said, "success")

@@ -12,11 +12,12 @@ from openpyxl import load_workbook
 from PIL import Image
 from sqlalchemy import select
 
-from models import Problem, ProblemUpdate, Unit, User, db, workflow
+from models import Attachment, Problem, ProblemUpdate, Unit, User, Visit, db, workflow
 from models.calendar import add_workdays
 from models.steps import StepName
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import log_in
+from tests.e2e.test_attachments import camera_photo
 from tests.factories import named, scoped_world
 
 PHONE = {"width": 375, "height": 812}
@@ -33,18 +34,6 @@ def world(seeded):
         pa2.assigned_on, pa2.deadline = today - timedelta(days=2), add_workdays(today, 8)
         db.session.commit()
         return world
-
-
-def camera_photo(path, width=4000, height=3000) -> int:
-    """A camera-sized JPEG with EXIF (a phone's 12-megapixel photo, noisy so that it does not compress away)."""
-    import os
-
-    picture = Image.frombytes("RGB", (width, height), os.urandom(width * height * 3))
-    exif = Image.Exif()
-    exif[0x010F] = "PhoneMaker"  # Make
-    exif[0x8298] = "secret owner"  # Copyright
-    picture.save(path, "JPEG", quality=95, exif=exif)
-    return path.stat().st_size
 
 
 def take_step(page, label: str) -> None:
@@ -139,10 +128,6 @@ def test_a_leaders_comment_is_read_on_the_units_desk(page, browser, users, world
     with seeded.app_context():
         pb = db.session.get(Problem, world["PB"][1])
         pb.status, pb.assigned_on, pb.deadline, pb.flagged = "办理中", workflow.today(), add_workdays(workflow.today(), 5), True
-        finance = User(username="finance", role="handler", display_name="市财政局经办人", active=True,
-                       unit=named(Unit, "市财政局"))
-        finance.set_password(PASSWORD)
-        db.session.add(finance)
         db.session.commit()
     log_in(page, "leader")
     page.goto(page.base + f"/admin/problem/details/?id={world['PB'][1]}")
@@ -151,14 +136,93 @@ def test_a_leaders_comment_is_read_on_the_units_desk(page, browser, users, world
     page.click("button:has-text('确认')")
     page.wait_for_url(re.compile(r".*/details/.*"))
 
-    unit = browser.new_context(locale="zh-CN", viewport=PHONE)
-    unit.route("**/*", lambda route: route.continue_() if route.request.url.startswith(page.base) else route.abort())
-    tab = unit.new_page()
-    tab.base = page.base
-    log_in(tab, "finance")
+    unit, tab = other_unit(seeded, "finance", "市财政局", browser, page.base)
     notice = tab.locator("#list-notices .desk-notice", has_text="领导批示")
     assert notice.count() == 1
     words = notice.inner_text()
     assert "请市财政局本周内拿出资金方案，确保企业年前拿到补贴" in words and "leader" in words
     assert re.search(r"\d{1,2}月\d{1,2}日|\d{1,2}:\d{2}", words)
     unit.close()
+
+
+def other_unit(seeded, username: str, unit: str, browser, base: str, viewport=None):
+    """A page logged in as a handler of `unit` (a second browser context, as another person's phone)."""
+    with seeded.app_context():
+        if db.session.scalar(select(User).where(User.username == username)) is None:
+            user = User(username=username, role="handler", display_name=f"{unit}经办人", active=True, unit=named(Unit, unit))
+            user.set_password(PASSWORD)
+            db.session.add(user)
+            db.session.commit()
+    context = browser.new_context(locale="zh-CN", viewport=viewport or PHONE)
+    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(base) else route.abort())
+    tab = context.new_page()
+    tab.base = base
+    log_in(tab, username)
+    return context, tab
+
+
+def test_a_units_photo_on_progress_is_not_opened_by_another_unit(page, browser, users, world, seeded, tmp_path):
+    """On a phone, 市发改局 signs for its problem and reports progress with a camera photo (shrunk in the page); the
+    problem page shows its thumbnail; 市财政局's handler, given the file's address, gets a Chinese 404 and no bytes."""
+    photo = tmp_path / "IMG_2044.jpg"
+    assert camera_photo(photo) > 5 * 1024 * 1024
+    page.set_viewport_size(PHONE)
+    log_in(page, "handler")
+    page.goto(page.base + f"/admin/problem/details/?id={world['PA2'][1]}")
+    take_step(page, "签收")
+    page.click("button:has-text('确认')")
+    page.wait_for_url(re.compile(r".*/details/.*"))
+    take_step(page, "报告进展")
+    page.fill("#note", "已到现场，照片为厂区供电线路")
+    page.set_input_files("#ui_files", [str(photo)])
+    page.wait_for_function("document.getElementById('ui_files-status').textContent.indexOf('已选') === 0")
+    page.click(".step-buttons button[type=submit]")
+    page.wait_for_url(re.compile(r".*/details/.*"))
+    entry = page.locator("#timeline li", has_text="已到现场，照片为厂区供电线路")
+    assert entry.locator(".attach-image img").count() == 1
+    with seeded.app_context():
+        stored = db.session.scalars(select(Attachment)).one()
+        attachment_id, size = stored.id, stored.size
+    assert size < 600 * 1024
+    shown = page.request.get(page.base + f"/admin/attachment/{attachment_id}")
+    assert shown.status == 200 and shown.headers["content-type"] == "image/jpeg" and len(shown.body()) == size
+
+    context, tab = other_unit(seeded, "finance", "市财政局", browser, page.base)
+    for url in (f"/admin/attachment/{attachment_id}", f"/admin/attachment/{attachment_id}/thumb"):
+        refused = tab.goto(tab.base + url)
+        assert refused.status == 404 and refused.headers["content-type"].startswith("text/html")
+        assert "页面或记录不存在" in tab.content()
+    context.close()
+
+
+def pick_ajax(page, field: str, typed: str, label: str) -> None:
+    """A select2 field that searches the server as one types (企业)."""
+    page.locator(f"#s2id_{field} a.select2-choice").click()
+    page.keyboard.type(typed)
+    page.locator(".select2-drop-active .select2-result-label", has_text=label).first.click()
+
+
+def test_a_group_records_a_visit_with_a_photo_on_a_phone(page, users, world, seeded, tmp_path):
+    """A working group's cadre between visits: 登记走访 from the desk's first button, the date and the group filled
+    in, the enterprise picked, a photo taken; the visit keeps the shrunk photo and its page shows it."""
+    photo = tmp_path / "IMG_3001.jpg"
+    camera_photo(photo, (3000, 4000))
+    page.set_viewport_size(PHONE)
+    log_in(page, "group")
+    page.click("a:has-text('登记走访')")
+    page.wait_for_url(re.compile(r".*/visit/new/.*"))
+    assert page.input_value("#visited_on") == workflow.today().isoformat()
+    pick_ajax(page, "enterprise", "甲企业", "甲企业（合成）")
+    page.set_input_files("#ui_files", [str(photo)])
+    page.wait_for_function("document.getElementById('ui_files-status').textContent.indexOf('已选') === 0")
+    page.click("input[type=submit][value='保存']")
+    page.wait_for_load_state()
+    with seeded.app_context():
+        visit = db.session.scalars(select(Visit).order_by(Visit.id.desc())).first()
+        files = db.session.scalars(select(Attachment).where(Attachment.visit_id == visit.id)).all()
+        assert (visit.enterprise.name, visit.body.name, visit.visited_on) == ("甲企业（合成）", "工作组（循环园）", workflow.today())
+        assert len(files) == 1 and files[0].size < 600 * 1024 and files[0].name == "IMG_3001.jpg"
+        visit_id = visit.id
+    page.goto(page.base + f"/admin/visit/details/?id={visit_id}")
+    assert page.locator(".attach-image img").count() == 1
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

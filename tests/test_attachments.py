@@ -385,9 +385,10 @@ def test_a_step_on_several_problems_keeps_the_files_on_each_and_documents_downlo
     office = login_as("coordinator")
     ids = ",".join(map(str, pks))
     page = office.get(f"/admin/problem/step/close/?ids={ids}")
+    paper = docx()  # once: a .docx is a zip stamped with the time it was written
     done = office.post(f"/admin/problem/step/close/?ids={ids}", content_type="multipart/form-data", data={
         "csrf_token": csrf_token(page.text), "ids": [str(pk) for pk in pks], "satisfaction": "满意",
-        "ui_files": [(io.BytesIO(docx()), "销号审批单.docx")]})
+        "ui_files": [(io.BytesIO(paper), "销号审批单.docx")]})
     assert done.status_code == 302, flashes(done.text)
     with seeded.app_context():
         rows = db.session.scalars(select(Attachment).order_by(Attachment.problem_id)).all()
@@ -395,7 +396,7 @@ def test_a_step_on_several_problems_keeps_the_files_on_each_and_documents_downlo
         assert all(r.problem_update.step == StepName.CLOSE and r.problem_update.problem_id == r.problem_id for r in rows)
         file_id = rows[0].id
     download = office.get(f"/admin/attachment/{file_id}")
-    assert download.headers["Content-Disposition"].startswith("attachment;") and download.data == docx()
+    assert download.headers["Content-Disposition"].startswith("attachment;") and download.data == paper
     assert download.mimetype == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 

@@ -1,7 +1,7 @@
 """Take the README's screenshots again: each role's desk, the ledger, a problem page, the 交办 form with its date picker,
 the 红黑榜, the audit log, the 词表, a campaign's settings, the import of an office's .xls, a 诉求 in the office's
 queue (受理 asking 所在镇（园区）), the outbox's failed messages, the work calendar, a problem's 留言, the 合并 form, 新增企业 on
-the problem form, a refused form, a problem's photos in the viewer and a step form with files chosen at 1366×768, and the
+the problem form, a refused form, 附件2 come back from the units (its rows taken as 代录 steps), the 代录 menu, a problem's photos in the viewer and a step form with files chosen at 1366×768, and the
 desk (a unit's, a working group's), the menu, the ledger, a problem's photos, the 走访 form with a photo and the enterprise
 portal on a phone (375 px), from a fresh SQLite database with
 the seeds and 80 demo problems around today.
@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from flask_migrate import upgrade  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
+from openpyxl import load_workbook  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
@@ -180,6 +181,10 @@ def main() -> int:
         shot("coordinator", "/admin/term/?flt0_0=问题类型", "vocabulary.png")
         shot("coordinator", f"/admin/campaign/edit/?id={miluo_id(app)}", "settings.png")
         shot("coordinator", "/admin/import/", "import.png", full_page=True, then=upload_office_file)
+        reply = unit_reply(app, Path(folder))
+        shot("coordinator", "/admin/import/", "reimport.png", full_page=True, then=lambda page: upload(page, reply))
+        shot("coordinator", f"/admin/problem/details/?id={first_assigned(app)}", "proxy.png",
+             then=lambda page: page.click("#case-proxy summary"))
         shot(None, "/portal/SJY/", "portal_form.png", PHONE, then=fill_appeal)
         shot(None, "/portal/SJY/", "portal_receipt.png", PHONE, then=submit_appeal)
         shot("coordinator", "/admin/appeal/", "appeal.png", then=open_first_appeal)
@@ -194,7 +199,7 @@ def main() -> int:
         shot("group", "/admin/problem/new/", "inline_enterprise.png", then=add_enterprise)
         shot("group", "/admin/problem/new/", "phone_inline_enterprise.png", PHONE, then=add_enterprise)
         shot("coordinator", f"/admin/problem/step/assign/?id={first_unassigned(app)}", "refused_form.png",
-             then=lambda page: page.click("button:text-is('确认交办')"))
+             then=submit_empty)
         camera = Path(folder) / "IMG_0001.jpg"  # a phone camera's photo, shrunk by the page before upload
         camera.write_bytes(photo((120, 120, 160), (4032, 3024), noise=0.25))
         shot("handler", f"/admin/problem/details/?id={problem}", "problem_viewer.png", then=open_viewer)
@@ -214,12 +219,53 @@ def main() -> int:
     return 0
 
 
+def submit_empty(page) -> None:
+    """交办 sent with nothing filled in: the page comes back saying what to fix."""
+    with page.expect_navigation():
+        page.click("button:text-is('确认交办')")
+    page.wait_for_load_state("networkidle")
+
+
+def unit_reply(app, folder: Path) -> Path:
+    """附件2 as exported, come back from the units by e-mail: one 已交办 problem now reads 已办结 with its 办理进展, one
+    办理中 problem has a new 办理进展 (the import takes them as the units' steps, 代录 by Excel)."""
+    exported = folder / "附件2.xlsx"
+    with app.app_context():
+        name = db.session.scalar(select(Campaign.name).where(Campaign.code == "SJY"))
+    result = app.test_cli_runner().invoke(args=["export", "problems", "--out", str(exported), "--campaign", name])
+    assert result.exit_code == 0, result.output
+    book = load_workbook(exported)
+    sheet = book.active
+    column = {sheet.cell(3, c).value: c for c in range(1, sheet.max_column + 1)}
+    replies = {"已交办": ("已办结", "已协调供电公司完成专线增容，企业已恢复满负荷生产"), "办理中": (None, "已完成选址，用地手续正在报批")}
+    for row in range(4, sheet.max_row + 1):
+        status = sheet.cell(row, column["办理状态"]).value
+        if status in replies:
+            new_status, progress = replies.pop(status)
+            sheet.cell(row, column["办理进展"]).value = progress
+            if new_status:
+                sheet.cell(row, column["办理状态"]).value = new_status
+    reply = folder / "附件2（各单位回复）.xlsx"
+    book.save(reply)
+    return reply
+
+
+def upload(page, path: Path) -> None:
+    page.set_input_files("input[name=file]", str(path))
+    page.click("#upload")
+    page.wait_for_load_state("networkidle")
+
+
+def first_assigned(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(Problem.id).join(Campaign).where(Campaign.code == "SJY", Problem.status == Status.ASSIGNED)
+                                 .order_by(Problem.id).limit(1))
+
+
 def upload_office_file(page) -> None:
     """The import screen after an office's .xls (tests/fixtures/problems.xls) is checked: how it was read, the names
     to confirm, the cells read otherwise than written."""
-    page.set_input_files("input[name=file]", str(ROOT / "tests" / "fixtures" / "problems.xls"))
-    page.click("#upload")
-    page.wait_for_load_state("networkidle")
+    upload(page, ROOT / "tests" / "fixtures" / "problems.xls")
 
 
 def fill_appeal(page) -> None:

@@ -22,15 +22,16 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from models import Body, BodyTown, Campaign, Enterprise, Person, Problem, Unit, annex2, db, workflow
+from models import Body, Campaign, Enterprise, Person, Problem, Unit, annex2, db, workflow
 from models.base import campaign_mismatch
 from models.errors import DomainError
 from models import terms
+from models.org import is_town
 from models.terms import Vocabulary
-from models.vocab import OPEN_STATUSES, PROBLEM_STATUSES, RUNNING_STATUSES, TOWN_KINDS, BodyKind, Channel, Status
+from models.vocab import OPEN_STATUSES, PROBLEM_STATUSES, RUNNING_STATUSES, BodyKind, Channel, Status
 from models.steps import StepName
 from models.workflow import entered_via
 from models.scope import FIRM_CREATORS, TERM_ADDERS, change_refusal, scope_query
@@ -82,9 +83,7 @@ class Lookup:
             "group": Names(visible(Body, Body.kind == BodyKind.WORKING_GROUP), "工作组"),
             "unit": Names(visible(Unit), "单位"),
             "person": Names(visible(Person), "人员"),
-            # the campaign's towns and parks: units of those kinds, and those its working groups are linked to
-            "town": Names(visible(Unit, or_(Unit.kind.in_(TOWN_KINDS), Unit.id.in_(select(BodyTown.unit_id)))),
-                          "镇（园区）"),
+            "town": Names(visible(Unit, is_town(campaign.id)), "镇（园区）"),  # the campaign's towns and parks
         }
         choices = choices or {}
         for kind, names in self.names.items():

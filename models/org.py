@@ -311,9 +311,13 @@ def _keep_units_in_use(session: Session, flush_context, instances) -> None:
             raise DomainError(f"单位“{unit.name}”仍被其他记录引用（{'、'.join(uses)}），不能删除；可以改名，或先把这些记录改到其他单位。")
 
 
-def towns(campaign_id: int | None) -> list[Unit]:
-    """The campaign's towns and parks, what an enterprise's 所在镇（园区） is chosen from: its units of the kind 镇 or 园区,
-    and those its working groups are linked to (联点镇、园区), by name."""
+def is_town(campaign_id: int | None):
+    """The condition on Unit of the campaign's towns and parks, what an enterprise's 所在镇（园区） is: its units of the
+    kind 镇 or 园区, and those its working groups are linked to (联点镇、园区). 受理, 新增企业 and the imports use it."""
     linked = select(BodyTown.unit_id).join(Body, Body.id == BodyTown.body_id).where(Body.campaign_id == campaign_id)
-    return db.session.scalars(select(Unit).where(Unit.campaign_id == campaign_id)
-                              .where((Unit.kind.in_(TOWN_KINDS)) | Unit.id.in_(linked)).order_by(Unit.name)).all()
+    return (Unit.campaign_id == campaign_id) & (Unit.kind.in_(TOWN_KINDS) | Unit.id.in_(linked))
+
+
+def towns(campaign_id: int | None) -> list[Unit]:
+    """The campaign's towns and parks (is_town), by name: the choices of 所在镇（园区）."""
+    return db.session.scalars(select(Unit).where(is_town(campaign_id)).order_by(Unit.name)).all()

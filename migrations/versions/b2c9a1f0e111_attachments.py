@@ -55,10 +55,5 @@ def downgrade():
         batch_op.drop_column('problem_files_max_mb')
         batch_op.drop_column('file_max_mb')
 
-    with op.batch_alter_table('attachment', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_attachment_visit_id'))
-        batch_op.drop_index(batch_op.f('ix_attachment_report_id'))
-        batch_op.drop_index(batch_op.f('ix_attachment_problem_update_id'))
-        batch_op.drop_index(batch_op.f('ix_attachment_problem_id'))
-
+    # the table with its indexes at once: MariaDB refuses to drop an index a foreign key needs (error 1553)
     op.drop_table('attachment')

@@ -52,19 +52,29 @@ class OnBehalf:
         return self.user.role_label
 
 
-def proxy_refusal(step: Step, problem: Problem, proxy: OnBehalf) -> str | None:
-    """Why the 推进办 may not enter `step` on the unit's behalf (the rule of 代录), or None: who may, which steps,
-    by which channel, and that there is a unit to stand for."""
+def proxy_refusal(step: Step, proxy: OnBehalf) -> str | None:
+    """Why the 推进办 may not enter `step` on the unit's behalf (the rule of 代录), or None: who may, which steps, by
+    which channel. (That there is a unit to stand for is the actor's part in the problem: part_refusal.)"""
     if proxy.user.role not in PROXY_RECORDERS:
         return f"您的角色（{proxy.user.role_label}）不能代录责任单位的办理步骤。"
     if not step.proxy:
         return f"“{step.label}”不能代录（可以代录：{'、'.join(STEPS[name].label for name in PROXIED)}）。"
     if proxy.channel not in PROXY_CHANNELS:
         return f"请选择代录的渠道（{'、'.join(PROXY_CHANNELS)}之一）。"
-    if problem.status not in step.sources:
-        return f"问题{problem.number}当前为“{problem.status}”，不能“{step.label}”。"
-    if problem.responsible_unit_id is None and problem.responsible_unit is None:
-        return f"问题{problem.number}没有责任单位，无从代录。"
+    return None
+
+
+def part_refusal(step: Step, problem: Problem, user) -> str | None:
+    """Why the actor has no part in `problem` for `step`, or None: 代录 needs the 主办 unit it stands for; a unit's
+    handler acts on its own problems (主办 or 协办), and on the steps only the 主办 takes, as the 主办."""
+    if isinstance(user, OnBehalf):
+        if problem.responsible_unit_id is None and problem.responsible_unit is None:
+            return f"问题{problem.number}没有责任单位，无从代录。"
+    elif user.role == "handler":
+        if step.lead_only and problem.responsible_unit_id != user.unit_id:
+            return f"只有主办单位可以对问题{problem.number}“{step.label}”。"
+        if problem.responsible_unit_id != user.unit_id and user.unit_id not in {u.id for u in problem.co_units}:
+            return f"问题{problem.number}不由您的单位办理。"
     return None
 
 
@@ -77,19 +87,17 @@ def refusal(name: str, problem: Problem, user) -> str | None:
     statuses, a unit's part in the problem, the row scope of what a user may change (models.scope), and what else
     the step requires of the problem."""
     step = STEPS[name]
-    if isinstance(user, OnBehalf):  # 代录: the 推进办 stands for the 主办 unit; the rest of the step's rules hold
-        message = proxy_refusal(step, problem, user)
-        return message or change_refusal(problem, user.user, step.label) or (step.unless(problem) if step.unless else None)
-    if user.role not in step.roles:
-        return f"您的角色（{user.role_label}）不能对问题执行“{step.label}”。"
+    proxy = isinstance(user, OnBehalf)  # 代录: the 推进办 stands for the 主办 unit; the rest of the step's rules hold
+    if proxy:
+        message = proxy_refusal(step, user)
+    else:
+        message = f"您的角色（{user.role_label}）不能对问题执行“{step.label}”。" if user.role not in step.roles else None
+    if message:
+        return message
     if problem.status not in step.sources:
         return f"问题{problem.number}当前为“{problem.status}”，不能“{step.label}”。"
-    if user.role == "handler":
-        if step.lead_only and problem.responsible_unit_id != user.unit_id:
-            return f"只有主办单位可以对问题{problem.number}“{step.label}”。"
-        if problem.responsible_unit_id != user.unit_id and user.unit_id not in {u.id for u in problem.co_units}:
-            return f"问题{problem.number}不由您的单位办理。"
-    return change_refusal(problem, user, step.label) or (step.unless(problem) if step.unless else None)
+    return (part_refusal(step, problem, user) or change_refusal(problem, user.user if proxy else user, step.label)
+            or (step.unless(problem) if step.unless else None))
 
 
 # The step a problem usually wants next, first found first: what the page offers as its primary button.

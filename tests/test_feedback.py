@@ -16,7 +16,7 @@ from tests.conftest import csrf_token
 from tests.factories import VALID_CREDIT_CODE, miluo, named, staff_of
 from tests.helpers import flashes
 from tests.test_messages import SYSTEM
-from tests.test_portal import post_appeal, receipt
+from tests.test_portal import sent
 
 
 def new_problems(seeded, n: int) -> list[int]:
@@ -96,11 +96,9 @@ def test_required_fields_are_marked(seeded, login_as):
 
 
 def test_accepting_a_new_enterprise_asks_and_stores_its_town(seeded, login_as):
-    enterprise = seeded.test_client()
-    number, _ = receipt(enterprise, post_appeal(enterprise)[0])
+    _, _, appeal_id = sent(seeded, seeded.test_client())
     office = login_as("coordinator")
     with seeded.app_context():
-        appeal_id = db.session.scalar(select(Appeal.id).where(Appeal.number == number))
         park, department = named(Unit, "循环园"), named(Unit, "市发改局")
         park_id, department_id = park.id, department.id
     page = office.get(f"/admin/appeal/details/?id={appeal_id}")

@@ -8,7 +8,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
 
 from models import Appeal, Body, Enterprise, Problem, Unit, db, ledger, workflow
 from models.errors import DomainError
@@ -18,7 +17,7 @@ from tests.conftest import csrf_token
 from tests.factories import miluo, named, staff_of
 from tests.helpers import flashes
 from tests.test_messages import SYSTEM
-from tests.test_portal import post_appeal, receipt, valid_code
+from tests.test_portal import accept, sent, valid_code
 
 
 def world(seeded) -> dict[str, int]:
@@ -60,7 +59,7 @@ def test_a_new_problem_is_merged_into_the_open_one_of_its_enterprise_from_its_pa
         assert again.updates[-1].step == "merge" and again.updates[-1].note == f"并入{kept.number}：同一诉求"
         assert f"已将{again.number}并入{kept.number}。" in flashes(done.text)
         numbers = (again.number, kept.number)
-    assert f"本问题已并入" in done.text and numbers[1] in done.text
+    assert "本问题已并入" in done.text and numbers[1] in done.text
     kept_page = office.get(f"/admin/problem/details/?id={ids['KEPT']}").text
     assert 'id="case-merged-from"' in kept_page and numbers[0] in kept_page
 
@@ -108,10 +107,8 @@ def track(client, number, code):
 def test_an_appeal_merged_into_an_open_problem_is_looked_up_as_that_problem(seeded, login_as):
     ids = world(seeded)
     enterprise = seeded.test_client()
-    number, code = receipt(enterprise, post_appeal(enterprise)[0])  # the same 统一社会信用代码 as FIRM
+    number, code, appeal_id = sent(seeded, enterprise)  # the same 统一社会信用代码 as FIRM
     office = login_as("coordinator")
-    with seeded.app_context():
-        appeal_id = db.session.scalar(select(Appeal.id).where(Appeal.number == number))
     page = office.get(f"/admin/appeal/details/?id={appeal_id}")
     assert 'id="merge-appeal-form"' in page.text
     assert offered(page.text) == {ids["KEPT"], ids["AGAIN"]}  # the enterprise's open problems, not another enterprise's
@@ -132,12 +129,8 @@ def test_an_appeal_merged_into_an_open_problem_is_looked_up_as_that_problem(seed
 def test_a_problem_from_an_appeal_merged_later_takes_the_lookup_along(seeded, login_as):
     ids = world(seeded)
     enterprise = seeded.test_client()
-    number, code = receipt(enterprise, post_appeal(enterprise)[0])
-    office = login_as("coordinator")
-    with seeded.app_context():
-        appeal_id = db.session.scalar(select(Appeal.id).where(Appeal.number == number))
-    page = office.get(f"/admin/appeal/details/?id={appeal_id}")
-    office.post("/admin/appeal/decide/", data={"csrf_token": csrf_token(page.text), "id": appeal_id, "decision": "accept"})
+    number, code, appeal_id = sent(seeded, enterprise)
+    assert accept(login_as("coordinator"), appeal_id).status_code == 302
     with seeded.app_context():
         entered = db.session.get(Appeal, appeal_id).problem
         kept = db.session.get(Problem, ids["KEPT"])

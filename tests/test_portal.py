@@ -79,6 +79,20 @@ def receipt(client, response) -> tuple[str, str]:
     return number, code
 
 
+def sent(seeded, enterprise) -> tuple[str, str, int]:
+    """A 诉求 sent from the portal by `enterprise` (a test client): its 受理编号, 查询码 and id."""
+    number, code = receipt(enterprise, post_appeal(enterprise)[0])
+    with seeded.app_context():
+        return number, code, db.session.scalar(select(Appeal.id).where(Appeal.number == number))
+
+
+def accept(office, appeal_id: int, **choices):
+    """受理 from the 诉求's page, as the office takes it: the response (a redirect when accepted)."""
+    page = office.get(f"/admin/appeal/details/?id={appeal_id}")
+    return office.post("/admin/appeal/decide/", data={"csrf_token": csrf_token(page.text), "id": appeal_id,
+                                                      "decision": "accept", **choices})
+
+
 def test_an_enterprise_submits_tracks_and_rates_and_the_office_accepts_and_closes(seeded, login_as):
     enterprise = seeded.test_client()
     response, _ = post_appeal(enterprise, files=[("营业执照.png", picture()), ("说明.pdf", PDF)])
@@ -616,13 +630,9 @@ def test_renaming_a_step_keeps_the_lines_of_the_public_timeline(seeded, login_as
     from models.steps import STEPS, StepName
 
     enterprise = seeded.test_client()
-    number, code = receipt(enterprise, post_appeal(enterprise)[0])
+    number, code, appeal_id = sent(seeded, enterprise)
     office = login_as("coordinator")
-    with seeded.app_context():
-        appeal_id = db.session.scalar(select(Appeal.id).where(Appeal.number == number))
-    page = office.get(f"/admin/appeal/details/?id={appeal_id}")
-    assert office.post("/admin/appeal/decide/", data={"csrf_token": csrf_token(page.text), "id": appeal_id,
-                                                      "decision": "accept"}).status_code == 302
+    assert accept(office, appeal_id).status_code == 302
     with seeded.app_context():
         problem = db.session.get(Appeal, appeal_id).problem
         office_user = db.session.scalar(select(User).where(User.username == "coordinator"))
